@@ -69,7 +69,7 @@ const WEAK_WORDS = ['secret', 'password', 'changeme', 'change-me', 'dev-only', '
  */
 export function secretWeakness(secret: string | undefined, minLength = 32): string | undefined {
   if (!secret) return 'is required in production';
-  if (Object.values(DEVELOPMENT_SECRETS).includes(secret)) return 'is a built-in development value';
+  if ((Object.values(DEVELOPMENT_SECRETS) as string[]).includes(secret)) return 'is a built-in development value';
   if (secret.length < minLength) return `is too short (${secret.length} characters; at least ${minLength})`;
   const lower = secret.toLowerCase();
   const word = WEAK_WORDS.find((w) => lower.includes(w));
