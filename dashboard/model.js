@@ -1,0 +1,159 @@
+// Pure functions of the dashboard: no DOM, no fetch, no globals beyond the language, so a unit
+// test can import this file in Node and the page can import it in the browser unchanged.
+
+export const MODES = Object.freeze(['memory', 'redis', 'jwt']);
+
+/** How many requests a panel's strip remembers; enough to see a pattern, small enough to read. */
+export const LOG_LIMIT = 40;
+
+/** Services the page may act on; the proxy is left out because it serves this very page. */
+export const CONTROL_VERBS = Object.freeze(['kill', 'stop', 'start', 'pause', 'unpause']);
+
+/**
+ * The payload of a JWT, decoded without checking the signature (the page cannot: it has no key).
+ * Returns null for anything that is not three base64url parts with a JSON object in the middle.
+ */
+export function decodeJwtPayload(token) {
+  if (typeof token !== 'string') return null;
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[1] === '') return null;
+  try {
+    const text = base64UrlToText(parts[1]);
+    const payload = JSON.parse(text);
+    return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : null;
+  } catch {
+    return null;
+  }
+}
+
+function base64UrlToText(part) {
+  if (!/^[A-Za-z0-9_-]+$/.test(part)) throw new Error('not base64url');
+  const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+  const binary = atob(base64);
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+}
+
+/**
+ * What one response to GET /{mode}/me means for the visitor.
+ * `hadCredentials`: the panel held a cookie or token it had no reason to think invalid.
+ */
+export function classifyResponse(status, hadCredentials) {
+  if (status === 200) return 'ok';
+  if (status === 401) return hadCredentials ? 'logged-out' : 'anonymous';
+  return 'error';
+}
+
+/**
+ * A summary of a panel's request log: who answered, how many succeeded, and how many times a
+ * visitor who believed they were logged in was told otherwise (DESIGN.md's "logout").
+ * Entries are `{ status, instance, hadCredentials }`; `instance` is the X-Instance header or null.
+ */
+export function summariseRequests(entries) {
+  const byInstance = {};
+  let ok = 0;
+  let loggedOut = 0;
+  let errors = 0;
+  for (const entry of entries) {
+    const who = entry.instance ?? 'none';
+    byInstance[who] = (byInstance[who] ?? 0) + 1;
+    const outcome = classifyResponse(entry.status, entry.hadCredentials);
+    if (outcome === 'ok') ok += 1;
+    else if (outcome === 'logged-out') loggedOut += 1;
+    else if (outcome === 'error') errors += 1;
+  }
+  return { total: entries.length, byInstance: sortKeys(byInstance), ok, loggedOut, errors };
+}
+
+/** One line a person reads: "20 requests · app1 7, app2 7, app3 6 · 200 ×7 · logged out 13 times". */
+export function describeSummary(summary) {
+  if (summary.total === 0) return 'No requests yet.';
+  const who = Object.entries(summary.byInstance)
+    .map(([id, n]) => `${id === 'none' ? 'no replica' : id} ${n}`)
+    .join(', ');
+  const parts = [`${summary.total} request${summary.total === 1 ? '' : 's'}`, `answered by ${who}`, `200 ×${summary.ok}`];
+  parts.push(`logged out ${summary.loggedOut} time${summary.loggedOut === 1 ? '' : 's'}`);
+  if (summary.errors > 0) parts.push(`errors ${summary.errors}`);
+  return parts.join(' · ');
+}
+
+/** Keep the last `limit` entries: the strip shows recent history, not all of it. */
+export function appendBounded(entries, entry, limit = LOG_LIMIT) {
+  const next = [...entries, entry];
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
+function sortKeys(record) {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+}
+
+/**
+ * Links to this dashboard on every frontend of the proxy. Same host, another port: each port is
+ * its own origin, which is how the routing strategy is switched without cross-origin requests.
+ * `here` is `{ protocol, hostname, port }` as in `location`.
+ */
+export function frontendLinks(frontends, here) {
+  const current = Number(here.port || (here.protocol === 'https:' ? 443 : 80));
+  const host = here.hostname.includes(':') ? `[${here.hostname}]` : here.hostname;
+  return (Array.isArray(frontends) ? frontends : [])
+    .filter((f) => f && Number.isInteger(f.port) && typeof f.strategy === 'string')
+    .map((f) => ({
+      port: f.port,
+      strategy: f.strategy,
+      url: `${here.protocol}//${host}:${f.port}/_dashboard/`,
+      current: f.port === current,
+    }));
+}
+
+/** The command a person types when the cluster runs under Docker, where the page has no control. */
+export function dockerCommand(verb, service) {
+  return `docker compose ${verb} ${service}`;
+}
+
+/**
+ * One row per service the visitor can watch: the replicas (health and counters from the proxy,
+ * process state from the launcher when there is one) and Redis (as a replica sees it via /ready).
+ */
+export function serviceRows(proxyStatus, services, redisCheck) {
+  const upstreams = Array.isArray(proxyStatus?.upstreams) ? proxyStatus.upstreams : [];
+  const processes = new Map((Array.isArray(services) ? services : []).map((s) => [s.name, s]));
+  const rows = [];
+  const redisProcess = processes.get('redis');
+  rows.push({
+    id: 'redis',
+    kind: 'redis',
+    health: redisCheck ?? 'unknown',
+    state: redisProcess?.state ?? null,
+    pid: redisProcess?.pid ?? null,
+    requests: null,
+    inFlight: null,
+    failures: null,
+  });
+  const replicaIds = new Set(upstreams.map((u) => u.id));
+  for (const u of upstreams) {
+    const p = processes.get(u.id);
+    rows.push({
+      id: u.id,
+      kind: 'replica',
+      health: u.draining ? 'draining' : u.healthy ? 'up' : 'down',
+      state: p?.state ?? null,
+      pid: p?.pid ?? null,
+      requests: u.requests ?? null,
+      inFlight: u.inFlight ?? null,
+      failures: u.failures ?? null,
+    });
+  }
+  // A replica the launcher knows but the pool does not (app4 before scale-out) can still be started.
+  for (const [name, p] of processes) {
+    if (name === 'redis' || name === 'proxy' || replicaIds.has(name)) continue;
+    rows.push({ id: name, kind: 'replica', health: 'not in pool', state: p.state ?? null, pid: p.pid ?? null, requests: null, inFlight: null, failures: null });
+  }
+  return rows;
+}
+
+/** A stable colour slot per replica (app1 → 1 …), so a replica keeps its colour in every strip. */
+export function instanceSlot(instance) {
+  const match = typeof instance === 'string' ? /(\d+)$/.exec(instance) : null;
+  if (!match) return 0;
+  return ((Number(match[1]) - 1) % 6) + 1;
+}

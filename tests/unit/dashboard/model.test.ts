@@ -1,0 +1,147 @@
+import jwt from 'jsonwebtoken';
+import { loadDashboardModule } from './load-module';
+
+interface LogEntry { status: number; instance: string | null; hadCredentials: boolean }
+interface Summary { total: number; byInstance: Record<string, number>; ok: number; loggedOut: number; errors: number }
+interface Model {
+  decodeJwtPayload(token: unknown): Record<string, unknown> | null;
+  classifyResponse(status: number, hadCredentials: boolean): string;
+  summariseRequests(entries: LogEntry[]): Summary;
+  describeSummary(summary: Summary): string;
+  appendBounded<T>(entries: T[], entry: T, limit?: number): T[];
+  frontendLinks(frontends: unknown, here: { protocol: string; hostname: string; port: string }): { port: number; strategy: string; url: string; current: boolean }[];
+  dockerCommand(verb: string, service: string): string;
+  serviceRows(status: unknown, services: unknown, redisCheck: string | null): Record<string, unknown>[];
+  instanceSlot(instance: unknown): number;
+}
+
+const model = loadDashboardModule<Model>('model.js');
+
+const entry = (status: number, instance: string | null, hadCredentials = true): LogEntry => ({ status, instance, hadCredentials });
+
+describe('dashboard model: decoding the JWT the client holds', () => {
+  test('when given a signed token, then the payload the server put in it is shown, non-ASCII included', () => {
+    const token = jwt.sign({ sub: 'alice', name: 'Zoë', sid: 'x-y' }, 'a-key-the-page-never-sees-0123456789', { issuer: 'authscale', expiresIn: 900 });
+    const payload = model.decodeJwtPayload(token);
+    expect(payload).toMatchObject({ sub: 'alice', name: 'Zoë', sid: 'x-y', iss: 'authscale' });
+    expect(typeof payload?.exp).toBe('number');
+  });
+
+  test.each([
+    ['not a string', 42],
+    ['two parts', 'abc.def'],
+    ['an empty payload', 'a..c'],
+    ['a payload that is not base64url', 'a.!!!.c'],
+    ['a payload that is not JSON', `a.${Buffer.from('hello').toString('base64url')}.c`],
+    ['a payload that is a JSON array', `a.${Buffer.from('[1,2]').toString('base64url')}.c`],
+    ['a payload that is not UTF-8', `a.${Buffer.from([0xff, 0xfe, 0x7b]).toString('base64url')}.c`],
+  ])('when given %s, then nothing is decoded (null) and nothing throws', (_label, token) => {
+    expect(model.decodeJwtPayload(token)).toBeNull();
+  });
+});
+
+describe('dashboard model: summarising a panel request log', () => {
+  test('when a logged-in visitor is answered by three replicas, then counts per replica and logouts are given', () => {
+    const log = [entry(200, 'app1'), entry(401, 'app2'), entry(401, 'app3'), entry(200, 'app1'), entry(503, 'app2'), entry(502, null)];
+    const summary = model.summariseRequests(log);
+    expect(summary).toEqual({ total: 6, byInstance: { app1: 2, app2: 2, app3: 1, none: 1 }, ok: 2, loggedOut: 2, errors: 2 });
+    expect(model.describeSummary(summary)).toBe('6 requests · answered by app1 2, app2 2, app3 1, no replica 1 · 200 ×2 · logged out 2 times · errors 2');
+  });
+
+  test('when a 401 answers a visitor who held no credentials, then it is not counted as being logged out', () => {
+    const summary = model.summariseRequests([entry(401, 'app1', false), entry(401, 'app2', true)]);
+    expect(summary.loggedOut).toBe(1);
+    expect(model.classifyResponse(401, false)).toBe('anonymous');
+    expect(model.classifyResponse(401, true)).toBe('logged-out');
+    expect(model.classifyResponse(200, true)).toBe('ok');
+    expect(model.classifyResponse(0, true)).toBe('error');
+  });
+
+  test('when replicas number ten or more, then they are listed in numeric order', () => {
+    const summary = model.summariseRequests([entry(200, 'app10'), entry(200, 'app2'), entry(200, 'app1')]);
+    expect(Object.keys(summary.byInstance)).toEqual(['app1', 'app2', 'app10']);
+  });
+
+  test('when nothing was sent, then the summary says so', () => {
+    expect(model.describeSummary(model.summariseRequests([]))).toBe('No requests yet.');
+    expect(model.describeSummary(model.summariseRequests([entry(200, 'app1')]))).toBe('1 request · answered by app1 1 · 200 ×1 · logged out 0 times');
+  });
+
+  test('when the log is full, then the oldest entry is dropped and the input is left untouched', () => {
+    const before = [1, 2, 3];
+    expect(model.appendBounded(before, 4, 3)).toEqual([2, 3, 4]);
+    expect(before).toEqual([1, 2, 3]);
+    expect(model.appendBounded([1], 2, 3)).toEqual([1, 2]);
+  });
+});
+
+describe('dashboard model: links to the other frontends', () => {
+  const frontends = [
+    { port: 8080, strategy: 'round-robin' },
+    { port: 8081, strategy: 'sticky-cookie' },
+    { port: 8082, strategy: 'hash-ip' },
+  ];
+
+  test('when the page is on the sticky frontend, then every frontend gets a same-host link and the sticky one is marked current', () => {
+    const links = model.frontendLinks(frontends, { protocol: 'http:', hostname: '127.0.0.1', port: '8081' });
+    expect(links).toEqual([
+      { port: 8080, strategy: 'round-robin', url: 'http://127.0.0.1:8080/_dashboard/', current: false },
+      { port: 8081, strategy: 'sticky-cookie', url: 'http://127.0.0.1:8081/_dashboard/', current: true },
+      { port: 8082, strategy: 'hash-ip', url: 'http://127.0.0.1:8082/_dashboard/', current: false },
+    ]);
+  });
+
+  test('when the host is an IPv6 address, then it is bracketed in the URL', () => {
+    const [first] = model.frontendLinks(frontends, { protocol: 'http:', hostname: '::1', port: '8080' });
+    expect(first.url).toBe('http://[::1]:8080/_dashboard/');
+  });
+
+  test('when the status has no usable frontends, then there are no links', () => {
+    expect(model.frontendLinks(undefined, { protocol: 'http:', hostname: 'localhost', port: '8080' })).toEqual([]);
+    expect(model.frontendLinks([{ port: '80' }, null], { protocol: 'http:', hostname: 'localhost', port: '8080' })).toEqual([]);
+  });
+});
+
+describe('dashboard model: the cluster table', () => {
+  const status = {
+    upstreams: [
+      { id: 'app1', healthy: true, draining: false, inFlight: 1, requests: 120, failures: 0 },
+      { id: 'app2', healthy: false, draining: false, inFlight: 0, requests: 80, failures: 3 },
+    ],
+  };
+  const services = [
+    { name: 'redis', state: 'running', pid: 10, port: 8100 },
+    { name: 'app1', state: 'running', pid: 11, port: 8091 },
+    { name: 'app2', state: 'exited', pid: null, port: 8092 },
+    { name: 'app4', state: 'exited', pid: null, port: 8094 },
+    { name: 'proxy', state: 'running', pid: 13, port: 8080 },
+  ];
+
+  test('when the launcher is there, then Redis and every replica get one row with health from the proxy and state from the launcher', () => {
+    const rows = model.serviceRows(status, services, 'up');
+    expect(rows.map((r) => [r.id, r.health, r.state])).toEqual([
+      ['redis', 'up', 'running'],
+      ['app1', 'up', 'running'],
+      ['app2', 'down', 'exited'],
+      ['app4', 'not in pool', 'exited'],
+    ]);
+    expect(rows[1]).toMatchObject({ requests: 120, inFlight: 1, failures: 0, pid: 11 });
+  });
+
+  test('when there is no launcher (Docker) and no answer from /ready, then rows come from the proxy alone', () => {
+    const rows = model.serviceRows(status, null, null);
+    expect(rows.map((r) => [r.id, r.health, r.state])).toEqual([
+      ['redis', 'unknown', null],
+      ['app1', 'up', null],
+      ['app2', 'down', null],
+    ]);
+  });
+
+  test('when the docker command is asked for, then it is the compose verb and service name', () => {
+    expect(model.dockerCommand('kill', 'app2')).toBe('docker compose kill app2');
+  });
+
+  test('when a replica id ends in a number, then it keeps the same colour slot everywhere', () => {
+    expect([model.instanceSlot('app1'), model.instanceSlot('app3'), model.instanceSlot('app7'), model.instanceSlot(null), model.instanceSlot('proxy')]).toEqual([1, 3, 1, 0, 0]);
+  });
+});
