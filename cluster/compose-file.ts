@@ -1,0 +1,142 @@
+import { DEVELOPMENT_SECRETS } from '../services/common/config';
+import {
+  APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
+  proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ServiceSpec,
+} from './topology';
+import { toYaml, type YamlValue } from './yaml';
+
+/**
+ * docker-compose.yml as a pure function of the topology. Compose-only values (host names,
+ * container ports, `${VAR:-default}` secrets from `.env`) are decided here; names, env keys,
+ * dependencies and health probes come from topology.ts. Written for the subset of the Compose
+ * Specification that docker-compose v1.29 and Compose v2 both accept (no top-level `version`).
+ */
+
+/** Defaults let `docker compose up` work on a clean clone; `APP_ENV=production` refuses every one of them. */
+const SECRET_DEFAULTS = {
+  SESSION_SECRET: DEVELOPMENT_SECRETS.session,
+  JWT_SECRET: DEVELOPMENT_SECRETS.jwt,
+  ADMIN_TOKEN: DEVELOPMENT_SECRETS.admin,
+  AFFINITY_SECRET: 'dev-only-affinity-secret-change-me-0123456789',
+  REDIS_PASSWORD: DEVELOPMENT_SECRETS.redisPassword,
+} as const;
+
+const fromEnv = (name: keyof typeof SECRET_DEFAULTS | string, fallback: string): string => `\${${name}:-${fallback}}`;
+const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(name, SECRET_DEFAULTS[name]);
+
+/** Host ports are overridable so a second copy (e.g. the compose test) never clashes with a running one. */
+export const HOST_PORT_VARIABLES = ['AUTHSCALE_PORT_ROUND_ROBIN', 'AUTHSCALE_PORT_STICKY', 'AUTHSCALE_PORT_HASH'] as const;
+
+/** Slim images have no curl: probe with the node binary the image already has. */
+function nodeProbe(url: string): string[] {
+  return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
+}
+
+const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
+
+function redisService(): Record<string, YamlValue> {
+  return {
+    image: COMPOSE.redisImage,
+    command: ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), ...redisPersistenceArgs(true)],
+    '#1': 'redis-cli reads the password from REDISCLI_AUTH, so it never shows in `ps`.',
+    environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') },
+    '#2': 'Not published to the host: only the replicas reach it, on the compose network.',
+    volumes: ['redis-data:/data'],
+    healthcheck: { test: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'], ...HEALTH_TIMING },
+    restart: 'no',
+  };
+}
+
+function dependsOn(spec: ServiceSpec): Record<string, YamlValue> {
+  return Object.fromEntries(spec.dependsOn.map((name) => [name, { condition: 'service_healthy' }]));
+}
+
+function appService(spec: ServiceSpec): Record<string, YamlValue> {
+  const env = appEnvironment({
+    instance: spec.name,
+    host: '0.0.0.0',
+    port: COMPOSE.appPort,
+    redisUrl: `redis://:${secret('REDIS_PASSWORD')}@redis:6379`,
+  });
+  return {
+    ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
+    build: '.',
+    image: COMPOSE.image,
+    command: ['node', 'dist/services/app/main.js'],
+    environment: {
+      ...env,
+      APP_ENV: fromEnv('APP_ENV', 'development'),
+      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+      SESSION_SECRET: secret('SESSION_SECRET'),
+      JWT_SECRET: secret('JWT_SECRET'),
+      DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
+    },
+    depends_on: dependsOn(spec),
+    healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
+    '#1': 'Never restarted automatically: a killed replica must stay dead until `docker compose start`,',
+    '#2': 'or the logout experiment (kill app2, watch its sticky in-memory users) would show nothing.',
+    restart: 'no',
+  };
+}
+
+function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
+  const containerPorts = FRONTENDS.map((f) => ({ port: DEFAULT_PORT_BASE + f.offset, strategy: f.strategy }));
+  const env = proxyEnvironment({
+    host: '0.0.0.0',
+    frontends: frontendsValue(containerPorts),
+    upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
+    trustedProxies: `${fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway)}/32`,
+  });
+  return {
+    build: '.',
+    image: COMPOSE.image,
+    command: ['node', 'dist/proxy/main.js'],
+    environment: {
+      ...env,
+      APP_ENV: fromEnv('APP_ENV', 'development'),
+      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+      ADMIN_TOKEN: secret('ADMIN_TOKEN'),
+      AFFINITY_SECRET: secret('AFFINITY_SECRET'),
+    },
+    '#1': 'Published on loopback only. Connections arrive from the network gateway (docker-proxy),',
+    '#2': 'the only address in TRUSTED_PROXIES, so X-Forwarded-For from the host is honoured.',
+    ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
+    depends_on: dependsOn(spec),
+    healthcheck: { test: nodeProbe(`http://127.0.0.1:${containerPorts[0].port}${HEALTH_PATHS.proxy}`), ...HEALTH_TIMING },
+    restart: 'no',
+  };
+}
+
+function service(spec: ServiceSpec): Record<string, YamlValue> {
+  if (spec.kind === 'redis') return redisService();
+  if (spec.kind === 'app') return appService(spec);
+  return proxyService(spec);
+}
+
+export function composeDocument(): Record<string, YamlValue> {
+  return {
+    services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
+    networks: {
+      default: {
+        '#': 'Pinned subnet: the proxy trusts its gateway only (DESIGN.md, client address).',
+        ipam: { config: [{ subnet: fromEnv('AUTHSCALE_SUBNET', COMPOSE.subnet), gateway: fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway) }] },
+      },
+    },
+    volumes: { 'redis-data': {} },
+  };
+}
+
+const HEADER = [
+  '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
+  '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
+  '#',
+  '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
+  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see docs/cluster.md): production',
+  '# refuses to start with any of the defaults below.',
+  `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
+  '',
+].join('\n');
+
+export function renderComposeFile(): string {
+  return `${HEADER}${toYaml(composeDocument())}`;
+}

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { renderComposeFile } from '../../../cluster/compose-file';
+import { APP_REPLICAS, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
+import { toYaml, yamlScalar } from '../../../cluster/yaml';
+
+const committed = fs.readFileSync(path.join(__dirname, '../../../docker-compose.yml'), 'utf8');
+
+describe('docker-compose.yml', () => {
+  it('when the topology is rendered, then it equals the committed docker-compose.yml', () => {
+    expect(committed).toBe(renderComposeFile());
+  });
+
+  it('when read, then every topology service is there with a health check and no automatic restart', () => {
+    for (const name of SERVICE_NAMES) {
+      const block = committed.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0];
+      expect(block).toBeDefined();
+      expect(block).toContain('healthcheck:');
+      expect(block).toContain('restart: "no"');
+    }
+  });
+
+  it('when read, then app4 only starts with the scale profile and redis is not published', () => {
+    const app4 = committed.split('\n  app4:\n')[1].split('\n  proxy:\n')[0];
+    expect(app4).toMatch(/profiles:\n\s+- scale/);
+    const redis = committed.split('\n  redis:\n')[1].split('\n  app1:\n')[0];
+    expect(redis).not.toContain('ports:');
+    expect(redis).toContain('--appendonly');
+  });
+});
+
+describe('local ports', () => {
+  it('when the port base is 8080, then frontends, control, apps and redis get the contract ports', () => {
+    const ports = localPorts(8080);
+    expect(ports.frontends.map((f) => f.port)).toEqual([8080, 8081, 8082]);
+    expect(ports.control).toBe(8090);
+    expect(APP_REPLICAS.map((a) => ports.apps[a])).toEqual([8091, 8092, 8093, 8094]);
+    expect(ports.redis).toBe(8100);
+  });
+});
+
+describe('yaml writer', () => {
+  it('when a string could be misread (yes, a port pair, a variable), then it is quoted', () => {
+    expect(yamlScalar('yes')).toBe('"yes"');
+    expect(yamlScalar('127.0.0.1:8080:8080')).toBe('"127.0.0.1:8080:8080"');
+    expect(yamlScalar('${X:-a}')).toBe('"${X:-a}"');
+    expect(yamlScalar('redis')).toBe('redis');
+  });
+
+  it('when given nested maps, lists of maps and comments, then it indents them as YAML', () => {
+    expect(toYaml({ a: { '#': 'why', b: [1, 'x'], c: [{ d: 'e', f: 'g' }], h: {} } })).toBe(
+      'a:\n  # why\n  b:\n    - 1\n    - x\n  c:\n    - d: e\n      f: g\n  h: {}\n',
+    );
+  });
+});
