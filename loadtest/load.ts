@@ -1,0 +1,87 @@
+import autocannon from 'autocannon';
+import type { AuthModeSpec } from './modes';
+import { createLedger, type UserLedger } from './ledger';
+import { clientAddressFor, VirtualUser } from './virtual-user';
+
+/**
+ * Runs one cell (a mode behind one frontend) with autocannon: one connection = one user with
+ * its own identity, set up in `setupClient` (STACK.md: `ctx` in `requests[]` resets each loop,
+ * so state lives in the VirtualUser, not in autocannon's context).
+ */
+export interface CellLoad {
+  mode: AuthModeSpec;
+  strategy: string;
+  /** Frontend base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  /** Requests per second per user; unlimited when absent (throughput cells). */
+  userRate?: number;
+  /** Epoch ms the scenario began: timelines of concurrent cells share it. */
+  t0: number;
+  /** First user index, so users of concurrent cells get distinct client addresses. */
+  firstUserIndex: number;
+  usernames: readonly string[];
+  password: string;
+  /** Per-request timeout; a paused replica must show up as slow, then as errors. */
+  timeoutSeconds?: number;
+}
+
+export interface CellRun {
+  ledgers: UserLedger[];
+  result: autocannon.Result;
+}
+
+export interface RunningCell {
+  readonly ledgers: UserLedger[];
+  readonly done: Promise<CellRun>;
+  stop(): void;
+}
+
+export function startCell(load: CellLoad): RunningCell {
+  const ledgers: UserLedger[] = [];
+  const target = new URL(load.url);
+  const hashIp = load.strategy === 'hash-ip';
+  let next = 0;
+
+  const setupClient = (client: autocannon.Client): void => {
+    const index = load.firstUserIndex + next++;
+    const clientAddress = clientAddressFor(index);
+    const ledger = createLedger(index, hashIp ? clientAddress : String(index), load.t0);
+    ledgers.push(ledger);
+    const user = new VirtualUser(load.mode, ledger, {
+      username: load.usernames[index % load.usernames.length],
+      password: load.password,
+      clientAddress: hashIp ? clientAddress : undefined,
+    });
+    // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
+    const events = client as NodeJS.EventEmitter;
+    events.on('connError', () => user.onTransportError());
+    events.on('timeout', () => user.onTransportError());
+    client.setRequests([
+      {
+        setupRequest: (request) => {
+          const spec = user.nextRequest();
+          return { ...request, method: spec.method, path: spec.path, headers: spec.headers, body: spec.body ?? '' };
+        },
+        onResponse: (status, body, _context, headers) => user.onResponse(status, (headers ?? {}) as Record<string, string>, body),
+      },
+    ]);
+  };
+
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<CellRun>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `${target.protocol}//${target.host}`,
+        connections: load.connections,
+        duration: load.durationSeconds,
+        connectionRate: load.userRate,
+        timeout: load.timeoutSeconds ?? 10,
+        setupClient,
+      },
+      (err, result) => (err ? reject(err) : resolve({ ledgers, result })),
+    );
+  });
+  return { ledgers, done, stop: () => instance?.stop() };
+}

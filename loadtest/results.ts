@@ -1,0 +1,209 @@
+/**
+ * The shape of results.json: plain data, every figure measured in the run, plus the settings
+ * it was measured under. Reports are pure functions of this object.
+ */
+
+/** What happened to a user's requests: the measurement vocabulary of DESIGN.md. */
+export interface Counts {
+  /** Authenticated requests answered 2xx (or, for the baseline, any 2xx). */
+  ok: number;
+  /** 401 on credentials the user had no reason to doubt. */
+  logouts: number;
+  /** 5xx or a transport failure (connection error, timeout). */
+  errors: number;
+  /** Successful logins: the first one of each user, and every re-login a logout forced. */
+  logins: number;
+  /** Anything else (a 4xx other than those above): should stay 0. */
+  other: number;
+}
+
+export interface TimelinePoint extends Counts {
+  /** Seconds since the scenario's load began (bucket [second, second+1)). */
+  second: number;
+}
+
+export interface ThroughputCellResult {
+  mode: string;
+  strategy: string;
+  seconds: number;
+  connections: number;
+  /** Every response per second, logins included (autocannon's mean). */
+  requestsPerSec: number;
+  /** Useful work: authenticated 2xx answers per second. */
+  okPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  counts: Counts;
+  /** logouts / (ok + logouts): the fraction of authenticated requests that found no session. */
+  logoutRate: number;
+  errorRate: number;
+  /** Requests per replica (from X-Instance). */
+  shares: Record<string, number>;
+  /** max/mean of the per-replica shares; null when no replica answered. */
+  imbalance: number | null;
+  /** requestsPerSec / the same strategy's /health baseline. */
+  ratioToBaseline: number | null;
+}
+
+export interface ThroughputResult {
+  cells: ThroughputCellResult[];
+}
+
+export interface ScenarioEvent {
+  second: number;
+  kind: 'fault' | 'recover' | 'scale';
+  label: string;
+}
+
+export interface UserGroup {
+  users: number;
+  loggedOut: number;
+}
+
+export interface FaultCellResult {
+  mode: string;
+  strategy: string;
+  users: number;
+  counts: Counts;
+  timeline: TimelinePoint[];
+  /** Users with at least one logout from the fault on. */
+  usersLoggedOut: number;
+  /** Users whose last answer before the fault came from the faulted replica, and the rest. */
+  pinnedToTarget: UserGroup | null;
+  others: UserGroup | null;
+  /** ok / all outcomes while the fault lasted; null when nothing was answered. */
+  okShareDuringFault: number | null;
+  /** Seconds from the fault until the last second with an error; null when there was none. */
+  errorsStopAfterSeconds: number | null;
+  /** Logouts from the recovery on (e.g. Redis came back empty). */
+  logoutsAfterRecovery: number;
+}
+
+export interface FaultScenarioResult {
+  scenario: 'kill-replica' | 'kill-redis' | 'pause-replica';
+  /** Set for kill-redis: whether Redis kept its data across the restart (appendonly). */
+  redisPersistence: boolean | null;
+  target: string;
+  seconds: number;
+  usersPerCell: number;
+  userRate: number;
+  events: ScenarioEvent[];
+  cells: FaultCellResult[];
+}
+
+export interface ScaleOutCellResult {
+  mode: string;
+  strategy: string;
+  users: number;
+  /** Users whose replica after the scale-out differs from the one before. */
+  moved: number;
+  movedFraction: number;
+  movedToApp4: number;
+  movedLoggedOut: number;
+  stayedLoggedOut: number;
+  /** Share of requests the new replica served after it joined. */
+  app4Share: number;
+  timeline: TimelinePoint[];
+}
+
+export interface ScaleOutResult {
+  seconds: number;
+  usersPerCell: number;
+  replicasBefore: number;
+  replicasAfter: number;
+  events: ScenarioEvent[];
+  cells: ScaleOutCellResult[];
+  /** From the same hash-ip user keys: what `hash % N` → `hash % (N+1)` would have moved. */
+  moduloMovedFraction: number;
+  /** What an ideal consistent hash moves: 1/(N+1). */
+  consistentMovedFraction: number;
+}
+
+export interface MemoryModeResult {
+  mode: string;
+  users: number;
+  heapBeforeBytes: number;
+  heapAfterBytes: number;
+  bytesPerUser: number;
+  /** Growth of Redis used_memory per user, when the bench could read it. */
+  redisBytesPerUser: number | null;
+}
+
+export interface MemoryResult {
+  replica: string;
+  /** How heap was sampled: GC forced by the replica, or median of samples after a pause. */
+  gc: 'forced' | 'not forced';
+  modes: MemoryModeResult[];
+}
+
+export interface RevocationModeResult {
+  mode: string;
+  strategy: string;
+  okBeforeLogout: boolean;
+  logoutStatus: number;
+  probes: number;
+  okAfterLogout: number;
+  /** ms from the logout to the first 401; null when it was never refused in the window. */
+  firstRefusedAfterMs: number | null;
+  /** For a JWT: when the server says the token stops working. */
+  validUntil: string | null;
+}
+
+export interface RevocationResult {
+  probeSeconds: number;
+  modes: RevocationModeResult[];
+}
+
+export interface BenchSettings {
+  target: string;
+  localCluster: boolean;
+  replicas: string[];
+  frontends: { port: number; strategy: string; url: string }[];
+  versions: Record<string, string>;
+  passwordHashCost: string;
+  sessionTouch: string;
+  redisPersistence: boolean;
+  quick: boolean;
+  connections: number;
+  cellSeconds: number;
+  fault: { beforeSeconds: number; faultSeconds: number; afterSeconds: number; usersPerCell: number; userRate: number };
+  memoryUsers: number;
+  cpus: number;
+  platform: string;
+}
+
+export type VerdictValue = 'holds' | 'does not hold' | 'holds with caveat' | 'not measured';
+
+export interface Verdict {
+  claim: number;
+  text: string;
+  verdict: VerdictValue;
+  /** The measured numbers behind the verdict, as sentences. */
+  evidence: string[];
+  /** The documented threshold the verdict applied. */
+  rule: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  settings: BenchSettings;
+  scenarios: {
+    throughput?: ThroughputResult;
+    killReplica?: FaultScenarioResult;
+    killRedis?: FaultScenarioResult[];
+    pauseReplica?: FaultScenarioResult;
+    scaleOut?: ScaleOutResult;
+    memory?: MemoryResult;
+    revocation?: RevocationResult;
+  };
+  /** Scenarios asked for that could not run, and why (e.g. no fault command given). */
+  skipped: { scenario: string; reason: string }[];
+  verdicts: Verdict[];
+}
+
+export function emptyCounts(): Counts {
+  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 };
+}

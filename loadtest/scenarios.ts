@@ -1,0 +1,43 @@
+/**
+ * The scenarios, as data: what each one is, which claims it informs, and how long it runs
+ * in a full and in a `--quick` run. Runners live in scenarios/; the CLI lists names from here.
+ */
+export const SCENARIO_NAMES = Object.freeze([
+  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
+] as const);
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface ScenarioTiming {
+  /** Seconds of load per throughput cell. */
+  readonly cellSeconds: number;
+  /** Fault scenarios: seconds before the fault, while it lasts, and after recovery. */
+  readonly beforeSeconds: number;
+  readonly faultSeconds: number;
+  readonly afterSeconds: number;
+  /** Users (connections) per cell in fault scenarios, and each user's request rate. */
+  readonly faultUsersPerCell: number;
+  readonly faultUserRate: number;
+  /** memory: sessions opened per mode; revocation: seconds a logged-out credential is probed. */
+  readonly memoryUsers: number;
+  readonly revocationSeconds: number;
+}
+
+export const FULL_TIMING: ScenarioTiming = Object.freeze({
+  cellSeconds: 10, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 3000, revocationSeconds: 10,
+});
+
+export const QUICK_TIMING: ScenarioTiming = Object.freeze({
+  cellSeconds: 3, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
+});
+
+export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({
+  throughput: 'each mode × strategy alone at full load, plus a no-auth /health baseline per strategy',
+  'kill-replica': 'users of every mode × strategy at once; SIGKILL one replica, later start it',
+  'kill-redis': 'the same with Redis killed and restarted',
+  'pause-replica': 'SIGSTOP one replica (hung, not dead), later SIGCONT',
+  'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
+  memory: 'heap growth per logged-in user on one replica, per mode',
+  revocation: 'how long a logged-out credential keeps working, per mode',
+});

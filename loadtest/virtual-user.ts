@@ -1,0 +1,131 @@
+import type { AuthModeSpec } from './modes';
+import { CookieJar, firstHeader, headerValue } from './cookie-jar';
+import { recordOutcome, type UserLedger } from './ledger';
+
+/**
+ * One simulated person (DESIGN.md "user"): logs in once, then repeats `GET {mode}/me` with its
+ * own cookie or token. A 401 on credentials it had no reason to doubt is a logout; it then logs
+ * in again, and that login is counted and paid for like any other request.
+ *
+ * It is transport-agnostic: the autocannon runner and the fault runner ask it for the next
+ * request and hand it each answer.
+ */
+export interface UserRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface VirtualUserOptions {
+  username: string;
+  password: string;
+  /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
+  clientAddress?: string;
+  now?: () => number;
+}
+
+/** Renew a token this long before it expires, so an expiry is never mistaken for a logout. */
+const TOKEN_EXPIRY_MARGIN_MS = 2000;
+
+export class VirtualUser {
+  private readonly jar = new CookieJar();
+  private token: string | undefined;
+  private tokenExpiresAt = 0;
+  private loggedIn = false;
+  private pending: 'login' | 'me' = 'login';
+  private readonly now: () => number;
+
+  constructor(
+    readonly mode: AuthModeSpec,
+    readonly ledger: UserLedger,
+    private readonly options: VirtualUserOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get isLoggedIn(): boolean {
+    return this.loggedIn;
+  }
+
+  nextRequest(): UserRequest {
+    const headers: Record<string, string> = {};
+    if (this.options.clientAddress) headers['X-Forwarded-For'] = this.options.clientAddress;
+    const cookie = this.jar.header();
+    if (cookie) headers.Cookie = cookie;
+
+    if (this.mode.credential === 'none') {
+      this.pending = 'me';
+      return { method: 'GET', path: '/health', headers };
+    }
+    if (this.loggedIn && this.mode.credential === 'bearer' && this.now() >= this.tokenExpiresAt - TOKEN_EXPIRY_MARGIN_MS) {
+      this.loggedIn = false; // expired: logging in again is expected, not a logout
+    }
+    if (!this.loggedIn) {
+      this.pending = 'login';
+      headers['Content-Type'] = 'application/json';
+      const body = JSON.stringify({ username: this.options.username, password: this.options.password });
+      return { method: 'POST', path: `${this.mode.prefix}/login`, headers, body };
+    }
+    this.pending = 'me';
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    return { method: 'GET', path: `${this.mode.prefix}/me`, headers };
+  }
+
+  onResponse(status: number, headers: ResponseHeaders, body: string): void {
+    const at = this.now();
+    const instance = firstHeader(headers, 'x-instance');
+    this.jar.store(headerValue(headers, 'set-cookie'));
+    if (status >= 500) return recordOutcome(this.ledger, 'errors', at, instance);
+
+    if (this.pending === 'login') {
+      if (status === 200 && this.acceptLogin(body)) return recordOutcome(this.ledger, 'logins', at, instance);
+      return recordOutcome(this.ledger, 'other', at, instance);
+    }
+    if (status >= 200 && status < 300) return recordOutcome(this.ledger, 'ok', at, instance);
+    if (status === 401 && this.mode.credential !== 'none') {
+      this.forget();
+      return recordOutcome(this.ledger, 'logouts', at, instance);
+    }
+    recordOutcome(this.ledger, 'other', at, instance);
+  }
+
+  /** The connection failed or timed out: an error; the user keeps its credentials. */
+  onTransportError(): void {
+    recordOutcome(this.ledger, 'errors', this.now());
+  }
+
+  private acceptLogin(body: string): boolean {
+    if (this.mode.credential === 'bearer') {
+      const parsed = parseJson(body);
+      const token = parsed?.accessToken;
+      if (typeof token !== 'string') return false;
+      this.token = token;
+      const expiresIn = typeof parsed?.expiresIn === 'number' ? parsed.expiresIn : 900;
+      this.tokenExpiresAt = this.now() + expiresIn * 1000;
+    }
+    this.loggedIn = true;
+    return true;
+  }
+
+  private forget(): void {
+    this.loggedIn = false;
+    this.token = undefined;
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A distinct simulated client address per user: 10.x.y.z from the user's index. */
+export function clientAddressFor(index: number): string {
+  return `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${(index & 255) + 1 > 255 ? 1 : (index & 255) + 1}`;
+}
