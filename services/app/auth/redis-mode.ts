@@ -1,0 +1,43 @@
+import { RedisStore } from 'connect-redis';
+import { AppError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import type { Clock } from '../clock';
+import type { AppConfig } from '../config';
+import type { AppMetrics } from '../metrics';
+import type { RedisClient } from '../redis-client';
+import type { AuthMode } from './auth-mode';
+import { createSessionMode } from './session-mode';
+
+export const REDIS_SESSION_PREFIX = 'sess:';
+
+/**
+ * `/redis`: sessions in Redis, shared by every replica. Touch is disabled in the store: the
+ * session mode's touch policy decides when the lifetime is rewritten, so an ordinary
+ * authenticated request costs one Redis round trip (GET).
+ */
+export function createRedisMode(
+  config: AppConfig,
+  deps: { clock: Clock; redis: RedisClient; metrics: AppMetrics; logger: Logger },
+): AuthMode {
+  const log = deps.logger.child({ component: 'redis-sessions' });
+  const store = new RedisStore({
+    client: deps.redis,
+    prefix: REDIS_SESSION_PREFIX,
+    ttl: config.session.ttlSeconds,
+    disableTouch: true,
+  });
+  return createSessionMode({
+    name: 'redis',
+    store,
+    secrets: config.session.secrets,
+    ttlSeconds: config.session.ttlSeconds,
+    touch: config.session.touch,
+    instance: config.instanceId,
+    clock: deps.clock,
+    storeFailure: (cause) => {
+      deps.metrics.sessionStoreErrors.inc({ mode: 'redis' });
+      log.debug({ err: cause instanceof Error ? cause.message : String(cause) }, 'session store failure');
+      return new AppError('session_store_unavailable', undefined, { cause });
+    },
+  });
+}

@@ -1,0 +1,109 @@
+import type { Request, RequestHandler, Response } from 'express';
+import session from 'express-session';
+import { AppError } from '../../common/errors';
+import type { Clock } from '../clock';
+import type { TouchPolicy } from '../config';
+import type { AuthMode, Identity, ModeName } from './auth-mode';
+
+declare module 'express-session' {
+  interface SessionData {
+    user: string;
+    /** Epoch ms of the login. */
+    createdAt: number;
+    /** Epoch ms of the last lifetime renewal written to the store (touch policy). */
+    renewedAt: number;
+    /** The replica that created the session: shows, on /me, that another one can read it. */
+    loginInstance: string;
+  }
+}
+
+export interface SessionModeOptions {
+  name: Extract<ModeName, 'memory' | 'redis'>;
+  store: session.Store;
+  secrets: readonly string[];
+  ttlSeconds: number;
+  touch: TouchPolicy;
+  instance: string;
+  clock: Clock;
+  /** Turns a store failure into the error the client sees (and counts it). */
+  storeFailure: (cause: unknown) => AppError;
+}
+
+/**
+ * Server-side sessions with express-session: cookie `sid_<mode>` scoped to `/<mode>`, signed,
+ * HttpOnly, SameSite=Lax, Secure when the request is HTTPS through a trusted proxy.
+ * Nothing is stored before login (saveUninitialized: false); login gets a fresh id (regenerate).
+ */
+export function createSessionMode(options: SessionModeOptions): AuthMode {
+  const { name, clock } = options;
+  const path = `/${name}`;
+  const cookieName = `sid_${name}`;
+  const ttlMs = options.ttlSeconds * 1000;
+
+  const sessionMiddleware = session({
+    name: cookieName,
+    secret: [...options.secrets],
+    store: options.store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: ttlMs },
+  });
+
+  const load: RequestHandler = (req, res, next) => {
+    sessionMiddleware(req, res, (err?: unknown) => (err ? next(options.storeFailure(err)) : next()));
+  };
+
+  const call = (fn: (cb: (err?: unknown) => void) => void): Promise<void> =>
+    new Promise((resolve, reject) => fn((err) => (err ? reject(options.storeFailure(err)) : resolve())));
+
+  function requireSession(req: Request): session.Session & Partial<session.SessionData> {
+    // express-session skips loading when its store reports itself disconnected.
+    if (!req.session) throw options.storeFailure(new Error('session store not ready'));
+    return req.session;
+  }
+
+  /**
+   * Touch policy: `always` rewrites the lifetime on every request (a second store round trip),
+   * `rolling` only once the session is past half its lifetime, `never` gives a fixed lifetime.
+   */
+  function needsRenewal(renewedAt: number | undefined): boolean {
+    if (options.touch === 'never') return false;
+    if (options.touch === 'always') return true;
+    return renewedAt === undefined || clock.now() - renewedAt >= ttlMs / 2;
+  }
+
+  return {
+    name,
+    middleware: [load],
+
+    async establish(req: Request, _res: Response, user: string) {
+      await call((cb) => requireSession(req).regenerate(cb));
+      const fresh = requireSession(req);
+      const now = clock.now();
+      fresh.user = user;
+      fresh.createdAt = now;
+      fresh.renewedAt = now;
+      fresh.loginInstance = options.instance;
+      await call((cb) => fresh.save(cb));
+      return {};
+    },
+
+    async identify(req: Request): Promise<Identity | undefined> {
+      const current = requireSession(req);
+      if (typeof current.user !== 'string') return undefined;
+      if (needsRenewal(current.renewedAt)) {
+        current.renewedAt = clock.now();
+        // An explicit save, so a store failure is a clean 503 instead of an error after the response.
+        await call((cb) => current.save(cb));
+      }
+      return { user: current.user, stored: current };
+    },
+
+    async end(req: Request, res: Response) {
+      await call((cb) => requireSession(req).destroy(cb));
+      res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: req.secure });
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import os from 'node:os';
+import { z } from 'zod';
+import {
+  DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
+} from '../common/config';
+
+/** How often a session's lifetime is renewed in its store (see docs/app.md, "Touch policy"). */
+export const TOUCH_POLICIES = ['rolling', 'always', 'never'] as const;
+export type TouchPolicy = (typeof TOUCH_POLICIES)[number];
+
+const schema = z
+  .object({
+    APP_ENV: appEnv,
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    INSTANCE_ID: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default(os.hostname()),
+    LOG_LEVEL: logLevel,
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    SESSION_SECRET: csv.optional(),
+    JWT_SECRET: z.string().optional(),
+    JWT_ISSUER: z.string().min(1).default('authscale'),
+    JWT_AUDIENCE: z.string().min(1).default('authscale-api'),
+    JWT_ACCESS_TTL_SECONDS: positiveInt.max(86_400).default(900),
+    SESSION_TTL_SECONDS: positiveInt.max(30 * 86_400).default(3600),
+    MEMORY_SESSION_MAX: positiveInt.default(100_000),
+    SESSION_TOUCH: z.enum(TOUCH_POLICIES).default('rolling'),
+    // OWASP (2024): scrypt N=2^17, r=8, p=1. Below 10 is no hash at all; above 20 needs > 1 GiB per login.
+    PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(20).default(17),
+    DEMO_PASSWORD: z.string().min(1).default('demo-password'),
+    TRUST_PROXY: z.string().min(1).default('loopback, linklocal, uniquelocal'),
+    LOGIN_MAX_FAILURES: positiveInt.default(5),
+    LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(300),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.APP_ENV !== 'production') return;
+    const sessionSecrets = env.SESSION_SECRET ?? [];
+    if (sessionSecrets.length === 0) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    sessionSecrets.forEach((secret, i) => {
+      const weakness = secretWeakness(secret);
+      if (weakness) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET', i], message: weakness });
+    });
+    const jwtWeakness = secretWeakness(env.JWT_SECRET);
+    if (jwtWeakness) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: jwtWeakness });
+    else if (Buffer.byteLength(env.JWT_SECRET ?? '') < 32) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'HS256 needs at least 32 bytes' });
+    }
+    if (env.DEMO_PASSWORD === 'demo-password') {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'is the built-in demo password' });
+    }
+  })
+  .transform((env) => ({
+    appEnv: env.APP_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    instanceId: env.INSTANCE_ID,
+    logLevel: env.LOG_LEVEL,
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    session: {
+      secrets: env.SESSION_SECRET && env.SESSION_SECRET.length > 0 ? env.SESSION_SECRET : [DEVELOPMENT_SECRETS.session],
+      ttlSeconds: env.SESSION_TTL_SECONDS,
+      memoryMax: env.MEMORY_SESSION_MAX,
+      touch: env.SESSION_TOUCH,
+    },
+    jwt: {
+      secret: env.JWT_SECRET ?? DEVELOPMENT_SECRETS.jwt,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+    },
+    passwords: { hashCost: env.PASSWORD_HASH_COST, demoPassword: env.DEMO_PASSWORD },
+    trustProxy: env.TRUST_PROXY,
+    loginThrottle: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  }));
+
+export type AppConfig = Readonly<z.infer<typeof schema>>;
+
+/** Validate the environment once; throws a ConfigError listing every problem. The result is frozen. */
+export function loadAppConfig(env: Env): AppConfig {
+  // An empty variable (`JWT_SECRET=` in a compose file) means "not set", not "the empty secret".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  return parseConfig('app', schema, present);
+}

@@ -1,0 +1,34 @@
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The replica's Prometheus metrics, on a registry of its own (not prom-client's global one),
+ * so a test process can build many apps side by side.
+ */
+export class AppMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'mode' | 'route' | 'status'>;
+  readonly logins: Counter<'mode' | 'outcome'>;
+  readonly logouts: Counter<'mode'>;
+  readonly sessionStoreErrors: Counter<'mode'>;
+
+  constructor(options: { instance: string; processMetrics?: boolean }) {
+    this.registry.setDefaultLabels({ instance: options.instance });
+    this.requests = new Counter({
+      name: 'authscale_http_requests_total', help: 'HTTP requests answered, by auth mode, route and status.',
+      labelNames: ['mode', 'route', 'status'], registers: [this.registry],
+    });
+    this.logins = new Counter({
+      name: 'authscale_logins_total', help: 'Login attempts by mode and outcome (ok, invalid, throttled, error).',
+      labelNames: ['mode', 'outcome'], registers: [this.registry],
+    });
+    this.logouts = new Counter({
+      name: 'authscale_logouts_total', help: 'Explicit logouts by mode.', labelNames: ['mode'], registers: [this.registry],
+    });
+    this.sessionStoreErrors = new Counter({
+      name: 'authscale_session_store_errors_total', help: 'Session store (Redis) failures seen by requests.',
+      labelNames: ['mode'], registers: [this.registry],
+    });
+    // Process metrics install GC observers: only for the real process, not per in-process test app.
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,68 @@
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scrypt = promisify(crypto.scrypt) as (
+  password: crypto.BinaryLike, salt: crypto.BinaryLike, keylen: number, options: crypto.ScryptOptions,
+) => Promise<Buffer>;
+
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+const BLOCK_SIZE = 8; // r
+const PARALLELISM = 1; // p
+
+/** A stored password: the scrypt parameters travel with the hash so the cost can change later. */
+export interface PasswordHash {
+  readonly cost: number; // log2(N)
+  readonly salt: Buffer;
+  readonly hash: Buffer;
+}
+
+function scryptOptions(cost: number): crypto.ScryptOptions {
+  const N = 2 ** cost;
+  // scrypt needs 128·N·r bytes; Node's default maxmem (32 MiB) refuses N=2^17 (128 MiB).
+  return { N, r: BLOCK_SIZE, p: PARALLELISM, maxmem: 128 * N * BLOCK_SIZE + 16 * 1024 * 1024 };
+}
+
+export async function hashPassword(password: string, cost: number): Promise<PasswordHash> {
+  const salt = crypto.randomBytes(SALT_LENGTH);
+  const hash = await scrypt(password, salt, KEY_LENGTH, scryptOptions(cost));
+  return Object.freeze({ cost, salt, hash });
+}
+
+export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
+  const candidate = await scrypt(password, stored.salt, KEY_LENGTH, scryptOptions(stored.cost));
+  return crypto.timingSafeEqual(candidate, stored.hash);
+}
+
+/** The demo users of DESIGN.md. */
+export const DEMO_USERNAMES = Object.freeze(['alice', 'bob', 'carol']);
+
+/**
+ * Who may log in. An unknown user is checked against a dummy hash of the same cost, so the
+ * answer (and its timing) is the same as for a known user with a wrong password.
+ */
+export class UserDirectory {
+  private constructor(
+    private readonly users: ReadonlyMap<string, PasswordHash>,
+    private readonly dummy: PasswordHash,
+  ) {}
+
+  static async create(credentials: Readonly<Record<string, string>>, cost: number): Promise<UserDirectory> {
+    const entries = await Promise.all(
+      Object.entries(credentials).map(async ([user, password]) => [user, await hashPassword(password, cost)] as const),
+    );
+    const dummy = await hashPassword(crypto.randomBytes(16).toString('hex'), cost);
+    return new UserDirectory(new Map(entries), dummy);
+  }
+
+  static demo(password: string, cost: number): Promise<UserDirectory> {
+    return UserDirectory.create(Object.fromEntries(DEMO_USERNAMES.map((u) => [u, password])), cost);
+  }
+
+  /** The username when the password is right, else undefined; always one full hash. */
+  async authenticate(username: string, password: string): Promise<string | undefined> {
+    const stored = this.users.get(username);
+    const ok = await verifyPassword(password, stored ?? this.dummy);
+    return ok && stored ? username : undefined;
+  }
+}

@@ -1,0 +1,125 @@
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../common/errors';
+import type { AuthMode } from './auth/auth-mode';
+import type { LoginThrottle } from './login-throttle';
+import type { AppMetrics } from './metrics';
+import type { UserDirectory } from './passwords';
+import type { RedisClient } from './redis-client';
+
+const credentialsSchema = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(1024),
+});
+
+const jsonBody = express.json({ limit: '10kb', strict: true });
+
+function parseCredentials(req: Request): z.infer<typeof credentialsSchema> {
+  if (!req.is('application/json')) {
+    throw new AppError('invalid_body', 'Send a JSON body (Content-Type: application/json) with username and password.');
+  }
+  const parsed = credentialsSchema.safeParse(req.body);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(body)'))].join(', ');
+    throw new AppError('invalid_body', `Expected {username, password} as non-empty strings; problem with: ${fields}.`);
+  }
+  return parsed.data;
+}
+
+export interface ModeRouteDeps {
+  instance: string;
+  users: UserDirectory;
+  throttle: LoginThrottle;
+  metrics: AppMetrics;
+}
+
+/** POST /login, GET /me, POST /logout of one mode, as in the HTTP contract of DESIGN.md. */
+export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
+  const { instance, users, throttle, metrics } = deps;
+  const router = express.Router();
+  if (mode.middleware.length > 0) router.use(...mode.middleware);
+
+  router.post('/login', jsonBody, async (req, res) => {
+    const { username, password } = parseCredentials(req);
+    // Per client address and username, so one attacker cannot lock a user out for everybody.
+    const throttleKey = `${req.ip}|${username}`;
+    const decision = await throttle.check(throttleKey);
+    if (!decision.allowed) {
+      metrics.logins.inc({ mode: mode.name, outcome: 'throttled' });
+      throw new AppError('too_many_attempts', undefined, { headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
+    }
+    const user = await users.authenticate(username, password);
+    if (!user) {
+      await throttle.recordFailure(throttleKey);
+      metrics.logins.inc({ mode: mode.name, outcome: 'invalid' });
+      throw new AppError('invalid_credentials');
+    }
+    await throttle.recordSuccess(throttleKey);
+    const extra = await mode.establish(req, res, user);
+    metrics.logins.inc({ mode: mode.name, outcome: 'ok' });
+    res.json({ user, instance, ...extra });
+  });
+
+  router.get('/me', async (req, res) => {
+    const identity = await mode.identify(req);
+    if (!identity) throw new AppError('unauthenticated');
+    res.json({
+      user: identity.user,
+      instance,
+      mode: mode.name,
+      stored: identity.stored,
+      ...(identity.claims ? { claims: identity.claims } : {}),
+    });
+  });
+
+  router.post('/logout', async (req, res) => {
+    const identity = await mode.identify(req);
+    if (!identity) throw new AppError('unauthenticated');
+    const body = await mode.end(req, res, identity);
+    metrics.logouts.inc({ mode: mode.name });
+    if (body) res.json({ ...body, instance });
+    else res.status(204).end();
+  });
+
+  return router;
+}
+
+/** /health (liveness: no dependency), /ready (Redis answers), /metrics (Prometheus). */
+export function operationalRoutes(deps: { instance: string; redis: RedisClient; metrics: AppMetrics }): Router {
+  const router = express.Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok', instance: deps.instance });
+  });
+  router.get('/ready', async (_req, res) => {
+    const redisUp = await deps.redis.ping().then(() => true, () => false);
+    res.status(redisUp ? 200 : 503).json({
+      status: redisUp ? 'ok' : 'degraded',
+      instance: deps.instance,
+      checks: { redis: redisUp ? 'up' : 'down' },
+    });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return router;
+}
+
+const ROUTE_LABELS = new Set(['/health', '/ready', '/metrics']);
+for (const mode of ['memory', 'redis', 'jwt']) for (const r of ['login', 'me', 'logout']) ROUTE_LABELS.add(`/${mode}/${r}`);
+
+/** Counts every answered request by mode, route and status; unknown paths share one label. */
+export function requestMetrics(metrics: AppMetrics): RequestHandler {
+  return (req, res, next) => {
+    const path = req.path;
+    res.once('finish', () => {
+      const known = ROUTE_LABELS.has(path);
+      const slash = path.indexOf('/', 1);
+      metrics.requests.inc({
+        mode: known && slash > 0 ? path.slice(1, slash) : 'none',
+        route: known ? path : 'unmatched',
+        status: String(res.statusCode),
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,84 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '../common/logger';
+import { createApp, type AppDeps } from './app';
+import { systemClock } from './clock';
+import type { AppConfig } from './config';
+import { AppMetrics } from './metrics';
+import { UserDirectory } from './passwords';
+import { closeRedisClient, createRedisClient } from './redis-client';
+
+export interface RunningApp {
+  urls: { http: string };
+  /** Graceful: stop accepting, let in-flight requests finish (bounded), then close Redis. */
+  close(): Promise<void>;
+}
+
+// Above the proxy agent's idle timeout, so the proxy always closes an idle socket first.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Start one replica: build missing dependencies, listen, and return how to reach and stop it. */
+export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Promise<RunningApp> {
+  const logger: Logger = deps.logger ?? createLogger({ service: 'app', level: config.logLevel, instance: config.instanceId });
+  const ownsRedis = deps.redis === undefined;
+  const redis = deps.redis ?? createRedisClient(config.redis, logger);
+  const started = Date.now();
+  const users = deps.users ?? (await UserDirectory.demo(config.passwords.demoPassword, config.passwords.hashCost));
+  logger.info({ hashCost: config.passwords.hashCost, ms: Date.now() - started }, 'demo users hashed');
+
+  const { app, close: closeApp } = createApp(config, {
+    logger,
+    clock: deps.clock ?? systemClock,
+    redis,
+    users,
+    throttle: deps.throttle,
+    metrics: deps.metrics ?? new AppMetrics({ instance: config.instanceId, processMetrics: true }),
+  });
+
+  let closing = false;
+  // While draining, answers close their connection so keep-alive clients move elsewhere.
+  const server = http.createServer((req, res) => {
+    if (closing) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info({ url, sessionTouch: config.session.touch }, 'app replica listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    urls: { http: url },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        logger.info('shutting down: no new connections, finishing in-flight requests');
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
+        const outcome = await Promise.race([drained, deadline]);
+        clearInterval(idleSweep);
+        if (outcome === 'timeout') {
+          logger.warn('shutdown timeout: closing remaining connections');
+          server.closeAllConnections();
+          await drained;
+        }
+        closeApp();
+        if (ownsRedis) await closeRedisClient(redis);
+        logger.info('stopped');
+      })();
+      return closed;
+    },
+  };
+}
