@@ -157,3 +157,22 @@ export function instanceSlot(instance) {
   if (!match) return 0;
   return ((Number(match[1]) - 1) % 6) + 1;
 }
+
+/**
+ * The control verbs that make sense for a service in a given launcher state; an unknown state
+ * offers every verb, since the launcher answers a pointless one with a clear error anyway.
+ */
+export function verbsFor(state) {
+  switch (state) {
+    case 'running':
+      return ['kill', 'stop', 'pause'];
+    case 'paused':
+      return ['unpause', 'kill'];
+    case 'exited':
+    case 'stopped':
+    case 'not started':
+      return ['start'];
+    default:
+      return [...CONTROL_VERBS];
+  }
+}

@@ -13,6 +13,7 @@ interface Model {
   dockerCommand(verb: string, service: string): string;
   serviceRows(status: unknown, services: unknown, redisCheck: string | null): Record<string, unknown>[];
   instanceSlot(instance: unknown): number;
+  verbsFor(state: unknown): string[];
 }
 
 const model = loadDashboardModule<Model>('model.js');
@@ -143,5 +144,12 @@ describe('dashboard model: the cluster table', () => {
 
   test('when a replica id ends in a number, then it keeps the same colour slot everywhere', () => {
     expect([model.instanceSlot('app1'), model.instanceSlot('app3'), model.instanceSlot('app7'), model.instanceSlot(null), model.instanceSlot('proxy')]).toEqual([1, 3, 1, 0, 0]);
+  });
+
+  test('when a service runs, is paused or has exited, then only the verbs that change something are offered', () => {
+    expect(model.verbsFor('running')).toEqual(['kill', 'stop', 'pause']);
+    expect(model.verbsFor('paused')).toEqual(['unpause', 'kill']);
+    expect(model.verbsFor('exited')).toEqual(['start']);
+    expect(model.verbsFor(undefined)).toEqual(['kill', 'stop', 'start', 'pause', 'unpause']);
   });
 });
