@@ -160,7 +160,7 @@ export class AuthPanel {
       this.showStored(result.body);
     } else if (result.status === 401 && this.holdsCredentials) {
       this.setState('logged-out', `Logged out: ${who} answered 401, it does not accept your ${this.mode === 'jwt' ? 'token' : 'session'}.`, result.instance);
-      this.showStored(null);
+      this.showStored(null, `(${who} keeps nothing for this ${this.mode === 'jwt' ? 'token' : 'cookie'})`);
     } else if (result.status === 401) {
       this.setState('anonymous', 'Not logged in.', result.instance);
     } else {
@@ -200,10 +200,10 @@ export class AuthPanel {
     while (strip.children.length > this.log.length) strip.firstElementChild.remove();
   }
 
-  showStored(body) {
+  showStored(body, emptyText = '(nothing to show: not logged in)') {
     const target = this.el('stored');
     if (!body) {
-      target.textContent = '(nothing to show: not logged in)';
+      target.textContent = emptyText;
       return;
     }
     const shown = this.mode === 'jwt' ? (decodeJwtPayload(this.accessToken) ?? body.claims ?? null) : (body.stored ?? null);

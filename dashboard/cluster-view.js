@@ -18,6 +18,11 @@ export class ClusterView {
     this.message = doc.getElementById('control-message');
     this.tokenInput.value = this.readToken();
     this.tokenInput.addEventListener('change', () => this.storeToken(this.tokenInput.value.trim()));
+    doc.getElementById('admin-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.storeToken(this.tokenInput.value.trim());
+      this.say('Token kept for this tab.', true);
+    });
   }
 
   /** One refresh: the proxy's view, the launcher's processes (local cluster only), Redis via /ready. */
@@ -101,6 +106,8 @@ export class ClusterView {
     for (const part of ['health', 'state', 'requests', 'inflight', 'failures', 'actions']) {
       const td = doc.createElement('td');
       td.dataset.part = part;
+      // A flex box inside the cell (not on it) keeps the table layout intact.
+      if (part === 'actions') td.append(Object.assign(doc.createElement('div'), { className: 'actions' }));
       tr.append(td);
     }
     return tr;
@@ -120,7 +127,7 @@ export class ClusterView {
     cell('failures').textContent = text(row.failures);
     const verbs = local ? verbsFor(row.state) : ['kill', 'start'];
     const actionsKey = `${local}:${verbs.join(',')}`;
-    const actions = cell('actions');
+    const actions = cell('actions').firstElementChild;
     if (actions.dataset.key === actionsKey) return;
     actions.dataset.key = actionsKey;
     actions.replaceChildren(...verbs.map((verb) => (local ? this.controlButton(row.id, verb) : this.dockerHint(row.id, verb))));
