@@ -71,7 +71,8 @@ export interface FaultCellResult {
   /** Users whose last answer before the fault came from the faulted replica, and the rest. */
   pinnedToTarget: UserGroup | null;
   others: UserGroup | null;
-  /** ok / all outcomes while the fault lasted; null when nothing was answered. */
+  /** ok / all outcomes before the fault and while it lasted; null when nothing was answered. */
+  okShareBeforeFault: number | null;
   okShareDuringFault: number | null;
   /** Seconds from the fault until the last second with an error; null when there was none. */
   errorsStopAfterSeconds: number | null;

@@ -1,0 +1,171 @@
+import { AUTH_MODES, STRATEGIES } from '../modes';
+import type {
+  BenchResults, FaultScenarioResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
+} from '../results';
+import { THRESHOLDS } from '../verdicts';
+import { answers } from './answers';
+import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
+import { barChart, COLORS, legend, timelineChart } from './svg';
+
+/** The report's content, from the results only: every number below is read from `results`. */
+export function buildReport(results: BenchResults): Block[] {
+  const s = results.scenarios;
+  return [
+    heading(1, 'authscale bench report'),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    ...verdictSection(results),
+    ...answersSection(results),
+    ...(s.throughput ? throughputSection(s.throughput) : []),
+    ...(s.killReplica ? faultSection(s.killReplica) : []),
+    ...(s.killRedis ?? []).flatMap(faultSection),
+    ...(s.pauseReplica ? faultSection(s.pauseReplica) : []),
+    ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
+    ...(s.memory ? memorySection(s.memory) : []),
+    ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...skippedSection(results),
+    ...settingsSection(results),
+  ];
+}
+
+function verdictSection(r: BenchResults): Block[] {
+  const blocks: Block[] = [
+    heading(2, 'Verdicts on the claims'),
+    table(['#', 'claim', 'verdict', 'numbers'], r.verdicts.map((v) => [String(v.claim), v.text, v.verdict, v.evidence.join(' ')])),
+    heading(3, 'Rules applied'),
+    list(r.verdicts.map((v) => `Claim ${v.claim}: ${v.rule}.`)),
+  ];
+  return blocks;
+}
+
+function answersSection(r: BenchResults): Block[] {
+  return [heading(2, 'Answers to the questions'), ...answers(r).flatMap(({ question, answer }) => [heading(3, question), paragraph(answer)])];
+}
+
+function throughputSection(t: ThroughputResult): Block[] {
+  const rows = t.cells.map((c) => [
+    c.mode === 'none' ? 'none (/health)' : c.mode, c.strategy, int(c.requestsPerSec), int(c.okPerSec),
+    fixed(c.latencyP50Ms, 1), fixed(c.latencyP99Ms, 1), int(c.counts.logouts), pct(c.logoutRate), int(c.counts.logins),
+    int(c.counts.errors), fixed(c.imbalance, 2), fixed(c.ratioToBaseline, 2),
+    Object.entries(c.shares).sort().map(([id, n]) => `${id} ${int(n)}`).join(', '),
+  ]);
+  const label = (c: { mode: string; strategy: string }): string => `${c.mode === 'none' ? '/health' : c.mode} · ${c.strategy}`;
+  return [
+    heading(2, 'Throughput (one cell at a time)'),
+    paragraph('req/s counts every response, logins included; ok req/s counts authenticated answers only (the useful work). Latency is over 2xx responses. logout rate = logouts / (ok + logouts). imbalance = max/mean of per-replica requests. × baseline = req/s / the same frontend\'s no-auth /health req/s.'),
+    table(['mode', 'strategy', 'req/s', 'ok req/s', 'p50 ms', 'p99 ms', 'logouts', 'logout rate', 'logins', 'errors', 'imbalance', '× baseline', 'requests per replica'], rows),
+    chart('ok requests per second per cell (grey: /health baseline)', barChart({
+      title: 'ok req/s',
+      bars: t.cells.map((c) => ({ label: label(c), value: c.okPerSec, text: int(c.okPerSec), color: c.mode === 'none' ? COLORS.baseline : COLORS.ok })),
+    })),
+    chart('logout rate per cell', barChart({
+      title: 'logouts / authenticated requests',
+      bars: t.cells.filter((c) => c.mode !== 'none').map((c) => ({ label: label(c), value: c.logoutRate, text: pct(c.logoutRate), color: COLORS.logouts })),
+    })),
+  ];
+}
+
+const TIMELINE_SERIES = [
+  { name: 'ok/s', key: 'ok', color: COLORS.ok },
+  { name: 'logouts/s', key: 'logouts', color: COLORS.logouts },
+  { name: 'errors/s', key: 'errors', color: COLORS.errors },
+] as const;
+
+function timelineCharts(cells: { mode: string; strategy: string; timeline: TimelinePoint[] }[], seconds: number, markers: { second: number; label: string }[]): Block[] {
+  const charts = cells.map((c) => chart(`${c.mode} · ${c.strategy}`, timelineChart({
+    title: `${c.mode} · ${c.strategy}`,
+    seconds,
+    markers,
+    series: TIMELINE_SERIES.map((s) => ({ name: s.name, color: s.color, values: c.timeline.map((p) => p[s.key] + (s.key === 'ok' ? p.logins : 0)) })),
+  })));
+  return [chart('legend', legend(TIMELINE_SERIES)), ...charts];
+}
+
+/** Per-second totals per mode (summed over strategies): the Markdown view of the timelines. */
+function timelineTable(cells: { mode: string; timeline: TimelinePoint[] }[], seconds: number, events: { second: number; label: string }[]): Block {
+  const modes = [...new Set(cells.map((c) => c.mode))];
+  const rows = Array.from({ length: seconds }, (_, second) => {
+    const marks = events.filter((e) => e.second === second).map((e) => e.label).join(', ');
+    return [String(second), ...modes.map((mode) => {
+      const points = cells.filter((c) => c.mode === mode).map((c) => c.timeline[second]).filter((p): p is TimelinePoint => !!p);
+      const sum = (k: 'ok' | 'logouts' | 'errors' | 'logins'): number => points.reduce((n, p) => n + p[k], 0);
+      return `${sum('ok') + sum('logins')} / ${sum('logouts')} / ${sum('errors')}`;
+    }), marks];
+  });
+  return table(['s', ...modes.map((m) => `${m} ok / logouts / errors`), 'event'], rows);
+}
+
+function faultSection(f: FaultScenarioResult): Block[] {
+  const name = f.scenario === 'kill-redis' ? `kill-redis (persistence ${f.redisPersistence ? 'on' : 'off'})` : f.scenario;
+  const rows = f.cells.map((c) => [
+    c.mode, c.strategy, String(c.users), int(c.counts.ok), int(c.counts.logouts), int(c.counts.errors), int(c.counts.logins),
+    `${c.usersLoggedOut} / ${c.users}`,
+    c.pinnedToTarget ? `${c.pinnedToTarget.loggedOut} / ${c.pinnedToTarget.users}` : '—',
+    c.others ? `${c.others.loggedOut} / ${c.others.users}` : '—',
+    pct(c.okShareBeforeFault), pct(c.okShareDuringFault),
+    c.errorsStopAfterSeconds === null ? 'no errors' : `${c.errorsStopAfterSeconds} s`, int(c.logoutsAfterRecovery),
+  ]);
+  return [
+    heading(2, name),
+    paragraph(`${f.usersPerCell} users per cell at ${f.userRate} req/s each, all cells at once for ${f.seconds} s. Events: ${f.events.map((e) => `${e.label} at ${e.second} s`).join('; ')}. "pinned to ${f.target}" = users whose last answer before the fault came from ${f.target}. "ok share" counts answered requests (ok + logins) over all outcomes. "errors stop after" = seconds from the fault to the end of the last second with an error.`),
+    table(['mode', 'strategy', 'users', 'ok', 'logouts', 'errors', 'logins', 'users logged out', `pinned to ${f.target}: logged out`, 'others: logged out', 'ok share before', 'ok share during', 'errors stop after', 'logouts after recovery'], rows),
+    timelineTable(f.cells, f.seconds, f.events),
+    ...timelineCharts(f.cells, f.seconds, f.events),
+  ];
+}
+
+function scaleOutSection(s: ScaleOutResult): Block[] {
+  const rows = s.cells.map((c) => [
+    c.mode, c.strategy, String(c.users), `${c.moved} (${pct(c.movedFraction)})`, String(c.movedToApp4),
+    String(c.movedLoggedOut), String(c.stayedLoggedOut), pct(c.app4Share),
+  ]);
+  return [
+    heading(2, 'scale-out'),
+    paragraph(`${s.usersPerCell} users per cell; app4 joined the pool at ${s.events.find((e) => e.kind === 'scale')?.second ?? '?'} s (${s.replicasBefore} → ${s.replicasAfter} replicas). For the same hash-ip user keys, modulo hashing (hash % ${s.replicasBefore} → hash % ${s.replicasAfter}) would have moved ${pct(s.moduloMovedFraction)} of users; an ideal consistent hash moves ${pct(s.consistentMovedFraction)}.`),
+    table(['mode', 'strategy', 'users', 'moved', 'moved to app4', 'moved and logged out', 'stayed and logged out', 'app4 share after'], rows),
+    ...timelineCharts(s.cells, s.seconds, s.events),
+  ];
+}
+
+function memorySection(m: MemoryResult): Block[] {
+  return [
+    heading(2, 'memory'),
+    paragraph(`Heap used on ${m.replica} (its /metrics nodejs_heap_size_used_bytes) before and after N logins per mode, the sessions kept alive; GC ${m.gc}. Redis growth is INFO used_memory.`),
+    table(['mode', 'users', 'heap before', 'heap after', 'bytes per user (replica)', 'bytes per user (Redis)'], m.modes.map((x) => [
+      x.mode, String(x.users), int(x.heapBeforeBytes), int(x.heapAfterBytes), int(x.bytesPerUser), x.redisBytesPerUser === null ? '—' : int(x.redisBytesPerUser),
+    ])),
+  ];
+}
+
+function revocationSection(r: RevocationResult): Block[] {
+  return [
+    heading(2, 'revocation'),
+    paragraph(`Each mode: log in, check /me answers 200, log out, then probe /me with the old credential for ${r.probeSeconds} s.`),
+    table(['mode', 'frontend', 'before logout', 'logout status', 'probes', '200 after logout', 'first refused after', 'valid until (server)'], r.modes.map((m) => [
+      m.mode, m.strategy, m.okBeforeLogout ? '200' : 'not 200', String(m.logoutStatus), String(m.probes), String(m.okAfterLogout),
+      m.firstRefusedAfterMs === null ? 'never (in window)' : `${m.firstRefusedAfterMs} ms`, m.validUntil ?? '—',
+    ])),
+  ];
+}
+
+function skippedSection(r: BenchResults): Block[] {
+  if (r.skipped.length === 0) return [];
+  return [heading(2, 'Not run'), list(r.skipped.map((x) => `${x.scenario}: ${x.reason}`))];
+}
+
+function settingsSection(r: BenchResults): Block[] {
+  const st = r.settings;
+  return [
+    heading(2, 'Settings'),
+    table(['setting', 'value'], [
+      ['target', st.target], ['replicas', st.replicas.join(', ')],
+      ['frontends', st.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')],
+      ['password hash cost (scrypt log2 N)', st.passwordHashCost], ['session touch policy', st.sessionTouch],
+      ['Redis persistence (appendonly)', st.redisPersistence ? 'on' : 'off'],
+      ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
+      ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],
+      ['memory scenario logins per mode', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],
+      ...Object.entries(st.versions).map(([k, v]) => [k, v]),
+    ]),
+    paragraph(`Modes measured: ${AUTH_MODES.map((m) => m.name).join(', ')}; strategies: ${STRATEGIES.join(', ')}. Verdict thresholds: ${JSON.stringify(THRESHOLDS)}.`),
+  ];
+}

@@ -1,0 +1,103 @@
+/**
+ * Tiny inline-SVG charts (pure functions returning strings): the HTML report must open from
+ * disk with no CDN, so no chart library.
+ */
+export interface Bar {
+  label: string;
+  value: number;
+  /** Text shown after the bar; defaults to the value. */
+  text?: string;
+  color?: string;
+}
+
+export interface Series {
+  name: string;
+  color: string;
+  values: readonly number[];
+}
+
+export interface Marker {
+  second: number;
+  label: string;
+}
+
+export const COLORS = Object.freeze({
+  ok: '#2e7d32', logouts: '#ef6c00', errors: '#c62828', logins: '#1565c0', baseline: '#757575', bar: '#3f6fb5',
+});
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Horizontal bars, one per row: long cell names stay readable. */
+export function barChart(options: { title: string; bars: readonly Bar[]; width?: number }): string {
+  const width = options.width ?? 640;
+  const rowHeight = 20;
+  const labelWidth = 190;
+  const textWidth = 90;
+  const top = 26;
+  const height = top + options.bars.length * rowHeight + 8;
+  const max = Math.max(0, ...options.bars.map((b) => b.value));
+  const scale = max > 0 ? (width - labelWidth - textWidth) / max : 0;
+  const rows = options.bars.map((bar, i) => {
+    const y = top + i * rowHeight;
+    const w = Math.max(0, bar.value * scale);
+    return [
+      `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeXml(bar.label)}</text>`,
+      `<rect x="${labelWidth}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${bar.color ?? COLORS.bar}"/>`,
+      `<text x="${(labelWidth + w + 4).toFixed(1)}" y="${y + 14}">${escapeXml(bar.text ?? String(bar.value))}</text>`,
+    ].join('');
+  });
+  return svg(width, height, `<text x="4" y="16" font-weight="bold">${escapeXml(options.title)}</text>${rows.join('')}`);
+}
+
+/** Lines per second with vertical markers at the fault and recovery. */
+export function timelineChart(options: {
+  title: string;
+  series: readonly Series[];
+  markers: readonly Marker[];
+  seconds: number;
+  width?: number;
+  height?: number;
+}): string {
+  const width = options.width ?? 300;
+  const height = options.height ?? 150;
+  const left = 34;
+  const right = 6;
+  const top = 20;
+  const bottom = 18;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const max = Math.max(1, ...options.series.flatMap((s) => s.values));
+  const span = Math.max(1, options.seconds);
+  const x = (second: number): number => left + (second / span) * plotW;
+  const y = (value: number): number => top + plotH - (value / max) * plotH;
+  const parts: string[] = [
+    `<text x="4" y="13" font-weight="bold">${escapeXml(options.title)}</text>`,
+    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${Math.round(max)}</text>`,
+    `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
+    `<text x="${left + plotW}" y="${height - 4}" text-anchor="end">${span} s</text>`,
+  ];
+  for (const marker of options.markers) {
+    const mx = x(marker.second).toFixed(1);
+    parts.push(`<line x1="${mx}" y1="${top}" x2="${mx}" y2="${top + plotH}" stroke="#000" stroke-dasharray="3,3"/>`);
+    parts.push(`<text x="${mx}" y="${height - 4}" text-anchor="middle">${escapeXml(marker.label)}</text>`);
+  }
+  for (const series of options.series) {
+    // each point sits mid-bucket: second s covers [s, s+1)
+    const points = series.values.map((v, i) => `${x(i + 0.5).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points}"><title>${escapeXml(series.name)}</title></polyline>`);
+  }
+  return svg(width, height, parts.join(''));
+}
+
+export function legend(series: readonly { name: string; color: string }[]): string {
+  const items = series.map((s, i) => `<rect x="${4 + i * 90}" y="4" width="10" height="10" fill="${s.color}"/><text x="${18 + i * 90}" y="13">${escapeXml(s.name)}</text>`);
+  return svg(series.length * 90 + 8, 18, items.join(''));
+}
+
+function svg(width: number, height: number, body: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${body}</svg>`;
+}

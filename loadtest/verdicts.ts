@@ -1,0 +1,257 @@
+import type {
+  BenchResults, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
+} from './results';
+
+/**
+ * The eight claims of DESIGN.md, judged from measured figures only. Each rule is written out in
+ * the report next to the verdict; a claim whose scenario did not run is "not measured".
+ */
+export const CLAIMS: readonly string[] = Object.freeze([
+  'Stateless auth lets any replica serve any request (JWT + round-robin: no logouts).',
+  'In-memory sessions behind round-robin break (about (N-1)/N of requests miss the session).',
+  'Sticky routing fixes that, until the pinned replica dies: its users are logged out.',
+  'Sticky routing can load replicas unevenly (hotspots).',
+  'A shared store (Redis) survives replica death with no logouts.',
+  'The shared store costs a network round trip per request and becomes a single point of failure: Redis down means its users cannot be served.',
+  'Stateless servers keep no per-user memory and handle more requests per second.',
+  'The price of stateless: a JWT cannot be revoked before expiry without adding state back.',
+]);
+
+/** Thresholds the verdicts apply (documented in docs/bench.md). */
+export const THRESHOLDS = Object.freeze({
+  /** Claim 2: measured logout rate within this of (N-1)/N is "about (N-1)/N". */
+  missRateTolerance: 0.15,
+  /** Claim 2: below this, in-memory sessions did not visibly break. */
+  missRateBroken: 0.1,
+  /** Claims 1, 3: a logout rate at most this counts as "no logouts" under steady load. */
+  negligibleLogoutRate: 0.001,
+  /** Claim 3: share of the killed replica's users that must be logged out, and at most of the others. */
+  pinnedLoggedOut: 0.9,
+  othersLoggedOut: 0.1,
+  /** Claim 4: max/mean per-replica share at or above this is a hotspot. */
+  hotspotImbalance: 1.15,
+  /** Claim 5: errors (in-flight requests lost) above this share of requests earn a caveat. */
+  tolerableErrorShare: 0.01,
+  /** Claim 6: redis/memory ok-throughput below this shows the round trip's cost. */
+  roundTripCostRatio: 0.97,
+  /** Claim 6: ok share while Redis is down at most this = unserved; a change at most `unaffectedDelta` = unaffected. */
+  unservedOkShare: 0.1,
+  unaffectedDelta: 0.1,
+  /** Claim 7: JWT must beat the session modes' ok-throughput by this factor; its heap per user be ≤ this share of memory mode's. */
+  fasterFactor: 1.03,
+  statelessHeapShare: 0.1,
+});
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | null | undefined, digits = 0): string => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
+
+function cell(results: BenchResults, mode: string, strategy: string): ThroughputCellResult | undefined {
+  return results.scenarios.throughput?.cells.find((c) => c.mode === mode && c.strategy === strategy);
+}
+
+function faultCells(scenario: FaultScenarioResult | undefined, mode: string): FaultCellResult[] {
+  return scenario?.cells.filter((c) => c.mode === mode) ?? [];
+}
+
+function verdict(claim: number, value: VerdictValue, evidence: string[], rule: string): Verdict {
+  return { claim, text: CLAIMS[claim - 1], verdict: value, evidence, rule };
+}
+
+function notMeasured(claim: number, rule: string, what: string): Verdict {
+  return verdict(claim, 'not measured', [`The ${what} scenario did not run.`], rule);
+}
+
+export function judgeClaim1(r: BenchResults): Verdict {
+  const rule = `holds when JWT behind round-robin sees no logouts (rate ≤ ${pct(THRESHOLDS.negligibleLogoutRate)}) and every replica served a share; otherwise does not hold`;
+  const c = cell(r, 'jwt', 'round-robin');
+  const kill = faultCells(r.scenarios.killReplica, 'jwt');
+  if (!c && kill.length === 0) return notMeasured(1, rule, 'throughput or kill-replica');
+  const evidence: string[] = [];
+  let ok = true;
+  if (c) {
+    const served = r.settings.replicas.filter((id) => (c.shares[id] ?? 0) > 0).length;
+    evidence.push(`throughput, jwt + round-robin: ${c.counts.logouts} logouts in ${c.counts.ok + c.counts.logouts} authenticated requests (${pct(c.logoutRate)}), served by ${served} of ${r.settings.replicas.length} replicas.`);
+    ok = c.logoutRate <= THRESHOLDS.negligibleLogoutRate && served === r.settings.replicas.length;
+  }
+  if (kill.length > 0) {
+    const logouts = kill.reduce((n, k) => n + k.counts.logouts, 0);
+    evidence.push(`kill-replica, jwt under every strategy: ${logouts} logouts while ${r.scenarios.killReplica?.target} was killed.`);
+    ok = ok && logouts === 0;
+  }
+  return verdict(1, ok ? 'holds' : 'does not hold', evidence, rule);
+}
+
+export function judgeClaim2(r: BenchResults): Verdict {
+  const n = r.settings.replicas.length;
+  const expected = n > 0 ? (n - 1) / n : 0;
+  const rule = `holds when memory + round-robin logs out within ±${pct(THRESHOLDS.missRateTolerance)} of (N-1)/N = ${pct(expected)} of authenticated requests; with caveat when above ${pct(THRESHOLDS.missRateBroken)} but off that figure; otherwise does not hold`;
+  const c = cell(r, 'memory', 'round-robin');
+  if (!c) return notMeasured(2, rule, 'throughput');
+  const evidence = [
+    `throughput, memory + round-robin: ${c.counts.logouts} of ${c.counts.ok + c.counts.logouts} authenticated requests found no session (${pct(c.logoutRate)}; expected ${pct(expected)} with N = ${n}); ${c.counts.logins} logins were needed for ${c.counts.ok} answered requests.`,
+  ];
+  const value: VerdictValue = Math.abs(c.logoutRate - expected) <= THRESHOLDS.missRateTolerance
+    ? 'holds'
+    : c.logoutRate > THRESHOLDS.missRateBroken ? 'holds with caveat' : 'does not hold';
+  return verdict(2, value, evidence, rule);
+}
+
+export function judgeClaim3(r: BenchResults): Verdict {
+  const rule = `holds when memory + sticky-cookie sees no logouts under steady load (≤ ${pct(THRESHOLDS.negligibleLogoutRate)}) and, when a replica is killed, ≥ ${pct(THRESHOLDS.pinnedLoggedOut)} of its pinned users are logged out and ≤ ${pct(THRESHOLDS.othersLoggedOut)} of the others; with caveat when only one half was measured`;
+  const steady = cell(r, 'memory', 'sticky-cookie');
+  const killed = r.scenarios.killReplica?.cells.find((c) => c.mode === 'memory' && c.strategy === 'sticky-cookie');
+  if (!steady && !killed) return notMeasured(3, rule, 'throughput or kill-replica');
+  const evidence: string[] = [];
+  let steadyOk: boolean | undefined;
+  let killOk: boolean | undefined;
+  if (steady) {
+    steadyOk = steady.logoutRate <= THRESHOLDS.negligibleLogoutRate;
+    evidence.push(`throughput, memory + sticky-cookie: ${steady.counts.logouts} logouts (${pct(steady.logoutRate)}) against ${pct(cell(r, 'memory', 'round-robin')?.logoutRate)} behind round-robin.`);
+  }
+  if (killed?.pinnedToTarget && killed.others) {
+    const pinned = killed.pinnedToTarget;
+    const others = killed.others;
+    const pinnedShare = pinned.users > 0 ? pinned.loggedOut / pinned.users : null;
+    const othersShare = others.users > 0 ? others.loggedOut / others.users : 0;
+    killOk = pinnedShare !== null && pinnedShare >= THRESHOLDS.pinnedLoggedOut && othersShare <= THRESHOLDS.othersLoggedOut;
+    evidence.push(`kill-replica (${r.scenarios.killReplica?.target}), memory + sticky-cookie: ${pinned.loggedOut} of ${pinned.users} users pinned to it were logged out; ${others.loggedOut} of ${others.users} other users.`);
+  }
+  if (steadyOk === false || killOk === false) return verdict(3, 'does not hold', evidence, rule);
+  if (steadyOk && killOk) return verdict(3, 'holds', evidence, rule);
+  evidence.push(steadyOk ? 'The failure half (kill-replica) was not measured.' : 'The steady half (throughput) was not measured.');
+  return verdict(3, 'holds with caveat', evidence, rule);
+}
+
+export function judgeClaim4(r: BenchResults): Verdict {
+  const rule = `holds when a sticky (sticky-cookie or hash-ip) cell's max/mean per-replica share reaches ${THRESHOLDS.hotspotImbalance}; with caveat when sticky is more uneven than round-robin, or the new replica of scale-out got less than half round-robin's share of sticky users' requests; otherwise does not hold`;
+  const cells = r.scenarios.throughput?.cells.filter((c) => c.mode !== 'none' && c.imbalance !== null) ?? [];
+  if (cells.length === 0) return notMeasured(4, rule, 'throughput');
+  const worst = (strategy: string): ThroughputCellResult | undefined =>
+    cells.filter((c) => c.strategy === strategy).sort((a, b) => (b.imbalance ?? 0) - (a.imbalance ?? 0))[0];
+  const rr = worst('round-robin');
+  const sticky = [worst('sticky-cookie'), worst('hash-ip')].filter((c): c is ThroughputCellResult => !!c)
+    .sort((a, b) => (b.imbalance ?? 0) - (a.imbalance ?? 0))[0];
+  const evidence = [
+    `throughput, most uneven cell per strategy (max/mean share): round-robin ${num(rr?.imbalance, 2)} (${rr?.mode}), sticky-cookie ${num(worst('sticky-cookie')?.imbalance, 2)} (${worst('sticky-cookie')?.mode}), hash-ip ${num(worst('hash-ip')?.imbalance, 2)} (${worst('hash-ip')?.mode}), with ${r.settings.connections} users per cell.`,
+  ];
+  const scale = r.scenarios.scaleOut;
+  let scaleSkew = false;
+  if (scale) {
+    const share = (strategy: string): number | undefined => {
+      const list = scale.cells.filter((c) => c.strategy === strategy);
+      return list.length ? list.reduce((n, c) => n + c.app4Share, 0) / list.length : undefined;
+    };
+    const rrShare = share('round-robin');
+    const stickyShare = share('sticky-cookie');
+    evidence.push(`scale-out: app4 took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
+    scaleSkew = rrShare !== undefined && stickyShare !== undefined && stickyShare < rrShare / 2;
+  }
+  if (!sticky || sticky.imbalance === null) return verdict(4, 'not measured', evidence, rule);
+  if (sticky.imbalance >= THRESHOLDS.hotspotImbalance) return verdict(4, 'holds', evidence, rule);
+  if (sticky.imbalance > (rr?.imbalance ?? 1) || scaleSkew) return verdict(4, 'holds with caveat', evidence, rule);
+  return verdict(4, 'does not hold', evidence, rule);
+}
+
+export function judgeClaim5(r: BenchResults): Verdict {
+  const rule = `holds when redis users see no logouts while a replica is killed and errors stay ≤ ${pct(THRESHOLDS.tolerableErrorShare)} of requests; with caveat when there are no logouts but more errors (requests in flight on the dead replica); does not hold on any logout`;
+  const kill = faultCells(r.scenarios.killReplica, 'redis');
+  if (kill.length === 0) return notMeasured(5, rule, 'kill-replica');
+  const logouts = kill.reduce((n, c) => n + c.counts.logouts, 0);
+  const errors = kill.reduce((n, c) => n + c.counts.errors, 0);
+  const total = kill.reduce((n, c) => n + c.counts.ok + c.counts.logouts + c.counts.errors + c.counts.logins + c.counts.other, 0);
+  const memory = faultCells(r.scenarios.killReplica, 'memory').find((c) => c.strategy === 'sticky-cookie');
+  const evidence = [
+    `kill-replica (${r.scenarios.killReplica?.target}), redis under every strategy: ${logouts} logouts, ${errors} errors in ${total} requests (${pct(total ? errors / total : 0)}).`,
+  ];
+  if (memory) evidence.push(`For comparison, memory + sticky-cookie in the same run: ${memory.usersLoggedOut} of ${memory.users} users logged out.`);
+  const errorShare = total ? errors / total : 0;
+  const value: VerdictValue = logouts > 0 ? 'does not hold' : errorShare > THRESHOLDS.tolerableErrorShare ? 'holds with caveat' : 'holds';
+  return verdict(5, value, evidence, rule);
+}
+
+export function judgeClaim6(r: BenchResults): Verdict {
+  const rule = `holds when redis's ok-throughput is below ${THRESHOLDS.roundTripCostRatio}× memory's behind sticky-cookie (the round trip) and, with Redis down, redis users' ok share is ≤ ${pct(THRESHOLDS.unservedOkShare)} while memory and jwt users' ok share moves by ≤ ${pct(THRESHOLDS.unaffectedDelta)}; with caveat when only one half shows; does not hold when redis users were served with Redis down`;
+  const memory = cell(r, 'memory', 'sticky-cookie');
+  const redis = cell(r, 'redis', 'sticky-cookie');
+  const outage = r.scenarios.killRedis?.[0];
+  if ((!memory || !redis) && !outage) return notMeasured(6, rule, 'throughput or kill-redis');
+  const evidence: string[] = [];
+  let cost: boolean | undefined;
+  let spof: boolean | undefined;
+  if (memory && redis && memory.okPerSec > 0) {
+    const ratio = redis.okPerSec / memory.okPerSec;
+    cost = ratio < THRESHOLDS.roundTripCostRatio;
+    evidence.push(`throughput behind sticky-cookie: redis ${num(redis.okPerSec)} ok req/s, memory ${num(memory.okPerSec)} (ratio ${num(ratio, 2)}); p50 ${num(redis.latencyP50Ms, 1)} ms vs ${num(memory.latencyP50Ms, 1)} ms.`);
+  }
+  if (outage) {
+    const redisCells = outage.cells.filter((c) => c.mode === 'redis');
+    const otherCells = outage.cells.filter((c) => c.mode !== 'redis');
+    const redisShare = maxOf(redisCells.map((c) => c.okShareDuringFault ?? 0));
+    const drift = maxOf(otherCells.map((c) => Math.abs((c.okShareDuringFault ?? 0) - (c.okShareBeforeFault ?? 0))));
+    spof = redisShare <= THRESHOLDS.unservedOkShare && drift <= THRESHOLDS.unaffectedDelta;
+    evidence.push(`kill-redis (persistence ${outage.redisPersistence ? 'on' : 'off'}): with Redis down, redis users' ok share was at most ${pct(redisShare)}; memory and jwt users' ok share moved by at most ${pct(drift)} from before the fault.`);
+    const after = redisCells.reduce((n, c) => n + c.logoutsAfterRecovery, 0);
+    evidence.push(`After Redis came back: ${after} redis-user logouts.`);
+    if (redisShare > THRESHOLDS.unservedOkShare) return verdict(6, 'does not hold', evidence, rule);
+  }
+  if (cost && spof) return verdict(6, 'holds', evidence, rule);
+  if (cost || spof) return verdict(6, 'holds with caveat', evidence, rule);
+  return verdict(6, 'does not hold', evidence, rule);
+}
+
+export function judgeClaim7(r: BenchResults): Verdict {
+  const rule = `holds when JWT's heap growth per user is ≤ ${pct(THRESHOLDS.statelessHeapShare)} of memory mode's and its ok-throughput behind sticky-cookie beats both session modes by ${THRESHOLDS.fasterFactor}×; with caveat when one half holds; does not hold when neither does`;
+  const mem = r.scenarios.memory;
+  const jwt = cell(r, 'jwt', 'sticky-cookie');
+  const memory = cell(r, 'memory', 'sticky-cookie');
+  const redis = cell(r, 'redis', 'sticky-cookie');
+  if (!mem && !jwt) return notMeasured(7, rule, 'memory or throughput');
+  const evidence: string[] = [];
+  const halves: boolean[] = [];
+  if (mem) {
+    const m = mem.modes.find((x) => x.mode === 'memory');
+    const j = mem.modes.find((x) => x.mode === 'jwt');
+    const rd = mem.modes.find((x) => x.mode === 'redis');
+    if (m && j) {
+      halves.push(m.bytesPerUser > 0 && j.bytesPerUser <= THRESHOLDS.statelessHeapShare * m.bytesPerUser);
+      evidence.push(`memory (${m.users} logins per mode on ${mem.replica}, GC ${mem.gc}): heap growth per user memory ${num(m.bytesPerUser)} B, redis ${num(rd?.bytesPerUser)} B on the replica (+${num(rd?.redisBytesPerUser)} B in Redis), jwt ${num(j.bytesPerUser)} B.`);
+    }
+  }
+  if (jwt && memory && redis) {
+    halves.push(jwt.okPerSec >= THRESHOLDS.fasterFactor * Math.max(memory.okPerSec, redis.okPerSec));
+    evidence.push(`throughput behind sticky-cookie (ok req/s): jwt ${num(jwt.okPerSec)}, memory ${num(memory.okPerSec)}, redis ${num(redis.okPerSec)}; /health baseline ratio jwt ${num(jwt.ratioToBaseline, 2)}, memory ${num(memory.ratioToBaseline, 2)}, redis ${num(redis.ratioToBaseline, 2)}.`);
+  }
+  if (halves.length === 0) return verdict(7, 'not measured', evidence, rule);
+  const held = halves.filter(Boolean).length;
+  if (held === halves.length && halves.length === 2) return verdict(7, 'holds', evidence, rule);
+  if (held > 0) {
+    if (halves.length === 1) evidence.push('Only one half of the claim was measured.');
+    return verdict(7, 'holds with caveat', evidence, rule);
+  }
+  return verdict(7, 'does not hold', evidence, rule);
+}
+
+export function judgeClaim8(r: BenchResults): Verdict {
+  const rule = 'holds when a logged-out JWT keeps answering 200 for the whole probe window while logged-out sessions are refused at the first probe; does not hold when the JWT was refused';
+  const rev = r.scenarios.revocation;
+  if (!rev) return notMeasured(8, rule, 'revocation');
+  const evidence: string[] = [];
+  const jwt = rev.modes.find((m) => m.mode === 'jwt');
+  const sessions = rev.modes.filter((m) => m.mode === 'memory' || m.mode === 'redis');
+  for (const m of rev.modes) {
+    evidence.push(`${m.mode}: before logout ${m.okBeforeLogout ? '200' : 'not 200'}; logout answered ${m.logoutStatus}; then ${m.okAfterLogout} of ${m.probes} probes in ${rev.probeSeconds} s answered 200; ${m.firstRefusedAfterMs === null ? 'never refused' : `first refused ${m.firstRefusedAfterMs} ms after logout`}${m.validUntil ? `; server says valid until ${m.validUntil}` : ''}.`);
+  }
+  if (!jwt || !jwt.okBeforeLogout) return verdict(8, 'not measured', evidence, rule);
+  const jwtKeptWorking = jwt.probes > 0 && jwt.okAfterLogout === jwt.probes;
+  const sessionsRefused = sessions.length > 0 && sessions.every((s) => s.okBeforeLogout && s.okAfterLogout === 0);
+  if (!jwtKeptWorking) return verdict(8, 'does not hold', evidence, rule);
+  return verdict(8, sessionsRefused ? 'holds' : 'holds with caveat', evidence, rule);
+}
+
+export function judgeClaims(results: BenchResults): Verdict[] {
+  return [judgeClaim1, judgeClaim2, judgeClaim3, judgeClaim4, judgeClaim5, judgeClaim6, judgeClaim7, judgeClaim8].map((judge) => judge(results));
+}
+
+function maxOf(values: number[]): number {
+  return values.length ? Math.max(...values) : 0;
+}
