@@ -1,0 +1,105 @@
+/**
+ * Command line of `npm run cluster -- <verb> [options] [service...]`, parsed into plain data.
+ * Pure (no process access), so every flag is unit-tested; cli.ts decides what to do with it.
+ */
+export const CLI_VERBS = ['up', 'down', 'ps', 'status', 'logs', 'kill', 'stop', 'start', 'restart', 'pause', 'unpause', 'help'] as const;
+export type CliVerb = (typeof CLI_VERBS)[number];
+
+export interface CliCommand {
+  verb: CliVerb;
+  services: string[];
+  detach: boolean;
+  daemonChild: boolean;
+  json: boolean;
+  follow: boolean;
+  signal?: string;
+  portBase?: number;
+  controlUrl?: string;
+  runDir?: string;
+  withApp4: boolean;
+  noRedis: boolean;
+  redisUrl?: string;
+  redisBin?: string;
+  persistence: boolean;
+}
+
+export class CliUsageError extends Error {}
+
+const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin']);
+
+export function parseCli(argv: readonly string[]): CliCommand {
+  const command: CliCommand = {
+    verb: 'help', services: [], detach: false, daemonChild: false, json: false, follow: false,
+    withApp4: false, noRedis: false, persistence: true,
+  };
+  let verbSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i];
+    const [flag, inline] = raw.startsWith('--') && raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('-') && flag !== '-s' && flag !== '--signal')) throw new CliUsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (WITH_VALUE.has(flag)) {
+      const v = value();
+      if (flag === '-s' || flag === '--signal') command.signal = v;
+      else if (flag === '--port-base') command.portBase = portNumber(v);
+      else if (flag === '--control-url') command.controlUrl = v;
+      else if (flag === '--run-dir') command.runDir = v;
+      else if (flag === '--redis-url') command.redisUrl = v;
+      else command.redisBin = v;
+    } else if (flag === '-d' || flag === '--detach') command.detach = true;
+    else if (flag === '--daemon-child') command.daemonChild = true;
+    else if (flag === '--json') command.json = true;
+    else if (flag === '-f' || flag === '--follow') command.follow = true;
+    else if (flag === '--with-app4') command.withApp4 = true;
+    else if (flag === '--no-redis') command.noRedis = true;
+    else if (flag === '--no-persistence') command.persistence = false;
+    else if (flag === '-h' || flag === '--help') command.verb = 'help';
+    else if (flag.startsWith('-')) throw new CliUsageError(`unknown option ${flag}`);
+    else if (!verbSeen) {
+      if (!(CLI_VERBS as readonly string[]).includes(flag)) throw new CliUsageError(`unknown command "${flag}"`);
+      command.verb = flag as CliVerb;
+      verbSeen = true;
+    } else command.services.push(flag);
+  }
+  if (command.signal !== undefined && command.verb !== 'kill') throw new CliUsageError('-s/--signal only goes with kill');
+  return command;
+}
+
+function portNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1024 || n > 65515) throw new CliUsageError(`--port-base must be an integer from 1024 to 65515, not "${text}"`);
+  return n;
+}
+
+export const USAGE = `Usage: npm run cluster -- <command> [options] [service...]
+       npm start                       (= up, in the foreground; Ctrl-C stops everything)
+
+Commands (the verbs of docker compose, applied to the local cluster):
+  up [-d]                 start redis, app1..app3, proxy; -d runs the launcher in the background
+  down                    stop every service and the launcher
+  ps | status [--json]    state, pid and port of each service
+  logs [-f] [service...]  print the services' logs; -f follows them
+  kill [-s SIG] [svc...]  send a signal (default SIGKILL); no service = all
+  stop [svc...]           graceful stop (SIGTERM, then SIGKILL after a grace period)
+  start [svc...]          start stopped services (a killed replica stays dead until this)
+  restart [svc...]        stop, then start
+  pause [svc...]          SIGSTOP: the process hangs with its connections open
+  unpause [svc...]        SIGCONT
+
+Services: redis, app1, app2, app3, app4, proxy
+
+Options:
+  --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20 (env AUTHSCALE_PORT_BASE, default 8080)
+  --control-url URL       control API of a running launcher (env AUTHSCALE_CONTROL_URL)
+  --run-dir DIR           logs and redis data (default .authscale/<port base>)
+  up only:
+  --with-app4             also start the fourth replica
+  --redis-url URL         use a running Redis instead of starting redis-server (env REDIS_URL)
+  --redis-bin PATH        redis-server binary (env REDIS_SERVER_BIN; default: on PATH)
+  --no-redis              start no Redis (memory and jwt modes only)
+  --no-persistence        Redis without append-only persistence
+Environment: ADMIN_TOKEN (control API and proxy admin; development default), APP_ENV, secrets (docs/cluster.md).
+`;

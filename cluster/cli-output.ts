@@ -1,0 +1,28 @@
+import type { ServiceState } from './service-process';
+
+/** What the CLI prints, as pure functions returning strings (tested without a terminal). */
+
+export function servicesTable(services: readonly ServiceState[]): string {
+  const rows = services.map((s) => [
+    s.name,
+    s.state + (s.state === 'exited' && (s.signal || s.exitCode !== undefined) ? ` (${s.signal ?? `code ${s.exitCode}`})` : ''),
+    s.pid === null ? '-' : String(s.pid),
+    s.port === null ? (s.url ?? '-') : String(s.port),
+    s.note ?? '',
+  ]);
+  const header = ['NAME', 'STATE', 'PID', 'PORT', 'NOTE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function upBanner(info: { frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[] }, foreground: boolean): string {
+  const lines = [
+    'authscale cluster is up',
+    ...info.frontends.map((f, i) => `  ${f.strategy.padEnd(14)} ${f.url}${i === 0 ? `   dashboard: ${f.url}/_dashboard/` : ''}`),
+    `  control API    ${info.controlUrl}  (Authorization: Bearer <ADMIN_TOKEN>)`,
+    `  logs           ${info.runDir}/logs/`,
+    ...info.warnings.map((w) => `  warning: ${w}`),
+    `Try: npm run cluster -- ps; npm run cluster -- kill app2; npm run cluster -- start app2.${foreground ? ' Ctrl-C stops everything.' : ' `npm run cluster -- down` stops everything.'}`,
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEVELOPMENT_SECRETS } from '../services/common/config';
+import { CliUsageError, USAGE, parseCli, type CliCommand } from './cli-args';
+import { servicesTable, upBanner } from './cli-output';
+import { ControlClient, ControlUnreachableError } from './control-client';
+import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
+import { prefixedLine } from './log-format';
+import { defaultRunDir, repoRoot } from './paths';
+import { DEFAULT_PORT_BASE, PORT_OFFSETS, SERVICE_NAMES } from './topology';
+
+/**
+ * `npm start` / `npm run cluster -- <verb>`: a thin shell over startCluster() (for `up`) and the
+ * control API (every other verb). The only file of cluster/ that reads argv/env or exits.
+ */
+
+const out = (text: string): boolean => process.stdout.write(text);
+const err = (text: string): boolean => process.stderr.write(text);
+
+function portBaseOf(command: CliCommand): number {
+  if (command.portBase !== undefined) return command.portBase;
+  const fromEnv = process.env.AUTHSCALE_PORT_BASE;
+  if (fromEnv === undefined || fromEnv === '') return DEFAULT_PORT_BASE;
+  const n = Number(fromEnv);
+  if (!Number.isInteger(n) || n < 1024 || n > 65515) throw new CliUsageError(`AUTHSCALE_PORT_BASE must be an integer from 1024 to 65515, not "${fromEnv}"`);
+  return n;
+}
+
+function clientOf(command: CliCommand): ControlClient {
+  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${portBaseOf(command) + PORT_OFFSETS.control}`;
+  return new ControlClient(url.replace(/\/+$/, ''), process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
+}
+
+function launchOptions(command: CliCommand, logs: LaunchOptions['logs']): LaunchOptions {
+  const redisUrl = command.redisUrl ?? process.env.REDIS_URL;
+  return {
+    portBase: portBaseOf(command),
+    withApp4: command.withApp4,
+    redis: command.noRedis ? 'none' : redisUrl ? { url: redisUrl } : 'spawn',
+    redisAppendonly: command.persistence,
+    logs,
+    ...(command.runDir ? { runDir: path.resolve(command.runDir) } : {}),
+    ...(command.redisBin ? { redisServerBin: command.redisBin } : {}),
+  };
+}
+
+/** Foreground launcher: runs until Ctrl-C, SIGTERM, `down`, or an uncaught error — and always stops every service. */
+async function upForeground(command: CliCommand): Promise<number> {
+  let cluster: RunningCluster;
+  try {
+    cluster = await startCluster(launchOptions(command, command.daemonChild ? 'silent' : 'inherit'));
+  } catch (error) {
+    err(`${error instanceof ClusterStartError ? '' : 'cluster: '}${(error as Error).message}\n`);
+    return 1;
+  }
+  out(upBanner(cluster, !command.daemonChild));
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) {
+      err('cluster: second signal, exiting now (the orphan guard kills what is left)\n');
+      process.exit(130);
+    }
+    stopping = true;
+    out(`cluster: ${why}, stopping all services…\n`);
+    void cluster.close();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  process.on('uncaughtException', (error) => {
+    err(`cluster: unexpected error: ${error.stack ?? error.message}\n`);
+    stop('uncaught error');
+  });
+  await cluster.closed;
+  return 0;
+}
+
+/** `up -d`: the same launcher as a detached process writing to <run dir>/launcher.log; we wait until it answers. */
+async function upDetached(command: CliCommand): Promise<number> {
+  const client = clientOf(command);
+  const already = await client.info(1000).catch(() => undefined);
+  if (already) {
+    err(`cluster: already running (launcher pid ${already.pid}) at ${client.url}\n`);
+    return 1;
+  }
+  const runDir = command.runDir ? path.resolve(command.runDir) : defaultRunDir(repoRoot(), portBaseOf(command));
+  fs.mkdirSync(runDir, { recursive: true });
+  const logFile = path.join(runDir, 'launcher.log');
+  const fd = fs.openSync(logFile, 'w');
+  const args = process.argv.slice(2).filter((a) => a !== '-d' && a !== '--detach');
+  const child = spawn(process.execPath, [__filename, ...args, '--daemon-child'], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+  fs.closeSync(fd);
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  child.unref();
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !exited) {
+    const info = await client.info(1000).catch(() => undefined);
+    // The control API opens before the proxy; `up` is done when the proxy is running too.
+    if (info && (await client.services()).find((s) => s.name === 'proxy')?.state === 'running') {
+      out(upBanner(info, false));
+      out(`  launcher       pid ${info.pid}, log ${logFile}\n`);
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  err(`cluster: the launcher did not come up. ${fs.readFileSync(logFile, 'utf8')}\n`);
+  if (!exited && child.pid) process.kill(child.pid, 'SIGTERM');
+  return 1;
+}
+
+async function down(command: CliCommand): Promise<number> {
+  const client = clientOf(command);
+  const info = await client.info(2000);
+  await client.down();
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (!(await client.info(500).then(() => true, () => false)) && !processAlive(info.pid)) {
+      out('cluster: stopped\n');
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  err(`cluster: launcher pid ${info.pid} still alive after 30 s\n`);
+  return 1;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function act(command: CliCommand): Promise<number> {
+  const client = clientOf(command);
+  const unknown = command.services.filter((s) => !SERVICE_NAMES.includes(s));
+  if (unknown.length > 0) throw new CliUsageError(`no such service: ${unknown.join(', ')} (services: ${SERVICE_NAMES.join(', ')})`);
+  let targets = command.services;
+  if (targets.length === 0) {
+    // Like docker compose: no service means all of them (that can take the action).
+    const states = await client.services();
+    const live = (s: { state: string }) => ['running', 'paused', 'starting'].includes(s.state);
+    targets = states.filter((s) => (command.verb === 'start' ? s.state === 'exited' : s.state !== 'unavailable' && s.state !== 'external' && (command.verb === 'restart' || live(s)))).map((s) => s.name);
+  }
+  let failed = 0;
+  for (const service of targets) {
+    try {
+      const state = await client.act(service, command.verb, command.signal);
+      out(`${service}: ${state.state}${state.pid ? ` (pid ${state.pid})` : ''}\n`);
+    } catch (error) {
+      failed++;
+      err(`${service}: ${(error as Error).message}\n`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+async function logs(command: CliCommand): Promise<number> {
+  const info = await clientOf(command).info(1000).catch(() => undefined);
+  const runDir = command.runDir ? path.resolve(command.runDir) : info?.runDir ?? defaultRunDir(repoRoot(), portBaseOf(command));
+  const services = command.services.length > 0 ? command.services : [...SERVICE_NAMES, 'cluster'];
+  const colour = process.stdout.isTTY === true;
+  const offsets = new Map<string, number>();
+  const print = (service: string, index: number): void => {
+    const file = path.join(runDir, 'logs', `${service}.log`);
+    if (!fs.existsSync(file)) return;
+    const text = fs.readFileSync(file, 'utf8');
+    const from = offsets.get(service) ?? 0;
+    const end = text.lastIndexOf('\n') + 1;
+    if (end <= from) return;
+    for (const line of text.slice(from, end).split('\n').filter(Boolean)) {
+      out(`${prefixedLine(service, line, { width: 7, colour, index })}\n`);
+    }
+    offsets.set(service, end);
+  };
+  services.forEach(print);
+  if (offsets.size === 0) err(`cluster: no logs in ${runDir}/logs (has the cluster run with this port base?)\n`);
+  if (!command.follow) return 0;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    services.forEach(print);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCli(argv);
+  switch (command.verb) {
+    case 'help':
+      out(USAGE);
+      return 0;
+    case 'up':
+      return command.detach ? upDetached(command) : upForeground(command);
+    case 'down':
+      return down(command);
+    case 'ps':
+    case 'status': {
+      const client = clientOf(command);
+      const services = await client.services();
+      out(command.json ? `${JSON.stringify({ controlUrl: client.url, services }, null, 2)}\n` : servicesTable(services));
+      return 0;
+    }
+    case 'logs':
+      return logs(command);
+    default:
+      return act(command);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliUsageError) err(`cluster: ${error.message}\n\n${USAGE}`);
+    else if (error instanceof ControlUnreachableError) err(`cluster: ${error.message}. Start one with \`npm start\` or \`npm run cluster -- up -d\` (or pass --port-base).\n`);
+    else err(`cluster: ${(error as Error).message}\n`);
+    process.exit(error instanceof CliUsageError ? 2 : 1);
+  },
+);

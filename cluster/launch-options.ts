@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { parseConfig } from '../services/common/config';
+import { DEFAULT_PORT_BASE, PORT_OFFSETS } from './topology';
+
+/** Options of startCluster (docs/contracts.md), validated once and frozen. */
+export interface LaunchOptions {
+  /** Frontends portBase+0..2, control portBase+10, apps portBase+11.., redis portBase+20; default 8080. */
+  portBase?: number;
+  /** Start app4 too (default false; it can be started later with act('app4', 'start')). */
+  withApp4?: boolean;
+  redis?: 'spawn' | { url: string } | 'none';
+  /** Append-only persistence (default true); the bench turns it off to show the other case. */
+  redisAppendonly?: boolean;
+  /** Extra env for every app replica (e.g. PASSWORD_HASH_COST). */
+  env?: Record<string, string>;
+  proxyEnv?: Record<string, string>;
+  logs?: 'inherit' | 'silent' | NodeJS.WritableStream;
+  // ---- beyond the contract (all optional) ----
+  /** Logs, redis data and state; default <repo>/.authscale/<portBase>. */
+  runDir?: string;
+  /** redis-server binary; default $REDIS_SERVER_BIN, else redis-server on PATH. */
+  redisServerBin?: string;
+  /** How long one service may take to become healthy. */
+  startTimeoutMs?: number;
+  /** Grace period of a graceful stop before SIGKILL. */
+  stopGraceMs?: number;
+}
+
+const stringRecord = z.record(z.string(), z.string());
+
+export const launchOptionsSchema = z.object({
+  portBase: z.number().int().min(1024).max(65535 - PORT_OFFSETS.redis).default(DEFAULT_PORT_BASE),
+  withApp4: z.boolean().default(false),
+  redis: z.union([z.enum(['spawn', 'none']), z.object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') })]).default('spawn'),
+  redisAppendonly: z.boolean().default(true),
+  env: stringRecord.default({}),
+  proxyEnv: stringRecord.default({}),
+  logs: z.enum(['inherit', 'silent']).default('inherit'),
+  runDir: z.string().min(1).optional(),
+  redisServerBin: z.string().min(1).optional(),
+  startTimeoutMs: z.number().int().positive().default(20_000),
+  stopGraceMs: z.number().int().positive().default(5_000),
+});
+
+export type LaunchConfig = Readonly<Omit<z.infer<typeof launchOptionsSchema>, 'logs'> & { logs: 'inherit' | 'silent' | NodeJS.WritableStream }>;
+
+export function parseLaunchOptions(options: LaunchOptions): LaunchConfig {
+  // The log stream is a live object: keep it out of deepFreeze.
+  const { logs, ...rest } = options;
+  const config = parseConfig('cluster', launchOptionsSchema, { ...rest, logs: typeof logs === 'object' ? 'silent' : logs });
+  return typeof logs === 'object' ? Object.freeze({ ...config, logs }) : config;
+}

@@ -1,0 +1,413 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEVELOPMENT_SECRETS } from '../services/common/config';
+import { AppError } from '../services/common/errors';
+import { startControlApi, type ControlApi } from './control-api';
+import { parseLaunchOptions, type LaunchConfig, type LaunchOptions } from './launch-options';
+import { prefixedLine } from './log-format';
+import { OrphanGuard } from './orphan-guard';
+import { defaultRunDir, entryPoints, repoRoot } from './paths';
+import { httpOk, portInUse, redisPing, until } from './probes';
+import { ServiceProcess, type ServiceState } from './service-process';
+import {
+  APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, appEnvironment, frontendsValue, localPorts, portsToCheck, proxyEnvironment,
+  redisPersistenceArgs, serviceSpec, upstreamsValue,
+} from './topology';
+
+export type { LaunchOptions } from './launch-options';
+export type { ServiceState } from './service-process';
+
+export const VERBS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;
+export type Verb = (typeof VERBS)[number];
+
+export interface RunningCluster {
+  frontends: { port: number; strategy: string; url: string }[];
+  controlUrl: string;
+  adminToken: string;
+  redisUrl?: string;
+  /** Where logs/<service>.log and the redis data live. */
+  runDir: string;
+  /** Things the user should know (e.g. redis-server missing), already printed to the logs. */
+  warnings: readonly string[];
+  services(): Promise<ServiceState[]>;
+  act(service: string, verb: Verb, signal?: string): Promise<void>;
+  close(): Promise<void>;
+  /** Settles once the cluster is closed (by close() or by `POST /cluster/down` on the control API). */
+  closed: Promise<void>;
+}
+
+export interface LaunchDeps {
+  /** Base environment of the services (secrets, APP_ENV, PATH); default: this process's. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Start-up failed: names the service and says what to do. Nothing is left running. */
+export class ClusterStartError extends Error {
+  constructor(message: string, readonly service?: string) {
+    super(message);
+    this.name = 'ClusterStartError';
+  }
+}
+
+export const REDIS_INSTALL_HINT =
+  'install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), ' +
+  'or set REDIS_SERVER_BIN to the binary, or REDIS_URL to a running Redis';
+
+type RedisPlan =
+  | { kind: 'spawn'; bin: string }
+  | { kind: 'missing'; message: string }
+  | { kind: 'external'; url: string }
+  | { kind: 'none' };
+
+function findOnPath(name: string, pathVariable: string | undefined): string | undefined {
+  for (const dir of (pathVariable ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPlan {
+  if (config.redis === 'none') return { kind: 'none' };
+  if (typeof config.redis === 'object') return { kind: 'external', url: config.redis.url };
+  const configured = config.redisServerBin ?? env.REDIS_SERVER_BIN;
+  const bin = configured ?? findOnPath('redis-server', env.PATH);
+  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
+  const where = configured ? `REDIS_SERVER_BIN=${configured} is not an executable file` : 'redis-server is not on PATH';
+  return {
+    kind: 'missing',
+    message: `redis: ${where}; ${REDIS_INSTALL_HINT}. Starting without Redis: /memory and /jwt work, /redis answers 503.`,
+  };
+}
+
+function tail(file: string, lines = 12): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+const TERMINATING = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGABRT']);
+
+class LocalCluster implements RunningCluster {
+  readonly frontends: RunningCluster['frontends'];
+  readonly controlUrl: string;
+  readonly adminToken: string;
+  readonly redisUrl?: string;
+  readonly runDir: string;
+  readonly warnings: string[] = [];
+  readonly closed: Promise<void>;
+
+  private readonly ports: ReturnType<typeof localPorts>;
+  private readonly processes = new Map<string, ServiceProcess>();
+  private readonly guard = OrphanGuard.start();
+  private readonly logDir: string;
+  private readonly clusterLog: fs.WriteStream;
+  private control: ControlApi | undefined;
+  private closing: Promise<void> | undefined;
+  private resolveClosed!: () => void;
+  private readonly busy = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly config: LaunchConfig,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly root: string,
+    private readonly redisPlan: RedisPlan,
+    runDir: string,
+  ) {
+    this.ports = localPorts(config.portBase);
+    this.frontends = this.ports.frontends.map((f) => ({ ...f, url: `http://127.0.0.1:${f.port}` }));
+    this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
+    this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
+    this.redisUrl = redisPlan.kind === 'external' ? redisPlan.url : redisPlan.kind === 'spawn' ? `redis://127.0.0.1:${this.ports.redis}` : undefined;
+    this.runDir = runDir;
+    this.logDir = path.join(runDir, 'logs');
+    this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+    fs.mkdirSync(this.logDir, { recursive: true });
+    // A fresh cluster starts with fresh logs and an empty Redis (kept across kill/start within a run).
+    for (const name of [...SERVICE_NAMES, 'cluster']) fs.rmSync(this.logFile(name), { force: true });
+    fs.rmSync(this.redisDir, { recursive: true, force: true });
+    fs.mkdirSync(this.redisDir, { recursive: true });
+    this.clusterLog = fs.createWriteStream(this.logFile('cluster'), { flags: 'a' });
+    this.clusterLog.on('error', () => undefined);
+    this.createProcesses();
+  }
+
+  private get redisDir(): string {
+    return path.join(this.runDir, 'redis-data');
+  }
+
+  logFile(name: string): string {
+    return path.join(this.logDir, `${name}.log`);
+  }
+
+  private show(service: string, line: string): void {
+    const logs = this.config.logs;
+    if (logs === 'silent') return;
+    const index = SERVICE_NAMES.indexOf(service);
+    const stream = logs === 'inherit' ? process.stdout : logs;
+    const colour = logs === 'inherit' && process.stdout.isTTY === true;
+    stream.write(`${prefixedLine(service, line, { width: 7, colour, index: index < 0 ? 6 : index })}\n`);
+  }
+
+  say(message: string): void {
+    this.clusterLog.write(`${new Date().toISOString()} ${message}\n`);
+    this.show('cluster', message);
+  }
+
+  private createProcesses(): void {
+    const onLine = (service: string, line: string): void => this.show(service, line);
+    const appEnv = this.env.APP_ENV || 'development';
+    const redisUrlForApps = this.redisUrl ?? `redis://127.0.0.1:${this.ports.redis}`;
+    const entries = entryPoints(this.root);
+    if (this.redisPlan.kind === 'spawn') {
+      this.processes.set('redis', new ServiceProcess({
+        name: 'redis', command: this.redisPlan.bin, cwd: this.redisDir, port: this.ports.redis, logFile: this.logFile('redis'),
+        env: this.env,
+        args: ['--port', String(this.ports.redis), '--bind', '127.0.0.1', '--dir', this.redisDir, '--protected-mode', 'no',
+          ...redisPersistenceArgs(this.config.redisAppendonly)],
+      }, this.guard, onLine));
+    }
+    for (const name of APP_REPLICAS) {
+      const port = this.ports.apps[name];
+      this.processes.set(name, new ServiceProcess({
+        name, command: process.execPath, args: [entries.app], cwd: this.root, port, logFile: this.logFile(name),
+        env: { ...this.env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl: redisUrlForApps }), APP_ENV: appEnv, ...this.config.env },
+      }, this.guard, onLine));
+    }
+    this.processes.set('proxy', new ServiceProcess({
+      name: 'proxy', command: process.execPath, args: [entries.proxy], cwd: this.root, port: this.ports.frontends[0].port,
+      logFile: this.logFile('proxy'),
+      env: {
+        ...this.env,
+        ...proxyEnvironment({
+          host: '127.0.0.1',
+          frontends: frontendsValue(this.ports.frontends),
+          upstreams: upstreamsValue((name) => `http://127.0.0.1:${this.ports.apps[name]}`),
+          // Loopback is trusted so the bench can simulate many client addresses from one machine.
+          trustedProxies: '127.0.0.0/8,::1/128',
+          controlUrl: this.controlUrl,
+        }),
+        APP_ENV: appEnv,
+        ADMIN_TOKEN: this.adminToken,
+        ...this.config.proxyEnv,
+      },
+    }, this.guard, onLine));
+  }
+
+  private healthy(name: string): Promise<boolean> {
+    const kind = serviceSpec(name)?.kind;
+    if (kind === 'redis') return redisPing(this.ports.redis);
+    if (kind === 'app') return httpOk(`http://127.0.0.1:${this.ports.apps[name]}${HEALTH_PATHS.app}`);
+    return Promise.all(this.frontends.map((f) => httpOk(`${f.url}${HEALTH_PATHS.proxy}`))).then((all) => all.every(Boolean));
+  }
+
+  /** Spawn one service and wait until it is healthy; on failure kill it and say why. */
+  async startService(name: string): Promise<void> {
+    const proc = this.processes.get(name);
+    if (!proc || proc.alive) return;
+    proc.spawn();
+    const ok = await until(() => this.healthy(name), this.config.startTimeoutMs, () => !proc.alive);
+    if (ok) {
+      proc.markRunning();
+      this.say(`${name} is up (pid ${proc.pid}, port ${proc.spec.port})`);
+      return;
+    }
+    const exited = !proc.alive;
+    const why = exited ? proc.exitDescription() : `not healthy within ${this.config.startTimeoutMs} ms`;
+    await proc.kill();
+    const logTail = tail(this.logFile(name));
+    const inUse = /EADDRINUSE|address already in use/i.test(logTail) ? ` Port ${proc.spec.port} is in use: free it or choose another --port-base.` : '';
+    throw new ClusterStartError(
+      `${name} failed to start (${why}).${inUse} Its log is ${this.logFile(name)}${logTail ? `:\n${logTail}` : ''}`,
+      name,
+    );
+  }
+
+  async up(): Promise<void> {
+    if (this.redisPlan.kind === 'missing') {
+      this.warnings.push(this.redisPlan.message);
+      this.say(this.redisPlan.message);
+    }
+    if (this.processes.has('redis')) await this.startService('redis');
+    const apps = APP_REPLICAS.filter((name) => serviceSpec(name)?.profile === undefined || this.config.withApp4);
+    await settleAll(apps.map((name) => this.startService(name)));
+    this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
+    await this.startService('proxy');
+    await this.waitForPool(10_000);
+  }
+
+  /** Until the proxy's health checks have admitted every running replica (best effort: warn otherwise). */
+  private async waitForPool(timeoutMs: number): Promise<void> {
+    const running = APP_REPLICAS.filter((name) => this.processes.get(name)?.state === 'running');
+    const admitted = await until(async () => {
+      const response = await fetch(`${this.frontends[0].url}${HEALTH_PATHS.proxy}`, { signal: AbortSignal.timeout(1000) });
+      const body = (await response.json()) as { upstreams?: { id: string; healthy: boolean }[] };
+      return running.every((name) => body.upstreams?.some((u) => u.id === name && u.healthy));
+    }, timeoutMs, undefined, 200).catch(() => false);
+    if (!admitted) this.say(`warning: the proxy has not yet marked every replica healthy (${running.join(', ')})`);
+  }
+
+  async services(): Promise<ServiceState[]> {
+    return SERVICE_NAMES.map((name) => {
+      const proc = this.processes.get(name);
+      if (proc) return { ...proc.snapshot(), ...(name === 'proxy' ? { url: this.frontends[0].url } : {}) };
+      // Only redis can lack a process: missing binary, external URL, or disabled.
+      const plan = this.redisPlan;
+      if (plan.kind === 'external') return { name, state: 'external' as const, pid: null, port: null, url: plan.url };
+      return { name, state: 'unavailable' as const, pid: null, port: null, note: plan.kind === 'missing' ? plan.message : 'disabled (redis: none)' };
+    });
+  }
+
+  async act(service: string, verb: Verb, signal?: string): Promise<void> {
+    if (!SERVICE_NAMES.includes(service)) {
+      throw new AppError('not_found', `No service "${service}". Services: ${SERVICE_NAMES.join(', ')}.`);
+    }
+    if (!(VERBS as readonly string[]).includes(verb)) {
+      throw new AppError('bad_request', `Unknown verb "${verb}". Verbs: ${VERBS.join(', ')}.`);
+    }
+    const proc = this.processes.get(service);
+    if (!proc) {
+      const note = this.redisPlan.kind === 'missing' ? this.redisPlan.message : 'redis is not managed by this launcher';
+      throw new AppError('conflict', note);
+    }
+    if (this.closing) throw new AppError('conflict', 'The cluster is shutting down.');
+    // One action per service at a time, so `stop` and `start` clicked quickly do not interleave.
+    const previous = this.busy.get(service) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.perform(proc, verb, signal));
+    this.busy.set(service, next);
+    try {
+      await next;
+    } finally {
+      if (this.busy.get(service) === next) this.busy.delete(service);
+    }
+  }
+
+  private async perform(proc: ServiceProcess, verb: Verb, signal?: string): Promise<void> {
+    const name = proc.name;
+    switch (verb) {
+      case 'kill': {
+        const sig = normaliseSignal(signal ?? 'SIGKILL');
+        if (!proc.alive) return;
+        this.say(`${name}: kill -s ${sig}`);
+        proc.signal(sig);
+        if (TERMINATING.has(sig)) await proc.waitExit(sig === 'SIGKILL' ? 2000 : this.config.stopGraceMs);
+        return;
+      }
+      case 'stop':
+        this.say(`${name}: stop (SIGTERM, graceful)`);
+        await proc.stop(this.config.stopGraceMs);
+        return;
+      case 'start':
+        if (proc.alive) return;
+        this.say(`${name}: start`);
+        await this.startService(name).catch((error: Error) => {
+          throw new AppError('internal_error', error.message);
+        });
+        return;
+      case 'restart':
+        this.say(`${name}: restart`);
+        await proc.stop(this.config.stopGraceMs);
+        await this.startService(name).catch((error: Error) => {
+          throw new AppError('internal_error', error.message);
+        });
+        return;
+      case 'pause':
+        if (!proc.alive) throw new AppError('conflict', `${name} is not running.`);
+        this.say(`${name}: pause (SIGSTOP: the process hangs, connections stay open)`);
+        proc.signal('SIGSTOP');
+        return;
+      case 'unpause':
+        if (!proc.alive) throw new AppError('conflict', `${name} is not running.`);
+        this.say(`${name}: unpause (SIGCONT)`);
+        proc.signal('SIGCONT');
+        return;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Front to back: the proxy stops taking requests first, Redis goes last (SIGTERM lets it fsync).
+      const grace = this.config.stopGraceMs;
+      await this.processes.get('proxy')?.stop(grace);
+      await Promise.all(APP_REPLICAS.map((name) => this.processes.get(name)?.stop(grace)));
+      await this.processes.get('redis')?.stop(grace);
+      await this.control?.close();
+      this.guard.close();
+      this.say('all services stopped');
+      await new Promise<void>((resolve) => this.clusterLog.end(resolve));
+      this.resolveClosed();
+    })();
+    return this.closing;
+  }
+}
+
+/** Wait for every start even when one fails (so none is left half-started), then throw the first error. */
+async function settleAll(tasks: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+export function normaliseSignal(signal: string): NodeJS.Signals {
+  const upper = signal.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (/^\d+$/.test(signal)) {
+    const byNumber = Object.entries(os.constants.signals).find(([, n]) => n === Number(signal));
+    if (byNumber) return byNumber[0] as NodeJS.Signals;
+  }
+  if (!(name in os.constants.signals)) throw new AppError('bad_request', `Unknown signal "${signal}".`);
+  return name as NodeJS.Signals;
+}
+
+/**
+ * Start the local cluster: redis, app1..app3 (+ app4), the control API, then the proxy, each
+ * waited on until healthy. Any failure stops what was started and throws a ClusterStartError
+ * that names the service and what to do.
+ */
+export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps = {}): Promise<RunningCluster> {
+  const config = parseLaunchOptions(options);
+  const env = deps.env ?? process.env;
+  const root = repoRoot();
+  const entries = entryPoints(root);
+  const missing = Object.entries(entries).filter(([, file]) => !fs.existsSync(file));
+  if (missing.length > 0) {
+    throw new ClusterStartError(
+      `${missing.map(([name, file]) => `${name === 'app' ? 'app replica' : name}: ${path.relative(root, file)} not found`).join('; ')}. ` +
+      'Run `npm run build` first.',
+      missing[0][0] === 'app' ? 'app1' : 'proxy',
+    );
+  }
+  const redisPlan = planRedis(config, env);
+  const busy: string[] = [];
+  for (const { port, owner } of portsToCheck(config.portBase)) {
+    if (owner === 'redis' && redisPlan.kind !== 'spawn') continue;
+    if (await portInUse(port)) busy.push(`${port} (${owner})`);
+  }
+  if (busy.length > 0) {
+    throw new ClusterStartError(
+      `Port${busy.length > 1 ? 's' : ''} already in use: ${busy.join(', ')}. Stop what uses ${busy.length > 1 ? 'them' : 'it'} ` +
+      `(another cluster? \`npm run cluster -- down\`) or choose another port base (--port-base N or AUTHSCALE_PORT_BASE). Nothing was started.`,
+      busy[0].match(/\((\S+)/)?.[1],
+    );
+  }
+  const cluster = new LocalCluster(config, env, root, redisPlan, config.runDir ?? defaultRunDir(root, config.portBase));
+  try {
+    await cluster.up();
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
+  return cluster;
+}
