@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startCluster, type RunningCluster } from '../../cluster/launcher';
+import { freePortBase } from './port-base';
+
+/**
+ * The dashboard in real headless Chromium against a real local cluster (redis, three app
+ * replicas, the proxy serving the page, the launcher's control API): what a visitor sees when
+ * they log in everywhere and kill the replica that served them.
+ */
+
+const MODES = ['memory', 'redis', 'jwt'] as const;
+const SCREENSHOT = path.resolve(__dirname, '../../test-artifacts/dashboard.png');
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+jest.setTimeout(60_000);
+
+let cluster: RunningCluster | undefined;
+let browser: Browser | undefined;
+let runDir: string;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-e2e-'));
+  // A low password-hash cost keeps logins fast on a shared 2-core machine; it changes no outcome here.
+  [cluster, browser] = await Promise.all([
+    startCluster({ portBase: await freePortBase(), logs: 'silent', runDir, env: { PASSWORD_HASH_COST: '12', LOG_LEVEL: 'warn' }, proxyEnv: { LOG_LEVEL: 'warn' } }),
+    chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster?.close();
+  if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
+});
+
+function frontend(strategy: string): string {
+  const found = cluster?.frontends.find((f) => f.strategy === strategy);
+  if (!found) throw new Error(`the cluster has no ${strategy} frontend`);
+  return found.url;
+}
+
+/** A fresh browser profile per test: cookies are per host, not per port, so tests must not share them. */
+async function openDashboard(strategy: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${frontend(strategy)}/_dashboard/`);
+  await page.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
+  return { context, page };
+}
+
+async function logIn(page: Page, mode: string): Promise<void> {
+  await page.getByTestId(`login-${mode}`).click();
+  await page.locator(`#panel-${mode}[data-state="logged-in"]`).waitFor({ timeout: 10_000 });
+}
+
+async function panel(page: Page, mode: string): Promise<{ state: string | null; instance: string | null; text: string }> {
+  const root = page.locator(`#panel-${mode}`);
+  return {
+    state: await root.getAttribute('data-state'),
+    instance: await root.getAttribute('data-instance'),
+    text: (await page.getByTestId(`state-${mode}`).textContent()) ?? '',
+  };
+}
+
+describe('dashboard', () => {
+  test('when a visitor sends 20 requests on the round-robin frontend, then the memory panel counts logouts spread over replicas and jwt none', async () => {
+    const { context, page } = await openDashboard('round-robin');
+    try {
+      for (const id of ['app1', 'app2', 'app3']) {
+        await page.locator(`[data-testid="service-${id}"][data-health="up"]`).waitFor({ timeout: 10_000 });
+      }
+      await page.locator('[data-testid="service-redis"][data-health="up"]').waitFor({ timeout: 10_000 });
+      const links = await page.getByTestId('frontend-links').locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+      expect(links).toEqual(cluster!.frontends.map((f) => `${f.url}/_dashboard/`));
+
+      for (const mode of ['memory', 'jwt']) await logIn(page, mode);
+      for (const mode of ['memory', 'jwt']) {
+        await page.getByTestId(`send20-${mode}`).click();
+        await page.getByTestId(`batch-${mode}`).filter({ hasText: 'Last 20' }).waitFor({ timeout: 20_000 });
+      }
+
+      const memory = (await page.getByTestId('batch-memory').textContent()) ?? '';
+      const jwt = (await page.getByTestId('batch-jwt').textContent()) ?? '';
+      const memoryLogouts = Number(/logged out (\d+) time/.exec(memory)?.[1]);
+      // Round-robin over 3 replicas: about 2 requests in 3 reach a replica without the session.
+      expect(memoryLogouts).toBeGreaterThanOrEqual(5);
+      expect(memory).toMatch(/app1 \d+, app2 \d+, app3 \d+/);
+      expect(jwt).toMatch(/logged out 0 times/);
+      expect(jwt).toMatch(/200 ×20/);
+      // The server keeps nothing for a JWT; the page shows the payload only the client holds.
+      expect(await page.getByTestId('stored-jwt').textContent()).toContain('"sub"');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('when the replica that served the memory panel is killed from the sticky page, then memory shows logged out while redis and jwt stay logged in', async () => {
+    const { context, page } = await openDashboard('sticky-cookie');
+    try {
+      for (const mode of MODES) await logIn(page, mode);
+      const served = (await panel(page, 'memory')).instance;
+      expect(served).toMatch(/^app[123]$/);
+      // Sticky: one affinity cookie for the page, so every panel is pinned to the same replica.
+      for (const mode of MODES) expect((await panel(page, mode)).instance).toBe(served);
+
+      await page.getByTestId('admin-token').fill(cluster!.adminToken);
+      await page.getByTestId(`control-${served}-kill`).click();
+      await page.getByTestId('control-message').filter({ hasText: `kill ${served}: done` }).waitFor({ timeout: 10_000 });
+      await page.locator(`[data-testid="service-${served}"][data-state="exited"]`).waitFor({ timeout: 10_000 });
+
+      // Ask each panel once more; auto-check would do it too within 2 s.
+      for (const mode of MODES) await page.getByTestId(`check-${mode}`).click();
+      await page.waitForFunction(
+        (dead) => ['memory', 'redis', 'jwt'].every((m) => {
+          const el = document.getElementById(`panel-${m}`);
+          return el !== null && el.dataset.instance !== dead && el.dataset.instance !== '';
+        }),
+        served,
+        { timeout: 15_000 },
+      );
+
+      const memory = await panel(page, 'memory');
+      expect(memory.state).toBe('logged-out');
+      expect(memory.text).toMatch(/^Logged out: app\d answered 401/);
+      for (const mode of ['redis', 'jwt']) {
+        const other = await panel(page, mode);
+        expect(other.state).toBe('logged-in');
+        expect(other.text).toMatch(/^Logged in as alice/);
+      }
+      expect(await page.getByTestId('stored-memory').textContent()).toMatch(/keeps nothing for this cookie/);
+      expect(await page.getByTestId('stored-redis').textContent()).toContain('"user": "alice"');
+
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
