@@ -1,0 +1,77 @@
+import { ConfigError, DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { loadAppConfig } from '../../../services/app/config';
+
+const STRONG_SESSION = 'k3J9x!Qp2vLz8Rt5Wm1Yb7Hc4Nd6Fg0Sa';
+const STRONG_JWT = 'Zq8Lm2Xv5Rt9Wp1Kc7Hb4Nd6Fg3Sa0Jy!E';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('when nothing is configured, then the development defaults of docs/contracts.md apply, frozen', () => {
+  const config = loadAppConfig({});
+  expect(config).toMatchObject({
+    appEnv: 'development',
+    port: 3000,
+    host: '0.0.0.0',
+    redis: { url: 'redis://127.0.0.1:6379' },
+    session: { secrets: [DEVELOPMENT_SECRETS.session], ttlSeconds: 3600, memoryMax: 100_000, touch: 'rolling' },
+    jwt: { secret: DEVELOPMENT_SECRETS.jwt, issuer: 'authscale', audience: 'authscale-api', accessTtlSeconds: 900 },
+    passwords: { hashCost: 17, demoPassword: 'demo-password' },
+    trustProxy: 'loopback, linklocal, uniquelocal',
+  });
+  expect(Object.isFrozen(config)).toBe(true);
+  expect(Object.isFrozen(config.session.secrets)).toBe(true);
+});
+
+test('when a variable is set to the empty string, then it counts as unset', () => {
+  expect(loadAppConfig({ JWT_SECRET: '', PORT: '' })).toMatchObject({ port: 3000, jwt: { secret: DEVELOPMENT_SECRETS.jwt } });
+});
+
+test('when SESSION_SECRET lists several secrets, then all are kept in order (the first signs)', () => {
+  expect(loadAppConfig({ SESSION_SECRET: 'new-one, old-one' }).session.secrets).toEqual(['new-one', 'old-one']);
+});
+
+test('when production starts without secrets, then every missing one is listed in one error', () => {
+  const problems = problemsOf({ APP_ENV: 'production' });
+  expect(problems).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^SESSION_SECRET: is required/),
+    expect.stringMatching(/^JWT_SECRET: is required/),
+    expect.stringMatching(/^DEMO_PASSWORD: /),
+  ]));
+});
+
+test('when production is given the development or weak secrets, then each is refused with its reason', () => {
+  const problems = problemsOf({
+    APP_ENV: 'production',
+    SESSION_SECRET: `${STRONG_SESSION},${DEVELOPMENT_SECRETS.session}`,
+    JWT_SECRET: 'short',
+    DEMO_PASSWORD: 'Another-Strong-Pass-123',
+  });
+  expect(problems).toEqual([
+    'SESSION_SECRET.1: is a built-in development value',
+    expect.stringMatching(/^JWT_SECRET: is too short/),
+  ]);
+});
+
+test('when production is given strong secrets, then it starts', () => {
+  const config = loadAppConfig({
+    APP_ENV: 'production', SESSION_SECRET: STRONG_SESSION, JWT_SECRET: STRONG_JWT, DEMO_PASSWORD: 'Another-Strong-Pass-123',
+  });
+  expect(config.appEnv).toBe('production');
+});
+
+test('when several values are invalid, then all are listed at once', () => {
+  const problems = problemsOf({
+    PORT: 'eighty', SESSION_TOUCH: 'sometimes', PASSWORD_HASH_COST: '2', REDIS_URL: 'http://x', INSTANCE_ID: 'app 1',
+  });
+  expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+    ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
+  );
+});
