@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
+import { waitFor } from '../support/ports';
 import { freePortBase } from './port-base';
 
 /**
@@ -75,7 +76,8 @@ describe('dashboard', () => {
         await page.locator(`[data-testid="service-${id}"][data-health="up"]`).waitFor({ timeout: 10_000 });
       }
       await page.locator('[data-testid="service-redis"][data-health="up"]').waitFor({ timeout: 10_000 });
-      const links = await page.getByTestId('frontend-links').locator('a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+      const anchors = await page.getByTestId('frontend-links').locator('a').all();
+      const links = await Promise.all(anchors.map((a) => a.getAttribute('href')));
       expect(links).toEqual(cluster!.frontends.map((f) => `${f.url}/_dashboard/`));
 
       for (const mode of ['memory', 'jwt']) await logIn(page, mode);
@@ -115,14 +117,11 @@ describe('dashboard', () => {
 
       // Ask each panel once more; auto-check would do it too within 2 s.
       for (const mode of MODES) await page.getByTestId(`check-${mode}`).click();
-      await page.waitForFunction(
-        (dead) => ['memory', 'redis', 'jwt'].every((m) => {
-          const el = document.getElementById(`panel-${m}`);
-          return el !== null && el.dataset.instance !== dead && el.dataset.instance !== '';
-        }),
-        served,
-        { timeout: 15_000 },
-      );
+      // Done when every panel has been answered by a surviving replica since the kill.
+      await waitFor(async () => {
+        const instances = await Promise.all(MODES.map(async (mode) => (await panel(page, mode)).instance));
+        return instances.every((id) => id !== null && id !== '' && id !== served);
+      }, 15_000, 200);
 
       const memory = await panel(page, 'memory');
       expect(memory.state).toBe('logged-out');
