@@ -1,0 +1,115 @@
+import type { Logger } from '../../services/common/logger';
+
+export interface UpstreamTarget {
+  readonly protocol: 'http:';
+  readonly host: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** One replica as the pool sees it. Counters are plain fields: the hot path only adds to them. */
+export class Upstream {
+  healthy = true;
+  draining = false;
+  removed = false;
+  inFlight = 0;
+  requests = 0;
+  failures = 0;
+  lastCheck: { at: string; ok: boolean } | null = null;
+  /** Parsed once, handed to http-proxy as an object so it never re-parses a URL per request. */
+  readonly target: UpstreamTarget;
+
+  constructor(
+    readonly id: string,
+    readonly url: string,
+  ) {
+    const parsed = new URL(url);
+    const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
+    this.target = Object.freeze({ protocol: 'http:', host: hostname, hostname, port: Number(parsed.port || 80) });
+  }
+
+  toJSON(): object {
+    return {
+      id: this.id, url: this.url, healthy: this.healthy, draining: this.draining, inFlight: this.inFlight,
+      requests: this.requests, failures: this.failures, lastCheck: this.lastCheck,
+    };
+  }
+}
+
+/**
+ * Owns the upstreams and their health (Traefik-style): health checkers and the forwarder only
+ * call setStatus; strategies only ever see `eligible()` — healthy and not draining. That array
+ * is rebuilt on a change, not per request, and its identity tells strategies when to rebuild
+ * what they derive from it.
+ */
+export class UpstreamPool {
+  private readonly byId = new Map<string, Upstream>();
+  private snapshot: readonly Upstream[] = Object.freeze([]);
+  private everything: readonly Upstream[] = Object.freeze([]);
+
+  constructor(private readonly logger: Logger) {}
+
+  add(id: string, url: string): Upstream {
+    if (this.byId.has(id)) throw new Error(`upstream ${id} already exists`);
+    const upstream = new Upstream(id, url);
+    this.byId.set(id, upstream);
+    this.logger.info({ upstream: id, url }, 'upstream added');
+    this.rebuild();
+    return upstream;
+  }
+
+  /** In-flight requests to a removed upstream finish; it gets no new ones. */
+  remove(id: string): boolean {
+    const upstream = this.byId.get(id);
+    if (!upstream) return false;
+    upstream.removed = true;
+    this.byId.delete(id);
+    this.logger.info({ upstream: id }, 'upstream removed');
+    this.rebuild();
+    return true;
+  }
+
+  /** Draining: no new requests, in-flight ones finish; stays listed so an operator sees inFlight reach 0. */
+  drain(id: string): Upstream | undefined {
+    const upstream = this.byId.get(id);
+    if (!upstream) return undefined;
+    if (!upstream.draining) {
+      upstream.draining = true;
+      this.logger.info({ upstream: id }, 'upstream draining');
+      this.rebuild();
+    }
+    return upstream;
+  }
+
+  get(id: string): Upstream | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): readonly Upstream[] {
+    return this.everything;
+  }
+
+  eligible(): readonly Upstream[] {
+    return this.snapshot;
+  }
+
+  /** Only transitions are logged, so a flapping replica is visible and a steady one is quiet. */
+  setStatus(id: string, up: boolean, reason: string): void {
+    const upstream = this.byId.get(id);
+    if (!upstream || upstream.healthy === up) return;
+    upstream.healthy = up;
+    if (up) this.logger.info({ upstream: id, reason }, 'upstream up');
+    else this.logger.warn({ upstream: id, reason }, 'upstream down');
+    this.rebuild();
+  }
+
+  recordCheck(id: string, ok: boolean, at: Date): void {
+    const upstream = this.byId.get(id);
+    if (upstream) upstream.lastCheck = { at: at.toISOString(), ok };
+  }
+
+  private rebuild(): void {
+    this.everything = Object.freeze([...this.byId.values()]);
+    this.snapshot = Object.freeze(this.everything.filter((u) => u.healthy && !u.draining));
+  }
+}

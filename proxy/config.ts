@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../services/common/config';
+import { parseCidr, type Cidr } from './net/cidr';
+
+export const STRATEGY_NAMES = ['round-robin', 'sticky-cookie', 'hash-ip'] as const;
+export type StrategyName = (typeof STRATEGY_NAMES)[number];
+
+export interface FrontendConfig {
+  readonly port: number;
+  readonly strategy: StrategyName;
+}
+export interface UpstreamConfig {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** Upstream ids become pool ids, cookie keys and metric labels: keep them plain. */
+export const UPSTREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** A development-only default; production must set AFFINITY_SECRET (secretWeakness refuses "dev-only"). */
+const DEV_AFFINITY_SECRET = 'dev-only-affinity-secret-change-me-0123456789';
+
+const frontend = z
+  .string()
+  .regex(/^\d{1,5}:[a-z-]+$/, 'expected port:strategy, e.g. 8080:round-robin')
+  .transform((s) => {
+    const [p, strategy] = s.split(':');
+    return { port: p as unknown, strategy: strategy as unknown };
+  })
+  .pipe(z.object({ port, strategy: z.enum(STRATEGY_NAMES) }));
+
+export const upstreamUrl = z
+  .string()
+  .url()
+  .refine((u) => {
+    const parsed = new URL(u);
+    return parsed.protocol === 'http:' && (parsed.pathname === '/' || parsed.pathname === '') && !parsed.search;
+  }, 'expected http://host:port with no path or query')
+  .transform((u) => new URL(u).origin);
+
+const upstream = z
+  .string()
+  .regex(/^[^=]+=.+$/, 'expected id=url, e.g. app1=http://127.0.0.1:3001')
+  .transform((s) => {
+    const at = s.indexOf('=');
+    return { id: s.slice(0, at), url: s.slice(at + 1) };
+  })
+  .pipe(z.object({ id: z.string().regex(UPSTREAM_ID, 'id must be letters, digits, _ . -'), url: upstreamUrl }));
+
+const cidr = z.string().transform((s, ctx) => {
+  const parsed = parseCidr(s);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `"${s}" is not an IP address or CIDR block` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const schema = z
+  .object({
+    APP_ENV: appEnv,
+    LOG_LEVEL: logLevel,
+    PROXY_HOST: z.string().min(1).default('0.0.0.0'),
+    FRONTENDS: csv.default(['8080:round-robin', '8081:sticky-cookie', '8082:hash-ip']).pipe(z.array(frontend).min(1)),
+    UPSTREAMS: csv
+      .default(['app1=http://127.0.0.1:3001', 'app2=http://127.0.0.1:3002', 'app3=http://127.0.0.1:3003'])
+      .pipe(z.array(upstream)),
+    TRUSTED_PROXIES: csv.default(['127.0.0.0/8', '::1/128']).pipe(z.array(cidr)),
+    ADMIN_TOKEN: z.string().optional(),
+    AFFINITY_SECRET: z.string().optional(),
+    CLUSTER_CONTROL_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
+    DASHBOARD_DIR: z.string().min(1).optional(),
+    HEALTH_INTERVAL_MS: positiveInt.default(1000),
+    HEALTH_TIMEOUT_MS: positiveInt.default(500),
+    HEALTH_RISE: positiveInt.default(2),
+    HEALTH_FALL: positiveInt.default(2),
+    UPSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
+    MAX_BUFFERED_BODY_BYTES: positiveInt.default(1024 * 1024),
+    SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    const ports = env.FRONTENDS.map((f) => f.port).filter((p) => p !== 0);
+    if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['FRONTENDS'], message: 'a port is listed twice' });
+    const ids = env.UPSTREAMS.map((u) => u.id);
+    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['UPSTREAMS'], message: 'an upstream id is listed twice' });
+    if (env.HEALTH_TIMEOUT_MS > env.HEALTH_INTERVAL_MS)
+      ctx.addIssue({ code: 'custom', path: ['HEALTH_TIMEOUT_MS'], message: 'must not exceed HEALTH_INTERVAL_MS' });
+    if (env.APP_ENV === 'production') {
+      const admin = secretWeakness(env.ADMIN_TOKEN);
+      if (admin) ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: admin });
+      const affinity = secretWeakness(env.AFFINITY_SECRET);
+      if (affinity) ctx.addIssue({ code: 'custom', path: ['AFFINITY_SECRET'], message: affinity });
+    }
+  })
+  .transform((env) => ({
+    appEnv: env.APP_ENV,
+    logLevel: env.LOG_LEVEL,
+    host: env.PROXY_HOST,
+    frontends: env.FRONTENDS as FrontendConfig[],
+    upstreams: env.UPSTREAMS as UpstreamConfig[],
+    trustedProxies: env.TRUSTED_PROXIES as Cidr[],
+    adminToken: env.ADMIN_TOKEN ?? DEVELOPMENT_SECRETS.admin,
+    affinitySecret: env.AFFINITY_SECRET ?? DEV_AFFINITY_SECRET,
+    clusterControlUrl: env.CLUSTER_CONTROL_URL ? new URL(env.CLUSTER_CONTROL_URL).origin : undefined,
+    dashboardDir: path.resolve(env.DASHBOARD_DIR ?? path.join(repoRoot(), 'dashboard')),
+    health: {
+      intervalMs: env.HEALTH_INTERVAL_MS,
+      timeoutMs: env.HEALTH_TIMEOUT_MS,
+      rise: env.HEALTH_RISE,
+      fall: env.HEALTH_FALL,
+    },
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    maxBufferedBodyBytes: env.MAX_BUFFERED_BODY_BYTES,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  }));
+
+export type ProxyConfig = Readonly<z.infer<typeof schema>>;
+
+/** Validate the proxy's environment once; every problem is listed in one ConfigError. */
+export function loadProxyConfig(env: Env): ProxyConfig {
+  return parseConfig('proxy', schema, env);
+}
+
+/** The repository root, found from this file whether it runs from source (ts-jest) or from dist/. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}

@@ -1,0 +1,28 @@
+/** How an attempt to reach an upstream failed, which decides whether it may be retried. */
+export type FailureKind = 'refused' | 'reset' | 'timeout';
+
+// Errors raised while connecting: nothing of the request reached the replica.
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+export function classifyFailure(err: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
+  if (timedOut) return 'timeout';
+  if (err.code !== undefined && CONNECT_ERRORS.has(err.code)) return 'refused';
+  return 'reset';
+}
+
+/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+export function isIdempotent(method: string | undefined): boolean {
+  return method !== undefined && IDEMPOTENT.has(method);
+}
+
+/**
+ * DESIGN.md's retry rules: a refused connection is retried elsewhere for any method (nothing was
+ * sent); a reset or a timeout after sending is retried once, and only for idempotent methods
+ * (a POST may already have taken effect).
+ */
+export function mayRetry(kind: FailureKind, method: string | undefined, alreadyRetriedAfterSend: boolean): boolean {
+  if (kind === 'refused') return true;
+  return isIdempotent(method) && !alreadyRetriedAfterSend;
+}

@@ -1,0 +1,129 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../services/common/logger';
+import { HashIpStrategy } from './balancing/hash-ip';
+import { RoundRobinStrategy } from './balancing/round-robin';
+import { StickyCookieStrategy } from './balancing/sticky-cookie';
+import type { Strategy } from './balancing/strategy';
+import { UpstreamPool } from './balancing/upstream-pool';
+import type { ProxyConfig, StrategyName } from './config';
+import type { FrontendRuntime } from './forwarding/exchange';
+import { Forwarder } from './forwarding/forwarder';
+import { ActiveHealthChecker } from './health/active-checker';
+import { PassiveHealth } from './health/passive';
+import { ProxyCounters, createProxyRegistry } from './metrics';
+import { TrustedProxies } from './net/cidr';
+import { AdminAuth } from './routes/admin-auth';
+import { ClusterRelay } from './routes/cluster-relay';
+import { DashboardFiles } from './routes/dashboard';
+import { InternalRoutes, isInternal } from './routes/internal';
+
+export interface ProxyDeps {
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export interface RunningProxy {
+  /** One URL per frontend, in FRONTENDS order. */
+  readonly urls: readonly string[];
+  readonly frontends: readonly { port: number; strategy: StrategyName; url: string }[];
+  readonly pool: UpstreamPool;
+  /** Graceful: stop accepting, let in-flight requests finish (bounded by the grace period), stop checks and agents. */
+  close(): Promise<void>;
+}
+
+export function createStrategy(name: StrategyName, affinitySecret: string): Strategy {
+  switch (name) {
+    case 'round-robin':
+      return new RoundRobinStrategy();
+    case 'sticky-cookie':
+      return new StickyCookieStrategy(affinitySecret, new RoundRobinStrategy());
+    case 'hash-ip':
+      return new HashIpStrategy();
+  }
+}
+
+/** Start every frontend of the proxy over one shared, health-checked pool. */
+export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<RunningProxy> {
+  const logger = deps.logger;
+  const pool = new UpstreamPool(logger.child({ component: 'pool' }));
+  for (const u of config.upstreams) pool.add(u.id, u.url);
+
+  const checker = new ActiveHealthChecker(pool, config.health, logger.child({ component: 'health' }), deps.now);
+  const counters = new ProxyCounters();
+  const trusted = new TrustedProxies(config.trustedProxies);
+  const forwarder = new Forwarder(pool, new PassiveHealth(pool, checker), trusted, counters, {
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBufferedBodyBytes: config.maxBufferedBodyBytes,
+  }, logger.child({ component: 'forwarder' }));
+
+  const bound: { port: number; strategy: StrategyName; url: string }[] = [];
+  const strategyByPort = new Map<number, string>();
+  const auth = new AdminAuth(config.adminToken);
+  const internal = new InternalRoutes({
+    pool,
+    auth,
+    registry: createProxyRegistry(pool, counters, (port) => strategyByPort.get(port) ?? 'unknown'),
+    dashboard: new DashboardFiles(config.dashboardDir),
+    relay: new ClusterRelay(config.clusterControlUrl, auth),
+    frontends: () => bound.map(({ port, strategy }) => ({ port, strategy })),
+    logger: logger.child({ component: 'routes' }),
+  });
+
+  const servers: http.Server[] = [];
+  try {
+    for (const fc of config.frontends) {
+      const strategy = createStrategy(fc.strategy, config.affinitySecret);
+      const frontend: { port: number; strategy: Strategy; counts: number[] } = { port: fc.port, strategy, counts: [] };
+      const server = http.createServer((req, res) => {
+        if (isInternal(req.url ?? '/')) internal.handle(req, res);
+        else forwarder.handle(req, res, frontend as FrontendRuntime);
+      });
+      // Clients may keep connections open longer than Node's 5 s default, as they would with nginx.
+      server.keepAliveTimeout = 30_000;
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        else socket.destroy();
+      });
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(fc.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const port = (server.address() as AddressInfo).port;
+      frontend.port = port;
+      frontend.counts = counters.forFrontend(port);
+      strategyByPort.set(port, fc.strategy);
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      bound.push({ port, strategy: fc.strategy, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    forwarder.close();
+    throw err;
+  }
+  checker.start();
+  logger.info({ frontends: bound.map((b) => `${b.port}:${b.strategy}`), upstreams: config.upstreams.map((u) => u.id) }, 'proxy listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const grace = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownGraceMs);
+      grace.unref();
+      // close() stops accepting and waits for in-flight requests; idle keep-alive clients are let go now.
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+      })));
+      clearTimeout(grace);
+      checker.stop();
+      forwarder.close();
+      logger.info('proxy stopped');
+    })();
+    return closing;
+  };
+  return { urls: bound.map((b) => b.url), frontends: bound, pool, close };
+}
