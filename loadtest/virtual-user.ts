@@ -127,5 +127,6 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 
 /** A distinct simulated client address per user: 10.x.y.z from the user's index. */
 export function clientAddressFor(index: number): string {
-  return `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${(index & 255) + 1 > 255 ? 1 : (index & 255) + 1}`;
+  const n = index + 1;
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }

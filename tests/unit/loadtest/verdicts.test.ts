@@ -1,0 +1,121 @@
+import { judgeClaims } from '../../../loadtest/verdicts';
+import type { BenchResults, VerdictValue } from '../../../loadtest/results';
+import { counts, syntheticResults } from './synthetic-results';
+
+function verdictOf(results: BenchResults, claim: number): VerdictValue {
+  return judgeClaims(results).find((v) => v.claim === claim)!.verdict;
+}
+
+function cell(r: BenchResults, mode: string, strategy: string) {
+  return r.scenarios.throughput!.cells.find((c) => c.mode === mode && c.strategy === strategy)!;
+}
+
+describe('claim verdicts', () => {
+  it('when the synthetic run has textbook physics, then every claim holds', () => {
+    const verdicts = judgeClaims(syntheticResults());
+    expect(verdicts.map((v) => [v.claim, v.verdict])).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((c) => [c, 'holds']));
+    for (const v of verdicts) expect(v.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('when no scenario ran, then every claim is "not measured", never guessed', () => {
+    const r = syntheticResults();
+    r.scenarios = {};
+    expect(judgeClaims(r).map((v) => v.verdict)).toEqual(Array(8).fill('not measured'));
+  });
+
+  it('when JWT behind round-robin gets logouts, then claim 1 does not hold', () => {
+    const r = syntheticResults();
+    Object.assign(cell(r, 'jwt', 'round-robin'), { counts: counts({ ok: 900, logouts: 100 }), logoutRate: 0.1 });
+    expect(verdictOf(r, 1)).toBe('does not hold');
+  });
+
+  it('when a replica never served JWT requests, then claim 1 does not hold (not any replica)', () => {
+    const r = syntheticResults();
+    cell(r, 'jwt', 'round-robin').shares = { app1: 20000, app2: 10000 };
+    expect(verdictOf(r, 1)).toBe('does not hold');
+  });
+
+  it('when memory + round-robin misses far less than (N-1)/N, then claim 2 flips to caveat, then to does not hold', () => {
+    const r = syntheticResults();
+    cell(r, 'memory', 'round-robin').logoutRate = 0.3;
+    expect(verdictOf(r, 2)).toBe('holds with caveat');
+    cell(r, 'memory', 'round-robin').logoutRate = 0.01;
+    expect(verdictOf(r, 2)).toBe('does not hold');
+  });
+
+  it('when users pinned to the killed replica kept their sessions, then claim 3 does not hold', () => {
+    const r = syntheticResults();
+    const killed = r.scenarios.killReplica!.cells.find((c) => c.mode === 'memory' && c.strategy === 'sticky-cookie')!;
+    killed.pinnedToTarget = { users: 3, loggedOut: 0 };
+    expect(verdictOf(r, 3)).toBe('does not hold');
+  });
+
+  it('when other users were logged out by the kill too, then claim 3 does not hold', () => {
+    const r = syntheticResults();
+    const killed = r.scenarios.killReplica!.cells.find((c) => c.mode === 'memory' && c.strategy === 'sticky-cookie')!;
+    killed.others = { users: 6, loggedOut: 4 };
+    expect(verdictOf(r, 3)).toBe('does not hold');
+  });
+
+  it('when kill-replica did not run, then claim 3 holds only with a caveat', () => {
+    const r = syntheticResults();
+    delete r.scenarios.killReplica;
+    expect(verdictOf(r, 3)).toBe('holds with caveat');
+  });
+
+  it('when sticky cells are as even as round-robin, then claim 4 does not hold; slightly uneven gives a caveat', () => {
+    const r = syntheticResults();
+    delete r.scenarios.scaleOut;
+    for (const c of r.scenarios.throughput!.cells) c.imbalance = 1.01;
+    expect(verdictOf(r, 4)).toBe('does not hold');
+    cell(r, 'jwt', 'hash-ip').imbalance = 1.08;
+    expect(verdictOf(r, 4)).toBe('holds with caveat');
+  });
+
+  it('when redis users are logged out by a replica kill, then claim 5 does not hold; errors alone give a caveat', () => {
+    const r = syntheticResults();
+    const redis = r.scenarios.killReplica!.cells.find((c) => c.mode === 'redis')!;
+    redis.counts = counts({ ok: 800, errors: 100 });
+    expect(verdictOf(r, 5)).toBe('holds with caveat');
+    redis.counts = counts({ ok: 800, logouts: 5 });
+    expect(verdictOf(r, 5)).toBe('does not hold');
+  });
+
+  it('when redis users are served while Redis is down, then claim 6 does not hold', () => {
+    const r = syntheticResults();
+    for (const c of r.scenarios.killRedis![0].cells) if (c.mode === 'redis') c.okShareDuringFault = 0.9;
+    expect(verdictOf(r, 6)).toBe('does not hold');
+  });
+
+  it('when redis is as fast as memory, then claim 6 holds only with a caveat (no measurable round-trip cost)', () => {
+    const r = syntheticResults();
+    cell(r, 'redis', 'sticky-cookie').okPerSec = cell(r, 'memory', 'sticky-cookie').okPerSec;
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+  });
+
+  it('when memory and jwt users suffer from the Redis outage too, then claim 6 loses its single-point-of-failure half', () => {
+    const r = syntheticResults();
+    for (const c of r.scenarios.killRedis![0].cells) if (c.mode === 'jwt') c.okShareDuringFault = 0.5;
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+  });
+
+  it('when JWT is slower than sessions, then claim 7 holds only with a caveat; when it also keeps memory per user, it does not hold', () => {
+    const r = syntheticResults();
+    cell(r, 'jwt', 'sticky-cookie').okPerSec = 5000;
+    expect(verdictOf(r, 7)).toBe('holds with caveat');
+    r.scenarios.memory!.modes.find((m) => m.mode === 'jwt')!.bytesPerUser = 1400;
+    expect(verdictOf(r, 7)).toBe('does not hold');
+  });
+
+  it('when a logged-out JWT is refused, then claim 8 does not hold', () => {
+    const r = syntheticResults();
+    Object.assign(r.scenarios.revocation!.modes.find((m) => m.mode === 'jwt')!, { okAfterLogout: 0, firstRefusedAfterMs: 3 });
+    expect(verdictOf(r, 8)).toBe('does not hold');
+  });
+
+  it('when a session kept working after logout, then claim 8 holds only with a caveat', () => {
+    const r = syntheticResults();
+    r.scenarios.revocation!.modes.find((m) => m.mode === 'redis')!.okAfterLogout = 3;
+    expect(verdictOf(r, 8)).toBe('holds with caveat');
+  });
+});
