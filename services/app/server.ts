@@ -36,9 +36,13 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   });
 
   let closing = false;
-  // While draining, answers close their connection so keep-alive clients move elsewhere.
+  // While draining, answers close their connection so keep-alive clients (the proxy) move
+  // elsewhere instead of reusing a socket that is about to go away.
+  const inFlight = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     if (closing) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
     app(req, res);
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
@@ -62,6 +66,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
     close() {
       closed ??= (async () => {
         closing = true;
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         logger.info('shutting down: no new connections, finishing in-flight requests');
         const drained = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -33,6 +33,7 @@ test('when the user is unknown, then checking takes about as long as a wrong pas
   await time('alice'); // warm-up
   const known = await time('alice');
   const unknown = await time('mallory');
-  expect(unknown).toBeGreaterThan(known * 0.5);
-  expect(unknown).toBeLessThan(known * 2);
+  // Without the dummy hash an unknown user would answer in ~0 ms; the bounds are loose for a busy 2-core machine.
+  expect(unknown).toBeGreaterThan(known * 0.3);
+  expect(unknown).toBeLessThan(known * 3);
 });

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from '../../support/ports';
+import { RedisServer } from '../../support/redis-server';
+
+/** The built replica in a real process, started the way the proxy and the launcher start it. */
+const MAIN = path.resolve(__dirname, '../../../dist/services/app/main.js');
+
+interface Replica {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function spawnReplica(env: Record<string, string>): Promise<Replica> {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), INSTANCE_ID: 'app-proc', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+const running: Replica[] = [];
+let redisServer: RedisServer;
+
+beforeAll(async () => {
+  redisServer = await RedisServer.start({ appendonly: false });
+});
+afterEach(async () => {
+  for (const replica of running.splice(0)) {
+    if (replica.child.exitCode === null && replica.child.signalCode === null) {
+      replica.child.kill('SIGKILL');
+      await replica.exited;
+    }
+  }
+});
+afterAll(async () => {
+  await redisServer?.stop();
+});
+
+async function started(env: Record<string, string>): Promise<Replica> {
+  const replica = await spawnReplica(env);
+  running.push(replica);
+  await waitFor(async () => (await fetch(`${replica.url}/health`)).ok, 10_000);
+  return replica;
+}
+
+test('when SIGTERM arrives during a login (default password cost), then the login still completes and the process exits 0', async () => {
+  const replica = await started({ REDIS_URL: redisServer.url });
+  const login = fetch(`${replica.url}/redis/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: 'demo-password' }),
+  });
+  // scrypt at N=2^17 takes ~250 ms here, so the request is still in flight.
+  await new Promise((r) => setTimeout(r, 60));
+  replica.child.kill('SIGTERM');
+  const res = await login;
+  expect(res.status).toBe(200);
+  expect(res.headers.get('x-instance')).toBe('app-proc');
+  expect(res.headers.get('connection')).toBe('close');
+  expect(await res.json()).toEqual({ user: 'alice', instance: 'app-proc' });
+  expect(await replica.exited).toBe(0);
+  await expect(fetch(`${replica.url}/health`)).rejects.toThrow();
+  expect(replica.output()).toMatch(/"msg":"stopped"/);
+});
+
+test('when Redis is unreachable, then the process starts, serves /health, answers 503 on /redis and stays alive', async () => {
+  const deadPort = await freePort();
+  const replica = await started({ REDIS_URL: `redis://127.0.0.1:${deadPort}`, PASSWORD_HASH_COST: '10' });
+  const started503 = performance.now();
+  const res = await fetch(`${replica.url}/redis/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'alice', password: 'demo-password' }),
+  });
+  expect(res.status).toBe(503);
+  expect(performance.now() - started503).toBeLessThan(1000);
+  expect((await res.json()).error).toBe('session_store_unavailable');
+  expect((await fetch(`${replica.url}/ready`)).status).toBe(503);
+  expect((await fetch(`${replica.url}/health`)).status).toBe(200);
+  expect(replica.child.exitCode).toBeNull();
+});
+
+test('when production is configured with weak secrets, then the process refuses to start and lists every problem', async () => {
+  const replica = await spawnReplica({ APP_ENV: 'production', JWT_SECRET: 'short' });
+  running.push(replica);
+  expect(await replica.exited).toBe(1);
+  expect(replica.output()).toMatch(/SESSION_SECRET: is required in production/);
+  expect(replica.output()).toMatch(/JWT_SECRET: is too short/);
+  expect(replica.output()).toMatch(/DEMO_PASSWORD/);
+});
