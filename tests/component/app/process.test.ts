@@ -84,7 +84,7 @@ test('when Redis is unreachable, then the process starts, serves /health, answer
   });
   expect(res.status).toBe(503);
   expect(performance.now() - started503).toBeLessThan(1000);
-  expect((await res.json()).error).toBe('session_store_unavailable');
+  expect(((await res.json()) as { error: string }).error).toBe('session_store_unavailable');
   expect((await fetch(`${replica.url}/ready`)).status).toBe(503);
   expect((await fetch(`${replica.url}/health`)).status).toBe(200);
   expect(replica.child.exitCode).toBeNull();
