@@ -168,10 +168,14 @@ export function verbsFor(state) {
       return ['kill', 'stop', 'pause'];
     case 'paused':
       return ['unpause', 'kill'];
+    case 'created':
     case 'exited':
-    case 'stopped':
-    case 'not started':
       return ['start'];
+    case 'starting':
+    case 'stopping':
+      return ['kill'];
+    case 'external':
+      return []; // not started by the launcher (e.g. a Redis given by URL): nothing to act on
     default:
       return [...CONTROL_VERBS];
   }

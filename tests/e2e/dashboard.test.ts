@@ -109,11 +109,17 @@ describe('dashboard', () => {
       expect(served).toMatch(/^app[123]$/);
       // Sticky: one affinity cookie for the page, so every panel is pinned to the same replica.
       for (const mode of MODES) expect((await panel(page, mode)).instance).toBe(served);
+      // Stickiness made visible: 20 requests, one replica, no logout.
+      await page.getByTestId('send20-memory').click();
+      await page.getByTestId('batch-memory').filter({ hasText: 'Last 20' }).waitFor({ timeout: 20_000 });
+      expect(await page.getByTestId('batch-memory').textContent()).toBe(`Last 20: 20 requests · answered by ${served} 20 · 200 ×20 · logged out 0 times`);
 
       await page.getByTestId('admin-token').fill(cluster!.adminToken);
       await page.getByTestId(`control-${served}-kill`).click();
       await page.getByTestId('control-message').filter({ hasText: `kill ${served}: done` }).waitFor({ timeout: 10_000 });
       await page.locator(`[data-testid="service-${served}"][data-state="exited"]`).waitFor({ timeout: 10_000 });
+      // The proxy's health checks notice within a few intervals and the table says so.
+      await page.locator(`[data-testid="service-${served}"][data-health="down"]`).waitFor({ timeout: 10_000 });
 
       // Ask each panel once more; auto-check would do it too within 2 s.
       for (const mode of MODES) await page.getByTestId(`check-${mode}`).click();

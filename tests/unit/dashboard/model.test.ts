@@ -150,6 +150,9 @@ describe('dashboard model: the cluster table', () => {
     expect(model.verbsFor('running')).toEqual(['kill', 'stop', 'pause']);
     expect(model.verbsFor('paused')).toEqual(['unpause', 'kill']);
     expect(model.verbsFor('exited')).toEqual(['start']);
+    expect(model.verbsFor('created')).toEqual(['start']);
+    expect(model.verbsFor('stopping')).toEqual(['kill']);
+    expect(model.verbsFor('external')).toEqual([]);
     expect(model.verbsFor(undefined)).toEqual(['kill', 'stop', 'start', 'pause', 'unpause']);
   });
 });
