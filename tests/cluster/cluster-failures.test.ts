@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ControlClient } from '../../cluster/control-client';
+import { startCluster } from '../../cluster/launcher';
+import { portInUse } from '../../cluster/probes';
+import { localPorts } from '../../cluster/topology';
+import { User, frontendOf } from '../compose/kill-experiment';
+import { alive, freePortBase } from '../compose/port-base';
+import { waitFor } from '../support/ports';
+
+/** What a user sees when something is wrong: a clear message naming the service, and nothing left running. */
+jest.setTimeout(45_000);
+
+const CLI = path.join(__dirname, '../../dist/cluster/cli.js');
+const fast = { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' };
+const fastProxy = { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' };
+const tempDirs: string[] = [];
+const tempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-fail-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+async function noneListening(ports: number[]): Promise<boolean> {
+  return (await Promise.all(ports.map((p) => portInUse(p)))).every((used) => !used);
+}
+
+describe('local cluster without redis-server', () => {
+  it('when REDIS_SERVER_BIN points nowhere, then it says what to install and still serves memory and jwt', async () => {
+    const cluster = await startCluster(
+      { portBase: await freePortBase(), logs: 'silent', runDir: tempDir(), env: fast, proxyEnv: fastProxy },
+      { env: { ...process.env, REDIS_SERVER_BIN: '/nonexistent/redis-server' } },
+    );
+    try {
+      expect(cluster.warnings.join('\n')).toMatch(/apt-get install redis-server.*brew install redis/);
+      expect(cluster.warnings.join('\n')).toContain('/nonexistent/redis-server');
+      expect((await cluster.services()).find((s) => s.name === 'redis')).toMatchObject({ state: 'unavailable', pid: null });
+      const sticky = frontendOf(cluster, 'sticky-cookie');
+      for (const mode of ['memory', 'jwt'] as const) {
+        const user = new User(sticky, mode);
+        expect((await user.login()).status).toBe(200);
+        expect((await user.me()).status).toBe(200);
+      }
+      expect((await new User(sticky, 'redis').login()).status).toBe(503);
+      await expect(cluster.act('redis', 'start')).rejects.toThrow(/apt-get install redis-server/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe('local cluster start-up failures', () => {
+  it('when a frontend port is in use, then it names the port and its owner, and starts nothing', async () => {
+    const portBase = await freePortBase();
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(portBase + 1, '127.0.0.1', () => r()));
+    const runDir = path.join(tempDir(), 'run');
+    try {
+      await expect(startCluster({ portBase, logs: 'silent', runDir, env: fast })).rejects.toThrow(
+        new RegExp(`${portBase + 1} \\(proxy frontend sticky-cookie\\).*--port-base.*Nothing was started`, 's'),
+      );
+      expect(fs.existsSync(runDir)).toBe(false);
+      const ports = localPorts(portBase);
+      expect(await noneListening([ports.redis, ...Object.values(ports.apps), ports.control])).toBe(true);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('when a service fails to start, then the error names it with its log, and the services already up are stopped', async () => {
+    const portBase = await freePortBase();
+    const ports = localPorts(portBase);
+    const started = startCluster({
+      portBase, logs: 'silent', runDir: tempDir(), env: fast,
+      proxyEnv: { FRONTENDS: 'not-a-frontend-list' },
+    });
+    await expect(started).rejects.toThrow(/^proxy failed to start \(exited with code \d+\)\. Its log is .*proxy\.log/);
+    expect(await noneListening([ports.redis, ports.apps.app1, ports.apps.app2, ports.apps.app3, ports.control])).toBe(true);
+  });
+});
+
+describe('a launcher killed with SIGKILL', () => {
+  it('when the launcher process is SIGKILLed, then the orphan guard kills every service it started', async () => {
+    const portBase = await freePortBase();
+    const launcher = spawn(process.execPath, [CLI, 'up', '--port-base', String(portBase), '--run-dir', tempDir()], {
+      env: { ...process.env, ...fast, ...fastProxy },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    launcher.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    launcher.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    try {
+      await waitFor(() => output.includes('authscale cluster is up'), 30_000);
+      const client = new ControlClient(`http://127.0.0.1:${portBase + 10}`, 'dev-only-admin-token-change-me');
+      const pids = (await client.services()).map((s) => s.pid).filter((p): p is number => p !== null);
+      expect(pids.length).toBe(5);
+
+      launcher.kill('SIGKILL');
+
+      await waitFor(() => pids.every((pid) => !alive(pid)), 5000);
+      expect(pids.filter(alive)).toEqual([]);
+    } finally {
+      if (launcher.exitCode === null && launcher.signalCode === null) launcher.kill('SIGKILL');
+    }
+  });
+});
