@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
-import { waitFor } from '../support/ports';
+import { loadProxyConfig } from '../../proxy/config';
+import { start as startProxy } from '../../proxy/server';
+import { silentLogger } from '../../services/common/logger';
+import { freePort, waitFor } from '../support/ports';
 import { freePortBase } from './port-base';
 
 /**
@@ -45,11 +48,11 @@ function frontend(strategy: string): string {
 }
 
 /** A fresh browser profile per test: cookies are per host, not per port, so tests must not share them. */
-async function openDashboard(strategy: string): Promise<{ context: BrowserContext; page: Page }> {
+async function openDashboard(strategy: string, base = frontend(strategy)): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${frontend(strategy)}/_dashboard/`);
+  await page.goto(`${base}/_dashboard/`);
   await page.locator('body[data-ready="true"]').waitFor({ timeout: 10_000 });
   return { context, page };
 }
@@ -145,6 +148,63 @@ describe('dashboard', () => {
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  test('when Redis is killed from the page, then only the redis panel cannot be served, and after a restart its session is back', async () => {
+    const { context, page } = await openDashboard('sticky-cookie');
+    try {
+      for (const mode of MODES) await logIn(page, mode);
+      // appendfsync everysec: give Redis a second to write the new session to its append-only file.
+      await new Promise((r) => setTimeout(r, 1200));
+      await page.getByTestId('admin-token').fill(cluster!.adminToken);
+      await page.getByTestId('control-redis-kill').click();
+      await page.locator('[data-testid="service-redis"][data-health="down"]').waitFor({ timeout: 10_000 });
+
+      await page.getByTestId('check-redis').click();
+      await page.locator('#panel-redis[data-state="error"]').waitFor({ timeout: 10_000 });
+      expect((await panel(page, 'redis')).text).toMatch(/Cannot be served: 503 session_store_unavailable/);
+      for (const mode of ['memory', 'jwt']) {
+        await page.getByTestId(`check-${mode}`).click();
+        await waitFor(async () => (await panel(page, mode)).state === 'logged-in', 5_000, 100);
+      }
+
+      await page.getByTestId('control-redis-start').click();
+      await page.locator('[data-testid="service-redis"][data-health="up"]').waitFor({ timeout: 15_000 });
+      await waitFor(async () => {
+        await page.getByTestId('check-redis').click();
+        return (await panel(page, 'redis')).state === 'logged-in';
+      }, 10_000, 500);
+      expect((await panel(page, 'redis')).text).toMatch(/^Logged in as alice/);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('when the proxy has no cluster control (as under Docker), then each service shows the docker compose command instead of buttons', async () => {
+    const services = await cluster!.services();
+    const upstreams = services.filter((s) => /^app[123]$/.test(s.name)).map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(',');
+    const port = await freePort();
+    // The same proxy code, in-process, without CLUSTER_CONTROL_URL: what docker-compose.yml runs.
+    const proxy = await startProxy(
+      loadProxyConfig({ APP_ENV: 'development', PROXY_HOST: '127.0.0.1', FRONTENDS: `${port}:round-robin`, UPSTREAMS: upstreams }),
+      { logger: silentLogger() },
+    );
+    try {
+      const { context, page } = await openDashboard('round-robin', proxy.urls[0]);
+      try {
+        await page.getByTestId('docker-app2-kill').waitFor({ timeout: 10_000 });
+        expect(await page.getByTestId('docker-app2-kill').textContent()).toBe('docker compose kill app2');
+        expect(await page.getByTestId('docker-app2-start').textContent()).toBe('docker compose start app2');
+        expect(await page.getByTestId('docker-redis-kill').textContent()).toBe('docker compose kill redis');
+        expect(await page.locator('button[data-testid^="control-"]').count()).toBe(0);
+        expect(await page.getByTestId('admin-token').isVisible()).toBe(false);
+      } finally {
+        await context.close();
+      }
+    } finally {
+      await proxy.close();
     }
   });
 });
