@@ -77,6 +77,8 @@ export class AuthPanel {
     if (result.status === 200) {
       this.holdsCredentials = true;
       this.record(result, 'me', true);
+    } else if (result.status === 401 && this.mode === 'jwt') {
+      this.storeToken(null); // expired since the last visit: forget it
     }
     this.show(result);
   }

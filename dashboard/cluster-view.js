@@ -1,6 +1,6 @@
 // The cluster as the proxy and the replicas report it, refreshed live, with the controls to
 // break it: buttons through the proxy's relay to the local launcher, or the docker command.
-import { dockerCommand, frontendLinks, instanceSlot, serviceRows, verbsFor } from './model.js';
+import { describeFrontend, dockerCommand, frontendLinks, instanceSlot, serviceRows, verbsFor } from './model.js';
 import { describeFailure } from './api.js';
 
 const TOKEN_KEY = 'authscale.adminToken';
@@ -69,10 +69,7 @@ export class ClusterView {
       list.append(item);
     }
     nav.replaceChildren(list);
-    const current = links.find((l) => l.current);
-    this.doc.getElementById('current-strategy').textContent = current
-      ? `This page is on :${current.port}, so its requests are routed ${current.strategy}.`
-      : 'This port is not in the proxy\'s frontend list.';
+    this.doc.getElementById('current-strategy').textContent = describeFrontend(links.find((l) => l.current));
   }
 
   /** Rows are updated in place, so a button keeps keyboard focus across the 1 s refresh. */

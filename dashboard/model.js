@@ -105,6 +105,19 @@ export function frontendLinks(frontends, here) {
     }));
 }
 
+const STRATEGY_SENTENCES = {
+  'round-robin': 'each request goes to the next healthy replica in turn, whoever logged you in',
+  'sticky-cookie': "the proxy's lb cookie pins this browser to one replica until that replica fails",
+  'hash-ip': 'your address is hashed onto one replica, so you stay on it without any cookie',
+};
+
+/** One sentence on how the frontend this page came from routes its requests, and what follows. */
+export function describeFrontend(link) {
+  if (!link) return "This port is not in the proxy's frontend list.";
+  const why = STRATEGY_SENTENCES[link.strategy];
+  return `This page is on :${link.port}, routed ${link.strategy}${why ? `: ${why}` : ''}.`;
+}
+
 /** The command a person types when the cluster runs under Docker, where the page has no control. */
 export function dockerCommand(verb, service) {
   return `docker compose ${verb} ${service}`;

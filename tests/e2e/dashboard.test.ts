@@ -82,6 +82,7 @@ describe('dashboard', () => {
       const anchors = await page.getByTestId('frontend-links').locator('a').all();
       const links = await Promise.all(anchors.map((a) => a.getAttribute('href')));
       expect(links).toEqual(cluster!.frontends.map((f) => `${f.url}/_dashboard/`));
+      expect(await page.getByTestId('current-strategy').textContent()).toMatch(/routed round-robin: each request goes to the next healthy replica/);
 
       for (const mode of ['memory', 'jwt']) await logIn(page, mode);
       for (const mode of ['memory', 'jwt']) {

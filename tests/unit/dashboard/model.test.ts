@@ -14,6 +14,7 @@ interface Model {
   serviceRows(status: unknown, services: unknown, redisCheck: string | null): Record<string, unknown>[];
   instanceSlot(instance: unknown): number;
   verbsFor(state: unknown): string[];
+  describeFrontend(link: { port: number; strategy: string } | undefined): string;
 }
 
 const model = loadDashboardModule<Model>('model.js');
@@ -90,6 +91,14 @@ describe('dashboard model: links to the other frontends', () => {
       { port: 8081, strategy: 'sticky-cookie', url: 'http://127.0.0.1:8081/_dashboard/', current: true },
       { port: 8082, strategy: 'hash-ip', url: 'http://127.0.0.1:8082/_dashboard/', current: false },
     ]);
+  });
+
+  test('when the page says where it is, then it names the port, the strategy and what that strategy does', () => {
+    expect(model.describeFrontend({ port: 8081, strategy: 'sticky-cookie' })).toBe(
+      "This page is on :8081, routed sticky-cookie: the proxy's lb cookie pins this browser to one replica until that replica fails.",
+    );
+    expect(model.describeFrontend({ port: 9000, strategy: 'least-conn' })).toBe('This page is on :9000, routed least-conn.');
+    expect(model.describeFrontend(undefined)).toBe("This port is not in the proxy's frontend list.");
   });
 
   test('when the host is an IPv6 address, then it is bracketed in the URL', () => {
