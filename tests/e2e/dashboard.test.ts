@@ -72,7 +72,7 @@ async function panel(page: Page, mode: string): Promise<{ state: string | null; 
 }
 
 describe('dashboard', () => {
-  test('when a visitor sends 20 requests on the round-robin frontend, then the memory panel counts logouts spread over replicas and jwt none', async () => {
+  test('when a visitor sends 20 requests on the round-robin frontend, then the memory panel counts logouts spread over replicas, jwt none, and a jwt logout says the token stays valid', async () => {
     const { context, page } = await openDashboard('round-robin');
     try {
       for (const id of ['app1', 'app2', 'app3']) {
@@ -100,6 +100,11 @@ describe('dashboard', () => {
       expect(jwt).toMatch(/200 ×20/);
       // The server keeps nothing for a JWT; the page shows the payload only the client holds.
       expect(await page.getByTestId('stored-jwt').textContent()).toContain('"sub"');
+
+      // Logging out of /jwt is honest: the server cannot revoke a stateless token, the page forgets it.
+      await page.getByTestId('logout-jwt').click();
+      await page.locator('#panel-jwt[data-state="anonymous"]').waitFor({ timeout: 5_000 });
+      expect((await panel(page, 'jwt')).text).toMatch(/^Logged out: this page forgot the token; revoked: false\. The server says it stays valid until \S+/);
     } finally {
       await context.close();
     }
