@@ -86,7 +86,7 @@ export class User {
   }
 }
 
-export function frontendOf(cluster: ClusterUnderTest, strategy: string): Frontend {
+export function frontendOf(cluster: { frontends: readonly Frontend[] }, strategy: string): Frontend {
   const frontend = cluster.frontends.find((f) => f.strategy === strategy);
   if (!frontend) throw new Error(`no ${strategy} frontend`);
   return frontend;

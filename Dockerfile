@@ -1,0 +1,29 @@
+# One image for every Node service of the cluster: the app replica (default command) and the
+# proxy (`command: node dist/proxy/main.js` in docker-compose.yml).
+# No BuildKit-only syntax (no RUN --mount, no heredocs): it builds with the classic builder too.
+
+# ---- build: all dependencies, compile TypeScript to dist/ ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Dependencies first, so editing the sources does not re-run npm ci.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY services ./services
+COPY proxy ./proxy
+COPY cluster ./cluster
+COPY loadtest ./loadtest
+RUN npm run build
+
+# ---- runtime: production dependencies only, non-root ----
+FROM node:20-bookworm-slim
+# NODE_ENV tunes libraries; APP_ENV (secrets policy) comes from compose, development by default.
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY dashboard ./dashboard
+USER node
+EXPOSE 3000 8080 8081 8082
+CMD ["node", "dist/services/app/main.js"]

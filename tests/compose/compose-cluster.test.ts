@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { eventually, sleep, type ClusterUnderTest } from './kill-experiment';
+import { killExperimentSuite } from './kill-experiment-suite';
+
+/**
+ * The kill experiment against `docker compose up --build`. Started by tests/compose/run.sh
+ * (`npm run test:compose`), which brings the stack up from a clean copy and passes its project,
+ * directory and ports here; in a plain `npm test` there is no stack, so this suite is skipped.
+ */
+const dir = process.env.AUTHSCALE_COMPOSE_DIR;
+const project = process.env.COMPOSE_PROJECT_NAME;
+const command = (process.env.AUTHSCALE_COMPOSE_CMD ?? 'docker compose').split(' ');
+
+function compose(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command[0], [...command.slice(1), '-p', project ?? '', ...args], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command.join(' ')} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout.trim()));
+  });
+}
+
+function docker(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`docker ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout.trim()));
+  });
+}
+
+async function containerState(service: string): Promise<{ status: string; health: string }> {
+  const id = await compose('ps', '-q', service);
+  const [status, health] = (await docker('inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}', id)).split(' ');
+  return { status, health: health ?? '' };
+}
+
+const port = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+
+const stack: ClusterUnderTest = {
+  frontends: [
+    { strategy: 'round-robin', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_ROUND_ROBIN', 8080)}` },
+    { strategy: 'sticky-cookie', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_STICKY', 8081)}` },
+    { strategy: 'hash-ip', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_HASH', 8082)}` },
+  ],
+  async kill(service) {
+    await compose('kill', service);
+    // restart: "no" — the killed container must stay down until started, or the experiment shows nothing.
+    await sleep(2500);
+    const state = await containerState(service);
+    if (state.status !== 'exited') throw new Error(`${service} is ${state.status} after docker compose kill; expected it to stay exited`);
+  },
+  async start(service) {
+    await compose('start', service);
+    if (!(await eventually(async () => (await containerState(service)).health === 'healthy', 40_000, 500))) {
+      throw new Error(`${service} did not turn healthy after docker compose start`);
+    }
+  },
+};
+
+(dir && project ? describe : describe.skip)('docker compose cluster (npm run test:compose)', () => {
+  it('when the stack is up, then every service container is running and healthy, and redis is not published', async () => {
+    for (const service of ['redis', 'app1', 'app2', 'app3', 'proxy']) {
+      expect({ service, ...(await containerState(service)) }).toEqual({ service, status: 'running', health: 'healthy' });
+    }
+    expect(await compose('port', 'redis', '6379').catch(() => '')).toBe('');
+  });
+
+  it('when the proxy status is read from the host, then it lists the three frontends and healthy replicas', async () => {
+    const status = (await (await fetch(`${stack.frontends[0].url}/_proxy/status`)).json()) as {
+      frontends: { strategy: string }[]; upstreams: { id: string; healthy: boolean }[];
+    };
+    expect(status.frontends.map((f) => f.strategy)).toEqual(['round-robin', 'sticky-cookie', 'hash-ip']);
+    expect(status.upstreams.filter((u) => u.healthy).map((u) => u.id).sort()).toEqual(['app1', 'app2', 'app3']);
+  });
+
+  killExperimentSuite(() => stack);
+});

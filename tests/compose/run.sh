@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# npm run test:compose — the kill experiment against `docker compose up --build`, from a clean
+# copy of the committed repository (git archive HEAD: what a fresh clone would build).
+#
+# Engine: the one DOCKER_HOST/docker points at; else ../shared/tools/docker-sandbox up; else a
+# LOUD skip (exit 0). Runs under its own compose project name, host ports and subnet, so it never
+# clashes with a cluster you are running, and always ends with `docker compose down -v`.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+started=$(date +%s)
+
+skip() {
+  printf '\n%s\n' '########################################################################' >&2
+  printf '#  test:compose SKIPPED: %s\n' "$1" >&2
+  printf '#  docker-compose.yml was NOT tested. Install Docker or provide ../shared/tools/docker-sandbox.\n' >&2
+  printf '%s\n\n' '########################################################################' >&2
+  exit 0
+}
+
+if ! docker info >/dev/null 2>&1; then
+  sandbox=${DOCKER_SANDBOX:-$repo/../shared/tools/docker-sandbox}
+  [ -x "$sandbox" ] || skip "no Docker engine reachable and no docker-sandbox at $sandbox"
+  echo "test:compose: no engine reachable, starting $sandbox" >&2
+  eval "$("$sandbox" up)" || skip "docker-sandbox up failed"
+  docker info >/dev/null 2>&1 || skip "docker-sandbox started but the engine does not answer"
+fi
+if docker compose version >/dev/null 2>&1; then compose=(docker compose)
+elif command -v docker-compose >/dev/null; then compose=(docker-compose)
+else skip "neither 'docker compose' nor 'docker-compose' is installed"; fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/authscale-compose.XXXXXX")
+project="authscale-test-$$"
+git -C "$repo" archive HEAD | tar -x -C "$work"
+
+# Free host ports below the ephemeral range, and a subnet nobody else on this engine uses.
+read -r p_rr p_sticky p_hash < <(node -e '
+  const net = require("node:net");
+  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false)); s.listen(p, "127.0.0.1", () => s.close(() => r(true))); });
+  (async () => { for (;;) { const b = 20000 + Math.floor(Math.random() * 500) * 10;
+    if ((await free(b)) && (await free(b + 1)) && (await free(b + 2))) { console.log(b, b + 1, b + 2); return; } } })();')
+used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
+for _ in $(seq 50); do
+  octet=$((RANDOM % 200 + 30))
+  case " $used_subnets " in *" 172.29.$octet.0/24 "*) continue ;; *) break ;; esac
+done
+export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCALE_PORT_HASH=$p_hash
+export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
+export COMPOSE_PROJECT_NAME=$project
+
+dc() { (cd "$work" && "${compose[@]}" -p "$project" "$@"); }
+cleanup() {
+  local rc=$?
+  if [ $rc -ne 0 ]; then echo "test:compose: failed; last logs:" >&2; dc logs --tail=30 >&2 || true; fi
+  dc down -v --remove-orphans >/dev/null 2>&1 || true
+  rm -rf "$work"
+  echo "test:compose: finished in $(( $(date +%s) - started )) s (exit $rc)" >&2
+}
+trap cleanup EXIT
+
+echo "test:compose: project $project, ports $p_rr-$p_hash, subnet $AUTHSCALE_SUBNET" >&2
+dc up --build -d
+
+# docker-compose v1 exits 0 on flags it does not know: check that containers really run and turn healthy.
+services=(redis app1 app2 app3 proxy)
+deadline=$(( $(date +%s) + 180 ))
+while :; do
+  healthy=0
+  for s in "${services[@]}"; do
+    id=$(dc ps -q "$s" 2>/dev/null || true)
+    [ -n "$id" ] && [ "$(docker inspect -f '{{.State.Health.Status}}' "$id" 2>/dev/null)" = healthy ] && healthy=$((healthy + 1))
+  done
+  [ "$healthy" -eq "${#services[@]}" ] && break
+  if [ "$(date +%s)" -gt "$deadline" ]; then echo "test:compose: only $healthy of ${#services[@]} services healthy after 180 s" >&2; dc ps >&2; exit 1; fi
+  sleep 2
+done
+echo "test:compose: all ${#services[@]} services healthy after $(( $(date +%s) - started )) s" >&2
+
+cd "$repo"
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --runTestsByPath tests/compose/compose-cluster.test.ts --testTimeout 60000
