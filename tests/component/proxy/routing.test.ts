@@ -91,7 +91,7 @@ describe('proxy routing over real upstreams', () => {
   });
 
   it('when admin routes are called without the token or with a wrong one, then 401 JSON and nothing changes', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: 'Basic abc' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }, { Authorization: 'Basic abc' }] as Record<string, string>[]) {
       const add = await request(`${rr}/_proxy/upstreams`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ id: 'x', url: 'http://127.0.0.1:1' }) });
       expect(add.status).toBe(401);
       expect(add.json().error).toBe('admin_token_required');
