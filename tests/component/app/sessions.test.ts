@@ -167,3 +167,30 @@ describe('bounded memory store', () => {
     expect(small.instance.memoryStore.size).toBe(0);
   });
 });
+
+describe('two replicas sharing one Redis', () => {
+  let other: TestApp;
+  beforeAll(async () => {
+    // A second replica whose first session secret is new; the old one still verifies (rotation).
+    other = await startTestApp(redisServer.url, { INSTANCE_ID: 'app-other', SESSION_SECRET: `a-brand-new-secret,${t.config.session.secrets[0]}` });
+  });
+  afterAll(async () => {
+    await other?.close();
+  });
+
+  test('when a user logs in on one replica, then a redis session works on the other and a memory session does not', async () => {
+    const redisCookie = await login('redis');
+    const seen = await request(other.app).get('/redis/me').set('Cookie', redisCookie);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ user: 'alice', instance: 'app-other', stored: { loginInstance: 'app-test' } });
+
+    const memoryCookie = await login('memory');
+    expect((await request(other.app).get('/memory/me').set('Cookie', memoryCookie)).status).toBe(401);
+  });
+
+  test('when a user logs out on one replica, then the redis session is gone on every replica', async () => {
+    const cookie = await login('redis');
+    expect((await request(other.app).post('/redis/logout').set('Cookie', cookie)).status).toBe(204);
+    expect((await me('redis', cookie)).status).toBe(401);
+  });
+});

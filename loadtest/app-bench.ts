@@ -1,0 +1,239 @@
+/**
+ * App micro-benchmark (not a test): one replica in a child process plus a private
+ * redis-server; autocannon with 50 connections against /health, /jwt/me, /memory/me and
+ * /redis/me side by side in one run, each connection a logged-in user of its own. Prints
+ * req/s, latency and the ratio of each /me to /health (absolute numbers from different runs
+ * are not comparable on a shared 2-core machine; ratios within one run are).
+ *
+ *   npm run bench:app -- [--duration 4] [--rounds 2] [--connections 50] [--json out.json]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import Redis from 'ioredis';
+
+interface BenchOptions {
+  durationSeconds: number;
+  rounds: number;
+  connections: number;
+  hashCost: number;
+  json?: string;
+}
+
+export interface TargetResult {
+  target: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface BenchReport {
+  settings: Record<string, string | number>;
+  targets: (TargetResult & { ratio: number; goal?: number })[];
+  redisCommandsPerRequest: number;
+}
+
+const TARGETS = ['/health', '/jwt/me', '/memory/me', '/redis/me'] as const;
+const GOALS: Record<string, number> = { '/jwt/me': 0.8, '/memory/me': 0.65, '/redis/me': 0.55 };
+
+function parseArgs(argv: string[]): BenchOptions {
+  const value = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    const n = i >= 0 ? Number(argv[i + 1]) : fallback;
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  const jsonIndex = argv.indexOf('--json');
+  return {
+    durationSeconds: value('duration', 4),
+    rounds: value('rounds', 2),
+    connections: value('connections', 50),
+    hashCost: value('hash-cost', 10),
+    json: jsonIndex >= 0 ? argv[jsonIndex + 1] : undefined,
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis', count: number): Promise<Record<string, string>[]> {
+  const users = ['alice', 'bob', 'carol'];
+  const headers: Record<string, string>[] = [];
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${base}/${mode}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: users[i % users.length], password: 'demo-password' }),
+    });
+    if (res.status !== 200) throw new Error(`${mode} login failed: ${res.status} ${await res.text()}`);
+    if (mode === 'jwt') {
+      const body = (await res.json()) as { accessToken: string };
+      headers.push({ authorization: `Bearer ${body.accessToken}` });
+    } else {
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+      headers.push({ cookie });
+    }
+  }
+  return headers;
+}
+
+async function hit(url: string, perConnection: Record<string, string>[] | undefined, options: BenchOptions): Promise<TargetResult> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    // Each connection is one user with its own credentials (DESIGN.md "user").
+    setupClient: perConnection ? (client) => client.setHeaders(perConnection[next++ % perConnection.length]) : undefined,
+  });
+  return {
+    target: new URL(url).pathname,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function commandCount(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let total = 0;
+  for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (match[1] !== 'info' && match[1] !== 'config') total += Number(match[2]);
+  return total;
+}
+
+/** Pure: results → printable text. */
+export function formatReport(report: BenchReport): string {
+  const lines = [
+    `app-bench: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    '',
+    'target        req/s     p50 ms  p99 ms  non-2xx  errors  ratio  goal',
+  ];
+  for (const t of report.targets) {
+    const goal = t.goal === undefined ? '' : `${t.ratio >= t.goal ? '≥' : '<'} ${t.goal.toFixed(2)} ${t.ratio >= t.goal ? 'met' : 'MISSED'}`;
+    lines.push(
+      `${t.target.padEnd(12)} ${t.requestsPerSecond.toFixed(0).padStart(7)}  ${String(t.p50Ms).padStart(7)} ${String(t.p99Ms).padStart(7)}  ${String(t.non2xx).padStart(7)} ${String(t.errors).padStart(7)}  ${t.ratio.toFixed(2)}   ${goal}`,
+    );
+  }
+  lines.push('', `Redis commands per /redis/me request: ${report.redisCommandsPerRequest.toFixed(2)}`);
+  return lines.join('\n');
+}
+
+export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
+  const redisPort = await freePort();
+  const appPort = await freePort();
+  const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-bench-redis-'));
+  const redisServer = spawn(process.env.REDIS_SERVER_BIN ?? 'redis-server', [
+    '--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '',
+    '--appendonly', 'yes', '--appendfsync', 'everysec', '--loglevel', 'warning',
+  ], { stdio: 'ignore' });
+  const main = path.resolve(__dirname, '../services/app/main.js');
+  const replica = spawn(process.execPath, [main], {
+    env: {
+      PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(appPort), INSTANCE_ID: 'app-bench',
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`, PASSWORD_HASH_COST: String(options.hashCost), LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const admin = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    const base = `http://127.0.0.1:${appPort}`;
+    await waitUntil(async () => (await fetch(`${base}/ready`)).ok, 15_000, 'the replica and Redis');
+    await admin.connect();
+    const credentials = {
+      '/jwt/me': await loginAll(base, 'jwt', options.connections),
+      '/memory/me': await loginAll(base, 'memory', options.connections),
+      '/redis/me': await loginAll(base, 'redis', options.connections),
+    } as Record<string, Record<string, string>[]>;
+
+    // Warm-up (JIT, connection pools), then rounds of every target, interleaved to share drift.
+    for (const target of TARGETS) await hit(`${base}${target}`, credentials[target], { ...options, durationSeconds: 1 });
+    const sums = new Map<string, TargetResult[]>();
+    let redisCommands = 0;
+    let redisRequests = 0;
+    for (let round = 0; round < options.rounds; round++) {
+      for (const target of TARGETS) {
+        const before = target === '/redis/me' ? await commandCount(admin) : 0;
+        const result = await hit(`${base}${target}`, credentials[target], options);
+        if (target === '/redis/me') {
+          redisCommands += (await commandCount(admin)) - before;
+          redisRequests += result.requestsPerSecond * options.durationSeconds;
+        }
+        sums.set(target, [...(sums.get(target) ?? []), result]);
+      }
+    }
+    const merged = TARGETS.map((target) => {
+      const runs = sums.get(target)!;
+      const mean = (f: (r: TargetResult) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
+      return {
+        target, requestsPerSecond: mean((r) => r.requestsPerSecond), p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+        p99Ms: Math.max(...runs.map((r) => r.p99Ms)), non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+        errors: runs.reduce((s, r) => s + r.errors, 0),
+      };
+    });
+    const health = merged[0].requestsPerSecond;
+    return {
+      settings: {
+        node: process.version, cores: os.cpus().length, connections: options.connections,
+        durationSeconds: options.durationSeconds, rounds: options.rounds, passwordHashCost: options.hashCost,
+        sessionTouch: 'rolling', redisPersistence: 'appendonly everysec',
+      },
+      targets: merged.map((t) => ({ ...t, ratio: t.requestsPerSecond / health, goal: GOALS[t.target] })),
+      redisCommandsPerRequest: redisRequests > 0 ? redisCommands / redisRequests : 0,
+    };
+  } finally {
+    admin.disconnect();
+    await stopChild(replica);
+    await stopChild(redisServer);
+    fs.rmSync(redisDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const options = parseArgs(process.argv.slice(2));
+  runAppBench(options).then(
+    (report) => {
+      process.stdout.write(`${formatReport(report)}\n`);
+      if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    },
+    (err: unknown) => {
+      process.stderr.write(`app-bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
