@@ -26,6 +26,9 @@ interface BenchOptions {
 export interface TargetResult {
   target: string;
   requestsPerSecond: number;
+  requests: number;
+  /** The replica's CPU time per answered request (from its /metrics), robust to a busy machine. */
+  cpuMicrosPerRequest: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -34,7 +37,7 @@ export interface TargetResult {
 
 export interface BenchReport {
   settings: Record<string, string | number>;
-  targets: (TargetResult & { ratio: number; goal?: number })[];
+  targets: (TargetResult & { ratio: number; cpuRatio: number; goal?: number })[];
   redisCommandsPerRequest: number;
 }
 
@@ -111,8 +114,17 @@ async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis', count: n
   return headers;
 }
 
+async function replicaCpuSeconds(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const match = /^process_cpu_seconds_total(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+  if (!match) throw new Error('the replica does not report process_cpu_seconds_total');
+  return Number(match[1]);
+}
+
 async function hit(url: string, perConnection: Record<string, string>[] | undefined, options: BenchOptions): Promise<TargetResult> {
   let next = 0;
+  const base = new URL(url).origin;
+  const cpuBefore = await replicaCpuSeconds(base);
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -120,9 +132,12 @@ async function hit(url: string, perConnection: Record<string, string>[] | undefi
     // Each connection is one user with its own credentials (DESIGN.md "user").
     setupClient: perConnection ? (client) => client.setHeaders(perConnection[next++ % perConnection.length]) : undefined,
   });
+  const cpuSeconds = (await replicaCpuSeconds(base)) - cpuBefore;
   return {
     target: new URL(url).pathname,
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    cpuMicrosPerRequest: (cpuSeconds * 1e6) / Math.max(1, result.requests.total),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -142,15 +157,19 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `app-bench: ${Object.entries(report.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
     '',
-    'target        req/s     p50 ms  p99 ms  non-2xx  errors  ratio  goal',
+    'target        req/s   CPU µs/req  p50 ms  p99 ms  non-2xx  errors  ratio  CPU ratio  goal',
   ];
   for (const t of report.targets) {
     const goal = t.goal === undefined ? '' : `${t.ratio >= t.goal ? '≥' : '<'} ${t.goal.toFixed(2)} ${t.ratio >= t.goal ? 'met' : 'MISSED'}`;
     lines.push(
-      `${t.target.padEnd(12)} ${t.requestsPerSecond.toFixed(0).padStart(7)}  ${String(t.p50Ms).padStart(7)} ${String(t.p99Ms).padStart(7)}  ${String(t.non2xx).padStart(7)} ${String(t.errors).padStart(7)}  ${t.ratio.toFixed(2)}   ${goal}`,
+      `${t.target.padEnd(12)} ${t.requestsPerSecond.toFixed(0).padStart(6)}  ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)}  ${String(t.p50Ms).padStart(6)} ${String(t.p99Ms).padStart(7)}  ${String(t.non2xx).padStart(7)} ${String(t.errors).padStart(7)}  ${t.ratio.toFixed(2)}   ${t.cpuRatio.toFixed(2).padStart(8)}   ${goal}`,
     );
   }
-  lines.push('', `Redis commands per /redis/me request: ${report.redisCommandsPerRequest.toFixed(2)}`);
+  lines.push(
+    '',
+    `Redis commands per /redis/me request: ${report.redisCommandsPerRequest.toFixed(2)}`,
+    'ratio = req/s ÷ /health req/s (goal applies); CPU ratio = /health CPU per request ÷ this route\'s (less sensitive to other load).',
+  );
   return lines.join('\n');
 }
 
@@ -192,7 +211,7 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
         const result = await hit(`${base}${target}`, credentials[target], options);
         if (target === '/redis/me') {
           redisCommands += (await commandCount(admin)) - before;
-          redisRequests += result.requestsPerSecond * options.durationSeconds;
+          redisRequests += result.requests;
         }
         sums.set(target, [...(sums.get(target) ?? []), result]);
       }
@@ -201,19 +220,25 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
       const runs = sums.get(target)!;
       const mean = (f: (r: TargetResult) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
       return {
-        target, requestsPerSecond: mean((r) => r.requestsPerSecond), p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
+        target, requestsPerSecond: mean((r) => r.requestsPerSecond), requests: runs.reduce((s, r) => s + r.requests, 0),
+        cpuMicrosPerRequest: mean((r) => r.cpuMicrosPerRequest), p50Ms: Math.max(...runs.map((r) => r.p50Ms)),
         p99Ms: Math.max(...runs.map((r) => r.p99Ms)), non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
         errors: runs.reduce((s, r) => s + r.errors, 0),
       };
     });
-    const health = merged[0].requestsPerSecond;
+    const health = merged[0];
     return {
       settings: {
         node: process.version, cores: os.cpus().length, connections: options.connections,
         durationSeconds: options.durationSeconds, rounds: options.rounds, passwordHashCost: options.hashCost,
         sessionTouch: 'rolling', redisPersistence: 'appendonly everysec',
       },
-      targets: merged.map((t) => ({ ...t, ratio: t.requestsPerSecond / health, goal: GOALS[t.target] })),
+      targets: merged.map((t) => ({
+        ...t,
+        ratio: t.requestsPerSecond / health.requestsPerSecond,
+        cpuRatio: health.cpuMicrosPerRequest / t.cpuMicrosPerRequest,
+        goal: GOALS[t.target],
+      })),
       redisCommandsPerRequest: redisRequests > 0 ? redisCommands / redisRequests : 0,
     };
   } finally {

@@ -1,0 +1,209 @@
+import { EventEmitter } from 'node:events';
+import { sleep, type Progress, type RunContext } from './context';
+import { startLocalTarget, type StartCluster } from './local-target';
+import type { BenchConfig } from './options';
+import type { BenchResults, BenchSettings } from './results';
+import type { ScenarioName } from './scenarios';
+import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
+import { startConcurrentCells } from './scenarios/concurrent-cells';
+import { replicaUrl, runMemory } from './scenarios/memory';
+import { runRevocation } from './scenarios/revocation';
+import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
+import { runThroughput } from './scenarios/throughput';
+import { machine, packageVersions } from './settings';
+import { connectTarget, type BenchTarget } from './target';
+import { judgeClaims } from './verdicts';
+
+/**
+ * The programmatic bench: `runBench(config)` returns a run that emits `progress` and `log`
+ * events and can be awaited for the results (plain JSON). The CLI is a thin shell over it.
+ */
+export interface BenchDeps {
+  /** The local launcher (tests may hand in their own). */
+  startCluster?: StartCluster;
+  /** Repository root, for package versions. */
+  root: string;
+}
+
+export interface BenchEvents {
+  progress: [Progress];
+  log: [string];
+}
+
+export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<BenchResults> {
+  readonly result: Promise<BenchResults>;
+  /** Set by abort(): no further scenario starts, and the target (a local cluster) is closed at once. */
+  aborted = false;
+  target: BenchTarget | undefined;
+
+  constructor(config: BenchConfig, deps: BenchDeps) {
+    super();
+    // Started on the next tick so callers can attach listeners first.
+    this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => execute(config, deps, this));
+  }
+
+  /** Stop: close the local cluster now (the running scenario then ends with errors) and run no more. */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.target?.close();
+  }
+
+  then<A = BenchResults, B = never>(
+    onFulfilled?: ((value: BenchResults) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+}
+
+export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
+  return new BenchRun(config, deps);
+}
+
+/** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+
+async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
+  const started = new Date();
+  const log = (message: string): void => void run.emit('log', message);
+  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + 20}`);
+  const target: BenchTarget = config.target
+    ? await connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands })
+    : await startLocalTarget({
+      portBase: config.portBase,
+      redisAppendonly: config.redisPersistence,
+      logs: config.clusterLogs,
+      appEnv: {
+        PASSWORD_HASH_COST: String(config.hashCost),
+        LOG_LEVEL: 'warn',
+        ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+      },
+    }, deps.startCluster);
+  run.target = target;
+  try {
+    const status = await target.status();
+    const replicas = status.upstreams.filter((u) => u.healthy).map((u) => u.id).sort();
+    const context: RunContext = {
+      target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
+      usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
+      progress: (p) => void run.emit('progress', p), log,
+    };
+    const results: BenchResults = {
+      schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
+      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], verdicts: [],
+    };
+    for (const name of ORDER.filter((n) => config.scenarios.includes(n))) {
+      if (run.aborted) {
+        results.skipped.push({ scenario: name, reason: 'the run was interrupted' });
+        continue;
+      }
+      try {
+        const skipped = await runScenario(name, context, config, results);
+        if (skipped) results.skipped.push({ scenario: name, reason: skipped });
+      } catch (error) {
+        results.skipped.push({ scenario: name, reason: `failed: ${(error as Error).message}` });
+        log(`${name} failed: ${(error as Error).message}`);
+      }
+      if (!run.aborted) await waitHealthy(context);
+    }
+    for (const name of config.scenarios) {
+      if (!ORDER.includes(name)) results.skipped.push({ scenario: name, reason: 'unknown' });
+    }
+    const finished = new Date();
+    results.finishedAt = finished.toISOString();
+    results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+    results.verdicts = judgeClaims(results);
+    return results;
+  } finally {
+    log('closing');
+    await target.close();
+  }
+}
+
+/** Runs one scenario into `results`; returns why it was skipped, if it was. */
+async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults): Promise<string | undefined> {
+  const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
+    ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
+  switch (name) {
+    case 'memory': {
+      const replica = await replicaUrl(context);
+      if (typeof replica === 'string') return replica;
+      results.scenarios.memory = await runMemory(context, replica);
+      return undefined;
+    }
+    case 'revocation':
+      results.scenarios.revocation = await runRevocation(context);
+      return undefined;
+    case 'throughput':
+      await warmUp(context);
+      results.scenarios.throughput = await runThroughput(context);
+      return undefined;
+    case 'kill-replica': {
+      const plan = replicaFault('kill-replica', 'kill', 'start');
+      const why = faultUnavailable(context, plan);
+      if (why) return why;
+      results.scenarios.killReplica = await runFault(context, plan);
+      return undefined;
+    }
+    case 'pause-replica': {
+      const plan = replicaFault('pause-replica', 'pause', 'unpause');
+      const why = faultUnavailable(context, plan);
+      if (why) return why;
+      results.scenarios.pauseReplica = await runFault(context, plan);
+      return undefined;
+    }
+    case 'kill-redis': {
+      const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
+      const why = faultUnavailable(context, plan);
+      if (why) return why;
+      results.scenarios.killRedis = [await runFault(context, plan)];
+      return undefined;
+    }
+    case 'scale-out': {
+      const why = scaleOutUnavailable(context);
+      if (why) return why;
+      results.scenarios.scaleOut = await runScaleOut(context, { app4Url: config.app4Url });
+      return undefined;
+    }
+  }
+}
+
+/** JIT, connection pools and the first logins before the first measured cell. */
+async function warmUp(context: RunContext): Promise<void> {
+  context.log('warming up');
+  const load = startConcurrentCells({ ...context, timing: { ...context.timing, faultUserRate: 50 } }, 2, 10);
+  await load.done();
+}
+
+/** After a fault, until the proxy sees every replica healthy again (bounded). */
+async function waitHealthy(context: RunContext): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const status = await context.target.status().catch(() => undefined);
+    if (status && context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy))) return;
+    await sleep(250);
+  }
+  context.log('warning: not every replica is healthy again; continuing');
+}
+
+function settings(config: BenchConfig, target: BenchTarget, replicas: string[], root: string): BenchSettings {
+  const { cpus, platform } = machine();
+  const t = config.timing;
+  return {
+    target: target.url,
+    localCluster: target.local,
+    replicas,
+    frontends: target.frontends,
+    versions: packageVersions(root),
+    passwordHashCost: target.local ? String(config.hashCost) : 'the target\'s own setting (not set by the bench)',
+    sessionTouch: target.local ? config.sessionTouch ?? 'rolling (the app default)' : 'the target\'s own setting (not set by the bench)',
+    redisPersistence: config.redisPersistence,
+    quick: config.quick,
+    connections: config.connections,
+    cellSeconds: t.cellSeconds,
+    fault: { beforeSeconds: t.beforeSeconds, faultSeconds: t.faultSeconds, afterSeconds: t.afterSeconds, usersPerCell: t.faultUsersPerCell, userRate: t.faultUserRate },
+    memoryUsers: t.memoryUsers,
+    cpus,
+    platform,
+  };
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { ConfigError, DEVELOPMENT_SECRETS } from '../services/common/config';
+import { runBench } from './bench';
+import { parseBenchArgs, USAGE } from './options';
+import { formatProgress, formatSummary } from './progress';
+import { findRepoRoot } from './settings';
+import { writeResults } from './write-results';
+
+/** `npm run bench -- [options]`: parse, run, write the reports, print the verdicts. */
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseBenchArgs(process.argv.slice(2), { adminToken: process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin, now: new Date() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = parsed.config;
+  const root = findRepoRoot(__dirname);
+  const live = process.stderr.isTTY === true;
+  const run = runBench(config, { root });
+  run.on('progress', (p) => {
+    // one rewritten line on a terminal, a line every update otherwise (CI logs)
+    if (live) process.stderr.write(`\r\x1b[K${formatProgress(p)}`);
+    else process.stderr.write(`${formatProgress(p)}\n`);
+  });
+  run.on('log', (message) => process.stderr.write(`${live ? '\r\x1b[K' : ''}${message}\n`));
+
+  let stopping = false;
+  const interrupt = (): void => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write('\ninterrupted: stopping the local cluster; partial results follow (Ctrl-C again to force)\n');
+    void run.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  const results = await run;
+  const outDir = path.resolve(config.outDir);
+  await writeResults(outDir, results);
+  if (live) process.stderr.write('\r\x1b[K');
+  process.stdout.write(`${formatSummary(results, outDir)}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`\nbench failed: ${error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,49 @@
+import type { UserLedger } from './ledger';
+import { totalCounts } from './aggregate';
+import type { ScenarioTiming } from './scenarios';
+import type { BenchTarget } from './target';
+
+/** What every scenario runner is handed: the target, the plan, and where to report progress. */
+export interface Progress {
+  scenario: string;
+  elapsedSeconds: number;
+  totalSeconds: number;
+  requestsPerSec: number;
+  logouts: number;
+}
+
+export interface RunContext {
+  target: BenchTarget;
+  /** Replicas serving when the run began (healthy in /_proxy/status). */
+  replicas: string[];
+  timing: ScenarioTiming;
+  connections: number;
+  victim: string;
+  usernames: readonly string[];
+  password: string;
+  progress(update: Progress): void;
+  log(message: string): void;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Emits a progress update every second from the ledgers a scenario is filling: responses per
+ * second since the last tick, and logouts so far.
+ */
+export function trackProgress(context: RunContext, scenario: string, totalSeconds: number, ledgers: () => UserLedger[]): () => void {
+  const started = Date.now();
+  let lastTotal = 0;
+  let lastAt = started;
+  const tick = (): void => {
+    const now = Date.now();
+    const counts = totalCounts(ledgers());
+    const total = counts.ok + counts.logouts + counts.errors + counts.logins + counts.other;
+    const rate = now > lastAt ? ((total - lastTotal) * 1000) / (now - lastAt) : 0;
+    lastTotal = total;
+    lastAt = now;
+    context.progress({ scenario, elapsedSeconds: (now - started) / 1000, totalSeconds, requestsPerSec: rate, logouts: counts.logouts });
+  };
+  const timer = setInterval(tick, 1000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,41 @@
+import { startCluster, type RunningCluster } from '../cluster/launcher';
+import type { BenchTarget, FaultActions } from './target';
+import { fetchProxyStatus } from './target';
+
+/**
+ * A local cluster started by the bench on its own port base (so it never clashes with a running
+ * `npm start`), with the replica settings the run records (password-hash cost, touch policy).
+ */
+export interface LocalTargetOptions {
+  portBase: number;
+  appEnv: Record<string, string>;
+  redisAppendonly: boolean;
+  logs: 'silent' | 'inherit';
+}
+
+export type StartCluster = typeof startCluster;
+
+export async function startLocalTarget(options: LocalTargetOptions, start: StartCluster = startCluster): Promise<BenchTarget> {
+  const cluster: RunningCluster = await start({
+    portBase: options.portBase,
+    redis: 'spawn',
+    redisAppendonly: options.redisAppendonly,
+    env: options.appEnv,
+    logs: options.logs,
+  });
+  const url = cluster.frontends[0].url;
+  const faults: FaultActions = {
+    unavailable: () => undefined,
+    run: (service, verb) => cluster.act(service, verb),
+  };
+  return {
+    url,
+    local: true,
+    frontends: cluster.frontends,
+    adminToken: cluster.adminToken,
+    redisUrl: cluster.redisUrl,
+    faults,
+    status: () => fetchProxyStatus(url),
+    close: () => cluster.close(),
+  };
+}

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Versions of the parts that shape the numbers, read from this checkout's node_modules. */
+export const MEASURED_PACKAGES = Object.freeze([
+  'express', 'express-session', 'connect-redis', 'ioredis', 'jsonwebtoken', 'http-proxy', 'autocannon',
+]);
+
+export function findRepoRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && fs.existsSync(path.join(dir, 'node_modules'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return start;
+    dir = parent;
+  }
+}
+
+export function packageVersions(root: string): Record<string, string> {
+  const versions: Record<string, string> = { node: process.version };
+  for (const name of MEASURED_PACKAGES) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
+      versions[name] = manifest.version ?? 'unknown';
+    } catch {
+      versions[name] = 'not installed';
+    }
+  }
+  return versions;
+}
+
+export function machine(): { cpus: number; platform: string } {
+  return { cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}, ${os.cpus()[0]?.model ?? 'unknown CPU'}` };
+}

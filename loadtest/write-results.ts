@@ -1,0 +1,13 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { renderReports } from './report';
+import type { BenchResults } from './results';
+
+/** Writes results.json, report.md and report.html into `dir` (created if needed). */
+export async function writeResults(dir: string, results: BenchResults): Promise<string[]> {
+  const reports = renderReports(results);
+  await fs.mkdir(dir, { recursive: true });
+  const files: [string, string][] = [['results.json', reports.json], ['report.md', reports.markdown], ['report.html', reports.html]];
+  await Promise.all(files.map(([name, text]) => fs.writeFile(path.join(dir, name), text)));
+  return files.map(([name]) => path.join(dir, name));
+}
