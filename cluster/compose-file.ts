@@ -61,7 +61,7 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
   return {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
     build: '.',
-    image: COMPOSE.image,
+    image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
     command: ['node', 'dist/services/app/main.js'],
     environment: {
       ...env,
@@ -89,7 +89,7 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
   });
   return {
     build: '.',
-    image: COMPOSE.image,
+    image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
     command: ['node', 'dist/proxy/main.js'],
     environment: {
       ...env,

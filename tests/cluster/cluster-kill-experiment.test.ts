@@ -73,6 +73,16 @@ describe('local cluster: control API', () => {
     expect(await restarted.json()).toMatchObject({ service: { name: 'app1', state: 'running' } });
   });
 
+  it('when app4 is started later (scale-out), then the proxy admits it and round-robin reaches it', async () => {
+    const response = await call('POST', '/services/app4/start');
+    expect(await response.json()).toMatchObject({ service: { name: 'app4', state: 'running' } });
+    await waitFor(async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 8; i++) seen.add((await fetch(`${cluster.frontends[0].url}/health`)).headers.get('x-instance') ?? '');
+      return seen.has('app4');
+    }, 10_000, 200);
+  });
+
   it('when the service, verb or signal is unknown, then it answers a clear JSON error', async () => {
     expect((await call('POST', '/services/app9/kill')).status).toBe(404);
     expect(await (await call('POST', '/services/app1/explode')).json()).toMatchObject({ error: 'bad_request' });
@@ -81,7 +91,7 @@ describe('local cluster: control API', () => {
 
   it('when the cluster is closed, then no service process is left', async () => {
     const pids = (await cluster.services()).map((s) => s.pid).filter((p): p is number => p !== null);
-    expect(pids.length).toBeGreaterThanOrEqual(5);
+    expect(pids.length).toBe(6);
     await cluster.close();
     await waitFor(() => pids.every((pid) => !alive(pid)), 5000);
     expect(pids.filter(alive)).toEqual([]);

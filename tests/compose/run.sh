@@ -46,6 +46,8 @@ done
 export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCALE_PORT_HASH=$p_hash
 export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
 export COMPOSE_PROJECT_NAME=$project
+# Its own image tag: never replaces the authscale:local of a stack you are running (and keeps its build cache).
+export AUTHSCALE_IMAGE=authscale:compose-test
 
 dc() { (cd "$work" && "${compose[@]}" -p "$project" "$@"); }
 cleanup() {
