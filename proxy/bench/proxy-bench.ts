@@ -1,0 +1,182 @@
+import autocannon from 'autocannon';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cpuMicros, findNginx, freePort, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+
+/**
+ * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
+ * rounds alternate between the two so both see the same machine state. Reports req/s, latency,
+ * and CPU µs per request of the proxy process (nginx: master + worker) from /proc.
+ */
+export interface BenchOptions {
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly rounds: number;
+  readonly path: string;
+  readonly cpuProfDir?: string;
+}
+
+export interface TargetResult {
+  name: 'authscale-proxy' | 'nginx';
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  cpuMicrosPerRequest: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface BenchResult {
+  settings: BenchOptions & { upstream: string; cores: number; node: string; nginx: string };
+  targets: TargetResult[];
+  ratio: { throughput: number; cpuPerRequest: number };
+}
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const APP_MAIN = path.join(ROOT, 'dist', 'services', 'app', 'main.js');
+const PROXY_MAIN = path.join(ROOT, 'dist', 'proxy', 'main.js');
+const MINIMAL_UPSTREAM = `require('http').createServer((q, s) => { s.setHeader('X-Instance', process.env.INSTANCE_ID); s.setHeader('Content-Type', 'application/json'); s.end(JSON.stringify({ status: 'ok', instance: process.env.INSTANCE_ID })); }).listen(Number(process.env.PORT), '127.0.0.1').keepAliveTimeout = 65000;`;
+
+export async function runProxyBench(options: BenchOptions, nginxBin: string): Promise<BenchResult> {
+  const children: ChildProcess[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-proxy-bench-'));
+  try {
+    const useApp = fs.existsSync(APP_MAIN);
+    const replicaPorts = [await freePort(), await freePort()];
+    replicaPorts.forEach((port, i) => {
+      const env = { PORT: String(port), HOST: '127.0.0.1', INSTANCE_ID: `app${i + 1}`, LOG_LEVEL: 'warn', APP_ENV: 'development', REDIS_URL: 'redis://127.0.0.1:1' };
+      children.push(useApp ? spawnQuiet(process.execPath, [APP_MAIN], env) : spawnQuiet(process.execPath, ['-e', MINIMAL_UPSTREAM], env));
+    });
+    await Promise.all(replicaPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
+
+    const proxyPort = await freePort();
+    const profArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+    const proxy = spawnQuiet(process.execPath, [...profArgs, PROXY_MAIN], {
+      FRONTENDS: `${proxyPort}:round-robin`, PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', APP_ENV: 'development',
+      UPSTREAMS: replicaPorts.map((p, i) => `app${i + 1}=http://127.0.0.1:${p}`).join(','),
+    });
+    children.push(proxy);
+
+    const nginxPort = await freePort();
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, replicaPorts));
+    const nginx = spawnQuiet(nginxBin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {});
+    children.push(nginx);
+    await Promise.all([waitForHttp(`http://127.0.0.1:${proxyPort}${options.path}`), waitForHttp(`http://127.0.0.1:${nginxPort}${options.path}`)]);
+
+    const targets = [
+      { name: 'authscale-proxy' as const, url: `http://127.0.0.1:${proxyPort}${options.path}`, pid: proxy.pid! },
+      { name: 'nginx' as const, url: `http://127.0.0.1:${nginxPort}${options.path}`, pid: nginx.pid! },
+    ];
+    for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
+
+    const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number }>();
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const t of order) {
+        const cpuBefore = cpuMicros(t.pid);
+        const result = await load(t.url, options.connections, options.durationSeconds);
+        const cpu = cpuMicros(t.pid) - cpuBefore;
+        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0, non2xx: 0 };
+        acc.requests += result.requests.total;
+        acc.seconds += result.duration;
+        acc.cpu += cpu;
+        acc.p50.push(result.latency.p50);
+        acc.p99.push(result.latency.p99);
+        acc.errors += result.errors + result.timeouts;
+        acc.non2xx += result.non2xx;
+        runs.set(t.name, acc);
+      }
+    }
+    const results: TargetResult[] = targets.map((t) => {
+      const r = runs.get(t.name)!;
+      return {
+        name: t.name,
+        requestsPerSecond: r.requests / r.seconds,
+        latencyP50Ms: median(r.p50),
+        latencyP99Ms: median(r.p99),
+        cpuMicrosPerRequest: r.cpu / Math.max(1, r.requests),
+        errors: r.errors,
+        non2xx: r.non2xx,
+      };
+    });
+    const [mine, theirs] = results;
+    return {
+      settings: { ...options, upstream: useApp ? 'app replica (dist/services/app/main.js), GET ' + options.path : 'minimal node:http upstream', cores: os.cpus().length, node: process.version, nginx: nginxBin },
+      targets: results,
+      ratio: { throughput: mine.requestsPerSecond / theirs.requestsPerSecond, cpuPerRequest: mine.cpuMicrosPerRequest / theirs.cpuMicrosPerRequest },
+    };
+  } finally {
+    await Promise.all(children.map((c) => stopChild(c)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
+  return autocannon({ url, connections, duration, pipelining: 1 });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Pure: the result as a small table and the ratio line. */
+export function formatBenchResult(result: BenchResult): string {
+  const rows = result.targets.map((t) =>
+    `| ${t.name.padEnd(15)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(6)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
+  const s = result.settings;
+  return [
+    `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
+    `upstreams: 2 × ${s.upstream}`,
+    '',
+    '| target          |   req/s | p50ms | p99ms | CPU µs/req | errors |',
+    '|-----------------|---------|-------|-------|------------|--------|',
+    ...rows,
+    '',
+    `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)}, CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
+  ].join('\n');
+}
+
+function parseArgs(argv: string[]): BenchOptions & { json?: string } {
+  const get = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    return at === -1 ? undefined : argv[at + 1];
+  };
+  const positive = (name: string, fallback: number): number => {
+    const raw = get(name);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  return {
+    connections: positive('connections', 50),
+    durationSeconds: positive('duration', 5),
+    rounds: positive('rounds', 2),
+    path: get('path') ?? '/health',
+    cpuProfDir: argv.includes('--cpu-prof') ? path.resolve(get('cpu-prof-dir') ?? 'results/proxy-profile') : undefined,
+    json: get('json'),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const nginx = findNginx();
+  if (!nginx) {
+    process.stdout.write('proxy benchmark skipped: nginx is not installed (Debian: apt-get install nginx, or set NGINX_BIN).\n');
+    return;
+  }
+  if (!fs.existsSync(PROXY_MAIN)) throw new Error('dist/proxy/main.js is missing: run npm run build first');
+  const result = await runProxyBench(options, nginx);
+  process.stdout.write(`${formatBenchResult(result)}\n`);
+  if (options.json) fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
+  if (options.cpuProfDir) process.stdout.write(`CPU profile of the proxy written to ${options.cpuProfDir}\n`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`proxy benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
