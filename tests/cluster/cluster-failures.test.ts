@@ -83,6 +83,24 @@ describe('local cluster start-up failures', () => {
   });
 });
 
+describe('a checkout that was never built', () => {
+  it('when dist/ lacks the services, then `up` says to run npm run build and exits 1', async () => {
+    // A copy of the repository with only the launcher built: what a fresh clone without `npm run build` looks like to it.
+    const root = tempDir();
+    fs.mkdirSync(path.join(root, 'cluster'));
+    fs.copyFileSync(path.join(__dirname, '../../package.json'), path.join(root, 'package.json'));
+    fs.cpSync(path.join(__dirname, '../../dist/cluster'), path.join(root, 'dist/cluster'), { recursive: true });
+    fs.cpSync(path.join(__dirname, '../../dist/services/common'), path.join(root, 'dist/services/common'), { recursive: true });
+    fs.symlinkSync(path.join(__dirname, '../../node_modules'), path.join(root, 'node_modules'));
+    const child = spawn(process.execPath, [path.join(root, 'dist/cluster/cli.js'), 'up', '--port-base', String(await freePortBase())], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(stderr).toBe('app replica: dist/services/app/main.js not found; proxy: dist/proxy/main.js not found. Run `npm run build` first.\n');
+  });
+});
+
 describe('a launcher killed with SIGKILL', () => {
   it('when the launcher process is SIGKILLed, then the orphan guard kills every service it started', async () => {
     const portBase = await freePortBase();
