@@ -47,7 +47,10 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: ttlMs },
+    // No Max-Age: the lifetime is enforced by the store (TTL), not by the browser. With a
+    // Max-Age express-session re-dates and re-hashes the session on every response to decide
+    // whether to re-send the cookie: measured ~17 µs of the ~65 µs a /memory/me costs.
+    cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto' },
   });
 
   const load: RequestHandler = (req, res, next) => {
@@ -66,6 +69,8 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
   /**
    * Touch policy: `always` rewrites the lifetime on every request (a second store round trip),
    * `rolling` only once the session is past half its lifetime, `never` gives a fixed lifetime.
+   * A rewrite is a save, which renews the store's TTL (memory: SESSION_TTL_SECONDS from now;
+   * connect-redis: SET … EX ttl).
    */
   function needsRenewal(renewedAt: number | undefined): boolean {
     if (options.touch === 'never') return false;

@@ -48,6 +48,8 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
     expect(line).toContain('HttpOnly');
     expect(line).toContain('SameSite=Lax');
     expect(line).not.toContain('Secure');
+    // The store's TTL, not the browser, ends the session (docs/app.md).
+    expect(line).not.toMatch(/Max-Age|Expires/);
   });
 
   test('when the request came over HTTPS through a trusted proxy, then the cookie is Secure', async () => {
