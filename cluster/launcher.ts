@@ -168,6 +168,8 @@ class LocalCluster implements RunningCluster {
 
   private createProcesses(): void {
     const onLine = (service: string, line: string): void => this.show(service, line);
+    // One line per state change: an exit is news whether someone asked for it or not.
+    const onExit = (service: string, how: string): void => this.say(`${service} ${how.startsWith('killed') || how.startsWith('exited') ? how : `failed: ${how}`}`);
     const appEnv = this.env.APP_ENV || 'development';
     const redisUrlForApps = this.redisUrl ?? `redis://127.0.0.1:${this.ports.redis}`;
     const entries = entryPoints(this.root);
@@ -177,14 +179,14 @@ class LocalCluster implements RunningCluster {
         env: this.env,
         args: ['--port', String(this.ports.redis), '--bind', '127.0.0.1', '--dir', this.redisDir, '--protected-mode', 'no',
           ...redisPersistenceArgs(this.config.redisAppendonly)],
-      }, this.guard, onLine));
+      }, this.guard, onLine, onExit));
     }
     for (const name of APP_REPLICAS) {
       const port = this.ports.apps[name];
       this.processes.set(name, new ServiceProcess({
         name, command: process.execPath, args: [entries.app], cwd: this.root, port, logFile: this.logFile(name),
         env: { ...this.env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl: redisUrlForApps }), APP_ENV: appEnv, ...this.config.env },
-      }, this.guard, onLine));
+      }, this.guard, onLine, onExit));
     }
     this.processes.set('proxy', new ServiceProcess({
       name: 'proxy', command: process.execPath, args: [entries.proxy], cwd: this.root, port: this.ports.frontends[0].port,
@@ -203,7 +205,7 @@ class LocalCluster implements RunningCluster {
         ADMIN_TOKEN: this.adminToken,
         ...this.config.proxyEnv,
       },
-    }, this.guard, onLine));
+    }, this.guard, onLine, onExit));
   }
 
   private healthy(name: string): Promise<boolean> {

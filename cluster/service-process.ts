@@ -37,6 +37,7 @@ export class ServiceProcess {
     readonly spec: ProcessSpec,
     private readonly guard: OrphanGuard,
     private readonly onLine: (service: string, line: string) => void,
+    private readonly onExit: (service: string, how: string) => void = () => undefined,
   ) {}
 
   get name(): string {
@@ -106,6 +107,7 @@ export class ServiceProcess {
     this.current = 'exited';
     if (child.pid !== undefined) this.guard.unwatch(child.pid);
     log.end();
+    this.onExit(this.name, this.exitDescription());
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     waiters.forEach((w) => w());

@@ -59,6 +59,13 @@ describe('local cluster: control API', () => {
     expect(body.services.find((s) => s.name === 'app4')?.state).toBe('created');
   });
 
+  it('when the dashboard asks the proxy for the services, then the launcher answers through it (CLUSTER_CONTROL_URL)', async () => {
+    const response = await fetch(`${cluster.frontends[1].url}/_proxy/cluster/services`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { services: { name: string }[] };
+    expect(body.services.map((s) => s.name)).toContain('app2');
+  });
+
   it('when app3 is paused, then it is reported paused and unpause brings it back', async () => {
     const paused = await call('POST', '/services/app3/pause');
     expect(await paused.json()).toMatchObject({ service: { name: 'app3', state: 'paused' } });

@@ -22,6 +22,14 @@ export function killExperimentSuite(cluster: () => ClusterUnderTest): void {
     }
   });
 
+  it('when the dashboard is opened on any frontend, then the proxy serves its page', async () => {
+    for (const frontend of cluster().frontends) {
+      const response = await fetch(`${frontend.url}/_dashboard/`);
+      expect({ frontend: frontend.strategy, status: response.status }).toEqual({ frontend: frontend.strategy, status: 200 });
+      expect(await response.text()).toContain('<html');
+    }
+  });
+
   it('when in-memory sessions sit behind round-robin, then most requests miss the session even before any kill', async () => {
     const user = new User(frontendOf(cluster(), 'round-robin'), 'memory', 'bob', '198.51.100.200');
     expect((await user.login()).status).toBe(200);
