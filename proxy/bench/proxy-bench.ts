@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly rounds: number;
   readonly path: string;
   readonly cpuProfDir?: string;
+  /** `app` (the real replica, when built) or `minimal` (a bare node:http server, isolates the proxy's cost). */
+  readonly upstream: 'app' | 'minimal';
 }
 
 export interface TargetResult {
@@ -29,7 +31,7 @@ export interface TargetResult {
 }
 
 export interface BenchResult {
-  settings: BenchOptions & { upstream: string; cores: number; node: string; nginx: string };
+  settings: BenchOptions & { replicas: string; cores: number; node: string; nginx: string };
   targets: TargetResult[];
   ratio: { throughput: number; cpuPerRequest: number };
 }
@@ -43,10 +45,11 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
   const children: ChildProcess[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-proxy-bench-'));
   try {
-    const useApp = fs.existsSync(APP_MAIN);
+    const useApp = options.upstream === 'app' && fs.existsSync(APP_MAIN);
     const replicaPorts = [await freePort(), await freePort()];
     replicaPorts.forEach((port, i) => {
-      const env = { PORT: String(port), HOST: '127.0.0.1', INSTANCE_ID: `app${i + 1}`, LOG_LEVEL: 'warn', APP_ENV: 'development', REDIS_URL: 'redis://127.0.0.1:1' };
+      // /health touches no dependency, so the replicas need no Redis; a low hash cost only speeds their start.
+      const env = { PORT: String(port), HOST: '127.0.0.1', INSTANCE_ID: `app${i + 1}`, LOG_LEVEL: 'warn', APP_ENV: 'development', REDIS_URL: 'redis://127.0.0.1:1', PASSWORD_HASH_COST: '10' };
       children.push(useApp ? spawnQuiet(process.execPath, [APP_MAIN], env) : spawnQuiet(process.execPath, ['-e', MINIMAL_UPSTREAM], env));
     });
     await Promise.all(replicaPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
@@ -103,7 +106,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     });
     const [mine, theirs] = results;
     return {
-      settings: { ...options, upstream: useApp ? 'app replica (dist/services/app/main.js), GET ' + options.path : 'minimal node:http upstream', cores: os.cpus().length, node: process.version, nginx: nginxBin },
+      settings: { ...options, replicas: useApp ? 'app replica (dist/services/app/main.js), GET ' + options.path : 'minimal node:http upstream', cores: os.cpus().length, node: process.version, nginx: nginxBin },
       targets: results,
       ratio: { throughput: mine.requestsPerSecond / theirs.requestsPerSecond, cpuPerRequest: mine.cpuMicrosPerRequest / theirs.cpuMicrosPerRequest },
     };
@@ -129,7 +132,7 @@ export function formatBenchResult(result: BenchResult): string {
   const s = result.settings;
   return [
     `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
-    `upstreams: 2 × ${s.upstream}`,
+    `upstreams: 2 × ${s.replicas}`,
     '',
     '| target          |   req/s | p50ms | p99ms | CPU µs/req | errors |',
     '|-----------------|---------|-------|-------|------------|--------|',
@@ -157,6 +160,7 @@ function parseArgs(argv: string[]): BenchOptions & { json?: string } {
     path: get('path') ?? '/health',
     cpuProfDir: argv.includes('--cpu-prof') ? path.resolve(get('cpu-prof-dir') ?? 'results/proxy-profile') : undefined,
     json: get('json'),
+    upstream: get('upstream') === 'minimal' ? 'minimal' : 'app',
   };
 }
 
