@@ -1,4 +1,5 @@
 import type { Logger } from '../../services/common/logger';
+import { EMPTY_BODY } from '../forwarding/request-body';
 
 export interface UpstreamTarget {
   readonly protocol: 'http:';
@@ -18,6 +19,8 @@ export class Upstream {
   lastCheck: { at: string; ok: boolean } | null = null;
   /** Parsed once, handed to http-proxy as an object so it never re-parses a URL per request. */
   readonly target: UpstreamTarget;
+  /** http-proxy options for a request without a body, built once (see Forwarder.dispatch). */
+  readonly bodilessOptions: { readonly target: UpstreamTarget; readonly buffer: unknown };
 
   constructor(
     readonly id: string,
@@ -26,6 +29,7 @@ export class Upstream {
     const parsed = new URL(url);
     const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
     this.target = Object.freeze({ protocol: 'http:', host: hostname, hostname, port: Number(parsed.port || 80) });
+    this.bodilessOptions = Object.freeze({ target: this.target, buffer: EMPTY_BODY });
   }
 
   toJSON(): object {

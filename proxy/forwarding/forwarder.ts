@@ -54,7 +54,8 @@ export class Forwarder implements ExchangeOwner {
     const ex = new Exchange(req, res, frontend, this);
     (req as WithExchange<IncomingMessage>)[EXCHANGE] = ex;
     (res as WithExchange<ServerResponse>)[EXCHANGE] = ex;
-    res.once('close', onClientClose);
+    // `on`, not `once`: 'close' fires once anyway, and `once` allocates a wrapper per request.
+    res.on('close', onClientClose);
 
     const headers = req.headers;
     const withBody = hasBody(req);
@@ -102,7 +103,9 @@ export class Forwarder implements ExchangeOwner {
     ex.proxyReq = undefined;
     upstream.inFlight += 1;
     upstream.requests += 1;
-    this.proxy.web(ex.req, ex.res, { target: upstream.target, buffer: ex.body } as unknown as httpProxy.ServerOptions, onProxyError);
+    // Bodiless requests (most of them) reuse one options object per upstream instead of allocating one.
+    const options = ex.body === EMPTY_BODY ? upstream.bodilessOptions : { target: upstream.target, buffer: ex.body };
+    this.proxy.web(ex.req, ex.res, options as unknown as httpProxy.ServerOptions, onProxyError);
   }
 
   private onProxyReq(proxyReq: ClientRequest, req: IncomingMessage): void {
@@ -128,7 +131,7 @@ export class Forwarder implements ExchangeOwner {
     if (cookie !== undefined) headers.push('Set-Cookie', cookie);
     ex.frontend.counts[(status / 100) | 0] += 1;
     res.writeHead(status, proxyRes.statusMessage, headers);
-    proxyRes.once('close', onUpstreamResponseClose);
+    proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(res);
   }
 
