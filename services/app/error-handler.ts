@@ -12,6 +12,9 @@ export function toAppError(err: unknown): AppError {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported' || type === 'request.aborted' || type === 'request.size.invalid') {
     return new AppError('bad_request', undefined, { cause: err });
   }
+  // Other client errors raised by express or its parsers (they carry a 4xx status).
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('bad_request', undefined, { cause: err });
   return new AppError('internal_error', undefined, { cause: err });
 }
 

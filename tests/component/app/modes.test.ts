@@ -67,6 +67,22 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
   });
 });
 
+describe('behind an untrusted hop', () => {
+  let untrusting: TestApp;
+  beforeAll(async () => {
+    untrusting = await startTestApp(redisServer.url, { TRUST_PROXY: 'false' });
+  });
+  afterAll(async () => {
+    await untrusting?.close();
+  });
+
+  test('when X-Forwarded-Proto says https but the sender is not a trusted proxy, then the cookie is not marked Secure', async () => {
+    const login = await request(untrusting.app).post('/memory/login').set('X-Forwarded-Proto', 'https').send(DEMO);
+    expect(login.status).toBe(200);
+    expect(setCookieLine(login.headers['set-cookie'], 'sid_memory')).not.toContain('Secure');
+  });
+});
+
 describe('jwt', () => {
   test('when a demo user logs in, then the bearer token works on /me, which shows the claims and stores nothing', async () => {
     const login = await request(t.app).post('/jwt/login').send({ username: 'bob', password: 'demo-password' });

@@ -25,6 +25,7 @@ test('when TRUST_PROXY is a boolean, a hop count or a list, then express gets th
 test('when body-parser or unknown errors are thrown, then they map to catalogue codes', () => {
   expect(toAppError(Object.assign(new Error('x'), { type: 'entity.parse.failed' })).code).toBe('invalid_json');
   expect(toAppError(Object.assign(new Error('x'), { type: 'entity.too.large' })).code).toBe('payload_too_large');
+  expect(toAppError(Object.assign(new Error('x'), { status: 400 })).code).toBe('bad_request');
   expect(toAppError(new Error('boom')).code).toBe('internal_error');
   const original = new AppError('too_many_attempts');
   expect(toAppError(original)).toBe(original);
