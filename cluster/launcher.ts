@@ -219,6 +219,8 @@ class LocalCluster implements RunningCluster {
   async startService(name: string): Promise<void> {
     const proc = this.processes.get(name);
     if (!proc || proc.alive) return;
+    // A start queued behind close() must not spawn a process nobody will stop.
+    if (this.closing) throw new ClusterStartError(`${name} not started: the cluster is shutting down.`, name);
     proc.spawn();
     const ok = await until(() => this.healthy(name), this.config.startTimeoutMs, () => !proc.alive);
     if (ok) {
