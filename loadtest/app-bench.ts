@@ -5,7 +5,8 @@
  * req/s, latency and the ratio of each /me to /health (absolute numbers from different runs
  * are not comparable on a shared 2-core machine; ratios within one run are).
  *
- *   npm run bench:app -- [--duration 4] [--rounds 2] [--connections 50] [--json out.json]
+ *   npm run bench:app -- [--duration 4] [--rounds 2] [--connections 50] [--hash-cost 10]
+ *                        [--touch rolling|always|never] [--json out.json]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ interface BenchOptions {
   rounds: number;
   connections: number;
   hashCost: number;
+  touch: 'rolling' | 'always' | 'never';
   json?: string;
 }
 
@@ -52,7 +54,11 @@ function parseArgs(argv: string[]): BenchOptions {
     return n;
   };
   const jsonIndex = argv.indexOf('--json');
+  const touchIndex = argv.indexOf('--touch');
+  const touch = touchIndex >= 0 ? argv[touchIndex + 1] : 'rolling';
+  if (touch !== 'rolling' && touch !== 'always' && touch !== 'never') throw new Error('--touch must be rolling, always or never');
   return {
+    touch,
     durationSeconds: value('duration', 4),
     rounds: value('rounds', 2),
     connections: value('connections', 50),
@@ -186,6 +192,7 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
     env: {
       PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(appPort), INSTANCE_ID: 'app-bench',
       REDIS_URL: `redis://127.0.0.1:${redisPort}`, PASSWORD_HASH_COST: String(options.hashCost), LOG_LEVEL: 'warn',
+      SESSION_TOUCH: options.touch,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -231,7 +238,7 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
       settings: {
         node: process.version, cores: os.cpus().length, connections: options.connections,
         durationSeconds: options.durationSeconds, rounds: options.rounds, passwordHashCost: options.hashCost,
-        sessionTouch: 'rolling', redisPersistence: 'appendonly everysec',
+        sessionTouch: options.touch, redisPersistence: 'appendonly everysec',
       },
       targets: merged.map((t) => ({
         ...t,
