@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { sleep, type Progress, type RunContext } from './context';
 import { startLocalTarget, type StartCluster } from './local-target';
@@ -73,6 +75,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       portBase: config.portBase,
       redisAppendonly: config.redisPersistence,
       logs: config.clusterLogs,
+      gcPreload: gcPreload(deps.root),
       appEnv: {
         PASSWORD_HASH_COST: String(config.hashCost),
         LOG_LEVEL: 'warn',
@@ -81,8 +84,8 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     }, deps.startCluster);
   run.target = target;
   try {
-    const status = await target.status();
-    const replicas = status.upstreams.filter((u) => u.healthy).map((u) => u.id).sort();
+    const replicas = await servingReplicas(target);
+    log(`replicas serving: ${replicas.join(', ')}`);
     const context: RunContext = {
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
@@ -173,6 +176,27 @@ async function warmUp(context: RunContext): Promise<void> {
   context.log('warming up');
   const load = startConcurrentCells({ ...context, timing: { ...context.timing, faultUserRate: 50 } }, 2, 10);
   await load.done();
+}
+
+function gcPreload(root: string): string | undefined {
+  const file = path.join(root, 'dist', 'loadtest', 'gc-on-signal.js');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+/**
+ * Replicas the proxy has checked and found up. A pool entry starts out healthy before its first
+ * check (app4 is listed before it runs), so wait until every entry has been checked once.
+ */
+async function servingReplicas(target: BenchTarget): Promise<string[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const status = await target.status();
+    const checked = status.upstreams.every((u) => u.lastCheck);
+    if (checked || Date.now() > deadline) {
+      return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
+    }
+    await sleep(200);
+  }
 }
 
 /** After a fault, until the proxy sees every replica healthy again (bounded). */

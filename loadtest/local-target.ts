@@ -11,6 +11,8 @@ export interface LocalTargetOptions {
   appEnv: Record<string, string>;
   redisAppendonly: boolean;
   logs: 'silent' | 'inherit';
+  /** Absolute path of the built gc-on-signal.js, preloaded into the replicas when present. */
+  gcPreload?: string;
 }
 
 export type StartCluster = typeof startCluster;
@@ -20,7 +22,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     portBase: options.portBase,
     redis: 'spawn',
     redisAppendonly: options.redisAppendonly,
-    env: options.appEnv,
+    env: options.gcPreload ? { ...options.appEnv, NODE_OPTIONS: `--expose-gc --require ${options.gcPreload}` } : options.appEnv,
     logs: options.logs,
   });
   const url = cluster.frontends[0].url;
@@ -35,6 +37,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
     faults,
+    collectGarbage: options.gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
     status: () => fetchProxyStatus(url),
     close: () => cluster.close(),
   };

@@ -17,14 +17,14 @@ export interface ScenarioTiming {
   /** Users (connections) per cell in fault scenarios, and each user's request rate. */
   readonly faultUsersPerCell: number;
   readonly faultUserRate: number;
-  /** memory: sessions opened per mode; revocation: seconds a logged-out credential is probed. */
+  /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
   readonly revocationSeconds: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 3000, revocationSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({

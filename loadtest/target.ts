@@ -15,6 +15,7 @@ export interface UpstreamStatus {
   id: string;
   url: string;
   healthy: boolean;
+  lastCheck?: { at: string; ok: boolean } | null;
 }
 
 export interface ProxyStatus {
@@ -38,6 +39,8 @@ export interface BenchTarget {
   adminToken: string;
   redisUrl?: string;
   faults: FaultActions;
+  /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
+  collectGarbage?(replica: string): Promise<void>;
   status(): Promise<ProxyStatus>;
   close(): Promise<void>;
 }

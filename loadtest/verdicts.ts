@@ -39,7 +39,7 @@ export const THRESHOLDS = Object.freeze({
   unaffectedDelta: 0.1,
   /** Claim 7: JWT must beat the session modes' ok-throughput by this factor; its heap per user be ≤ this share of memory mode's. */
   fasterFactor: 1.03,
-  statelessHeapShare: 0.1,
+  statelessHeapShare: 0.25,
 });
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);

@@ -129,7 +129,7 @@ function scaleOutSection(s: ScaleOutResult): Block[] {
 function memorySection(m: MemoryResult): Block[] {
   return [
     heading(2, 'memory'),
-    paragraph(`Heap used on ${m.replica} (its /metrics nodejs_heap_size_used_bytes) before and after N logins per mode, the sessions kept alive; GC ${m.gc}. Redis growth is INFO used_memory.`),
+    paragraph(`Heap used on ${m.replica} (its /metrics nodejs_heap_size_used_bytes), logging in straight at the replica: after a warm-up batch of N logins per mode, before and after a second batch of N, the sessions kept alive; GC ${m.gc === 'forced' ? 'forced before each reading' : 'not forced (the lowest of several samples)'}. Redis growth is INFO used_memory over the same batch.`),
     table(['mode', 'users', 'heap before', 'heap after', 'bytes per user (replica)', 'bytes per user (Redis)'], m.modes.map((x) => [
       x.mode, String(x.users), int(x.heapBeforeBytes), int(x.heapAfterBytes), int(x.bytesPerUser), x.redisBytesPerUser === null ? '—' : int(x.redisBytesPerUser),
     ])),
