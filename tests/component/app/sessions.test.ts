@@ -116,6 +116,33 @@ describe('redis session touch policy (rolling, the default)', () => {
   });
 });
 
+describe.each([
+  ['always', 5],
+  ['never', 0],
+] as const)('redis session touch policy %s', (policy, expectedSets) => {
+  let other: TestApp;
+  let admin: Redis;
+  beforeAll(async () => {
+    other = await startTestApp(redisServer.url, { SESSION_TOUCH: policy });
+    admin = new Redis(redisServer.url);
+  });
+  afterAll(async () => {
+    await other?.close();
+    await admin?.quit();
+  });
+
+  test(`when a user repeats /me past half the lifetime, then the store is rewritten ${expectedSets} times in 5 requests`, async () => {
+    const login = await request(other.app).post('/redis/login').send(DEMO);
+    const cookie = cookieFrom(login.headers['set-cookie'], 'sid_redis')!;
+    other.clock.advance(1_801_000);
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 5; i++) expect((await request(other.app).get('/redis/me').set('Cookie', cookie)).status).toBe(200);
+    const info = await admin.info('commandstats');
+    expect(Number(/^cmdstat_get:calls=(\d+)/m.exec(info)?.[1])).toBe(5);
+    expect(Number(/^cmdstat_set:calls=(\d+)/m.exec(info)?.[1] ?? 0)).toBe(expectedSets);
+  });
+});
+
 describe('login throttling', () => {
   test('when one client fails 5 times for a user, then the next attempts get 429 with Retry-After, even with the right password, until the window passes', async () => {
     const wrong = { username: 'bob', password: 'wrong' };
