@@ -74,6 +74,8 @@ export interface FaultCellResult {
   /** ok / all outcomes before the fault and while it lasted; null when nothing was answered. */
   okShareBeforeFault: number | null;
   okShareDuringFault: number | null;
+  /** Users who got no answer at all while the fault lasted (stuck on a hung request). */
+  usersWithoutAnswer: number;
   /** Seconds from the fault until the last second with an error; null when there was none. */
   errorsStopAfterSeconds: number | null;
   /** Logouts from the recovery on (e.g. Redis came back empty). */

@@ -96,18 +96,24 @@ function timelineTable(cells: { mode: string; timeline: TimelinePoint[] }[], sec
 
 function faultSection(f: FaultScenarioResult): Block[] {
   const name = f.scenario === 'kill-redis' ? `kill-redis (persistence ${f.redisPersistence ? 'on' : 'off'})` : f.scenario;
+  const pinned = f.cells.some((c) => c.pinnedToTarget !== null);
   const rows = f.cells.map((c) => [
     c.mode, c.strategy, String(c.users), int(c.counts.ok), int(c.counts.logouts), int(c.counts.errors), int(c.counts.logins),
     `${c.usersLoggedOut} / ${c.users}`,
-    c.pinnedToTarget ? `${c.pinnedToTarget.loggedOut} / ${c.pinnedToTarget.users}` : '—',
-    c.others ? `${c.others.loggedOut} / ${c.others.users}` : '—',
-    pct(c.okShareBeforeFault), pct(c.okShareDuringFault),
+    ...(pinned ? [
+      c.pinnedToTarget ? `${c.pinnedToTarget.loggedOut} / ${c.pinnedToTarget.users}` : '—',
+      c.others ? `${c.others.loggedOut} / ${c.others.users}` : '—',
+    ] : []),
+    pct(c.okShareBeforeFault), pct(c.okShareDuringFault), `${c.usersWithoutAnswer} / ${c.users}`,
     c.errorsStopAfterSeconds === null ? 'no errors' : `${c.errorsStopAfterSeconds} s`, int(c.logoutsAfterRecovery),
   ]);
+  const header = ['mode', 'strategy', 'users', 'ok', 'logouts', 'errors', 'logins', 'users logged out',
+    ...(pinned ? [`pinned to ${f.target}: logged out`, 'others: logged out'] : []),
+    'ok share before', 'ok share during', 'users with no answer during', 'errors stop after', 'logouts after recovery'];
   return [
     heading(2, name),
-    paragraph(`${f.usersPerCell} users per cell at ${f.userRate} req/s each, all cells at once for ${f.seconds} s. Events: ${f.events.map((e) => `${e.label} at ${e.second} s`).join('; ')}. "pinned to ${f.target}" = users whose last answer before the fault came from ${f.target}. "ok share" counts answered requests (ok + logins) over all outcomes. "errors stop after" = seconds from the fault to the end of the last second with an error.`),
-    table(['mode', 'strategy', 'users', 'ok', 'logouts', 'errors', 'logins', 'users logged out', `pinned to ${f.target}: logged out`, 'others: logged out', 'ok share before', 'ok share during', 'errors stop after', 'logouts after recovery'], rows),
+    paragraph(`${f.usersPerCell} users per cell at ${f.userRate} req/s each, all cells at once for ${f.seconds} s. Events: ${f.events.map((e) => `${e.label} at ${e.second} s`).join('; ')}.${pinned ? ` "pinned to ${f.target}" = users whose last answer before the fault came from ${f.target}.` : ''} "ok share" counts answered requests (ok + logins) over all outcomes, in the whole seconds before / during the fault. "users with no answer during" = users stuck on a request for the whole fault. "errors stop after" = seconds from the fault to the end of the last second with an error.`),
+    table(header, rows),
     timelineTable(f.cells, f.seconds, f.events),
     ...timelineCharts(f.cells, f.seconds, f.events),
   ];

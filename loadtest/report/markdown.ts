@@ -2,7 +2,21 @@ import type { Block } from './blocks';
 
 /** Markdown rendering of report blocks (pure). Pipes in cells are escaped so tables hold. */
 export function renderMarkdown(blocks: readonly Block[]): string {
-  return blocks.map(renderBlock).join('\n\n') + '\n';
+  return mergeCharts(blocks).map(renderBlock).join('\n\n') + '\n';
+}
+
+/** Consecutive charts become one line naming them: Markdown cannot show them, report.html does. */
+function mergeCharts(blocks: readonly Block[]): Block[] {
+  const merged: Block[] = [];
+  for (const block of blocks) {
+    const last = merged[merged.length - 1];
+    if (block.kind === 'chart' && last?.kind === 'chart') {
+      merged[merged.length - 1] = { ...last, caption: `${last.caption}; ${block.caption}` };
+    } else {
+      merged.push(block);
+    }
+  }
+  return merged;
 }
 
 function renderBlock(block: Block): string {
@@ -18,7 +32,7 @@ function renderBlock(block: Block): string {
       return [row(block.header), `|${block.header.map(() => '---').join('|')}|`, ...block.rows.map(row)].join('\n');
     }
     case 'chart':
-      return `_Chart in report.html: ${block.caption}_`;
+      return `_Charts in report.html: ${block.caption}._`;
   }
 }
 

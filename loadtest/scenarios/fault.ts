@@ -85,7 +85,13 @@ export function faultCell(
     // skip second 0: every user logs in then, which is not the steady state
     okShareBeforeFault: okShare(timeline, Math.min(1, faultSecond), faultSecond),
     okShareDuringFault: okShare(timeline, faultSecond + 1, recoverSecond),
+    usersWithoutAnswer: ledgers.filter((l) => answeredBetween(l, faultSecond + 1, recoverSecond) === 0).length,
     errorsStopAfterSeconds: errorsStopAfter(timeline, faultSecond),
     logoutsAfterRecovery: ledgers.reduce((n, l) => n + countBetween(l, 'logouts', recoverSecond), 0),
   };
+}
+
+function answeredBetween(ledger: UserLedger, fromSecond: number, toSecond: number): number {
+  if (toSecond <= fromSecond) return 1; // no full second of fault: nobody can be said to be stuck
+  return (['ok', 'logouts', 'logins', 'other', 'errors'] as const).reduce((n, k) => n + countBetween(ledger, k, fromSecond, toSecond), 0);
 }

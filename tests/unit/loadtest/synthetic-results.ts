@@ -25,7 +25,7 @@ export function faultCell(mode: string, strategy: string, partial: Partial<Fault
   return {
     mode, strategy, users: 9, counts: counts({ ok: 900, logins: 9 }), timeline: timeline(12, { ok: 36 }),
     usersLoggedOut: 0, pinnedToTarget: { users: 3, loggedOut: 0 }, others: { users: 6, loggedOut: 0 },
-    okShareBeforeFault: 1, okShareDuringFault: 1, errorsStopAfterSeconds: null, logoutsAfterRecovery: 0, ...partial,
+    okShareBeforeFault: 1, okShareDuringFault: 1, usersWithoutAnswer: 0, errorsStopAfterSeconds: null, logoutsAfterRecovery: 0, ...partial,
   };
 }
 
