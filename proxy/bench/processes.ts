@@ -120,3 +120,24 @@ export function findNginx(): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A reference point, not a product: the least a Node forwarder can do (keep-alive agent, pipe both
+ * ways, no health, no retries, no header hygiene). Its CPU per request is Node's floor here, so the
+ * gap between it and our proxy is what our features cost, and the gap to nginx is Node's.
+ */
+export const PLAIN_NODE_FORWARDER = `
+const http = require('http');
+const agent = new http.Agent({ keepAlive: true, timeout: 4000, scheduling: 'lifo' });
+const ports = process.env.UPSTREAM_PORTS.split(',').map(Number);
+let next = 0;
+http.createServer((req, res) => {
+  const port = ports[next++ % ports.length];
+  const out = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
+    res.writeHead(up.statusCode, up.rawHeaders);
+    up.pipe(res);
+  });
+  out.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(out);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuMicros, findNginx, freePort, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { PLAIN_NODE_FORWARDER, cpuMicros, findNginx, freePort, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
@@ -18,10 +18,12 @@ export interface BenchOptions {
   readonly cpuProfDir?: string;
   /** `app` (the real replica, when built) or `minimal` (a bare node:http server, isolates the proxy's cost). */
   readonly upstream: 'app' | 'minimal';
+  /** Also measure a bare Node forwarder, to separate Node's own cost from our features'. */
+  readonly withPlainNode: boolean;
 }
 
 export interface TargetResult {
-  name: 'authscale-proxy' | 'nginx';
+  name: 'authscale-proxy' | 'nginx' | 'plain-node-forwarder';
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -66,17 +68,22 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, replicaPorts));
     const nginx = spawnQuiet(nginxBin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {});
     children.push(nginx);
-    await Promise.all([waitForHttp(`http://127.0.0.1:${proxyPort}${options.path}`), waitForHttp(`http://127.0.0.1:${nginxPort}${options.path}`)]);
-
-    const targets = [
-      { name: 'authscale-proxy' as const, url: `http://127.0.0.1:${proxyPort}${options.path}`, pid: proxy.pid! },
-      { name: 'nginx' as const, url: `http://127.0.0.1:${nginxPort}${options.path}`, pid: nginx.pid! },
+    const targets: { name: TargetResult['name']; url: string; pid: number }[] = [
+      { name: 'authscale-proxy', url: `http://127.0.0.1:${proxyPort}${options.path}`, pid: proxy.pid! },
+      { name: 'nginx', url: `http://127.0.0.1:${nginxPort}${options.path}`, pid: nginx.pid! },
     ];
+    if (options.withPlainNode) {
+      const plainPort = await freePort();
+      const plain = spawnQuiet(process.execPath, ['-e', PLAIN_NODE_FORWARDER], { PORT: String(plainPort), UPSTREAM_PORTS: replicaPorts.join(',') });
+      children.push(plain);
+      targets.push({ name: 'plain-node-forwarder', url: `http://127.0.0.1:${plainPort}${options.path}`, pid: plain.pid! });
+    }
+    await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
 
     const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number }>();
     for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      const order = round % 2 === 0 ? targets : [...targets].reverse(); // alternate who runs first
       for (const t of order) {
         const cpuBefore = cpuMicros(t.pid);
         const result = await load(t.url, options.connections, options.durationSeconds);
@@ -104,7 +111,8 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         non2xx: r.non2xx,
       };
     });
-    const [mine, theirs] = results;
+    const mine = results[0];
+    const theirs = results[1];
     return {
       settings: { ...options, replicas: useApp ? 'app replica (dist/services/app/main.js), GET ' + options.path : 'minimal node:http upstream', cores: os.cpus().length, node: process.version, nginx: nginxBin },
       targets: results,
@@ -128,17 +136,20 @@ function median(values: number[]): number {
 /** Pure: the result as a small table and the ratio line. */
 export function formatBenchResult(result: BenchResult): string {
   const rows = result.targets.map((t) =>
-    `| ${t.name.padEnd(15)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(6)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
+    `| ${t.name.padEnd(20)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
   const s = result.settings;
   return [
     `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
     `upstreams: 2 × ${s.replicas}`,
     '',
-    '| target          |   req/s | p50ms | p99ms | CPU µs/req | errors |',
-    '|-----------------|---------|-------|-------|------------|--------|',
+    '| target               |   req/s | p50ms | p99ms | CPU µs/req | errors |',
+    '|----------------------|---------|-------|-------|------------|--------|',
     ...rows,
     '',
     `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)}, CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
+    ...(result.targets[2]
+      ? [`ratio plain Node forwarder / nginx: throughput ${(result.targets[2].requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(result.targets[2].cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} (reference: Node with no features)`]
+      : []),
   ].join('\n');
 }
 
@@ -161,6 +172,7 @@ function parseArgs(argv: string[]): BenchOptions & { json?: string } {
     cpuProfDir: argv.includes('--cpu-prof') ? path.resolve(get('cpu-prof-dir') ?? 'results/proxy-profile') : undefined,
     json: get('json'),
     upstream: get('upstream') === 'minimal' ? 'minimal' : 'app',
+    withPlainNode: !argv.includes('--no-plain'),
   };
 }
 
