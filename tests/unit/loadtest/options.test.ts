@@ -1,0 +1,61 @@
+import { ConfigError } from '../../../services/common/config';
+import { parseBenchArgs } from '../../../loadtest/options';
+import { formatProgress } from '../../../loadtest/progress';
+import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES } from '../../../loadtest/scenarios';
+
+const defaults = { adminToken: 'tok', now: new Date('2026-11-28T09:00:00.000Z') };
+
+function config(argv: string[]) {
+  const parsed = parseBenchArgs(argv, defaults);
+  if (parsed.help) throw new Error('unexpected help');
+  return parsed.config;
+}
+
+describe('bench command line', () => {
+  it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
+    const c = config([]);
+    expect(c.scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(c.timing).toEqual(FULL_TIMING);
+    expect(c.target).toBeUndefined();
+    expect(c.outDir).toBe('results/2026-11-28T09-00-00-000Z');
+    expect(c.redisPersistence).toBe(true);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
+    const c = config(['--quick', '--duration', '2', '--scenario', 'throughput,kill-redis', '--no-persistence', '--connections', '20']);
+    expect(c.timing).toEqual({ ...QUICK_TIMING, cellSeconds: 2 });
+    expect(c.scenarios).toEqual(['throughput', 'kill-redis']);
+    expect(c.redisPersistence).toBe(false);
+    expect(c.connections).toBe(20);
+  });
+
+  it('when given fault commands for a target, then they are keyed by service and verb', () => {
+    const c = config(['--target', 'http://127.0.0.1:8080', '--victim', 'app3', '--kill', 'docker compose kill app3', '--restart', 'docker compose start app3', '--kill-redis', 'k', '--restart-redis', 'r']);
+    expect(c.commands).toEqual({ 'app3 kill': 'docker compose kill app3', 'app3 start': 'docker compose start app3', 'redis kill': 'k', 'redis start': 'r' });
+  });
+
+  it('when options are wrong, then one error lists every problem', () => {
+    expect.assertions(3);
+    try {
+      parseBenchArgs(['--scenario', 'nope', '--connections', '0', '--target', 'not a url'], defaults);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toHaveLength(3);
+      expect((error as ConfigError).message).toContain('unknown scenario nope');
+    }
+  });
+
+  it('when given an unknown flag, then it is refused with its name', () => {
+    expect(() => parseBenchArgs(['--frobnicate'], defaults)).toThrow(/frobnicate/);
+  });
+
+  it('when asked for help, then it says so', () => {
+    expect(parseBenchArgs(['-h'], defaults)).toEqual({ help: true });
+  });
+
+  it('when progress is reported, then the line shows scenario, elapsed/total, req/s and logouts', () => {
+    expect(formatProgress({ scenario: 'kill-replica', elapsedSeconds: 4.4, totalSeconds: 12, requestsPerSec: 1234.5, logouts: 17 }))
+      .toBe('[kill-replica] 4/12 s · 1,235 req/s · 17 logouts');
+  });
+});
