@@ -43,7 +43,9 @@ export class Forwarder implements ExchangeOwner {
     private readonly logger: Logger,
   ) {
     this.agent = new http.Agent({ keepAlive: true, timeout: options.agentIdleTimeoutMs ?? 4000, scheduling: 'lifo' });
-    this.proxy = httpProxy.createProxyServer({ agent: this.agent, selfHandleResponse: true, xfwd: false, ws: false });
+    // toProxy + prependPath off: send req.url as it came instead of url.parse()-ing it per request
+    // (measured: ~4 µs of ~62 per request); handle() turns the rare absolute-form target into a path first.
+    this.proxy = httpProxy.createProxyServer({ agent: this.agent, selfHandleResponse: true, xfwd: false, ws: false, toProxy: true, prependPath: false });
     this.proxy.on('error', (err) => this.logger.error({ err }, 'unexpected http-proxy error'));
     this.proxy.on('proxyReq', (proxyReq, req) => this.onProxyReq(proxyReq, req));
     this.proxy.on('proxyRes', (proxyRes, req, res) => this.onProxyRes(proxyRes, req, res));
@@ -57,6 +59,11 @@ export class Forwarder implements ExchangeOwner {
     // `on`, not `once`: 'close' fires once anyway, and `once` allocates a wrapper per request.
     res.on('close', onClientClose);
 
+    if (req.url === undefined || req.url.charCodeAt(0) !== 47 /* / */) {
+      const path = originForm(req.url);
+      if (path === undefined) return this.fail(ex, 'bad_request', 'The request target must be a path (or an absolute http URL).');
+      req.url = path;
+    }
     const headers = req.headers;
     const withBody = hasBody(req);
     stripRequestHopByHop(headers);
@@ -193,6 +200,17 @@ export class Forwarder implements ExchangeOwner {
     ex.done = true;
     ex.proxyReq = undefined;
     ex.proxyRes = undefined;
+  }
+}
+
+/** "http://host/p?q" → "/p?q" (RFC 9112 §3.2.2 absolute-form); anything else (e.g. "*") → undefined. */
+export function originForm(target: string | undefined): string | undefined {
+  if (target === undefined || !/^https?:\/\//i.test(target)) return undefined;
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    return undefined;
   }
 }
 

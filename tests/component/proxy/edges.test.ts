@@ -55,6 +55,39 @@ describe('headers the proxy sets and strips', () => {
   });
 });
 
+describe('request targets', () => {
+  let up: TestUpstream;
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    up = await TestUpstream.start('app1');
+    proxy = await startProxy({ UPSTREAMS: upstreamsEnv([up]) });
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await up.stop();
+  });
+
+  it('when a path has a query string, then the replica gets it unchanged', async () => {
+    await request(proxy.urls[0], { path: '/memory/me?a=1&b=%20x' });
+    expect(up.seen.at(-1)!.url).toBe('/memory/me?a=1&b=%20x');
+  });
+
+  it('when the target is in absolute form, then the replica gets the path only', async () => {
+    expect((await request(proxy.urls[0], { path: 'http://example.test/abs?x=1' })).status).toBe(200);
+    expect(up.seen.at(-1)!.url).toBe('/abs?x=1');
+  });
+
+  it('when the target is not a path, then 400 JSON and nothing is forwarded', async () => {
+    const before = up.count();
+    const answer = await request(proxy.urls[0], { method: 'OPTIONS', path: '*' });
+    expect(answer.status).toBe(400);
+    expect(answer.json().error).toBe('bad_request');
+    expect(up.count()).toBe(before);
+  });
+});
+
 describe('dashboard files and the cluster control relay', () => {
   let up: TestUpstream;
   let dir: string;
