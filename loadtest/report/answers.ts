@@ -1,4 +1,4 @@
-import type { BenchResults, ThroughputCellResult } from '../results';
+import type { BenchResults, ScaleOutResult, ThroughputCellResult } from '../results';
 import { fixed, int, pct } from './blocks';
 
 /**
@@ -67,8 +67,16 @@ export function answers(r: BenchResults): Answer[] {
     {
       question: 'Why do those remedies make scaling harder, concretely?',
       answer: scale
-        ? `Adding app4 under load: sticky-cookie users moved ${stickyScale.reduce((a, c) => a + c.moved, 0)} of ${stickyScale.reduce((a, c) => a + c.users, 0)} (the new replica took ${pct(stickyScale.length ? stickyScale.reduce((a, c) => a + c.app4Share, 0) / stickyScale.length : null)} of their requests: existing users never rebalance); hash-ip moved ${hashMem ? pct(hashMem.movedFraction) : NOT_MEASURED} of users (modulo hashing would have moved ${pct(scale.moduloMovedFraction)}), and ${hashMem ? `${hashMem.movedLoggedOut} of ${hashMem.moved}` : NOT_MEASURED} in-memory-session users who moved were logged out. The shared store avoids that but adds a dependency every replica needs: Redis down stops all its users at once.`
+        ? `Adding app4 under load: sticky-cookie users moved ${stickyScale.reduce((a, c) => a + c.moved, 0)} of ${stickyScale.reduce((a, c) => a + c.users, 0)} (the new replica took ${pct(stickyScale.length ? stickyScale.reduce((a, c) => a + c.app4Share, 0) / stickyScale.length : null)} of their requests: existing users never rebalance); hash-ip moved ${hashMoved(scale)} users (modulo hashing would have moved ${pct(scale.moduloMovedFraction)}, consistent hashing ideally ${pct(scale.consistentMovedFraction)}), and ${hashMem ? `${hashMem.movedLoggedOut} of ${hashMem.moved}` : NOT_MEASURED} in-memory-session users who moved were logged out. The shared store avoids that but adds a dependency every replica needs: Redis down stops all its users at once.`
         : `scale-out ${NOT_MEASURED}.`,
     },
   ];
+}
+
+/** "9 of 36 (25.0%)": hash-ip users of every mode that moved. */
+export function hashMoved(s: ScaleOutResult): string {
+  const cells = s.cells.filter((c) => c.strategy === 'hash-ip');
+  const users = cells.reduce((n, c) => n + c.users, 0);
+  const moved = cells.reduce((n, c) => n + c.moved, 0);
+  return `${moved} of ${users} (${pct(users ? moved / users : null)})`;
 }

@@ -3,7 +3,7 @@ import type {
   BenchResults, FaultScenarioResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
-import { answers } from './answers';
+import { answers, hashMoved } from './answers';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
 
@@ -126,7 +126,7 @@ function scaleOutSection(s: ScaleOutResult): Block[] {
   ]);
   return [
     heading(2, 'scale-out'),
-    paragraph(`${s.usersPerCell} users per cell; app4 joined the pool at ${s.events.find((e) => e.kind === 'scale')?.second ?? '?'} s (${s.replicasBefore} → ${s.replicasAfter} replicas). For the same hash-ip user keys, modulo hashing (hash % ${s.replicasBefore} → hash % ${s.replicasAfter}) would have moved ${pct(s.moduloMovedFraction)} of users; an ideal consistent hash moves ${pct(s.consistentMovedFraction)}.`),
+    paragraph(`${s.usersPerCell} users per cell, all cells at once for ${s.seconds} s. Events: ${s.events.map((e) => `${e.label} at ${e.second} s`).join('; ')} (${s.replicasBefore} → ${s.replicasAfter} replicas). "moved" = the replica answering a user at the end differs from the one just before app4 started. hash-ip users moved: ${hashMoved(s)}; for the same user keys, modulo hashing (hash % ${s.replicasBefore} → hash % ${s.replicasAfter}) would have moved ${pct(s.moduloMovedFraction)}, an ideal consistent hash ${pct(s.consistentMovedFraction)}.`),
     table(['mode', 'strategy', 'users', 'moved', 'moved to app4', 'moved and logged out', 'stayed and logged out', 'app4 share after'], rows),
     ...timelineCharts(s.cells, s.seconds, s.events),
   ];
