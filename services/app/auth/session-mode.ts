@@ -57,8 +57,19 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     sessionMiddleware(req, res, (err?: unknown) => (err ? next(options.storeFailure(err)) : next()));
   };
 
-  const call = (fn: (cb: (err?: unknown) => void) => void): Promise<void> =>
-    new Promise((resolve, reject) => fn((err) => (err ? reject(options.storeFailure(err)) : resolve())));
+  /**
+   * A store operation as a promise. On failure the request's session is dropped: otherwise
+   * express-session would try to save the (regenerated or renewed) session again when the
+   * error response ends, fail again, and abort the connection instead of delivering the 503.
+   */
+  const call = (req: Request, fn: (cb: (err?: unknown) => void) => void): Promise<void> =>
+    new Promise((resolve, reject) =>
+      fn((err) => {
+        if (!err) return resolve();
+        (req as { session?: unknown }).session = undefined;
+        reject(options.storeFailure(err));
+      }),
+    );
 
   function requireSession(req: Request): session.Session & Partial<session.SessionData> {
     // express-session skips loading when its store reports itself disconnected.
@@ -83,14 +94,14 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     middleware: [load],
 
     async establish(req: Request, _res: Response, user: string) {
-      await call((cb) => requireSession(req).regenerate(cb));
+      await call(req, (cb) => requireSession(req).regenerate(cb));
       const fresh = requireSession(req);
       const now = clock.now();
       fresh.user = user;
       fresh.createdAt = now;
       fresh.renewedAt = now;
       fresh.loginInstance = options.instance;
-      await call((cb) => fresh.save(cb));
+      await call(req, (cb) => fresh.save(cb));
       return {};
     },
 
@@ -100,13 +111,13 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
       if (needsRenewal(current.renewedAt)) {
         current.renewedAt = clock.now();
         // An explicit save, so a store failure is a clean 503 instead of an error after the response.
-        await call((cb) => current.save(cb));
+        await call(req, (cb) => current.save(cb));
       }
       return { user: current.user, stored: current };
     },
 
     async end(req: Request, res: Response) {
-      await call((cb) => requireSession(req).destroy(cb));
+      await call(req, (cb) => requireSession(req).destroy(cb));
       res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: req.secure });
       return undefined;
     },

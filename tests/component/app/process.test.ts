@@ -85,9 +85,21 @@ test('when Redis is unreachable, then the process starts, serves /health, answer
   expect(res.status).toBe(503);
   expect(performance.now() - started503).toBeLessThan(1000);
   expect(((await res.json()) as { error: string }).error).toBe('session_store_unavailable');
+  // Repeated on one keep-alive connection: each 503 arrives whole, nothing is retried behind it.
+  for (let i = 0; i < 5; i++) {
+    const again = await fetch(`${replica.url}/redis/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bob', password: 'demo-password' }),
+    });
+    expect(again.status).toBe(503);
+    expect(((await again.json()) as { error: string }).error).toBe('session_store_unavailable');
+  }
   expect((await fetch(`${replica.url}/ready`)).status).toBe(503);
   expect((await fetch(`${replica.url}/health`)).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 50)); // let any deferred error surface
   expect(replica.child.exitCode).toBeNull();
+  expect(replica.output()).not.toMatch(/AppError|at .*\.js:\d+/); // no stack printed anywhere
 });
 
 test('when production is configured with weak secrets, then the process refuses to start and lists every problem', async () => {
