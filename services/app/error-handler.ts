@@ -27,8 +27,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       log.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), path: req.path }, 'unexpected error');
     }
     if (res.headersSent) {
-      // The answer is already on its way (e.g. a store failure after the response); drop the connection.
-      res.destroy();
+      // Too late for a JSON error. A finished answer stays as it is; a half-written one is cut
+      // so the client sees a failure rather than a truncated body.
+      log.warn({ code: appError.code, path: req.path }, 'error after the response started');
+      if (!res.writableEnded) res.destroy();
       return;
     }
     res.status(appError.status).set(appError.headers).json(appError.toBody());
