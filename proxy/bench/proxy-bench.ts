@@ -35,7 +35,8 @@ export interface TargetResult {
 export interface BenchResult {
   settings: BenchOptions & { replicas: string; cores: number; node: string; nginx: string };
   targets: TargetResult[];
-  ratio: { throughput: number; cpuPerRequest: number };
+  /** throughput: totals over all rounds; perRoundThroughput: this proxy / nginx within each round (same machine state). */
+  ratio: { throughput: number; cpuPerRequest: number; perRoundThroughput: number[]; medianRoundThroughput: number };
 }
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -81,14 +82,14 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
 
-    const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number }>();
+    const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse(); // alternate who runs first
       for (const t of order) {
         const cpuBefore = cpuMicros(t.pid);
         const result = await load(t.url, options.connections, options.durationSeconds);
         const cpu = cpuMicros(t.pid) - cpuBefore;
-        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0, non2xx: 0 };
+        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0, non2xx: 0, perRound: [] };
         acc.requests += result.requests.total;
         acc.seconds += result.duration;
         acc.cpu += cpu;
@@ -96,6 +97,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         acc.p99.push(result.latency.p99);
         acc.errors += result.errors + result.timeouts;
         acc.non2xx += result.non2xx;
+        acc.perRound.push(result.requests.total / result.duration);
         runs.set(t.name, acc);
       }
     }
@@ -111,12 +113,19 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         non2xx: r.non2xx,
       };
     });
+    const nginxRounds = runs.get('nginx')!.perRound;
+    const perRound = runs.get('authscale-proxy')!.perRound.map((rps, i) => rps / nginxRounds[i]);
     const mine = results[0];
     const theirs = results[1];
     return {
       settings: { ...options, replicas: useApp ? 'app replica (dist/services/app/main.js), GET ' + options.path : 'minimal node:http upstream', cores: os.cpus().length, node: process.version, nginx: nginxBin },
       targets: results,
-      ratio: { throughput: mine.requestsPerSecond / theirs.requestsPerSecond, cpuPerRequest: mine.cpuMicrosPerRequest / theirs.cpuMicrosPerRequest },
+      ratio: {
+        throughput: mine.requestsPerSecond / theirs.requestsPerSecond,
+        cpuPerRequest: mine.cpuMicrosPerRequest / theirs.cpuMicrosPerRequest,
+        perRoundThroughput: perRound,
+        medianRoundThroughput: median(perRound),
+      },
     };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
@@ -146,7 +155,7 @@ export function formatBenchResult(result: BenchResult): string {
     '|----------------------|---------|-------|-------|------------|--------|',
     ...rows,
     '',
-    `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)}, CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
+    `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)} (median of rounds ${result.ratio.medianRoundThroughput.toFixed(2)}; rounds ${result.ratio.perRoundThroughput.map((r) => r.toFixed(2)).join(' ')}), CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
     ...(result.targets[2]
       ? [`ratio plain Node forwarder / nginx: throughput ${(result.targets[2].requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(result.targets[2].cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} (reference: Node with no features)`]
       : []),
@@ -166,8 +175,8 @@ function parseArgs(argv: string[]): BenchOptions & { json?: string } {
   };
   return {
     connections: positive('connections', 50),
-    durationSeconds: positive('duration', 5),
-    rounds: positive('rounds', 2),
+    durationSeconds: positive('duration', 3),
+    rounds: positive('rounds', 4),
     path: get('path') ?? '/health',
     cpuProfDir: argv.includes('--cpu-prof') ? path.resolve(get('cpu-prof-dir') ?? 'results/proxy-profile') : undefined,
     json: get('json'),
