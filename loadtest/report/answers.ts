@@ -18,7 +18,8 @@ export function answers(r: BenchResults): Answer[] {
   const mem = r.scenarios.memory;
   const perUser = (mode: string): string => {
     const m = mem?.modes.find((x) => x.mode === mode);
-    return m ? `${int(m.bytesPerUser)} B` : NOT_MEASURED;
+    if (!m) return NOT_MEASURED;
+    return mem?.gc === 'forced' ? `${int(m.bytesPerUser)} B` : `${int(m.bytesPerUser)} B (unreliable: GC not forced)`;
   };
   const redisPerUser = mem?.modes.find((x) => x.mode === 'redis')?.redisBytesPerUser;
   const n = r.settings.replicas.length;

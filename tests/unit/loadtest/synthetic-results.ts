@@ -83,7 +83,7 @@ export function syntheticResults(): BenchResults {
         ],
       },
       memory: {
-        replica: 'app1', gc: 'not forced',
+        replica: 'app1', gc: 'forced',
         modes: [
           { mode: 'memory', users: 1000, heapBeforeBytes: 10_000_000, heapAfterBytes: 11_500_000, bytesPerUser: 1500, redisBytesPerUser: null },
           { mode: 'redis', users: 1000, heapBeforeBytes: 10_000_000, heapAfterBytes: 10_050_000, bytesPerUser: 50, redisBytesPerUser: 300 },

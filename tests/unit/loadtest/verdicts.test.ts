@@ -119,3 +119,16 @@ describe('claim verdicts', () => {
     expect(verdictOf(r, 8)).toBe('holds with caveat');
   });
 });
+
+describe('claim 7 and the heap figure', () => {
+  it('when the heap was read without a forced GC, then the heap half is not judged (garbage is not evidence)', () => {
+    const r = syntheticResults();
+    r.scenarios.memory!.gc = 'not forced';
+    r.scenarios.memory!.modes.forEach((m) => { m.bytesPerUser = -12000; });
+    const v = judgeClaims(r).find((x) => x.claim === 7)!;
+    expect(v.verdict).toBe('holds with caveat'); // the throughput half alone
+    expect(v.evidence.join(' ')).toContain('not judged');
+    delete r.scenarios.throughput;
+    expect(verdictOf(r, 7)).toBe('not measured');
+  });
+});
