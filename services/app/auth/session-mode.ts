@@ -47,9 +47,9 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    // No Max-Age: the lifetime is enforced by the store (TTL), not by the browser. With a
-    // Max-Age express-session re-dates and re-hashes the session on every response to decide
-    // whether to re-send the cookie: measured ~17 µs of the ~65 µs a /memory/me costs.
+    // No Max-Age: the lifetime is enforced by the store (TTL) alone, so a renewal never has to
+    // re-send the cookie, and express-session skips re-hashing the session on every response to
+    // decide whether to (one SHA-1 of the record; within noise in docs/app.md's measurements).
     cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto' },
   });
 
