@@ -46,7 +46,10 @@ export interface BenchTarget {
 }
 
 export async function fetchProxyStatus(url: string, timeoutMs = 3000): Promise<ProxyStatus> {
-  const response = await fetch(new URL('/_proxy/status', url), { signal: AbortSignal.timeout(timeoutMs) });
+  const statusUrl = new URL('/_proxy/status', url);
+  const response = await fetch(statusUrl, { signal: AbortSignal.timeout(timeoutMs) }).catch((error: Error & { cause?: { code?: string } }) => {
+    throw new Error(`cannot reach the proxy at ${statusUrl.href} (${error.cause?.code ?? (error.cause as Error | undefined)?.message ?? error.message}): is the cluster up, and is --target one of its frontends?`);
+  });
   if (!response.ok) throw new Error(`${url}/_proxy/status answered ${response.status}`);
   const body = (await response.json()) as Partial<ProxyStatus>;
   if (!Array.isArray(body.upstreams) || !Array.isArray(body.frontends)) {
