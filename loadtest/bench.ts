@@ -34,9 +34,13 @@ export interface BenchEvents {
 
 export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<BenchResults> {
   readonly result: Promise<BenchResults>;
-  /** Set by abort(): no further scenario starts, and the target (a local cluster) is closed at once. */
-  aborted = false;
+  /** Aborted by abort(): the load stops, no further scenario starts, and the local cluster is closed. */
+  readonly controller = new AbortController();
   target: BenchTarget | undefined;
+
+  get aborted(): boolean {
+    return this.controller.signal.aborted;
+  }
 
   constructor(config: BenchConfig, deps: BenchDeps) {
     super();
@@ -46,7 +50,7 @@ export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<B
 
   /** Stop: close the local cluster now (the running scenario then ends with errors) and run no more. */
   async abort(): Promise<void> {
-    this.aborted = true;
+    this.controller.abort();
     await this.target?.close();
   }
 
@@ -61,6 +65,11 @@ export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<B
 export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
   return new BenchRun(config, deps);
 }
+
+const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
+  memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+};
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
 const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
@@ -89,7 +98,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     const context: RunContext = {
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
-      progress: (p) => void run.emit('progress', p), log,
+      progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
     };
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
@@ -103,9 +112,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       try {
         const skipped = await runScenario(name, context, config, results);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
+        if (run.aborted && !skipped) {
+          // figures from a half-run scenario against a closing cluster are not evidence
+          delete results.scenarios[RESULT_KEY[name]];
+          results.skipped.push({ scenario: name, reason: 'the run was interrupted' });
+        }
       } catch (error) {
-        results.skipped.push({ scenario: name, reason: `failed: ${(error as Error).message}` });
-        log(`${name} failed: ${(error as Error).message}`);
+        delete results.scenarios[RESULT_KEY[name]];
+        const reason = run.aborted ? 'the run was interrupted' : `failed: ${(error as Error).message}`;
+        results.skipped.push({ scenario: name, reason });
+        log(`${name}: ${reason}`);
       }
       if (!run.aborted) await waitHealthy(context);
     }

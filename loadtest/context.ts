@@ -23,6 +23,8 @@ export interface RunContext {
   password: string;
   progress(update: Progress): void;
   log(message: string): void;
+  /** Aborted when the run is interrupted: load stops, no new cell starts. */
+  signal: AbortSignal;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

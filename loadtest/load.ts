@@ -25,6 +25,8 @@ export interface CellLoad {
   password: string;
   /** Per-request timeout; a paused replica must show up as slow, then as errors. */
   timeoutSeconds?: number;
+  /** Stops the load early (the run was interrupted). */
+  signal?: AbortSignal;
 }
 
 export interface CellRun {
@@ -83,5 +85,8 @@ export function startCell(load: CellLoad): RunningCell {
       (err, result) => (err ? reject(err) : resolve({ ledgers, result })),
     );
   });
-  return { ledgers, done, stop: () => instance?.stop() };
+  const stop = (): void => instance?.stop();
+  load.signal?.addEventListener('abort', stop, { once: true });
+  void done.finally(() => load.signal?.removeEventListener('abort', stop)).catch(() => undefined);
+  return { ledgers, done, stop };
 }

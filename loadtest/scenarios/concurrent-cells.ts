@@ -24,6 +24,7 @@ export function startConcurrentCells(context: RunContext, seconds: number, timeo
     mode: mode.name,
     strategy: frontend.strategy,
     running: startCell({
+      signal: context.signal,
       mode, strategy: frontend.strategy, url: frontend.url, connections: users, durationSeconds: seconds,
       userRate: context.timing.faultUserRate, t0, firstUserIndex: 100_000 + i * users, usernames: context.usernames,
       password: context.password, timeoutSeconds,

@@ -19,7 +19,9 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
   const stop = trackProgress(context, 'throughput', plan.length * seconds, () => [...done, ...current]);
   try {
     for (const [i, { frontend, mode }] of plan.entries()) {
+      if (context.signal.aborted) break;
       const running = startCell({
+        signal: context.signal,
         mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections, durationSeconds: seconds,
         t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
       });
