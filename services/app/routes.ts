@@ -81,6 +81,13 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
     else res.status(204).end();
   });
 
+  // A known route with the wrong method gets 405 and Allow, not a misleading 404.
+  for (const [route, allow] of [['/login', 'POST'], ['/me', 'GET, HEAD'], ['/logout', 'POST']] as const) {
+    router.all(route, () => {
+      throw new AppError('method_not_allowed', undefined, { headers: { Allow: allow } });
+    });
+  }
+
   return router;
 }
 

@@ -180,6 +180,13 @@ describe('operational routes', () => {
     expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
   });
 
+  test('when a known route is called with the wrong method, then 405 with Allow', async () => {
+    const res = await request(t.app).get('/redis/login');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    expect(res.body.error).toBe('method_not_allowed');
+  });
+
   test('when requests were served, then /metrics counts them by mode, route and status, and counts logins', async () => {
     await request(t.app).get('/jwt/me');
     await request(t.app).post('/jwt/login').send(DEMO);
