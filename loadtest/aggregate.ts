@@ -50,6 +50,16 @@ export function imbalance(shares: Record<string, number>, replicas: readonly str
   return Math.max(...values) / (total / ids.length);
 }
 
+/** Users per replica, each user counted on the replica that answered most of its requests. */
+export function usersPerReplica(ledgers: readonly UserLedger[]): Record<string, number> {
+  const users: Record<string, number> = {};
+  for (const ledger of ledgers) {
+    const top = Object.entries(ledger.shares).sort((a, b) => b[1] - a[1])[0];
+    if (top) users[top[0]] = (users[top[0]] ?? 0) + 1;
+  }
+  return users;
+}
+
 /** The replica that answered the user last at or before `msSinceT0`, if any. */
 export function instanceAt(ledger: UserLedger, msSinceT0: number): string | undefined {
   let found: string | undefined;

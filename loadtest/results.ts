@@ -41,6 +41,10 @@ export interface ThroughputCellResult {
   shares: Record<string, number>;
   /** max/mean of the per-replica shares; null when no replica answered. */
   imbalance: number | null;
+  /** Users per replica, each counted where most of its requests went (its pin, under affinity). */
+  usersPerReplica: Record<string, number>;
+  /** max/mean of usersPerReplica: under closed-loop load a crowded replica answers each user more slowly, so request shares understate a hotspot. */
+  userImbalance: number | null;
   /** requestsPerSec / the same strategy's /health baseline. */
   ratioToBaseline: number | null;
 }

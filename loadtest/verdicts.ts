@@ -123,16 +123,22 @@ export function judgeClaim3(r: BenchResults): Verdict {
 }
 
 export function judgeClaim4(r: BenchResults): Verdict {
-  const rule = `holds when a sticky (sticky-cookie or hash-ip) cell's max/mean per-replica share reaches ${THRESHOLDS.hotspotImbalance}; with caveat when sticky is more uneven than round-robin, or the new replica of scale-out got less than half round-robin's share of sticky users' requests; otherwise does not hold`;
+  const rule = `holds when a sticky (sticky-cookie or hash-ip) cell's max/mean per-replica share of requests or of users reaches ${THRESHOLDS.hotspotImbalance}; with caveat when sticky is more uneven than round-robin, or the new replica of scale-out got less than half round-robin's share of sticky users' requests; otherwise does not hold`;
   const cells = r.scenarios.throughput?.cells.filter((c) => c.mode !== 'none' && c.imbalance !== null) ?? [];
   if (cells.length === 0) return notMeasured(4, rule, 'throughput');
+  // Round-robin users visit every replica, so only their request shares mean anything.
+  const unevenness = (c: ThroughputCellResult): number =>
+    c.strategy === 'round-robin' ? c.imbalance ?? 0 : Math.max(c.imbalance ?? 0, c.userImbalance ?? 0);
   const worst = (strategy: string): ThroughputCellResult | undefined =>
-    cells.filter((c) => c.strategy === strategy).sort((a, b) => (b.imbalance ?? 0) - (a.imbalance ?? 0))[0];
+    cells.filter((c) => c.strategy === strategy).sort((a, b) => unevenness(b) - unevenness(a))[0];
   const rr = worst('round-robin');
   const sticky = [worst('sticky-cookie'), worst('hash-ip')].filter((c): c is ThroughputCellResult => !!c)
-    .sort((a, b) => (b.imbalance ?? 0) - (a.imbalance ?? 0))[0];
+    .sort((a, b) => unevenness(b) - unevenness(a))[0];
+  const describe = (c: ThroughputCellResult | undefined): string => c
+    ? `${c.strategy} ${num(c.imbalance, 2)} of requests${c.strategy === 'round-robin' ? '' : `, ${num(c.userImbalance, 2)} of users (${Object.entries(c.usersPerReplica).sort().map(([id, n]) => `${id} ${n}`).join(', ')})`} (${c.mode})`
+    : 'n/a';
   const evidence = [
-    `throughput, most uneven cell per strategy (max/mean share): round-robin ${num(rr?.imbalance, 2)} (${rr?.mode}), sticky-cookie ${num(worst('sticky-cookie')?.imbalance, 2)} (${worst('sticky-cookie')?.mode}), hash-ip ${num(worst('hash-ip')?.imbalance, 2)} (${worst('hash-ip')?.mode}), with ${r.settings.connections} users per cell.`,
+    `throughput, most uneven cell per strategy (max/mean): ${[rr, worst('sticky-cookie'), worst('hash-ip')].map(describe).join('; ')}, with ${r.settings.connections} users per cell.`,
   ];
   const scale = r.scenarios.scaleOut;
   let scaleSkew = false;
@@ -146,9 +152,9 @@ export function judgeClaim4(r: BenchResults): Verdict {
     evidence.push(`scale-out: app4 took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
     scaleSkew = rrShare !== undefined && stickyShare !== undefined && stickyShare < rrShare / 2;
   }
-  if (!sticky || sticky.imbalance === null) return verdict(4, 'not measured', evidence, rule);
-  if (sticky.imbalance >= THRESHOLDS.hotspotImbalance) return verdict(4, 'holds', evidence, rule);
-  if (sticky.imbalance > (rr?.imbalance ?? 1) || scaleSkew) return verdict(4, 'holds with caveat', evidence, rule);
+  if (!sticky) return verdict(4, 'not measured', evidence, rule);
+  if (unevenness(sticky) >= THRESHOLDS.hotspotImbalance) return verdict(4, 'holds', evidence, rule);
+  if (unevenness(sticky) > (rr ? unevenness(rr) : 1) || scaleSkew) return verdict(4, 'holds with caveat', evidence, rule);
   return verdict(4, 'does not hold', evidence, rule);
 }
 

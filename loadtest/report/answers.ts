@@ -37,7 +37,8 @@ export function answers(r: BenchResults): Answer[] {
   const hashMem = scale?.cells.find((c) => c.mode === 'memory' && c.strategy === 'hash-ip');
   const stickyScale = scale?.cells.filter((c) => c.strategy === 'sticky-cookie') ?? [];
   const maxImbalance = (strategy: string): string => {
-    const values = t?.cells.filter((c) => c.strategy === strategy && c.mode !== 'none').map((c) => c.imbalance ?? 0) ?? [];
+    const values = t?.cells.filter((c) => c.strategy === strategy && c.mode !== 'none')
+      .map((c) => (strategy === 'round-robin' ? c.imbalance ?? 0 : Math.max(c.imbalance ?? 0, c.userImbalance ?? 0))) ?? [];
     return values.length ? fixed(Math.max(...values), 2) : NOT_MEASURED;
   };
 
@@ -61,7 +62,7 @@ export function answers(r: BenchResults): Answer[] {
     {
       question: 'What are the two usual remedies, how does each work, and what does each cost?',
       answer: [
-        `Affinity (sticky-cookie: the proxy pins a user to a replica with its lb cookie; hash-ip: the client address picks the replica): memory sessions behind sticky-cookie had ${memSticky ? pct(memSticky.logoutRate) : NOT_MEASURED} logouts, but the load per replica is what the pinned users bring (max/mean ${maxImbalance('sticky-cookie')} sticky-cookie, ${maxImbalance('hash-ip')} hash-ip, ${maxImbalance('round-robin')} round-robin), and when ${kill?.target ?? 'a replica'} was killed ${killedSticky?.pinnedToTarget ? `${killedSticky.pinnedToTarget.loggedOut} of ${killedSticky.pinnedToTarget.users} users pinned to it were logged out` : NOT_MEASURED}.`,
+        `Affinity (sticky-cookie: the proxy pins a user to a replica with its lb cookie; hash-ip: the client address picks the replica): memory sessions behind sticky-cookie had ${memSticky ? pct(memSticky.logoutRate) : NOT_MEASURED} logouts, but the load per replica is what the pinned users bring (max/mean of requests or users per replica ${maxImbalance('sticky-cookie')} sticky-cookie, ${maxImbalance('hash-ip')} hash-ip, ${maxImbalance('round-robin')} round-robin), and when ${kill?.target ?? 'a replica'} was killed ${killedSticky?.pinnedToTarget ? `${killedSticky.pinnedToTarget.loggedOut} of ${killedSticky.pinnedToTarget.users} users pinned to it were logged out` : NOT_MEASURED}.`,
         `A shared store (Redis: every replica reads the session from it): ${redisSticky && memSticky ? `${int(redisSticky.okPerSec)} ok req/s against ${int(memSticky.okPerSec)} for in-memory sessions (× ${fixed(redisSticky.okPerSec / Math.max(1, memSticky.okPerSec), 2)}), p50 ${fixed(redisSticky.latencyP50Ms, 1)} ms vs ${fixed(memSticky.latencyP50Ms, 1)} ms` : NOT_MEASURED}; a killed replica logged out ${killedRedis.length ? killedRedis.reduce((a, c) => a + c.usersLoggedOut, 0) : NOT_MEASURED} redis users, but with Redis down redis users' ok share fell to ${outageRedis.length ? pct(Math.max(...outageRedis.map((c) => c.okShareDuringFault ?? 0))) : NOT_MEASURED}.`,
       ].join(' '),
     },

@@ -1,4 +1,4 @@
-import { imbalance, ratio, sumShares, totalCounts } from '../aggregate';
+import { imbalance, ratio, sumShares, totalCounts, usersPerReplica } from '../aggregate';
 import type { RunContext } from '../context';
 import { trackProgress } from '../context';
 import { startCell } from '../load';
@@ -55,6 +55,7 @@ export function throughputCell(
   const all = counts.ok + counts.logouts + counts.errors + counts.logins + counts.other;
   const requestsPerSec = Math.max(measured.responses, all - counts.errors) / seconds;
   const shares = sumShares(ledgers);
+  const users = usersPerReplica(ledgers);
   return {
     mode: mode.name,
     strategy,
@@ -69,6 +70,8 @@ export function throughputCell(
     errorRate: ratio(counts.errors, all) ?? 0,
     shares,
     imbalance: imbalance(shares, replicas),
+    usersPerReplica: users,
+    userImbalance: imbalance(users, replicas),
     ratioToBaseline: baselineRequestsPerSec ? requestsPerSec / baselineRequestsPerSec : mode.name === BASELINE_MODE.name ? 1 : null,
   };
 }

@@ -1,5 +1,5 @@
 import {
-  countBetween, errorsStopAfter, firstInstanceAfter, imbalance, instanceAt, mergeTimeline, moduloMovedFraction, okShare, sumShares, totalCounts,
+  countBetween, errorsStopAfter, usersPerReplica, firstInstanceAfter, imbalance, instanceAt, mergeTimeline, moduloMovedFraction, okShare, sumShares, totalCounts,
 } from '../../../loadtest/aggregate';
 import { bucketSecond, createLedger, recordOutcome } from '../../../loadtest/ledger';
 
@@ -37,6 +37,7 @@ describe('aggregation of user ledgers', () => {
     recordOutcome(a, 'ok', T0 + 20, 'app1');
     recordOutcome(a, 'ok', T0 + 5000, 'app4');
     expect(sumShares([a])).toEqual({ app1: 2, app4: 1 });
+    expect(usersPerReplica([a])).toEqual({ app1: 1 });
     expect(instanceAt(a, 4000)).toBe('app1');
     expect(instanceAt(a, 5)).toBeUndefined();
     expect(firstInstanceAfter(a, 4000)).toBe('app4');

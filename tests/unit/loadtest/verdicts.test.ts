@@ -66,10 +66,22 @@ describe('claim verdicts', () => {
   it('when sticky cells are as even as round-robin, then claim 4 does not hold; slightly uneven gives a caveat', () => {
     const r = syntheticResults();
     delete r.scenarios.scaleOut;
-    for (const c of r.scenarios.throughput!.cells) c.imbalance = 1.01;
+    for (const c of r.scenarios.throughput!.cells) Object.assign(c, { imbalance: 1.01, userImbalance: 1.01 });
     expect(verdictOf(r, 4)).toBe('does not hold');
     cell(r, 'jwt', 'hash-ip').imbalance = 1.08;
     expect(verdictOf(r, 4)).toBe('holds with caveat');
+  });
+
+  it('when requests look even but one replica holds far more of the pinned users, then claim 4 holds (closed-loop load hides hotspots)', () => {
+    const r = syntheticResults();
+    delete r.scenarios.scaleOut;
+    for (const c of r.scenarios.throughput!.cells) Object.assign(c, { imbalance: 1.01, userImbalance: 1.01 });
+    Object.assign(cell(r, 'redis', 'sticky-cookie'), { userImbalance: 1.32, usersPerReplica: { app1: 22, app2: 14, app3: 14 } });
+    expect(verdictOf(r, 4)).toBe('holds');
+    // round-robin users visit every replica: their "user imbalance" is not a hotspot
+    Object.assign(cell(r, 'redis', 'sticky-cookie'), { userImbalance: 1.01 });
+    Object.assign(cell(r, 'redis', 'round-robin'), { userImbalance: 1.5 });
+    expect(verdictOf(r, 4)).toBe('does not hold');
   });
 
   it('when redis users are logged out by a replica kill, then claim 5 does not hold; errors alone give a caveat', () => {
