@@ -144,7 +144,10 @@ async function act(command: CliCommand): Promise<number> {
     // Like docker compose: no service means all of them (that can take the action).
     const states = await client.services();
     const live = (s: { state: string }) => ['running', 'paused', 'starting'].includes(s.state);
-    targets = states.filter((s) => (command.verb === 'start' ? s.state === 'exited' : s.state !== 'unavailable' && s.state !== 'external' && (command.verb === 'restart' || live(s)))).map((s) => s.name);
+    // `created` (app4 never started) is left alone, as compose leaves a profile's services alone.
+    const wanted = (s: { state: string }): boolean =>
+      command.verb === 'start' ? s.state === 'exited' : command.verb === 'restart' ? live(s) || s.state === 'exited' : live(s);
+    targets = states.filter(wanted).map((s) => s.name);
   }
   let failed = 0;
   for (const service of targets) {

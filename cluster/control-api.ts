@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { AppError, errorBody } from '../services/common/errors';
-import type { Verb } from './launcher';
+import type { Verb } from './verbs';
 import type { ServiceState } from './service-process';
 
 /**

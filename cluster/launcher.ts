@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DEVELOPMENT_SECRETS } from '../services/common/config';
 import { AppError } from '../services/common/errors';
@@ -10,16 +9,14 @@ import { OrphanGuard } from './orphan-guard';
 import { defaultRunDir, entryPoints, repoRoot } from './paths';
 import { httpOk, portInUse, redisPing, until } from './probes';
 import { ServiceProcess, type ServiceState } from './service-process';
-import {
-  APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, appEnvironment, frontendsValue, localPorts, portsToCheck, proxyEnvironment,
-  redisPersistenceArgs, serviceSpec, upstreamsValue,
-} from './topology';
+import { APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec } from './topology';
+import { localProcessSpecs, localRedisUrl, planRedis, type RedisPlan } from './local-services';
+import { TERMINATING, VERBS, normaliseSignal, type Verb } from './verbs';
 
 export type { LaunchOptions } from './launch-options';
 export type { ServiceState } from './service-process';
-
-export const VERBS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;
-export type Verb = (typeof VERBS)[number];
+export { REDIS_INSTALL_HINT } from './local-services';
+export { VERBS, normaliseSignal, type Verb } from './verbs';
 
 export interface RunningCluster {
   frontends: { port: number; strategy: string; url: string }[];
@@ -50,46 +47,6 @@ export class ClusterStartError extends Error {
   }
 }
 
-export const REDIS_INSTALL_HINT =
-  'install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), ' +
-  'or set REDIS_SERVER_BIN to the binary, or REDIS_URL to a running Redis';
-
-type RedisPlan =
-  | { kind: 'spawn'; bin: string }
-  | { kind: 'missing'; message: string }
-  | { kind: 'external'; url: string }
-  | { kind: 'none' };
-
-function findOnPath(name: string, pathVariable: string | undefined): string | undefined {
-  for (const dir of (pathVariable ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPlan {
-  if (config.redis === 'none') return { kind: 'none' };
-  if (typeof config.redis === 'object') return { kind: 'external', url: config.redis.url };
-  const configured = config.redisServerBin ?? env.REDIS_SERVER_BIN;
-  const bin = configured ?? findOnPath('redis-server', env.PATH);
-  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
-  const where = configured ? `REDIS_SERVER_BIN=${configured} is not an executable file` : 'redis-server is not on PATH';
-  return {
-    kind: 'missing',
-    message: `redis: ${where}; ${REDIS_INSTALL_HINT}. Starting without Redis: /memory and /jwt work, /redis answers 503.`,
-  };
-}
-
 function tail(file: string, lines = 12): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -97,8 +54,6 @@ function tail(file: string, lines = 12): string {
     return '';
   }
 }
-
-const TERMINATING = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGABRT']);
 
 class LocalCluster implements RunningCluster {
   readonly frontends: RunningCluster['frontends'];
@@ -130,7 +85,7 @@ class LocalCluster implements RunningCluster {
     this.frontends = this.ports.frontends.map((f) => ({ ...f, url: `http://127.0.0.1:${f.port}` }));
     this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
     this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
-    this.redisUrl = redisPlan.kind === 'external' ? redisPlan.url : redisPlan.kind === 'spawn' ? `redis://127.0.0.1:${this.ports.redis}` : undefined;
+    this.redisUrl = localRedisUrl(redisPlan, config.portBase);
     this.runDir = runDir;
     this.logDir = path.join(runDir, 'logs');
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
@@ -170,42 +125,11 @@ class LocalCluster implements RunningCluster {
     const onLine = (service: string, line: string): void => this.show(service, line);
     // One line per state change: an exit is news whether someone asked for it or not.
     const onExit = (service: string, how: string): void => this.say(`${service} ${how.startsWith('killed') || how.startsWith('exited') ? how : `failed: ${how}`}`);
-    const appEnv = this.env.APP_ENV || 'development';
-    const redisUrlForApps = this.redisUrl ?? `redis://127.0.0.1:${this.ports.redis}`;
-    const entries = entryPoints(this.root);
-    if (this.redisPlan.kind === 'spawn') {
-      this.processes.set('redis', new ServiceProcess({
-        name: 'redis', command: this.redisPlan.bin, cwd: this.redisDir, port: this.ports.redis, logFile: this.logFile('redis'),
-        env: this.env,
-        args: ['--port', String(this.ports.redis), '--bind', '127.0.0.1', '--dir', this.redisDir, '--protected-mode', 'no',
-          ...redisPersistenceArgs(this.config.redisAppendonly)],
-      }, this.guard, onLine, onExit));
-    }
-    for (const name of APP_REPLICAS) {
-      const port = this.ports.apps[name];
-      this.processes.set(name, new ServiceProcess({
-        name, command: process.execPath, args: [entries.app], cwd: this.root, port, logFile: this.logFile(name),
-        env: { ...this.env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl: redisUrlForApps }), APP_ENV: appEnv, ...this.config.env },
-      }, this.guard, onLine, onExit));
-    }
-    this.processes.set('proxy', new ServiceProcess({
-      name: 'proxy', command: process.execPath, args: [entries.proxy], cwd: this.root, port: this.ports.frontends[0].port,
-      logFile: this.logFile('proxy'),
-      env: {
-        ...this.env,
-        ...proxyEnvironment({
-          host: '127.0.0.1',
-          frontends: frontendsValue(this.ports.frontends),
-          upstreams: upstreamsValue((name) => `http://127.0.0.1:${this.ports.apps[name]}`),
-          // Loopback is trusted so the bench can simulate many client addresses from one machine.
-          trustedProxies: '127.0.0.0/8,::1/128',
-          controlUrl: this.controlUrl,
-        }),
-        APP_ENV: appEnv,
-        ADMIN_TOKEN: this.adminToken,
-        ...this.config.proxyEnv,
-      },
-    }, this.guard, onLine, onExit));
+    const specs = localProcessSpecs({
+      config: this.config, env: this.env, root: this.root, redisPlan: this.redisPlan, redisDir: this.redisDir,
+      adminToken: this.adminToken, controlUrl: this.controlUrl, logFile: (name) => this.logFile(name),
+    });
+    for (const spec of specs) this.processes.set(spec.name, new ServiceProcess(spec, this.guard, onLine, onExit));
   }
 
   private healthy(name: string): Promise<boolean> {
@@ -362,17 +286,6 @@ async function settleAll(tasks: Promise<void>[]): Promise<void> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-export function normaliseSignal(signal: string): NodeJS.Signals {
-  const upper = signal.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  if (/^\d+$/.test(signal)) {
-    const byNumber = Object.entries(os.constants.signals).find(([, n]) => n === Number(signal));
-    if (byNumber) return byNumber[0] as NodeJS.Signals;
-  }
-  if (!(name in os.constants.signals)) throw new AppError('bad_request', `Unknown signal "${signal}".`);
-  return name as NodeJS.Signals;
 }
 
 /**

@@ -1,0 +1,20 @@
+import os from 'node:os';
+import { AppError } from '../services/common/errors';
+
+/** The verbs of `docker compose` the launcher applies to a service, and signal names as users type them. */
+export const VERBS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;
+export type Verb = (typeof VERBS)[number];
+
+/** Signals after which the launcher waits for the process to exit. */
+export const TERMINATING = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGABRT']);
+
+export function normaliseSignal(signal: string): NodeJS.Signals {
+  const upper = signal.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (/^\d+$/.test(signal)) {
+    const byNumber = Object.entries(os.constants.signals).find(([, n]) => n === Number(signal));
+    if (byNumber) return byNumber[0] as NodeJS.Signals;
+  }
+  if (!(name in os.constants.signals)) throw new AppError('bad_request', `Unknown signal "${signal}".`);
+  return name as NodeJS.Signals;
+}

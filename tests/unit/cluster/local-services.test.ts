@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseLaunchOptions } from '../../../cluster/launch-options';
+import { localProcessSpecs, planRedis, type RedisPlan } from '../../../cluster/local-services';
+
+const input = (redisPlan: RedisPlan, options = {}) => ({
+  config: parseLaunchOptions({ portBase: 9000, ...options }),
+  env: { PATH: '/usr/bin', APP_ENV: undefined },
+  root: '/repo',
+  redisPlan,
+  redisDir: '/run/redis-data',
+  adminToken: 'token',
+  controlUrl: 'http://127.0.0.1:9010',
+  logFile: (name: string) => `/run/logs/${name}.log`,
+});
+
+describe('local services', () => {
+  it('when redis is spawned, then it binds loopback on base+20 with append-only persistence', () => {
+    const [redis] = localProcessSpecs(input({ kind: 'spawn', bin: '/usr/bin/redis-server' }));
+    expect(redis).toMatchObject({ name: 'redis', command: '/usr/bin/redis-server', port: 9020 });
+    expect(redis.args.join(' ')).toBe('--port 9020 --bind 127.0.0.1 --dir /run/redis-data --protected-mode no --appendonly yes --appendfsync everysec --save ');
+  });
+
+  it('when persistence is off, then redis gets --appendonly no', () => {
+    const [redis] = localProcessSpecs(input({ kind: 'spawn', bin: 'redis-server' }, { redisAppendonly: false }));
+    expect(redis.args).toContain('no');
+    expect(redis.args).not.toContain('everysec');
+  });
+
+  it('when apps are built, then each gets its id, loopback port and the local Redis, and extra env wins', () => {
+    const specs = localProcessSpecs(input({ kind: 'spawn', bin: 'redis-server' }, { env: { PASSWORD_HASH_COST: '10', APP_ENV: 'test' } }));
+    const app2 = specs.find((s) => s.name === 'app2');
+    expect(app2?.args).toEqual(['/repo/dist/services/app/main.js']);
+    expect(app2?.env).toMatchObject({
+      INSTANCE_ID: 'app2', HOST: '127.0.0.1', PORT: '9012', REDIS_URL: 'redis://127.0.0.1:9020', APP_ENV: 'test', PASSWORD_HASH_COST: '10', PATH: '/usr/bin',
+    });
+    expect(specs.map((s) => s.name)).toEqual(['redis', 'app1', 'app2', 'app3', 'app4', 'proxy']);
+  });
+
+  it('when the proxy is built, then it gets the frontends, every replica, loopback trust, the admin token and the control URL', () => {
+    const proxy = localProcessSpecs(input({ kind: 'external', url: 'redis://elsewhere:6379' })).find((s) => s.name === 'proxy');
+    expect(proxy?.env).toMatchObject({
+      APP_ENV: 'development',
+      PROXY_HOST: '127.0.0.1',
+      FRONTENDS: '9000:round-robin,9001:sticky-cookie,9002:hash-ip',
+      UPSTREAMS: 'app1=http://127.0.0.1:9011,app2=http://127.0.0.1:9012,app3=http://127.0.0.1:9013,app4=http://127.0.0.1:9014',
+      TRUSTED_PROXIES: '127.0.0.0/8,::1/128',
+      ADMIN_TOKEN: 'token',
+      CLUSTER_CONTROL_URL: 'http://127.0.0.1:9010',
+    });
+  });
+
+  it('when redis is external, then no redis process is planned and apps use its URL', () => {
+    const specs = localProcessSpecs(input({ kind: 'external', url: 'redis://elsewhere:6379' }));
+    expect(specs.find((s) => s.name === 'redis')).toBeUndefined();
+    expect(specs.find((s) => s.name === 'app1')?.env.REDIS_URL).toBe('redis://elsewhere:6379');
+  });
+});
+
+describe('finding redis-server', () => {
+  it('when REDIS_SERVER_BIN is not an executable, then the plan says so and what to install', () => {
+    const plan = planRedis(parseLaunchOptions({}), { REDIS_SERVER_BIN: '/nonexistent/redis-server', PATH: '' });
+    expect(plan.kind).toBe('missing');
+    expect(plan.kind === 'missing' && plan.message).toMatch(/REDIS_SERVER_BIN=\/nonexistent\/redis-server is not an executable file; install it with `apt-get install redis-server`.*`brew install redis`/);
+  });
+
+  it('when redis-server is on PATH, then that binary is used', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-path-'));
+    const bin = path.join(dir, 'redis-server');
+    fs.writeFileSync(bin, '#!/bin/sh\n', { mode: 0o755 });
+    try {
+      expect(planRedis(parseLaunchOptions({}), { PATH: `/nowhere${path.delimiter}${dir}` })).toEqual({ kind: 'spawn', bin });
+      expect(planRedis(parseLaunchOptions({}), { PATH: '/nowhere' }).kind).toBe('missing');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the options name a URL or none, then no binary is looked for', () => {
+    expect(planRedis(parseLaunchOptions({ redis: { url: 'redis://h:1' } }), {})).toEqual({ kind: 'external', url: 'redis://h:1' });
+    expect(planRedis(parseLaunchOptions({ redis: 'none' }), {})).toEqual({ kind: 'none' });
+  });
+
+  it('when the options are invalid, then every problem is listed at once', () => {
+    expect(() => parseLaunchOptions({ portBase: 80, redis: { url: 'http://x' } })).toThrow(/portBase[\s\S]*redis\.url: must be a redis:\/\/ URL/);
+  });
+});
