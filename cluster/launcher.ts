@@ -148,6 +148,7 @@ class LocalCluster implements RunningCluster {
     proc.spawn();
     const ok = await until(() => this.healthy(name), this.config.startTimeoutMs, () => !proc.alive);
     if (ok) {
+      await this.waitForRedisConnection(name);
       proc.markRunning();
       this.say(`${name} is up (pid ${proc.pid}, port ${proc.spec.port})`);
       return;
@@ -174,6 +175,20 @@ class LocalCluster implements RunningCluster {
     this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
     await this.startService('proxy');
     await this.waitForPool(10_000);
+  }
+
+  /**
+   * /health is liveness only, so a replica can be up a moment before its Redis client has connected,
+   * and its first /redis request would get 503. When a Redis should be there, wait (briefly, best
+   * effort) for /ready as well; without one, /ready stays 503 by design and is not waited for.
+   */
+  private async waitForRedisConnection(name: string): Promise<void> {
+    if (serviceSpec(name)?.kind !== 'app') return;
+    const redis = this.processes.get('redis');
+    const expected = this.redisPlan.kind === 'external' || (redis !== undefined && redis.alive && redis.state !== 'paused');
+    if (!expected) return;
+    const ready = await until(() => httpOk(`http://127.0.0.1:${this.ports.apps[name]}/ready`), 5000);
+    if (!ready) this.say(`warning: ${name} is up but not ready (its Redis does not answer yet)`);
   }
 
   /** Until the proxy's health checks have admitted every running replica (best effort: warn otherwise). */
