@@ -80,6 +80,17 @@ describe('local cluster: control API', () => {
     expect(await restarted.json()).toMatchObject({ service: { name: 'app1', state: 'running' } });
   });
 
+  it('when app3 is stopped, then it exits gracefully (code 0); when app1 is restarted, then it runs as a new process', async () => {
+    const stopped = await call('POST', '/services/app3/stop');
+    expect(await stopped.json()).toMatchObject({ service: { name: 'app3', state: 'exited', exitCode: 0, signal: null } });
+    const before = (await cluster.services()).find((s) => s.name === 'app1')?.pid;
+    const restarted = await call('POST', '/services/app1/restart');
+    const body = (await restarted.json()) as { service: { state: string; pid: number } };
+    expect(body.service.state).toBe('running');
+    expect(body.service.pid).not.toBe(before);
+    await cluster.act('app3', 'start');
+  });
+
   it('when app4 is started later (scale-out), then the proxy admits it and round-robin reaches it', async () => {
     const response = await call('POST', '/services/app4/start');
     expect(await response.json()).toMatchObject({ service: { name: 'app4', state: 'running' } });
