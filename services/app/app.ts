@@ -8,10 +8,11 @@ import { createRedisMode } from './auth/redis-mode';
 import type { Clock } from './clock';
 import type { AppConfig } from './config';
 import { errorHandler, notFound } from './error-handler';
-import { InMemoryLoginThrottle, type LoginThrottle } from './login-throttle';
+import type { LoginThrottle } from './login-throttle';
 import { AppMetrics } from './metrics';
 import type { UserDirectory } from './passwords';
 import type { RedisClient } from './redis-client';
+import { RedisLoginThrottle } from './redis-login-throttle';
 import { modeRoutes, operationalRoutes, requestMetrics } from './routes';
 
 export interface AppDeps {
@@ -44,7 +45,8 @@ export function trustProxySetting(value: string): boolean | number | string {
 export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   const instance = config.instanceId;
   const metrics = deps.metrics ?? new AppMetrics({ instance });
-  const throttle = deps.throttle ?? new InMemoryLoginThrottle(config.loginThrottle, deps.clock);
+  // Failed-login counters in Redis, shared by every replica (per-replica while Redis is down).
+  const throttle = deps.throttle ?? new RedisLoginThrottle(config.loginThrottle, { redis: deps.redis, clock: deps.clock, logger: deps.logger });
   const memoryStore = new BoundedMemoryStore(
     { maxSessions: config.session.memoryMax, ttlSeconds: config.session.ttlSeconds },
     deps.clock,

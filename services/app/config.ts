@@ -31,6 +31,12 @@ const schema = z
     TRUST_PROXY: z.string().min(1).default('loopback, linklocal, uniquelocal'),
     LOGIN_MAX_FAILURES: positiveInt.default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(300),
+    // Session hardening (docs/security.md): OWASP Session Management — idle 15–30 min for
+    // low-risk apps, an absolute bound of a working day; throttling per account and per address.
+    SESSION_IDLE_TIMEOUT_SECONDS: positiveInt.max(30 * 86_400).default(1800),
+    SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt.max(90 * 86_400).default(28_800),
+    LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
+    LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(100),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -62,6 +68,8 @@ const schema = z
       ttlSeconds: env.SESSION_TTL_SECONDS,
       memoryMax: env.MEMORY_SESSION_MAX,
       touch: env.SESSION_TOUCH,
+      idleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
+      absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
     },
     jwt: {
       secret: env.JWT_SECRET ?? DEVELOPMENT_SECRETS.jwt,
@@ -71,7 +79,12 @@ const schema = z
     },
     passwords: { hashCost: env.PASSWORD_HASH_COST, demoPassword: env.DEMO_PASSWORD },
     trustProxy: env.TRUST_PROXY,
-    loginThrottle: { maxFailures: env.LOGIN_MAX_FAILURES, windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS },
+    loginThrottle: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+      accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   }));
 

@@ -41,20 +41,20 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
 
   router.post('/login', jsonBody, async (req, res) => {
     const { username, password } = parseCredentials(req);
-    // Per client address and username, so one attacker cannot lock a user out for everybody.
-    const throttleKey = `${req.ip}|${username}`;
-    const decision = await throttle.check(throttleKey);
+    // Client address from req.ip: X-Forwarded-For counts only from a TRUST_PROXY address.
+    const attempt = { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', account: username };
+    const decision = await throttle.check(attempt);
     if (!decision.allowed) {
       metrics.logins.inc({ mode: mode.name, outcome: 'throttled' });
       throw new AppError('too_many_attempts', undefined, { headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
     }
     const user = await users.authenticate(username, password);
     if (!user) {
-      await throttle.recordFailure(throttleKey);
+      await throttle.recordFailure(attempt);
       metrics.logins.inc({ mode: mode.name, outcome: 'invalid' });
       throw new AppError('invalid_credentials');
     }
-    await throttle.recordSuccess(throttleKey);
+    await throttle.recordSuccess(attempt);
     const extra = await mode.establish(req, res, user);
     metrics.logins.inc({ mode: mode.name, outcome: 'ok' });
     res.json({ user, instance, ...extra });
