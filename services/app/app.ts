@@ -2,9 +2,14 @@ import express, { type Express } from 'express';
 import type { Logger } from '../common/logger';
 import { AccessTokens } from './auth/access-tokens';
 import { BoundedMemoryStore } from './auth/bounded-memory-store';
-import { createJwtMode } from './auth/jwt-mode';
+import { createJwtMode, createRevocableJwtMode } from './auth/jwt-mode';
+import { jwksRoutes, tokenLifecycleRoutes } from './auth/jwt-routes';
+import { RefreshTokens } from './auth/refresh-tokens';
+import { KeyRing } from './auth/signing-keys';
+import { TokenDenylist } from './auth/token-denylist';
 import { createMemoryMode } from './auth/memory-mode';
 import { createRedisMode } from './auth/redis-mode';
+import { storeTtlSeconds } from './auth/session-timeouts';
 import type { Clock } from './clock';
 import type { AppConfig } from './config';
 import { errorHandler, notFound } from './error-handler';
@@ -48,17 +53,27 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   // Failed-login counters in Redis, shared by every replica (per-replica while Redis is down).
   const throttle = deps.throttle ?? new RedisLoginThrottle(config.loginThrottle, { redis: deps.redis, clock: deps.clock, logger: deps.logger });
   const memoryStore = new BoundedMemoryStore(
-    { maxSessions: config.session.memoryMax, ttlSeconds: config.session.ttlSeconds },
+    { maxSessions: config.session.memoryMax, ttlSeconds: storeTtlSeconds(config.session) },
     deps.clock,
   );
+  // JWT lifecycle (docs/jwt-lifecycle.md): key ring, refresh families and denylist in Redis.
+  const keyRing = new KeyRing(config.jwt.keyRing);
   const tokens = new AccessTokens(
-    { secret: config.jwt.secret, issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtlSeconds },
+    keyRing,
+    { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtlSeconds },
     deps.clock,
   );
+  const refresh = new RefreshTokens(deps.redis, {
+    ttlSeconds: config.jwt.refreshTtlSeconds,
+    reuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+    accessTtlSeconds: config.jwt.accessTtlSeconds,
+  }, deps.clock);
+  const tokenDeps = { tokens, refresh, metrics, logger: deps.logger };
   const modes = [
     createMemoryMode(config, { clock: deps.clock, store: memoryStore }),
     createRedisMode(config, { clock: deps.clock, redis: deps.redis, metrics, logger: deps.logger }),
-    createJwtMode(tokens, { ttlSeconds: config.jwt.accessTtlSeconds }),
+    createJwtMode(tokenDeps),
+    createRevocableJwtMode({ ...tokenDeps, denylist: new TokenDenylist(deps.redis, deps.clock) }),
   ];
 
   const app = express();
@@ -73,7 +88,11 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   });
   app.use(requestMetrics(metrics));
   app.use(operationalRoutes({ instance, redis: deps.redis, metrics }));
+  app.use(jwksRoutes(keyRing));
   for (const mode of modes) {
+    if (mode.name === 'jwt' || mode.name === 'jwt-revocable') {
+      app.use(`/${mode.name}`, tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps }));
+    }
     app.use(`/${mode.name}`, modeRoutes(mode, { instance, users: deps.users, throttle, metrics }));
   }
   app.use(notFound);

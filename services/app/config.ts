@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../common/config';
+import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 
 /** How often a session's lifetime is renewed in its store (see docs/app.md, "Touch policy"). */
 export const TOUCH_POLICIES = ['rolling', 'always', 'never'] as const;
@@ -22,6 +23,12 @@ const schema = z
     JWT_ISSUER: z.string().min(1).default('authscale'),
     JWT_AUDIENCE: z.string().min(1).default('authscale-api'),
     JWT_ACCESS_TTL_SECONDS: positiveInt.max(86_400).default(900),
+    // JWT lifecycle (docs/jwt-lifecycle.md): key ring, refresh rotation (RFC 9700 §4.14).
+    JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
+    JWT_KEYS: z.string().optional(),
+    JWT_SIGNING_KID: z.string().optional(),
+    JWT_REFRESH_TTL_SECONDS: positiveInt.max(90 * 86_400).default(7 * 86_400),
+    JWT_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(2),
     SESSION_TTL_SECONDS: positiveInt.max(30 * 86_400).default(3600),
     MEMORY_SESSION_MAX: positiveInt.default(100_000),
     SESSION_TOUCH: z.enum(TOUCH_POLICIES).default('rolling'),
@@ -47,14 +54,13 @@ const schema = z
       const weakness = secretWeakness(secret);
       if (weakness) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET', i], message: weakness });
     });
-    const jwtWeakness = secretWeakness(env.JWT_SECRET);
-    if (jwtWeakness) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: jwtWeakness });
-    else if (Buffer.byteLength(env.JWT_SECRET ?? '') < 32) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'HS256 needs at least 32 bytes' });
-    }
     if (env.DEMO_PASSWORD === 'demo-password') {
       ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'is the built-in demo password' });
     }
+  })
+  // The JWT key ring is checked in every environment (a key must parse); production's refusals inside.
+  .superRefine((env, ctx) => {
+    for (const problem of keyRingOf(env).problems) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
   })
   .transform((env) => ({
     appEnv: env.APP_ENV,
@@ -76,6 +82,10 @@ const schema = z
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+      // Plain data (kid, algorithm, key text); the app builds KeyObjects from it once.
+      keyRing: keyRingOf(env).spec!,
+      refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
+      refreshReuseGraceSeconds: env.JWT_REFRESH_REUSE_GRACE_SECONDS,
     },
     passwords: { hashCost: env.PASSWORD_HASH_COST, demoPassword: env.DEMO_PASSWORD },
     trustProxy: env.TRUST_PROXY,
@@ -89,6 +99,10 @@ const schema = z
   }));
 
 export type AppConfig = Readonly<z.infer<typeof schema>>;
+
+function keyRingOf(env: { APP_ENV: string; JWT_ALGORITHM: (typeof JWT_ALGORITHMS)[number]; JWT_KEYS?: string; JWT_SIGNING_KID?: string; JWT_SECRET?: string }) {
+  return parseKeyRing({ appEnv: env.APP_ENV, algorithm: env.JWT_ALGORITHM, keys: env.JWT_KEYS, signingKid: env.JWT_SIGNING_KID, secret: env.JWT_SECRET });
+}
 
 /** Validate the environment once; throws a ConfigError listing every problem. The result is frozen. */
 export function loadAppConfig(env: Env): AppConfig {

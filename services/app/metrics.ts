@@ -10,6 +10,7 @@ export class AppMetrics {
   readonly logins: Counter<'mode' | 'outcome'>;
   readonly logouts: Counter<'mode'>;
   readonly sessionStoreErrors: Counter<'mode'>;
+  readonly refreshes: Counter<'mode' | 'outcome'>;
 
   constructor(options: { instance: string; processMetrics?: boolean }) {
     this.registry.setDefaultLabels({ instance: options.instance });
@@ -27,6 +28,11 @@ export class AppMetrics {
     this.sessionStoreErrors = new Counter({
       name: 'authscale_session_store_errors_total', help: 'Session store (Redis) failures seen by requests.',
       labelNames: ['mode'], registers: [this.registry],
+    });
+    this.refreshes = new Counter({
+      name: 'authscale_token_refreshes_total',
+      help: 'POST /{jwt,jwt-revocable}/refresh by outcome (rotated, reused_in_grace, theft, invalid, store_unavailable).',
+      labelNames: ['mode', 'outcome'], registers: [this.registry],
     });
     // Process metrics install GC observers: only for the real process, not per in-process test app.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });

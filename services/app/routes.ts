@@ -69,6 +69,7 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
       mode: mode.name,
       stored: identity.stored,
       ...(identity.claims ? { claims: identity.claims } : {}),
+      ...(identity.csrfToken ? { csrfToken: identity.csrfToken } : {}),
     });
   });
 
@@ -113,6 +114,8 @@ export function operationalRoutes(deps: { instance: string; redis: RedisClient; 
 
 const ROUTE_LABELS = new Set(['/health', '/ready', '/metrics']);
 for (const mode of ['memory', 'redis', 'jwt']) for (const r of ['login', 'me', 'logout']) ROUTE_LABELS.add(`/${mode}/${r}`);
+for (const r of ['login', 'me', 'logout', 'refresh']) ROUTE_LABELS.add(`/jwt-revocable/${r}`);
+ROUTE_LABELS.add('/jwt/refresh');
 
 /** Counts every answered request by mode, route and status; unknown paths share one label. */
 export function requestMetrics(metrics: AppMetrics): RequestHandler {

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock';
+import type { KeyRing } from './signing-keys';
 
 export interface AccessTokenOptions {
-  secret: string;
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -16,39 +16,54 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The refresh family this token was issued in (absent when Redis was down at login). */
+  fid?: string;
   [claim: string]: unknown;
 }
 
-const ALGORITHM = 'HS256';
+/** RFC 9068 explicit type: a token of any other kind (or none) is never taken as an access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+/** Decoded JOSE header, or undefined when the first segment is not a JSON object. */
+function tokenHeader(token: string): Record<string, unknown> | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot > 1024) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
+    return header && typeof header === 'object' && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
- * Signs and verifies HS256 access tokens. The key is a KeyObject: with a string secret,
- * jsonwebtoken first tries createPublicKey() on every call (~50x slower, see STACK.md).
- * Exactly one algorithm is accepted (so `alg: none` and algorithm confusion fail), `exp` is
- * required, and issuer and audience are checked. `kid` names the key, for later rotation.
+ * Signs and verifies access tokens with the key ring (RFC 8725): the header's `kid` picks the
+ * key from a Map (unknown or odd kid → refused), the key decides the one algorithm accepted
+ * (so `alg: none` and HS256-against-a-public-key fail), `typ` must be `at+jwt`, `exp` is
+ * required, issuer and audience are checked. Keys are KeyObjects (a string is ~50x slower).
  */
 export class AccessTokens {
-  private readonly key: crypto.KeyObject;
-  readonly keyId: string;
-
   constructor(
+    private readonly keys: KeyRing,
     private readonly options: AccessTokenOptions,
     private readonly clock: Clock,
-  ) {
-    const secret = Buffer.from(options.secret, 'utf8');
-    this.key = crypto.createSecretKey(secret);
-    this.keyId = crypto.createHash('sha256').update(secret).digest('hex').slice(0, 8);
+  ) {}
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
   }
 
-  issue(user: string): { token: string; claims: AccessTokenClaims } {
+  issue(user: string, extra: { fid?: string } = {}): { token: string; claims: AccessTokenClaims } {
     const iat = Math.floor(this.clock.now() / 1000);
-    const payload = { sub: user, iat, jti: crypto.randomUUID() };
-    const token = jwt.sign(payload, this.key, {
-      algorithm: ALGORITHM,
+    const payload = { sub: user, iat, jti: crypto.randomUUID(), ...(extra.fid ? { fid: extra.fid } : {}) };
+    const signer = this.keys.signer;
+    const token = jwt.sign(payload, signer.signWith, {
+      algorithm: signer.algorithm,
       expiresIn: this.options.ttlSeconds,
       issuer: this.options.issuer,
       audience: this.options.audience,
-      keyid: this.keyId,
+      keyid: signer.kid,
+      header: { alg: signer.algorithm, typ: ACCESS_TOKEN_TYPE },
     });
     return {
       token,
@@ -56,12 +71,16 @@ export class AccessTokens {
     };
   }
 
-  /** The claims of a valid token, or undefined for anything forged, expired, foreign or malformed. */
+  /** The claims of a valid token, or undefined for anything forged, expired, foreign, retired or malformed. */
   verify(token: string): AccessTokenClaims | undefined {
+    const header = tokenHeader(token);
+    if (!header || header.typ !== ACCESS_TOKEN_TYPE) return undefined;
+    const key = this.keys.find(header.kid);
+    if (!key) return undefined;
     let claims: string | jwt.JwtPayload;
     try {
-      claims = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      claims = jwt.verify(token, key.verifyWith, {
+        algorithms: [key.algorithm],
         issuer: this.options.issuer,
         audience: this.options.audience,
         clockTimestamp: Math.floor(this.clock.now() / 1000),
@@ -69,7 +88,9 @@ export class AccessTokens {
     } catch {
       return undefined;
     }
-    if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') return undefined;
+    if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
+      return undefined;
+    }
     return claims as AccessTokenClaims;
   }
 }

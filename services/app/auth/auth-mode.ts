@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 
-export type ModeName = 'memory' | 'redis' | 'jwt';
+export type ModeName = 'memory' | 'redis' | 'jwt' | 'jwt-revocable';
 
 /** Who the request is, and what the server keeps for them (shown by GET /{mode}/me). */
 export interface Identity {
@@ -9,6 +9,8 @@ export interface Identity {
   stored: unknown;
   /** Decoded token claims, for token modes. */
   claims?: Record<string, unknown>;
+  /** Session modes: the CSRF token a state-changing request must send back (X-CSRF-Token). */
+  csrfToken?: string;
 }
 
 /**
