@@ -11,8 +11,7 @@ export function createMemoryMode(config: AppConfig, deps: { clock: Clock; store:
     name: 'memory',
     store: deps.store,
     secrets: config.session.secrets,
-    ttlSeconds: config.session.ttlSeconds,
-    touch: config.session.touch,
+    timeouts: config.session,
     instance: config.instanceId,
     clock: deps.clock,
     // The in-process store cannot fail; if it ever does, it is a bug, not an outage.

@@ -7,6 +7,7 @@ import type { AppMetrics } from '../metrics';
 import type { RedisClient } from '../redis-client';
 import type { AuthMode } from './auth-mode';
 import { createSessionMode } from './session-mode';
+import { recordTtlSeconds } from './session-timeouts';
 
 export const REDIS_SESSION_PREFIX = 'sess:';
 
@@ -23,15 +24,15 @@ export function createRedisMode(
   const store = new RedisStore({
     client: deps.redis,
     prefix: REDIS_SESSION_PREFIX,
-    ttl: config.session.ttlSeconds,
+    // The backstop: min(SESSION_TTL_SECONDS, idle timeout, time left before the absolute timeout).
+    ttl: (sess) => recordTtlSeconds(config.session, sess, deps.clock.now()),
     disableTouch: true,
   });
   return createSessionMode({
     name: 'redis',
     store,
     secrets: config.session.secrets,
-    ttlSeconds: config.session.ttlSeconds,
-    touch: config.session.touch,
+    timeouts: config.session,
     instance: config.instanceId,
     clock: deps.clock,
     storeFailure: (cause) => {

@@ -2,16 +2,19 @@ import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import { AppError } from '../../common/errors';
 import type { Clock } from '../clock';
-import type { TouchPolicy } from '../config';
+import { CSRF_HEADER, crossOriginReason, csrfTokenMatches, isStateChanging, newCsrfToken } from '../csrf';
 import type { AuthMode, Identity, ModeName } from './auth-mode';
+import { needsActivityWrite, sessionExpiry, type SessionTimeouts } from './session-timeouts';
 
 declare module 'express-session' {
   interface SessionData {
     user: string;
-    /** Epoch ms of the login. */
+    /** Epoch ms of the login: the absolute timeout counts from it. */
     createdAt: number;
-    /** Epoch ms of the last lifetime renewal written to the store (touch policy). */
-    renewedAt: number;
+    /** Epoch ms of the last request written to the store (coarse, see the touch policy): the idle timeout counts from it. */
+    lastSeenAt: number;
+    /** The synchronizer token a state-changing request must send back in X-CSRF-Token. */
+    csrfToken: string;
     /** The replica that created the session: shows, on /me, that another one can read it. */
     loginInstance: string;
   }
@@ -21,8 +24,7 @@ export interface SessionModeOptions {
   name: Extract<ModeName, 'memory' | 'redis'>;
   store: session.Store;
   secrets: readonly string[];
-  ttlSeconds: number;
-  touch: TouchPolicy;
+  timeouts: SessionTimeouts;
   instance: string;
   clock: Clock;
   /** Turns a store failure into the error the client sees (and counts it). */
@@ -38,7 +40,7 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
   const { name, clock } = options;
   const path = `/${name}`;
   const cookieName = `sid_${name}`;
-  const ttlMs = options.ttlSeconds * 1000;
+  const { timeouts } = options;
 
   const sessionMiddleware = session({
     name: cookieName,
@@ -47,7 +49,7 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    // No Max-Age: the lifetime is enforced by the store (TTL) alone, so a renewal never has to
+    // No Max-Age: the lifetime is enforced by the session's timestamps and the store's TTL, so a renewal never has to
     // re-send the cookie, and express-session skips re-hashing the session on every response to
     // decide whether to (one SHA-1 of the record; within noise in docs/app.md's measurements).
     cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto' },
@@ -77,21 +79,42 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     return req.session;
   }
 
+  const clearCookie = (req: Request, res: Response) =>
+    res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: req.secure });
+
   /**
-   * Touch policy: `always` rewrites the lifetime on every request (a second store round trip),
-   * `rolling` only once the session is past half its lifetime, `never` gives a fixed lifetime.
-   * A rewrite is a save, which renews the store's TTL (memory: SESSION_TTL_SECONDS from now;
-   * connect-redis: SET … EX ttl).
+   * Idle and absolute timeouts, from the session's own timestamps: an ended session is destroyed
+   * in its store (so every replica refuses it) and the request goes on anonymous (→ 401).
    */
-  function needsRenewal(renewedAt: number | undefined): boolean {
-    if (options.touch === 'never') return false;
-    if (options.touch === 'always') return true;
-    return renewedAt === undefined || clock.now() - renewedAt >= ttlMs / 2;
-  }
+  const endTimedOut: RequestHandler = (req, res, next) => {
+    const current = req.session as (session.Session & Partial<session.SessionData>) | undefined;
+    if (!current || typeof current.user !== 'string' || !sessionExpiry(timeouts, current, clock.now())) return next();
+    call(req, (cb) => current.regenerate(cb)).then(() => {
+      clearCookie(req, res);
+      next();
+    }, next);
+  };
+
+  /**
+   * CSRF: every state-changing request (login included, against login CSRF) must not come from
+   * another origin; one that carries a live session must also send the session's token back.
+   * Without a live session it goes on, and the route answers 401 as it would anyway.
+   */
+  const refuseCrossSite: RequestHandler = (req, _res, next) => {
+    if (!isStateChanging(req.method)) return next();
+    const reason = crossOriginReason(req);
+    if (reason) return next(new AppError('csrf_rejected', `Cross-site request refused: ${reason}.`));
+    const current = req.session as (session.Session & Partial<session.SessionData>) | undefined;
+    if (req.path === '/login' || !current || typeof current.user !== 'string') return next();
+    if (!csrfTokenMatches(current.csrfToken, req.get(CSRF_HEADER))) {
+      return next(new AppError('csrf_rejected', `Missing or wrong ${CSRF_HEADER} header: send the csrfToken from the login or /me answer.`));
+    }
+    next();
+  };
 
   return {
     name,
-    middleware: [load],
+    middleware: [load, endTimedOut, refuseCrossSite],
 
     async establish(req: Request, _res: Response, user: string) {
       await call(req, (cb) => requireSession(req).regenerate(cb));
@@ -99,26 +122,27 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
       const now = clock.now();
       fresh.user = user;
       fresh.createdAt = now;
-      fresh.renewedAt = now;
+      fresh.lastSeenAt = now;
       fresh.loginInstance = options.instance;
+      fresh.csrfToken = newCsrfToken();
       await call(req, (cb) => fresh.save(cb));
-      return {};
+      return { csrfToken: fresh.csrfToken };
     },
 
     async identify(req: Request): Promise<Identity | undefined> {
       const current = requireSession(req);
       if (typeof current.user !== 'string') return undefined;
-      if (needsRenewal(current.renewedAt)) {
-        current.renewedAt = clock.now();
+      if (needsActivityWrite(timeouts, current, clock.now())) {
+        current.lastSeenAt = clock.now();
         // An explicit save, so a store failure is a clean 503 instead of an error after the response.
         await call(req, (cb) => current.save(cb));
       }
-      return { user: current.user, stored: current };
+      return { user: current.user, stored: current, csrfToken: current.csrfToken };
     },
 
     async end(req: Request, res: Response) {
       await call(req, (cb) => requireSession(req).destroy(cb));
-      res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: req.secure });
+      clearCookie(req, res);
       return undefined;
     },
   };
