@@ -20,7 +20,7 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
   test('when a demo user logs in, then /me knows them and shows the stored session, and logout ends it', async () => {
     const login = await request(t.app).post(`/${mode}/login`).send(DEMO);
     expect(login.status).toBe(200);
-    expect(login.body).toEqual({ user: 'alice', instance: 'app-test' });
+    expect(login.body).toEqual({ user: 'alice', instance: 'app-test', csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(login.headers['x-instance']).toBe('app-test');
     const cookie = cookieFrom(login.headers['set-cookie'], cookieName);
     expect(cookie).toBeDefined();
@@ -31,7 +31,7 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
     expect(me.body.stored).toMatchObject({ user: 'alice', loginInstance: 'app-test', cookie: { path: `/${mode}` } });
     expect(me.body.claims).toBeUndefined();
 
-    const logout = await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie!);
+    const logout = await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie!).set('X-CSRF-Token', login.body.csrfToken);
     expect(logout.status).toBe(204);
     expect(setCookieLine(logout.headers['set-cookie'], cookieName)).toMatch(/Expires=Thu, 01 Jan 1970/);
 

@@ -15,12 +15,19 @@ afterAll(async () => {
   await redisServer?.stop();
 });
 
+const csrfTokens = new Map<string, string>();
+
 async function login(mode: string, body: object = DEMO, cookie?: string): Promise<string> {
   const req = request(t.app).post(`/${mode}/login`);
   const res = await (cookie ? req.set('Cookie', cookie) : req).send(body);
   expect(res.status).toBe(200);
-  return cookieFrom(res.headers['set-cookie'], `sid_${mode}`)!;
+  const issued = cookieFrom(res.headers['set-cookie'], `sid_${mode}`)!;
+  csrfTokens.set(issued, res.body.csrfToken);
+  return issued;
 }
+
+/** The CSRF token the login of this cookie returned (docs/security.md). */
+const csrf = (cookie: string) => csrfTokens.get(cookie) ?? '';
 
 const me = (mode: string, cookie: string) => request(t.app).get(`/${mode}/me`).set('Cookie', cookie);
 
@@ -61,8 +68,8 @@ describe.each(['memory', 'redis'])('%s sessions under attack', (mode) => {
 
   test('when a logged-out cookie is replayed, then logout and /me answer 401', async () => {
     const cookie = await login(mode);
-    expect((await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie)).status).toBe(204);
-    expect((await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie)).status).toBe(401);
+    expect((await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie).set('X-CSRF-Token', csrf(cookie))).status).toBe(204);
+    expect((await request(t.app).post(`/${mode}/logout`).set('Cookie', cookie).set('X-CSRF-Token', csrf(cookie))).status).toBe(401);
     expect((await me(mode, cookie)).status).toBe(401);
   });
 
@@ -99,20 +106,21 @@ describe('redis session touch policy (rolling, the default)', () => {
     expect(calls.set ?? 0).toBe(0);
     expect(calls.expire ?? 0).toBe(0);
 
-    // Past half of SESSION_TTL_SECONDS (3600 s): one request renews (SET with a fresh TTL).
-    const before = (await me('redis', cookie)).body.stored.renewedAt;
-    t.clock.advance(1_801_000);
+    // Past half of min(SESSION_TTL_SECONDS, SESSION_IDLE_TIMEOUT_SECONDS) = 900 s: one request
+    // rewrites lastSeenAt (SET with a fresh TTL, capped by the 1800 s idle timeout).
+    const before = (await me('redis', cookie)).body.stored.lastSeenAt;
+    t.clock.advance(901_000);
     await admin.config('RESETSTAT');
     const renewing = await me('redis', cookie);
     expect(renewing.status).toBe(200);
-    expect(renewing.body.stored.renewedAt).toBe(before + 1_801_000);
+    expect(renewing.body.stored.lastSeenAt).toBe(before + 901_000);
     const plain = await me('redis', cookie);
     expect(plain.headers['set-cookie']).toBeUndefined();
     calls = await commandCalls();
     expect(calls.get).toBe(2);
     expect(calls.set).toBe(1);
     const ttl = await admin.ttl(`sess:${decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0]}`);
-    expect(ttl).toBeGreaterThan(3590);
+    expect(ttl).toBeGreaterThan(1790);
   });
 });
 
@@ -134,7 +142,7 @@ describe.each([
   test(`when a user repeats /me past half the lifetime, then the store is rewritten ${expectedSets} times in 5 requests`, async () => {
     const login = await request(other.app).post('/redis/login').send(DEMO);
     const cookie = cookieFrom(login.headers['set-cookie'], 'sid_redis')!;
-    other.clock.advance(1_801_000);
+    other.clock.advance(901_000);
     await admin.config('RESETSTAT');
     for (let i = 0; i < 5; i++) expect((await request(other.app).get('/redis/me').set('Cookie', cookie)).status).toBe(200);
     const info = await admin.info('commandstats');
@@ -218,7 +226,7 @@ describe('two replicas sharing one Redis', () => {
 
   test('when a user logs out on one replica, then the redis session is gone on every replica', async () => {
     const cookie = await login('redis');
-    expect((await request(other.app).post('/redis/logout').set('Cookie', cookie)).status).toBe(204);
+    expect((await request(other.app).post('/redis/logout').set('Cookie', cookie).set('X-CSRF-Token', csrf(cookie))).status).toBe(204);
     expect((await me('redis', cookie)).status).toBe(401);
   });
 });
