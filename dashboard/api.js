@@ -10,10 +10,12 @@ const STATUS_TIMEOUT_MS = 3_000;
  * @returns an object with one method per route the dashboard uses
  */
 export function createApi(fetchImpl) {
-  async function call(method, path, { body, bearer, timeoutMs = APP_TIMEOUT_MS } = {}) {
+  async function call(method, path, { body, bearer, csrfToken, timeoutMs = APP_TIMEOUT_MS } = {}) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    // Session modes refuse a state-changing request without the session's CSRF token (docs/security.md).
+    if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
     const started = Date.now();
     try {
       const response = await fetchImpl(path, {
@@ -50,7 +52,7 @@ export function createApi(fetchImpl) {
       call('POST', `/_proxy/cluster/services/${encodeURIComponent(service)}/${encodeURIComponent(verb)}`, { bearer: adminToken }),
     login: (mode, username, password) => call('POST', `/${mode}/login`, { body: { username, password } }),
     me: (mode, accessToken) => call('GET', `/${mode}/me`, { bearer: accessToken }),
-    logout: (mode, accessToken) => call('POST', `/${mode}/logout`, { bearer: accessToken }),
+    logout: (mode, accessToken, csrfToken) => call('POST', `/${mode}/logout`, { bearer: accessToken, csrfToken }),
   };
 }
 

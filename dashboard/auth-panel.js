@@ -36,6 +36,8 @@ export class AuthPanel {
     // Credentials the visitor has no reason to think invalid: a login succeeded and no logout since.
     this.holdsCredentials = false;
     this.accessToken = mode === 'jwt' ? this.readToken() : null;
+    // Session modes: the CSRF token of the current session (from login and /me), sent on logout.
+    this.csrfToken = null;
     this.el = (name) => root.querySelector(`[data-part="${name}"]`);
     this.render();
   }
@@ -73,6 +75,7 @@ export class AuthPanel {
   async discover() {
     if (this.mode === 'jwt' && !this.accessToken) return;
     const result = await this.deps.api.me(this.mode, this.accessToken);
+    this.keepCsrfToken(result);
     // A 401 here only means "not logged in yet": it is not drawn, so the strip starts clean.
     if (result.status === 200) {
       this.holdsCredentials = true;
@@ -88,6 +91,7 @@ export class AuthPanel {
       const username = this.el('user').value;
       const password = this.el('password').value;
       const result = await this.deps.api.login(this.mode, username, password);
+      this.keepCsrfToken(result);
       if (result.status === 200) {
         this.log = [];
         this.holdsCredentials = true;
@@ -107,6 +111,7 @@ export class AuthPanel {
   async check() {
     const hadCredentials = this.holdsCredentials;
     const result = await this.deps.api.me(this.mode, this.accessToken);
+    this.keepCsrfToken(result);
     if (result.status === 200) this.holdsCredentials = true;
     this.record(result, 'me', hadCredentials);
     this.show(result);
@@ -121,7 +126,7 @@ export class AuthPanel {
   }
 
   async logout() {
-    const result = await this.deps.api.logout(this.mode, this.accessToken);
+    const result = await this.deps.api.logout(this.mode, this.accessToken, this.csrfToken);
     this.record(result, 'logout', this.holdsCredentials);
     this.holdsCredentials = false;
     if (this.mode === 'jwt') {
@@ -135,6 +140,11 @@ export class AuthPanel {
       this.setState('anonymous', `Logout answered ${describeFailure(result)}; the cookie may still be valid somewhere.`, result.instance);
     }
     this.showStored(null);
+  }
+
+  /** A 200 from a session replica carries its session's CSRF token; a replica without the session does not. */
+  keepCsrfToken(result) {
+    if (result.status === 200 && typeof result.body?.csrfToken === 'string') this.csrfToken = result.body.csrfToken;
   }
 
   /** Auto-check tick: only panels that hold credentials are checked, one request at a time. */

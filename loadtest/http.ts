@@ -13,6 +13,8 @@ export interface JsonResponse {
 export class SteppingClient {
   readonly jar = new CookieJar();
   token: string | undefined;
+  /** Session modes: the CSRF token from the login answer, sent with every POST (X-CSRF-Token). */
+  csrfToken: string | undefined;
 
   constructor(private readonly baseUrl: string) {}
 
@@ -21,6 +23,7 @@ export class SteppingClient {
     const cookie = this.jar.header();
     if (cookie) headers.Cookie = cookie;
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (this.csrfToken && method === 'POST') headers['X-CSRF-Token'] = this.csrfToken;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(new URL(path, this.baseUrl), {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),

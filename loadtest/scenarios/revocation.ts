@@ -28,6 +28,7 @@ async function probeMode(
   const client = new SteppingClient(frontend.url);
   const login = await client.request('POST', `${prefix}/login`, { username: context.usernames[0], password: context.password });
   if (typeof login.body?.accessToken === 'string') client.token = login.body.accessToken;
+  if (typeof login.body?.csrfToken === 'string') client.csrfToken = login.body.csrfToken;
   const before = await client.request('GET', `${prefix}/me`);
   // Keep the credential as it was before logout: a real client that forgot it would not probe.
   const cookies = client.jar.header();
