@@ -1,0 +1,101 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { loadAppConfig } from '../../../services/app/config';
+import { UserDirectory } from '../../../services/app/passwords';
+import { start, type RunningApp } from '../../../services/app/server';
+import { AppMetrics } from '../../../services/app/metrics';
+import type { RunningProxy } from '../../../proxy/server';
+import { request, startProxy, type Answer } from '../proxy/support';
+import { FakeClock } from './harness';
+
+export { request, type Answer };
+
+/** Log lines a replica wrote, parsed, for tests that assert on what an operator reads. */
+export class LogLines {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly logger = pino({ level: 'info' }, new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      for (const line of chunk.toString().split('\n')) if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  }));
+
+  messages(): string[] {
+    return this.lines.map((l) => String(l.msg));
+  }
+}
+
+export interface Replica {
+  id: string;
+  url: string;
+  logs: LogLines;
+  running: RunningApp;
+}
+
+export interface Replicas {
+  clock: FakeClock;
+  replicas: Replica[];
+  close(): Promise<void>;
+}
+
+let users: Promise<UserDirectory> | undefined;
+
+/**
+ * Real app replicas (server.ts `start`: real listen on 127.0.0.1, each with its own Redis
+ * client) sharing one Redis URL and one hand-moved clock, so timeouts and throttle windows are
+ * tested without sleeping. `env` applies to all; `perReplica[i]` adds to replica i.
+ */
+export async function startReplicas(redisUrl: string, count: number, env: Record<string, string> = {},
+  perReplica: Record<string, string>[] = []): Promise<Replicas> {
+  const clock = new FakeClock();
+  // Hashing the demo users once (cost 10) keeps each replica's start in milliseconds.
+  users ??= UserDirectory.demo('demo-password', 10);
+  const replicas: Replica[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `app${i + 1}`;
+    const config = loadAppConfig({
+      INSTANCE_ID: id, HOST: '127.0.0.1', PORT: '0', REDIS_URL: redisUrl, PASSWORD_HASH_COST: '10',
+      LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000', ...env, ...(perReplica[i] ?? {}),
+    });
+    const logs = new LogLines();
+    const running = await start(config, { logger: logs.logger, clock, users: await users, metrics: new AppMetrics({ instance: id }) });
+    replicas.push({ id, url: running.urls.http, logs, running });
+  }
+  return {
+    clock,
+    replicas,
+    async close() {
+      await Promise.all(replicas.map((r) => r.running.close()));
+    },
+  };
+}
+
+/** The real proxy (round-robin, sticky-cookie, hash-ip frontends) over the replicas. */
+export function proxyOver(replicas: Replica[]): Promise<RunningProxy> {
+  return startProxy({ UPSTREAMS: replicas.map((r) => `${r.id}=${r.url}`).join(',') });
+}
+
+export const JSON_HEADERS = { 'Content-Type': 'application/json' };
+export const DEMO_BODY = JSON.stringify({ username: 'alice', password: 'demo-password' });
+
+/** `name=value` of the Set-Cookie for `name`, or undefined. */
+export function cookieOf(answer: Answer, name: string): string | undefined {
+  return answer.headers['set-cookie']?.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+}
+
+/** POST /{mode}/login as alice (or `body`); the answer, its session cookie and CSRF token. */
+export async function login(base: string, mode: string, options: { body?: string; headers?: Record<string, string> } = {}) {
+  const answer = await request(`${base}/${mode}/login`, {
+    method: 'POST', headers: { ...JSON_HEADERS, ...(options.headers ?? {}) }, body: options.body ?? DEMO_BODY,
+  });
+  const body = answer.status === 200 ? answer.json() : {};
+  return { answer, cookie: cookieOf(answer, `sid_${mode}`) ?? '', csrfToken: String(body.csrfToken ?? '') };
+}
+
+export function me(base: string, mode: string, cookie: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return request(`${base}/${mode}/me`, { headers: { Cookie: cookie, ...headers } });
+}
+
+export function logout(base: string, mode: string, cookie: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return request(`${base}/${mode}/logout`, { method: 'POST', headers: { Cookie: cookie, ...headers } });
+}
