@@ -113,12 +113,16 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     closing ??= (async () => {
       const grace = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownGraceMs);
       grace.unref();
+      // A keep-alive client's connection becomes idle once its in-flight request is answered: let it go then.
+      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 100);
+      sweep.unref();
       // close() stops accepting and waits for in-flight requests; idle keep-alive clients are let go now.
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeIdleConnections();
       })));
       clearTimeout(grace);
+      clearInterval(sweep);
       checker.stop();
       forwarder.close();
       logger.info('proxy stopped');
