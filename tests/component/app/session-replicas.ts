@@ -6,6 +6,7 @@ import { start, type RunningApp } from '../../../services/app/server';
 import { AppMetrics } from '../../../services/app/metrics';
 import type { RunningProxy } from '../../../proxy/server';
 import { request, startProxy, type Answer } from '../proxy/support';
+import { waitFor } from '../../support/ports';
 import { FakeClock } from './harness';
 
 export { request, type Answer };
@@ -61,6 +62,9 @@ export async function startReplicas(redisUrl: string, count: number, env: Record
     const running = await start(config, { logger: logs.logger, clock, users: await users, metrics: new AppMetrics({ instance: id }) });
     replicas.push({ id, url: running.urls.http, logs, running });
   }
+  // A replica answers before its Redis client is connected; until then it would throttle per
+  // replica (the fallback). Tests start from the steady state: Redis connected everywhere.
+  await Promise.all(replicas.map((r) => waitFor(async () => (await request(`${r.url}/ready`)).status === 200, 10_000)));
   return {
     clock,
     replicas,
