@@ -154,6 +154,8 @@ export interface RevocationModeResult {
   firstRefusedAfterMs: number | null;
   /** For a JWT: when the server says the token stops working. */
   validUntil: string | null;
+  /** Redis commands per probe (INFO commandstats around the probes); null when the bench cannot reach Redis. */
+  redisCommandsPerRequest?: number | null;
 }
 
 export interface RevocationResult {

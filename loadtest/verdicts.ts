@@ -1,3 +1,4 @@
+import { modeByName } from './modes';
 import type {
   BenchResults, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
 } from './results';
@@ -40,6 +41,8 @@ export const THRESHOLDS = Object.freeze({
   /** Claim 7: JWT must beat the session modes' ok-throughput by this factor; its heap per user be ≤ this share of memory mode's. */
   fasterFactor: 1.03,
   statelessHeapShare: 0.25,
+  /** Claim 8: /jwt-revocable's state shows as at least this many Redis commands per request, or throughput below roundTripCostRatio × /jwt's. */
+  revocableCommandsPerRequest: 0.9,
 });
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
@@ -191,7 +194,8 @@ export function judgeClaim6(r: BenchResults): Verdict {
   }
   if (outage) {
     const redisCells = outage.cells.filter((c) => c.mode === 'redis');
-    const otherCells = outage.cells.filter((c) => c.mode !== 'redis');
+    // Modes that need Redis by design (jwt-revocable too) are no control for "unaffected".
+    const otherCells = outage.cells.filter((c) => c.mode !== 'redis' && !modeByName(c.mode)?.needsRedis);
     const redisShare = maxOf(redisCells.map((c) => c.okShareDuringFault ?? 0));
     const drift = maxOf(otherCells.map((c) => Math.abs((c.okShareDuringFault ?? 0) - (c.okShareBeforeFault ?? 0))));
     spof = redisShare <= THRESHOLDS.unservedOkShare && drift <= THRESHOLDS.unaffectedDelta;
@@ -240,19 +244,52 @@ export function judgeClaim7(r: BenchResults): Verdict {
 }
 
 export function judgeClaim8(r: BenchResults): Verdict {
-  const rule = 'holds when a logged-out JWT keeps answering 200 for the whole probe window while logged-out sessions are refused at the first probe; does not hold when the JWT was refused';
+  const rule = `holds when a logged-out /jwt token keeps answering 200 for the whole probe window while logged-out sessions are refused at once, and /jwt-revocable — refused at once after its logout — shows the state it added back: ≥ ${THRESHOLDS.revocableCommandsPerRequest} Redis commands per request, ok-throughput below ${THRESHOLDS.roundTripCostRatio}× /jwt's, or ok share ≤ ${pct(THRESHOLDS.unservedOkShare)} with Redis down; with caveat when /jwt-revocable was not measured or a session kept working; does not hold when the JWT was refused, or /jwt-revocable revoked at once with no measurable cost`;
   const rev = r.scenarios.revocation;
   if (!rev) return notMeasured(8, rule, 'revocation');
   const evidence: string[] = [];
   const jwt = rev.modes.find((m) => m.mode === 'jwt');
+  const revocable = rev.modes.find((m) => m.mode === 'jwt-revocable');
   const sessions = rev.modes.filter((m) => m.mode === 'memory' || m.mode === 'redis');
   for (const m of rev.modes) {
-    evidence.push(`${m.mode}: before logout ${m.okBeforeLogout ? '200' : 'not 200'}; logout answered ${m.logoutStatus}; then ${m.okAfterLogout} of ${m.probes} probes in ${rev.probeSeconds} s answered 200; ${m.firstRefusedAfterMs === null ? 'never refused' : `first refused ${m.firstRefusedAfterMs} ms after logout`}${m.validUntil ? `; server says valid until ${m.validUntil}` : ''}.`);
+    const commands = m.redisCommandsPerRequest === undefined || m.redisCommandsPerRequest === null ? '' : `; ${num(m.redisCommandsPerRequest, 2)} Redis commands per probe`;
+    evidence.push(`${m.mode}: before logout ${m.okBeforeLogout ? '200' : 'not 200'}; logout answered ${m.logoutStatus}; then ${m.okAfterLogout} of ${m.probes} probes in ${rev.probeSeconds} s answered 200; ${m.firstRefusedAfterMs === null ? 'never refused' : `first refused ${m.firstRefusedAfterMs} ms after logout`}${m.validUntil ? `; server says valid until ${m.validUntil}` : ''}${commands}.`);
   }
   if (!jwt || !jwt.okBeforeLogout) return verdict(8, 'not measured', evidence, rule);
   const jwtKeptWorking = jwt.probes > 0 && jwt.okAfterLogout === jwt.probes;
   const sessionsRefused = sessions.length > 0 && sessions.every((s) => s.okBeforeLogout && s.okAfterLogout === 0);
   if (!jwtKeptWorking) return verdict(8, 'does not hold', evidence, rule);
+  if (!revocable || !revocable.okBeforeLogout) {
+    evidence.push('/jwt-revocable was not measured: the price of revocation is not shown.');
+    return verdict(8, 'holds with caveat', evidence, rule);
+  }
+  const revokedAtOnce = revocable.probes > 0 && revocable.okAfterLogout === 0;
+  // The price: Redis work per request, throughput against /jwt, and service with Redis down.
+  const costs: boolean[] = [];
+  if (revocable.redisCommandsPerRequest !== undefined && revocable.redisCommandsPerRequest !== null) {
+    costs.push(revocable.redisCommandsPerRequest >= THRESHOLDS.revocableCommandsPerRequest);
+  }
+  const ratios = (r.scenarios.throughput?.cells ?? [])
+    .filter((c) => c.mode === 'jwt-revocable')
+    .map((c) => ({ strategy: c.strategy, revocable: c.okPerSec, jwt: cell(r, 'jwt', c.strategy)?.okPerSec ?? 0 }))
+    .filter((x) => x.jwt > 0)
+    .map((x) => ({ ...x, ratio: x.revocable / x.jwt }));
+  if (ratios.length > 0) {
+    const median = [...ratios].sort((a, b) => a.ratio - b.ratio)[Math.floor(ratios.length / 2)];
+    costs.push(median.ratio < THRESHOLDS.roundTripCostRatio);
+    evidence.push(`throughput, ok req/s of /jwt-revocable vs /jwt: ${ratios.map((x) => `${x.strategy} ${num(x.revocable)} vs ${num(x.jwt)} (${num(x.ratio, 2)})`).join('; ')}; median ratio ${num(median.ratio, 2)}.`);
+  }
+  const outage = r.scenarios.killRedis?.[0];
+  const down = outage?.cells.filter((c) => c.mode === 'jwt-revocable') ?? [];
+  if (down.length > 0) {
+    const share = maxOf(down.map((c) => c.okShareDuringFault ?? 0));
+    const jwtShare = maxOf(outage!.cells.filter((c) => c.mode === 'jwt').map((c) => c.okShareDuringFault ?? 0));
+    costs.push(share <= THRESHOLDS.unservedOkShare);
+    evidence.push(`kill-redis: with Redis down, /jwt-revocable users' ok share was at most ${pct(share)} (fail closed: 503), /jwt users' ${pct(jwtShare)}.`);
+  }
+  if (!revokedAtOnce) return verdict(8, 'holds with caveat', [...evidence, '/jwt-revocable kept answering after its logout.'], rule);
+  if (costs.length > 0 && !costs.some(Boolean)) return verdict(8, 'does not hold', evidence, rule);
+  if (costs.length === 0) return verdict(8, 'holds with caveat', [...evidence, 'The price of /jwt-revocable (Redis commands, throughput, outage) was not measured.'], rule);
   return verdict(8, sessionsRefused ? 'holds' : 'holds with caveat', evidence, rule);
 }
 

@@ -31,7 +31,7 @@ export function faultCell(mode: string, strategy: string, partial: Partial<Fault
 }
 
 export function syntheticResults(): BenchResults {
-  const modes = ['memory', 'redis', 'jwt'];
+  const modes = ['memory', 'redis', 'jwt', 'jwt-revocable'];
   const strategies = ['round-robin', 'sticky-cookie', 'hash-ip'];
   const cells: ThroughputCellResult[] = strategies.map((s) => throughputCell('none', s, { requestsPerSec: 12000, okPerSec: 12000, ratioToBaseline: 1 }));
   for (const mode of modes) {
@@ -40,6 +40,7 @@ export function syntheticResults(): BenchResults {
       if (mode === 'memory' && strategy === 'round-robin') partial = { counts: counts({ ok: 5000, logouts: 10000, logins: 10050 }) };
       if (mode === 'jwt') partial = { counts: counts({ ok: 36000, logins: 50 }) };
       if (mode === 'redis') partial = { counts: counts({ ok: 24000, logins: 50 }) };
+      if (mode === 'jwt-revocable') partial = { counts: counts({ ok: 27000, logins: 50 }) };
       if (strategy === 'hash-ip') partial = { ...partial, imbalance: 1.3, shares: { app1: 13000, app2: 10000, app3: 7000 } };
       cells.push(throughputCell(mode, strategy, partial));
     }
@@ -57,7 +58,7 @@ export function syntheticResults(): BenchResults {
   const killRedis: FaultScenarioResult = {
     ...killReplica, scenario: 'kill-redis', target: 'redis', redisPersistence: true,
     events: [{ second: 3, kind: 'fault', label: 'kill redis' }, { second: 8, kind: 'recover', label: 'start redis' }],
-    cells: modes.flatMap((mode) => strategies.map((strategy) => mode === 'redis'
+    cells: modes.flatMap((mode) => strategies.map((strategy) => mode === 'redis' || mode === 'jwt-revocable'
       ? faultCell(mode, strategy, { counts: counts({ ok: 500, errors: 180 }), okShareDuringFault: 0, errorsStopAfterSeconds: 5, pinnedToTarget: null, others: null })
       : faultCell(mode, strategy, { pinnedToTarget: null, others: null }))),
   };
@@ -96,7 +97,8 @@ export function syntheticResults(): BenchResults {
         modes: [
           { mode: 'memory', strategy: 'sticky-cookie', okBeforeLogout: true, logoutStatus: 204, probes: 10, okAfterLogout: 0, firstRefusedAfterMs: 2, validUntil: null },
           { mode: 'redis', strategy: 'round-robin', okBeforeLogout: true, logoutStatus: 204, probes: 10, okAfterLogout: 0, firstRefusedAfterMs: 2, validUntil: null },
-          { mode: 'jwt', strategy: 'round-robin', okBeforeLogout: true, logoutStatus: 200, probes: 10, okAfterLogout: 10, firstRefusedAfterMs: null, validUntil: '2026-11-28T09:17:00.000Z' },
+          { mode: 'jwt', strategy: 'round-robin', okBeforeLogout: true, logoutStatus: 200, probes: 10, okAfterLogout: 10, firstRefusedAfterMs: null, validUntil: '2026-11-28T09:17:00.000Z', redisCommandsPerRequest: 0 },
+          { mode: 'jwt-revocable', strategy: 'round-robin', okBeforeLogout: true, logoutStatus: 204, probes: 10, okAfterLogout: 0, firstRefusedAfterMs: 2, validUntil: null, redisCommandsPerRequest: 1 },
         ],
       },
     },

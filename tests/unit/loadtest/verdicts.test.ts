@@ -125,6 +125,34 @@ describe('claim verdicts', () => {
     expect(verdictOf(r, 8)).toBe('does not hold');
   });
 
+  it('when /jwt-revocable was not measured, then claim 8 holds only with a caveat (the price is not shown)', () => {
+    const r = syntheticResults();
+    r.scenarios.revocation!.modes = r.scenarios.revocation!.modes.filter((m) => m.mode !== 'jwt-revocable');
+    expect(verdictOf(r, 8)).toBe('holds with caveat');
+  });
+
+  it('when /jwt-revocable revokes at once at no measurable cost, then claim 8 does not hold', () => {
+    const r = syntheticResults();
+    r.scenarios.revocation!.modes.find((m) => m.mode === 'jwt-revocable')!.redisCommandsPerRequest = 0;
+    for (const c of r.scenarios.throughput!.cells) if (c.mode === 'jwt-revocable') c.okPerSec = cell(r, 'jwt', c.strategy).okPerSec;
+    for (const c of r.scenarios.killRedis![0].cells) if (c.mode === 'jwt-revocable') c.okShareDuringFault = 1;
+    expect(verdictOf(r, 8)).toBe('does not hold');
+  });
+
+  it('when claim 8 is judged, then its evidence gives the Redis commands per request, the throughput ratio to /jwt and the outage share', () => {
+    const v = judgeClaims(syntheticResults()).find((x) => x.claim === 8)!;
+    const text = v.evidence.join(' ');
+    expect(text).toContain('jwt-revocable: before logout 200; logout answered 204; then 0 of 10 probes');
+    expect(text).toContain('1.00 Redis commands per probe');
+    expect(text).toMatch(/median ratio 0\.75/);
+    expect(text).toMatch(/\/jwt-revocable users' ok share was at most 0\.0%/);
+  });
+
+  it('when jwt-revocable users lose service with Redis down, then claim 6 still judges memory and jwt as the unaffected control', () => {
+    const r = syntheticResults();
+    expect(verdictOf(r, 6)).toBe('holds');
+  });
+
   it('when a session kept working after logout, then claim 8 holds only with a caveat', () => {
     const r = syntheticResults();
     r.scenarios.revocation!.modes.find((m) => m.mode === 'redis')!.okAfterLogout = 3;
