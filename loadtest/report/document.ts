@@ -146,9 +146,10 @@ function revocationSection(r: RevocationResult): Block[] {
   return [
     heading(2, 'revocation'),
     paragraph(`Each mode: log in, check /me answers 200, log out, then probe /me with the old credential for ${r.probeSeconds} s.`),
-    table(['mode', 'frontend', 'before logout', 'logout status', 'probes', '200 after logout', 'first refused after', 'valid until (server)'], r.modes.map((m) => [
+    table(['mode', 'frontend', 'before logout', 'logout status', 'probes', '200 after logout', 'first refused after', 'valid until (server)', 'Redis commands per probe'], r.modes.map((m) => [
       m.mode, m.strategy, m.okBeforeLogout ? '200' : 'not 200', String(m.logoutStatus), String(m.probes), String(m.okAfterLogout),
       m.firstRefusedAfterMs === null ? 'never (in window)' : `${m.firstRefusedAfterMs} ms`, m.validUntil ?? '—',
+      m.redisCommandsPerRequest === undefined || m.redisCommandsPerRequest === null ? '—' : m.redisCommandsPerRequest.toFixed(2),
     ])),
   ];
 }
