@@ -12,7 +12,7 @@ import { replicaUrl, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
-import { machine, packageVersions } from './settings';
+import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
 import { judgeClaims } from './verdicts';
 
@@ -76,6 +76,7 @@ const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'k
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
+  const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
   log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + 20}`);
   const target: BenchTarget = config.target
@@ -102,7 +103,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     };
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
-      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], verdicts: [],
+      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], warnings: [], verdicts: [],
     };
     for (const name of ORDER.filter((n) => config.scenarios.includes(n))) {
       if (run.aborted) {
@@ -127,6 +128,9 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     }
     for (const name of config.scenarios) {
       if (!ORDER.includes(name)) results.skipped.push({ scenario: name, reason: 'unknown' });
+    }
+    if (target.local && buildFingerprint(deps.root) !== buildAtStart) {
+      results.warnings.push('dist/ (the built app or proxy) changed during the run: replicas started after that (a restart, app4) ran different code from the others, so cross-replica figures after a restart may reflect the change, not the scenario.');
     }
     const finished = new Date();
     results.finishedAt = finished.toISOString();

@@ -208,6 +208,8 @@ export interface BenchResults {
     memory?: MemoryResult;
     revocation?: RevocationResult;
   };
+  /** Things that make figures of this run doubtful (e.g. the services were rebuilt mid-run). */
+  warnings: string[];
   /** Scenarios asked for that could not run, and why (e.g. no fault command given). */
   skipped: { scenario: string; reason: string }[];
   verdicts: Verdict[];

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,34 @@ export function packageVersions(root: string): Record<string, string> {
     }
   }
   return versions;
+}
+
+/**
+ * A fingerprint of the built services (names, sizes, mtimes under dist/services and dist/proxy):
+ * in a shared working tree someone may rebuild mid-run, and a replica restarted after that runs
+ * different code from the others.
+ */
+export function buildFingerprint(root: string): string {
+  const parts: string[] = [];
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.js')) {
+        const stat = fs.statSync(full);
+        parts.push(`${path.relative(root, full)}:${stat.size}:${stat.mtimeMs}`);
+      }
+    }
+  };
+  walk(path.join(root, 'dist', 'services'));
+  walk(path.join(root, 'dist', 'proxy'));
+  return crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }
 
 export function machine(): { cpus: number; platform: string } {

@@ -13,6 +13,7 @@ export function buildReport(results: BenchResults): Block[] {
   return [
     heading(1, 'authscale bench report'),
     paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
     ...(s.throughput ? throughputSection(s.throughput) : []),

@@ -103,6 +103,7 @@ export function syntheticResults(): BenchResults {
       },
     },
     skipped: [],
+    warnings: [],
     verdicts: [],
   };
 }
