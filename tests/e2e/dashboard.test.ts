@@ -188,6 +188,24 @@ describe('dashboard', () => {
     }
   });
 
+  test('when a visitor reloads the round-robin page and logs out of the redis panel, then the page sends the CSRF token from /me and the session is destroyed', async () => {
+    const { context, page } = await openDashboard('round-robin');
+    try {
+      await logIn(page, 'redis');
+      // After a reload the page knows the token only from /me (docs/security.md, CSRF).
+      await page.reload();
+      await page.locator('#panel-redis[data-state="logged-in"]').waitFor({ timeout: 10_000 });
+      await page.getByTestId('logout-redis').click();
+      await page.locator('#panel-redis[data-state="anonymous"]').waitFor({ timeout: 10_000 });
+      expect((await panel(page, 'redis')).text).toMatch(/^Logged out: app\d destroyed the session\.$/);
+      await page.getByTestId('check-redis').click();
+      await waitFor(async () => (await panel(page, 'redis')).text === 'Not logged in.', 5_000, 100);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('when the proxy has no cluster control (as under Docker), then each service shows the docker compose command instead of buttons', async () => {
     const services = await cluster!.services();
     const upstreams = services.filter((s) => /^app[123]$/.test(s.name)).map((s) => `${s.name}=http://127.0.0.1:${s.port}`).join(',');
