@@ -1,7 +1,7 @@
 /**
  * App micro-benchmark (not a test): one replica in a child process plus a private
- * redis-server; autocannon with 50 connections against /health, /jwt/me, /memory/me and
- * /redis/me side by side in one run, each connection a logged-in user of its own. Prints
+ * redis-server; autocannon with 50 connections against /health, /jwt/me, /memory/me,
+ * /redis/me and /jwt-revocable/me side by side in one run, each connection a logged-in user of its own. Prints
  * req/s, latency and the ratio of each /me to /health (absolute numbers from different runs
  * are not comparable on a shared 2-core machine; ratios within one run are).
  *
@@ -43,7 +43,7 @@ export interface BenchReport {
   redisCommandsPerRequest: number;
 }
 
-const TARGETS = ['/health', '/jwt/me', '/memory/me', '/redis/me'] as const;
+const TARGETS = ['/health', '/jwt/me', '/memory/me', '/redis/me', '/jwt-revocable/me'] as const;
 const GOALS: Record<string, number> = { '/jwt/me': 0.8, '/memory/me': 0.65, '/redis/me': 0.55 };
 
 function parseArgs(argv: string[]): BenchOptions {
@@ -99,7 +99,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis', count: number): Promise<Record<string, string>[]> {
+async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis' | 'jwt-revocable', count: number): Promise<Record<string, string>[]> {
   const users = ['alice', 'bob', 'carol'];
   const headers: Record<string, string>[] = [];
   for (let i = 0; i < count; i++) {
@@ -109,7 +109,7 @@ async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis', count: n
       body: JSON.stringify({ username: users[i % users.length], password: 'demo-password' }),
     });
     if (res.status !== 200) throw new Error(`${mode} login failed: ${res.status} ${await res.text()}`);
-    if (mode === 'jwt') {
+    if (mode === 'jwt' || mode === 'jwt-revocable') {
       const body = (await res.json()) as { accessToken: string };
       headers.push({ authorization: `Bearer ${body.accessToken}` });
     } else {
@@ -205,6 +205,8 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
       '/jwt/me': await loginAll(base, 'jwt', options.connections),
       '/memory/me': await loginAll(base, 'memory', options.connections),
       '/redis/me': await loginAll(base, 'redis', options.connections),
+      // The price of revocation (docs/jwt-lifecycle.md): the same token plus one Redis EXISTS.
+      '/jwt-revocable/me': await loginAll(base, 'jwt-revocable', options.connections),
     } as Record<string, Record<string, string>[]>;
 
     // Warm-up (JIT, connection pools), then rounds of every target, interleaved to share drift.
