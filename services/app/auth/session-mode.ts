@@ -132,12 +132,15 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     async identify(req: Request): Promise<Identity | undefined> {
       const current = requireSession(req);
       if (typeof current.user !== 'string') return undefined;
-      if (needsActivityWrite(timeouts, current, clock.now())) {
+      // A session from before CSRF tokens existed gets one now (once), or it could never log out.
+      const tokenMissing = typeof current.csrfToken !== 'string';
+      if (tokenMissing) current.csrfToken = newCsrfToken();
+      if (tokenMissing || needsActivityWrite(timeouts, current, clock.now())) {
         current.lastSeenAt = clock.now();
         // An explicit save, so a store failure is a clean 503 instead of an error after the response.
         await call(req, (cb) => current.save(cb));
       }
-      return { user: current.user, stored: current, csrfToken: current.csrfToken };
+      return { user: current.user, stored: current, csrfToken: current.csrfToken as string };
     },
 
     async end(req: Request, res: Response) {

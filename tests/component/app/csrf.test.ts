@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import type { RunningProxy } from '../../../proxy/server';
 import { RedisServer } from '../../support/redis-server';
 import { JSON_HEADERS, DEMO_BODY, login, logout, me, proxyOver, request, startReplicas, type Replicas } from './session-replicas';
@@ -24,6 +25,7 @@ afterAll(async () => {
 });
 
 const EVIL = 'https://evil.example';
+const app3 = () => cluster.replicas[2].url;
 
 describe.each(['memory', 'redis'])('%s: a cross-site or token-less logout changes nothing', (mode) => {
   test.each([
@@ -72,6 +74,23 @@ describe.each(['memory', 'redis'])('%s: a cross-site or token-less logout change
   test('when a logout comes without a session, then 401 as before (no token can be asked for)', async () => {
     expect((await logout(app1, mode, '')).status).toBe(401);
   });
+});
+
+test('when a redis session predates CSRF tokens (no csrfToken in its record), then /me gives it one and logout with it works', async () => {
+  const { cookie } = await login(app1, 'redis');
+  const admin = new Redis(redisServer.url);
+  try {
+    const key = `sess:${decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0]}`;
+    const record = JSON.parse((await admin.get(key))!) as Record<string, unknown>;
+    delete record.csrfToken;
+    await admin.set(key, JSON.stringify(record), 'KEEPTTL');
+  } finally {
+    await admin.quit();
+  }
+  const token = String((await me(app2, 'redis', cookie)).json().csrfToken);
+  expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect((await me(app3(), 'redis', cookie)).json().csrfToken).toBe(token);
+  expect((await logout(app1, 'redis', cookie, { 'X-CSRF-Token': token })).status).toBe(204);
 });
 
 describe('through the proxy', () => {
