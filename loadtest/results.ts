@@ -45,6 +45,8 @@ export interface ThroughputCellResult {
   usersPerReplica: Record<string, number>;
   /** max/mean of usersPerReplica: under closed-loop load a crowded replica answers each user more slowly, so request shares understate a hotspot. */
   userImbalance: number | null;
+  /** Redis commands per request during the cell (INFO commandstats); null when Redis was not reachable. */
+  redisCommandsPerRequest: number | null;
   /** requestsPerSec / the same strategy's /health baseline. */
   ratioToBaseline: number | null;
 }

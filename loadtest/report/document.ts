@@ -46,14 +46,14 @@ function throughputSection(t: ThroughputResult): Block[] {
   const rows = t.cells.map((c) => [
     c.mode === 'none' ? 'none (/health)' : c.mode, c.strategy, int(c.requestsPerSec), int(c.okPerSec),
     fixed(c.latencyP50Ms, 1), fixed(c.latencyP99Ms, 1), int(c.counts.logouts), pct(c.logoutRate), int(c.counts.logins),
-    int(c.counts.errors), fixed(c.imbalance, 2), c.strategy === 'round-robin' || c.mode === 'none' ? '—' : fixed(c.userImbalance, 2), fixed(c.ratioToBaseline, 2),
+    int(c.counts.errors), fixed(c.redisCommandsPerRequest, 2), fixed(c.imbalance, 2), c.strategy === 'round-robin' || c.mode === 'none' ? '—' : fixed(c.userImbalance, 2), fixed(c.ratioToBaseline, 2),
     Object.entries(c.shares).sort().map(([id, n]) => `${id} ${int(n)}`).join(', '),
   ]);
   const label = (c: { mode: string; strategy: string }): string => `${c.mode === 'none' ? '/health' : c.mode} · ${c.strategy}`;
   return [
     heading(2, 'Throughput (one cell at a time)'),
-    paragraph('req/s counts every response, logins included; ok req/s counts authenticated answers only (the useful work). Latency is over 2xx responses. logout rate = logouts / (ok + logouts). imbalance = max/mean of per-replica requests; user imbalance = max/mean of users per replica (each user counted where most of its requests went), shown for affinity frontends, where it is the hotspot a closed-loop test hides: a crowded replica answers each of its users more slowly. × baseline = req/s / the same frontend\'s no-auth /health req/s.'),
-    table(['mode', 'strategy', 'req/s', 'ok req/s', 'p50 ms', 'p99 ms', 'logouts', 'logout rate', 'logins', 'errors', 'imbalance', 'user imbalance', '× baseline', 'requests per replica'], rows),
+    paragraph('req/s counts every response, logins included; ok req/s counts authenticated answers only (the useful work). Latency is over 2xx responses. logout rate = logouts / (ok + logouts). Redis cmds/req = commands Redis ran during the cell (INFO commandstats) per request: the round trips a mode costs. imbalance = max/mean of per-replica requests; user imbalance = max/mean of users per replica (each user counted where most of its requests went), shown for affinity frontends, where it is the hotspot a closed-loop test hides: a crowded replica answers each of its users more slowly. × baseline = req/s / the same frontend\'s no-auth /health req/s.'),
+    table(['mode', 'strategy', 'req/s', 'ok req/s', 'p50 ms', 'p99 ms', 'logouts', 'logout rate', 'logins', 'errors', 'Redis cmds/req', 'imbalance', 'user imbalance', '× baseline', 'requests per replica'], rows),
     chart('ok requests per second per cell (grey: /health baseline)', barChart({
       title: 'ok req/s',
       bars: t.cells.map((c) => ({ label: label(c), value: c.okPerSec, text: int(c.okPerSec), color: c.mode === 'none' ? COLORS.baseline : COLORS.ok })),

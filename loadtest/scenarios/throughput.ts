@@ -4,6 +4,7 @@ import { trackProgress } from '../context';
 import { startCell } from '../load';
 import type { UserLedger } from '../ledger';
 import { AUTH_MODES, BASELINE_MODE, type AuthModeSpec } from '../modes';
+import { RedisCommandCounter } from '../redis-commands';
 import type { ThroughputCellResult, ThroughputResult } from '../results';
 
 /**
@@ -17,6 +18,7 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
   let current: UserLedger[] = [];
   let done: UserLedger[] = [];
   const stop = trackProgress(context, 'throughput', plan.length * seconds, () => [...done, ...current]);
+  const redis = await RedisCommandCounter.open(context.target.redisUrl);
   try {
     for (const [i, { frontend, mode }] of plan.entries()) {
       if (context.signal.aborted) break;
@@ -26,17 +28,21 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
         t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
       });
       current = running.ledgers;
+      const commandsBefore = await redis.count();
       const { ledgers, result } = await running.done;
+      const commandsAfter = await redis.count();
       done = [...done, ...ledgers];
       current = [];
       const baseline = cells.find((c) => c.mode === BASELINE_MODE.name && c.strategy === frontend.strategy);
       cells.push(throughputCell(mode, frontend.strategy, ledgers, {
         seconds: result.duration, connections: context.connections, responses: result.requests.total,
         p50: result.latency.p50, p99: result.latency.p99,
+        redisCommands: commandsBefore !== undefined && commandsAfter !== undefined ? commandsAfter - commandsBefore : undefined,
       }, context.replicas, baseline?.requestsPerSec));
     }
   } finally {
     stop();
+    redis.close();
   }
   return { cells };
 }
@@ -46,7 +52,7 @@ export function throughputCell(
   mode: AuthModeSpec,
   strategy: string,
   ledgers: readonly UserLedger[],
-  measured: { seconds: number; connections: number; responses: number; p50: number; p99: number },
+  measured: { seconds: number; connections: number; responses: number; p50: number; p99: number; redisCommands?: number },
   replicas: readonly string[],
   baselineRequestsPerSec: number | undefined,
 ): ThroughputCellResult {
@@ -72,6 +78,7 @@ export function throughputCell(
     imbalance: imbalance(shares, replicas),
     usersPerReplica: users,
     userImbalance: imbalance(users, replicas),
+    redisCommandsPerRequest: measured.redisCommands !== undefined && all > 0 ? measured.redisCommands / all : null,
     ratioToBaseline: baselineRequestsPerSec ? requestsPerSec / baselineRequestsPerSec : mode.name === BASELINE_MODE.name ? 1 : null,
   };
 }

@@ -14,6 +14,7 @@ export function throughputCell(mode: string, strategy: string, partial: Partial<
     mode, strategy, seconds: 3, connections: 50, requestsPerSec: 10000, okPerSec: c.ok / 3,
     latencyP50Ms: 4, latencyP99Ms: 12, counts: c, logoutRate: auth ? c.logouts / auth : 0, errorRate: 0,
     shares: { app1: 10000, app2: 10000, app3: 10000 }, imbalance: 1.0, usersPerReplica: { app1: 17, app2: 17, app3: 16 }, userImbalance: 1.02,
+    redisCommandsPerRequest: mode === 'redis' || mode === 'jwt-revocable' ? 1.1 : 0,
     ratioToBaseline: 0.8, ...partial,
   };
 }

@@ -99,9 +99,9 @@ describe('claim verdicts', () => {
     expect(verdictOf(r, 6)).toBe('does not hold');
   });
 
-  it('when redis is as fast as memory, then claim 6 holds only with a caveat (no measurable round-trip cost)', () => {
+  it('when redis makes no Redis round trip per request, then claim 6 holds only with a caveat (no measurable cost)', () => {
     const r = syntheticResults();
-    cell(r, 'redis', 'sticky-cookie').okPerSec = cell(r, 'memory', 'sticky-cookie').okPerSec;
+    cell(r, 'redis', 'sticky-cookie').redisCommandsPerRequest = 0;
     expect(verdictOf(r, 6)).toBe('holds with caveat');
   });
 
@@ -170,5 +170,21 @@ describe('claim 7 and the heap figure', () => {
     expect(v.evidence.join(' ')).toContain('not judged');
     delete r.scenarios.throughput;
     expect(verdictOf(r, 7)).toBe('not measured');
+  });
+});
+
+describe('claim 6 and the round trip', () => {
+  it('when Redis commands were counted, then the cost half follows the count, not a noisy throughput ratio', () => {
+    const r = syntheticResults();
+    const redis = r.scenarios.throughput!.cells.find((c) => c.mode === 'redis' && c.strategy === 'sticky-cookie')!;
+    const memory = r.scenarios.throughput!.cells.find((c) => c.mode === 'memory' && c.strategy === 'sticky-cookie')!;
+    redis.okPerSec = memory.okPerSec * 1.05; // faster in this run, yet one round trip per request
+    expect(verdictOf(r, 6)).toBe('holds');
+    redis.redisCommandsPerRequest = 0.01;
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+    redis.redisCommandsPerRequest = null; // not countable: fall back to the throughput ratio
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+    redis.okPerSec = memory.okPerSec * 0.8;
+    expect(verdictOf(r, 6)).toBe('holds');
   });
 });
