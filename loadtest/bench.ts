@@ -103,13 +103,14 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     };
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
-      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], warnings: [], verdicts: [],
+      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], warnings: [], scenarioSeconds: {}, verdicts: [],
     };
     for (const name of ORDER.filter((n) => config.scenarios.includes(n))) {
       if (run.aborted) {
         results.skipped.push({ scenario: name, reason: 'the run was interrupted' });
         continue;
       }
+      const scenarioStarted = Date.now();
       try {
         const skipped = await runScenario(name, context, config, results);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
@@ -125,6 +126,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
         log(`${name}: ${reason}`);
       }
       if (!run.aborted) await waitHealthy(context);
+      results.scenarioSeconds[name] = Math.round((Date.now() - scenarioStarted) / 100) / 10;
     }
     for (const name of config.scenarios) {
       if (!ORDER.includes(name)) results.skipped.push({ scenario: name, reason: 'unknown' });

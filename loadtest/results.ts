@@ -210,6 +210,8 @@ export interface BenchResults {
     memory?: MemoryResult;
     revocation?: RevocationResult;
   };
+  /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
+  scenarioSeconds: Record<string, number>;
   /** Things that make figures of this run doubtful (e.g. the services were rebuilt mid-run). */
   warnings: string[];
   /** Scenarios asked for that could not run, and why (e.g. no fault command given). */

@@ -12,7 +12,7 @@ export function buildReport(results: BenchResults): Block[] {
   const s = results.scenarios;
   return [
     heading(1, 'authscale bench report'),
-    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
     ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
@@ -26,6 +26,11 @@ export function buildReport(results: BenchResults): Block[] {
     ...skippedSection(results),
     ...settingsSection(results),
   ];
+}
+
+function timings(r: BenchResults): string {
+  const entries = Object.entries(r.scenarioSeconds ?? {});
+  return entries.length ? `: ${entries.map(([name, s]) => `${name} ${fixed(s)} s`).join(', ')}` : '';
 }
 
 function verdictSection(r: BenchResults): Block[] {

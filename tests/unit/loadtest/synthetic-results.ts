@@ -105,6 +105,7 @@ export function syntheticResults(): BenchResults {
     },
     skipped: [],
     warnings: [],
+    scenarioSeconds: {},
     verdicts: [],
   };
 }
