@@ -67,7 +67,7 @@ test('when SIGTERM arrives during a login (default password cost), then the logi
   expect(res.status).toBe(200);
   expect(res.headers.get('x-instance')).toBe('app-proc');
   expect(res.headers.get('connection')).toBe('close');
-  expect(await res.json()).toEqual({ user: 'alice', instance: 'app-proc' });
+  expect(await res.json()).toEqual({ user: 'alice', instance: 'app-proc', csrfToken: expect.any(String) });
   expect(await replica.exited).toBe(0);
   await expect(fetch(`${replica.url}/health`)).rejects.toThrow();
   expect(replica.output()).toMatch(/"msg":"stopped"/);
