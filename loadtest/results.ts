@@ -53,6 +53,9 @@ export interface ThroughputCellResult {
 
 export interface ThroughputResult {
   cells: ThroughputCellResult[];
+  /** The matrix ran this many times, in rotated orders; each cell pools its rounds. */
+  rounds?: number;
+  secondsPerRound?: number;
 }
 
 export interface ScenarioEvent {

@@ -8,8 +8,9 @@ export const SCENARIO_NAMES = Object.freeze([
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {
-  /** Seconds of load per throughput cell. */
+  /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
   readonly cellSeconds: number;
+  readonly throughputRounds: number;
   /** Fault scenarios: seconds before the fault, while it lasts, and after recovery. */
   readonly beforeSeconds: number;
   readonly faultSeconds: number;
@@ -23,12 +24,12 @@ export interface ScenarioTiming {
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
-  cellSeconds: 10, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
+  cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
   faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
-  cellSeconds: 3, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
+  cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
   faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
 });
 

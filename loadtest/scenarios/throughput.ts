@@ -9,42 +9,83 @@ import type { ThroughputCellResult, ThroughputResult } from '../results';
 
 /**
  * Each mode behind each frontend, one cell at a time (cells would compete for the same CPUs),
- * and a no-auth /health cell per frontend first, so ratios compare within one run.
+ * with a no-auth /health cell per frontend, so ratios compare within one run. The matrix runs in
+ * rounds, each in a rotated order, and a cell's figures pool its rounds: on shared cores the
+ * background load drifts over minutes, and rounds spread that drift over every cell.
  */
+interface Pooled {
+  ledgers: UserLedger[];
+  seconds: number;
+  responses: number;
+  p50s: number[];
+  p99s: number[];
+  redisCommands: number | undefined;
+}
+
 export async function runThroughput(context: RunContext): Promise<ThroughputResult> {
-  const seconds = context.timing.cellSeconds;
+  const rounds = Math.max(1, context.timing.throughputRounds);
+  const seconds = Math.max(1, Math.round(context.timing.cellSeconds / rounds));
   const plan = context.target.frontends.flatMap((frontend) => [BASELINE_MODE, ...AUTH_MODES].map((mode) => ({ frontend, mode })));
-  const cells: ThroughputCellResult[] = [];
+  const pooled = new Map<number, Pooled>();
   let current: UserLedger[] = [];
   let done: UserLedger[] = [];
-  const stop = trackProgress(context, 'throughput', plan.length * seconds, () => [...done, ...current]);
+  const stop = trackProgress(context, 'throughput', plan.length * seconds * rounds, () => [...done, ...current]);
   const redis = await RedisCommandCounter.open(context.target.redisUrl);
   try {
-    for (const [i, { frontend, mode }] of plan.entries()) {
-      if (context.signal.aborted) break;
-      const running = startCell({
-        signal: context.signal,
-        mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections, durationSeconds: seconds,
-        t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
-      });
-      current = running.ledgers;
-      const commandsBefore = await redis.count();
-      const { ledgers, result } = await running.done;
-      const commandsAfter = await redis.count();
-      done = [...done, ...ledgers];
-      current = [];
-      const baseline = cells.find((c) => c.mode === BASELINE_MODE.name && c.strategy === frontend.strategy);
-      cells.push(throughputCell(mode, frontend.strategy, ledgers, {
-        seconds: result.duration, connections: context.connections, responses: result.requests.total,
-        p50: result.latency.p50, p99: result.latency.p99,
-        redisCommands: commandsBefore !== undefined && commandsAfter !== undefined ? commandsAfter - commandsBefore : undefined,
-      }, context.replicas, baseline?.requestsPerSec));
+    for (let round = 0; round < rounds; round++) {
+      for (const i of rotatedOrder(plan.length, round, rounds)) {
+        if (context.signal.aborted) break;
+        const { frontend, mode } = plan[i];
+        const running = startCell({
+          signal: context.signal,
+          mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections, durationSeconds: seconds,
+          t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
+        });
+        current = running.ledgers;
+        const commandsBefore = await redis.count();
+        const { ledgers, result } = await running.done;
+        const commandsAfter = await redis.count();
+        done = [...done, ...ledgers];
+        current = [];
+        const cell = pooled.get(i) ?? { ledgers: [], seconds: 0, responses: 0, p50s: [], p99s: [], redisCommands: 0 };
+        cell.ledgers.push(...ledgers);
+        cell.seconds += result.duration;
+        cell.responses += result.requests.total;
+        cell.p50s.push(result.latency.p50);
+        cell.p99s.push(result.latency.p99);
+        cell.redisCommands = cell.redisCommands !== undefined && commandsBefore !== undefined && commandsAfter !== undefined
+          ? cell.redisCommands + commandsAfter - commandsBefore : undefined;
+        pooled.set(i, cell);
+      }
     }
   } finally {
     stop();
     redis.close();
   }
-  return { cells };
+  const measured = (i: number): ThroughputCellResult | undefined => {
+    const cell = pooled.get(i);
+    if (!cell) return undefined;
+    const { frontend, mode } = plan[i];
+    const baselineIndex = plan.findIndex((p) => p.frontend === frontend && p.mode === BASELINE_MODE);
+    const baseline = i === baselineIndex ? undefined : measured(baselineIndex);
+    return throughputCell(mode, frontend.strategy, cell.ledgers, {
+      seconds: cell.seconds, connections: context.connections, responses: cell.responses,
+      p50: median(cell.p50s), p99: Math.max(...cell.p99s), redisCommands: cell.redisCommands,
+    }, context.replicas, baseline?.requestsPerSec);
+  };
+  const cells = plan.map((_, i) => measured(i)).filter((c): c is ThroughputCellResult => c !== undefined);
+  return { cells, rounds, secondsPerRound: seconds };
+}
+
+/** Round r starts r/rounds of the way into the plan, so no cell always runs first or last. */
+export function rotatedOrder(length: number, round: number, rounds: number): number[] {
+  const shift = Math.floor((round * length) / Math.max(1, rounds));
+  return Array.from({ length }, (_, k) => (k + shift) % length);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
 }
 
 /** One cell's figures from its users' ledgers and autocannon's totals (pure). */

@@ -2,7 +2,7 @@ import { createLedger, recordOutcome, type UserLedger } from '../../../loadtest/
 import { AUTH_MODES } from '../../../loadtest/modes';
 import { faultCell } from '../../../loadtest/scenarios/fault';
 import { scaleOutCell } from '../../../loadtest/scenarios/scale-out';
-import { throughputCell } from '../../../loadtest/scenarios/throughput';
+import { rotatedOrder, throughputCell } from '../../../loadtest/scenarios/throughput';
 
 const T0 = 0;
 
@@ -24,6 +24,12 @@ function user(id: number, plan: { instance: string; from?: number; to?: number; 
 }
 
 describe('per-cell figures of the scenarios', () => {
+  it('when the throughput matrix runs in rounds, then each round visits every cell once, starting further along', () => {
+    expect(rotatedOrder(6, 0, 2)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(rotatedOrder(6, 1, 2)).toEqual([3, 4, 5, 0, 1, 2]);
+    expect(new Set(rotatedOrder(15, 2, 3)).size).toBe(15);
+  });
+
   it('when app2 is killed at 3 s, then its pinned users are the ones logged out, and the others are not', () => {
     const ledgers = [
       user(0, { instance: 'app2', logoutAt: 3.5, after: 'app1' }),
