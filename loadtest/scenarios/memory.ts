@@ -90,7 +90,8 @@ export async function runMemory(context: RunContext, replica: { id: string; url:
         heapBeforeBytes: heapBefore,
         heapAfterBytes: heapAfter,
         bytesPerUser: loggedIn > 0 ? (heapAfter - heapBefore) / loggedIn : 0,
-        redisBytesPerUser: mode.needsRedis && redisBefore !== undefined && redisAfter !== undefined && loggedIn > 0 ? (redisAfter - redisBefore) / loggedIn : null,
+        // Every mode, not only those that need Redis: a /jwt login also stores a refresh family there.
+        redisBytesPerUser: redisBefore !== undefined && redisAfter !== undefined && loggedIn > 0 ? (redisAfter - redisBefore) / loggedIn : null,
       });
       context.log(`memory: ${mode.name}: ${loggedIn} measured logins, heap ${heapBefore} → ${heapAfter}`);
     }
