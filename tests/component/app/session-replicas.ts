@@ -36,6 +36,8 @@ export interface Replica {
 export interface Replicas {
   clock: FakeClock;
   replicas: Replica[];
+  /** The replicas' base URLs, in order (app1, app2, …). */
+  urls: string[];
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startReplicas(redisUrl: string, count: number, env: Record
   return {
     clock,
     replicas,
+    urls: replicas.map((r) => r.url),
     async close() {
       await Promise.all(replicas.map((r) => r.running.close()));
     },
