@@ -86,8 +86,8 @@ export function timelineChart(options: {
     parts.push(`<text x="${mx}" y="${height - 4}" text-anchor="middle">${escapeXml(marker.label)}</text>`);
   }
   for (const series of options.series) {
-    // each point sits mid-bucket: second s covers [s, s+1)
-    const points = series.values.map((v, i) => `${x(i + 0.5).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+    // steps, not a slope: second s covers [s, s+1), so nothing appears to start before it did
+    const points = series.values.flatMap((v, i) => [`${x(i).toFixed(1)},${y(v).toFixed(1)}`, `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}`]).join(' ');
     parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points}"><title>${escapeXml(series.name)}</title></polyline>`);
   }
   return svg(width, height, parts.join(''));
