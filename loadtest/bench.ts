@@ -128,9 +128,6 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       if (!run.aborted) await waitHealthy(context);
       results.scenarioSeconds[name] = Math.round((Date.now() - scenarioStarted) / 100) / 10;
     }
-    for (const name of config.scenarios) {
-      if (!ORDER.includes(name)) results.skipped.push({ scenario: name, reason: 'unknown' });
-    }
     if (target.local && buildFingerprint(deps.root) !== buildAtStart) {
       results.warnings.push('dist/ (the built app or proxy) changed during the run: replicas started after that (a restart, app4) ran different code from the others, so cross-replica figures after a restart may reflect the change, not the scenario.');
     }
