@@ -25,9 +25,18 @@ export async function replicaUrl(context: RunContext): Promise<{ id: string; url
   return { id: replica.id, url: replica.url };
 }
 
+const CODE_SPACE = /^nodejs_heap_space_size_used_bytes\{[^}]*space="(code|code_large_object)"[^}]*\}\s+([0-9.e+]+)/gm;
+
+/**
+ * Heap used by data: the total less the code spaces, when the replica reports spaces. Compiled
+ * code grows whenever V8 optimises another function, which is noise here, not user state.
+ */
 export function parseHeapUsed(metrics: string): number | undefined {
   const match = HEAP_METRIC.exec(metrics);
-  return match ? Number(match[1]) : undefined;
+  if (!match) return undefined;
+  let code = 0;
+  for (const space of metrics.matchAll(CODE_SPACE)) code += Number(space[2]);
+  return Number(match[1]) - code;
 }
 
 async function heapUsed(url: string, collect?: () => Promise<void>): Promise<number> {

@@ -87,3 +87,18 @@ describe('per-cell figures of the scenarios', () => {
     expect(cell.logoutRate).toBe(0);
   });
 });
+
+describe('heap figure of the memory scenario', () => {
+  it('when the replica reports heap spaces, then compiled code is left out of the data heap', () => {
+    const { parseHeapUsed } = jest.requireActual('../../../loadtest/scenarios/memory') as typeof import('../../../loadtest/scenarios/memory');
+    const metrics = [
+      'nodejs_heap_size_used_bytes{instance="app1"} 14283248',
+      'nodejs_heap_space_size_used_bytes{space="old",instance="app1"} 11852704',
+      'nodejs_heap_space_size_used_bytes{space="code",instance="app1"} 693008',
+      'nodejs_heap_space_size_used_bytes{space="code_large_object",instance="app1"} 1000',
+    ].join('\n');
+    expect(parseHeapUsed(metrics)).toBe(14283248 - 693008 - 1000);
+    expect(parseHeapUsed('nodejs_heap_size_used_bytes 500')).toBe(500);
+    expect(parseHeapUsed('nothing here')).toBeUndefined();
+  });
+});
