@@ -70,6 +70,9 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     logger: logger.child({ component: 'routes' }),
   });
 
+  // Know which upstreams are up before the first client arrives (bounded by the check timeout).
+  await checker.start();
+
   const servers: http.Server[] = [];
   try {
     for (const fc of config.frontends) {
@@ -102,10 +105,10 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    checker.stop();
     forwarder.close();
     throw err;
   }
-  checker.start();
   logger.info({ frontends: bound.map((b) => `${b.port}:${b.strategy}`), upstreams: config.upstreams.map((u) => u.id) }, 'proxy listening');
 
   let closing: Promise<void> | undefined;

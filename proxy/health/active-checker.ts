@@ -16,6 +16,8 @@ interface Streak {
   ok: number;
   failed: number;
   checking: http.ClientRequest | undefined;
+  /** No check has completed yet: the first result decides, without waiting for `fall`. */
+  first: boolean;
 }
 
 /**
@@ -35,11 +37,19 @@ export class ActiveHealthChecker {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  start(): void {
-    if (this.timer) return;
+  /**
+   * Starts polling. The promise settles once every upstream has had its first check (each is
+   * bounded by the check timeout), so a caller can open its frontends knowing which upstreams
+   * are there: an upstream that is not running yet (app4 before scale-out) is never offered
+   * to a client.
+   */
+  start(): Promise<void> {
+    if (this.timer) return Promise.resolve();
     this.tick();
     this.timer = setInterval(() => this.tick(), this.options.intervalMs);
     this.timer.unref();
+    const pending = [...this.streaks.values()].map((s) => s.checking).filter((r): r is http.ClientRequest => r !== undefined);
+    return Promise.all(pending.map((req) => new Promise<void>((resolve) => req.once('close', () => resolve())))).then(() => undefined);
   }
 
   stop(): void {
@@ -57,7 +67,7 @@ export class ActiveHealthChecker {
     for (const upstream of upstreams) {
       let streak = this.streaks.get(upstream.id);
       if (!streak) {
-        streak = { ok: 0, failed: 0, checking: undefined };
+        streak = { ok: 0, failed: 0, checking: undefined, first: true };
         this.streaks.set(upstream.id, streak);
       }
       if (!streak.checking) this.check(upstream, streak);
@@ -92,6 +102,8 @@ export class ActiveHealthChecker {
 
   private record(upstream: Upstream, streak: Streak, ok: boolean, reason: string): void {
     this.pool.recordCheck(upstream.id, ok, this.now());
+    const first = streak.first;
+    streak.first = false;
     if (ok) {
       streak.ok += 1;
       streak.failed = 0;
@@ -99,7 +111,9 @@ export class ActiveHealthChecker {
     } else {
       streak.failed += 1;
       streak.ok = 0;
-      if (upstream.healthy && streak.failed >= this.options.fall) this.pool.setStatus(upstream.id, false, reason);
+      // A new upstream starts healthy; if its very first check fails it was never up, so it is
+      // ejected at once rather than after `fall` checks' worth of refused client requests.
+      if (upstream.healthy && (first || streak.failed >= this.options.fall)) this.pool.setStatus(upstream.id, false, reason);
       else if (upstream.healthy) this.logger.debug({ upstream: upstream.id, reason }, 'health check failed');
     }
   }

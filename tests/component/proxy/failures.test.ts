@@ -42,6 +42,17 @@ describe('proxy failure handling with real upstreams', () => {
   // Slow active checks, so the proxy still believes a stopped replica is up: only passive handling can save the request.
   const SLOW_CHECKS = { HEALTH_INTERVAL_MS: '60000', HEALTH_TIMEOUT_MS: '500' };
 
+  it('when a replica is not running as the proxy starts, then it is ejected before the first client and never sent a request', async () => {
+    await ups[0].stop();
+    // Slow checks: only the first round, awaited by start(), can have ejected it.
+    await withProxy(SLOW_CHECKS);
+    expect(proxy.pool.get('app1')!.healthy).toBe(false);
+    const status = (await request(`${rr}/_proxy/status`)).json();
+    expect(status.upstreams.find((u: { id: string }) => u.id === 'app1')).toMatchObject({ healthy: false, requests: 0 });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => request(`${rr}/get`)));
+    expect(answers.map((a) => a.headers['x-instance'])).toEqual(Array(10).fill('app2'));
+  });
+
   it('when a replica refuses connections before the checks notice, then GETs are retried elsewhere with zero client errors and it is ejected', async () => {
     await withProxy(SLOW_CHECKS);
     await ups[0].stop();
