@@ -101,5 +101,5 @@ Options:
   --redis-bin PATH        redis-server binary (env REDIS_SERVER_BIN; default: on PATH)
   --no-redis              start no Redis (memory and jwt modes only)
   --no-persistence        Redis without append-only persistence
-Environment: ADMIN_TOKEN (control API and proxy admin; development default), APP_ENV, secrets (docs/cluster.md).
+Environment: ADMIN_TOKEN (control API and proxy admin; development default), APP_ENV, secrets (README, "The cluster").
 `;

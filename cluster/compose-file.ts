@@ -131,7 +131,7 @@ const HEADER = [
   '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
   '#',
   '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
-  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see docs/cluster.md): production',
+  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
   '# refuses to start with any of the defaults below.',
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
   '',

@@ -14,7 +14,7 @@ export function createApi(fetchImpl) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
-    // Session modes refuse a state-changing request without the session's CSRF token (docs/security.md).
+    // Session modes refuse a state-changing request without the session's CSRF token (README, "Security").
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
     const started = Date.now();
     try {

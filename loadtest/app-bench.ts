@@ -205,7 +205,7 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
       '/jwt/me': await loginAll(base, 'jwt', options.connections),
       '/memory/me': await loginAll(base, 'memory', options.connections),
       '/redis/me': await loginAll(base, 'redis', options.connections),
-      // The price of revocation (docs/jwt-lifecycle.md): the same token plus one Redis EXISTS.
+      // The price of revocation (README, "JWT lifecycle"): the same token plus one Redis EXISTS.
       '/jwt-revocable/me': await loginAll(base, 'jwt-revocable', options.connections),
     } as Record<string, Record<string, string>[]>;
 

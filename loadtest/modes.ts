@@ -21,7 +21,7 @@ export const AUTH_MODES: readonly AuthModeSpec[] = Object.freeze([
   { name: 'memory', prefix: '/memory', credential: 'cookie', state: 'replica memory', needsRedis: false, revocable: true },
   { name: 'redis', prefix: '/redis', credential: 'cookie', state: 'redis', needsRedis: true, revocable: true },
   { name: 'jwt', prefix: '/jwt', credential: 'bearer', state: 'none', needsRedis: false, revocable: false },
-  // The same tokens plus a Redis denylist check per request (docs/jwt-lifecycle.md): no per-user
+  // The same tokens plus a Redis denylist check per request (README, "JWT lifecycle"): no per-user
   // state (only revoked tokens are kept), but Redis on every request — the price claim 8 measures.
   { name: 'jwt-revocable', prefix: '/jwt-revocable', credential: 'bearer', state: 'none', needsRedis: true, revocable: true },
 ]);

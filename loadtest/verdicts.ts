@@ -18,7 +18,7 @@ export const CLAIMS: readonly string[] = Object.freeze([
   'The price of stateless: a JWT cannot be revoked before expiry without adding state back.',
 ]);
 
-/** Thresholds the verdicts apply (documented in docs/bench.md). */
+/** Thresholds the verdicts apply (documented in README, "Benchmarks"). */
 export const THRESHOLDS = Object.freeze({
   /** Claim 2: measured logout rate within this of (N-1)/N is "about (N-1)/N". */
   missRateTolerance: 0.15,

@@ -192,7 +192,7 @@ describe('dashboard', () => {
     const { context, page } = await openDashboard('round-robin');
     try {
       await logIn(page, 'redis');
-      // After a reload the page knows the token only from /me (docs/security.md, CSRF).
+      // After a reload the page knows the token only from /me (README, "Security", CSRF).
       await page.reload();
       await page.locator('#panel-redis[data-state="logged-in"]').waitFor({ timeout: 10_000 });
       await page.getByTestId('logout-redis').click();

@@ -48,7 +48,7 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
     expect(line).toContain('HttpOnly');
     expect(line).toContain('SameSite=Lax');
     expect(line).not.toContain('Secure');
-    // The store's TTL, not the browser, ends the session (docs/app.md).
+    // The store's TTL, not the browser, ends the session (README, "The app replica").
     expect(line).not.toMatch(/Max-Age|Expires/);
   });
 

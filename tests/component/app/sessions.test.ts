@@ -26,7 +26,7 @@ async function login(mode: string, body: object = DEMO, cookie?: string): Promis
   return issued;
 }
 
-/** The CSRF token the login of this cookie returned (docs/security.md). */
+/** The CSRF token the login of this cookie returned (README, "Security"). */
 const csrf = (cookie: string) => csrfTokens.get(cookie) ?? '';
 
 const me = (mode: string, cookie: string) => request(t.app).get(`/${mode}/me`).set('Cookie', cookie);
