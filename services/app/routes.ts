@@ -1,4 +1,4 @@
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type IRouter, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../common/errors';
 import type { AuthMode } from './auth/auth-mode';
@@ -33,10 +33,12 @@ export interface ModeRouteDeps {
   metrics: AppMetrics;
 }
 
-/** POST /login, GET /me, POST /logout of one mode, as in the HTTP contract of DESIGN.md. */
-export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
+/**
+ * POST /login, GET /me, POST /logout of one mode, as in the HTTP contract of DESIGN.md, added to
+ * `router` (a token mode's router already holds its lifecycle routes: one router to enter per request).
+ */
+export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps, router: IRouter = express.Router()): IRouter {
   const { instance, users, throttle, metrics } = deps;
-  const router = express.Router();
   if (mode.middleware.length > 0) router.use(...mode.middleware);
 
   router.post('/login', jsonBody, async (req, res) => {
@@ -92,9 +94,11 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps): Router {
   return router;
 }
 
-/** /health (liveness: no dependency), /ready (Redis answers), /metrics (Prometheus). */
-export function operationalRoutes(deps: { instance: string; redis: RedisClient; metrics: AppMetrics }): Router {
-  const router = express.Router();
+/**
+ * /health (liveness: no dependency), /ready (Redis answers), /metrics (Prometheus), added to
+ * `router` (the app itself, so other requests do not enter and leave a sub-router on the way).
+ */
+export function operationalRoutes(deps: { instance: string; redis: RedisClient; metrics: AppMetrics }, router: IRouter = express.Router()): IRouter {
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok', instance: deps.instance });
   });

@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import express, { type IRouter, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -29,14 +29,13 @@ export interface TokenLifecycleDeps {
 }
 
 /**
- * The token routes beyond login/me/logout, mounted at a token mode's prefix before its mode
+ * The token routes beyond login/me/logout, added to a token mode's router before its mode
  * routes: `POST /refresh` (rotation), and a JSON body parser for `POST /logout` (which may name
  * a refresh token to revoke). Bearer routes carry no cookie, so no CSRF token applies.
  */
-export function tokenLifecycleRoutes(mode: ModeName, deps: TokenLifecycleDeps): Router {
+export function tokenLifecycleRoutes(mode: ModeName, deps: TokenLifecycleDeps, router: IRouter = express.Router()): IRouter {
   const { instance, tokens, refresh, metrics, logger } = deps;
   const log = logger.child({ component: 'refresh', mode });
-  const router = express.Router();
 
   router.post('/refresh', jsonBody, async (req, res) => {
     const presented = parseRefreshToken(req);
@@ -77,13 +76,16 @@ export function tokenLifecycleRoutes(mode: ModeName, deps: TokenLifecycleDeps): 
   return router;
 }
 
-/** `GET /.well-known/jwks.json`: the public verification keys (none when only HS256 keys exist). */
-export function jwksRoutes(keys: KeyRing): Router {
-  const router = express.Router();
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/**
+ * `GET /.well-known/jwks.json`: the public verification keys (none when only HS256 keys exist).
+ * A handler for the app to route at JWKS_PATH, not a router every request would enter and leave.
+ */
+export function jwksHandler(keys: KeyRing): RequestHandler {
   const body = JSON.stringify(keys.publicJwks());
-  router.get('/.well-known/jwks.json', (_req, res) => {
+  return (_req, res) => {
     // Verifiers may cache it briefly; a newly added key must be published before it signs.
     res.set('Cache-Control', 'public, max-age=300').type('application/json').send(body);
-  });
-  return router;
+  };
 }
