@@ -47,8 +47,8 @@ describe('proxy failure handling with real upstreams', () => {
     // Slow checks: only the first round, awaited by start(), can have ejected it.
     await withProxy(SLOW_CHECKS);
     expect(proxy.pool.get('app1')!.healthy).toBe(false);
-    const status = (await request(`${rr}/_proxy/status`)).json();
-    expect(status.upstreams.find((u: { id: string }) => u.id === 'app1')).toMatchObject({ healthy: false, requests: 0 });
+    const status = (await request(`${rr}/_proxy/status`)).json() as { upstreams: { id: string; healthy: boolean; requests: number }[] };
+    expect(status.upstreams.find((u) => u.id === 'app1')).toMatchObject({ healthy: false, requests: 0 });
     const answers = await Promise.all(Array.from({ length: 10 }, () => request(`${rr}/get`)));
     expect(answers.map((a) => a.headers['x-instance'])).toEqual(Array(10).fill('app2'));
   });
