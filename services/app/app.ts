@@ -56,7 +56,7 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
     { maxSessions: config.session.memoryMax, ttlSeconds: storeTtlSeconds(config.session) },
     deps.clock,
   );
-  // JWT lifecycle (docs/jwt-lifecycle.md): key ring, refresh families and denylist in Redis.
+  // JWT lifecycle (README, "JWT lifecycle"): key ring, refresh families and denylist in Redis.
   const keyRing = new KeyRing(config.jwt.keyRing);
   const tokens = new AccessTokens(
     keyRing,

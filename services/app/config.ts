@@ -5,7 +5,7 @@ import {
 } from '../common/config';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 
-/** How often a session's lifetime is renewed in its store (see docs/app.md, "Touch policy"). */
+/** How often a session's lifetime is renewed in its store (see README, "The app replica", "Touch policy"). */
 export const TOUCH_POLICIES = ['rolling', 'always', 'never'] as const;
 export type TouchPolicy = (typeof TOUCH_POLICIES)[number];
 
@@ -23,7 +23,7 @@ const schema = z
     JWT_ISSUER: z.string().min(1).default('authscale'),
     JWT_AUDIENCE: z.string().min(1).default('authscale-api'),
     JWT_ACCESS_TTL_SECONDS: positiveInt.max(86_400).default(900),
-    // JWT lifecycle (docs/jwt-lifecycle.md): key ring, refresh rotation (RFC 9700 §4.14).
+    // JWT lifecycle (README, "JWT lifecycle"): key ring, refresh rotation (RFC 9700 §4.14).
     JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
     JWT_KEYS: z.string().optional(),
     JWT_SIGNING_KID: z.string().optional(),
@@ -38,7 +38,7 @@ const schema = z
     TRUST_PROXY: z.string().min(1).default('loopback, linklocal, uniquelocal'),
     LOGIN_MAX_FAILURES: positiveInt.default(5),
     LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(300),
-    // Session hardening (docs/security.md): OWASP Session Management — idle 15–30 min for
+    // Session hardening (README, "Security"): OWASP Session Management — idle 15–30 min for
     // low-risk apps, an absolute bound of a working day; throttling per account and per address.
     SESSION_IDLE_TIMEOUT_SECONDS: positiveInt.max(30 * 86_400).default(1800),
     SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt.max(90 * 86_400).default(28_800),

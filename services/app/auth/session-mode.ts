@@ -51,7 +51,7 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     rolling: false,
     // No Max-Age: the lifetime is enforced by the session's timestamps and the store's TTL, so a renewal never has to
     // re-send the cookie, and express-session skips re-hashing the session on every response to
-    // decide whether to (one SHA-1 of the record; within noise in docs/app.md's measurements).
+    // decide whether to (one SHA-1 of the record; within noise in the README's app benchmark).
     cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto' },
   });
 
