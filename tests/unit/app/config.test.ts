@@ -1,18 +1,10 @@
-import { ConfigError, DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
 import { loadAppConfig } from '../../../services/app/config';
+import { problemsOf } from './config-problems';
 
 const STRONG_SESSION = 'k3J9x!Qp2vLz8Rt5Wm1Yb7Hc4Nd6Fg0Sa';
 const STRONG_JWT = 'Zq8Lm2Xv5Rt9Wp1Kc7Hb4Nd6Fg3Sa0Jy!E';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAppConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 test('when nothing is configured, then the development defaults of docs/contracts.md apply, frozen', () => {
   const config = loadAppConfig({});

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import { ConfigError, DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
 import { loadAppConfig } from '../../../services/app/config';
+import { problemsOf } from './config-problems';
 import { KeyRing, developmentEs256Pem, kidForSecret } from '../../../services/app/auth/signing-keys';
 
 const STRONG_SESSION = 'k3J9x!Qp2vLz8Rt5Wm1Yb7Hc4Nd6Fg0Sa';
@@ -8,15 +9,6 @@ const STRONG_A = 'Zq8Lm2Xv5Rt9Wp1Kc7Hb4Nd6Fg3Sa0Jy!E';
 const STRONG_B = 'Yp7Kn3Wu6Qs0Vo2Jb8Gc5Md1Fh4Ra9Tx#D';
 const PRODUCTION = { APP_ENV: 'production', SESSION_SECRET: STRONG_SESSION, DEMO_PASSWORD: 'Another-Strong-Pass-123' };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadAppConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const freshEs256Pem = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
