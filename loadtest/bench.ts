@@ -160,26 +160,13 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       await warmUp(context);
       results.scenarios.throughput = await runThroughput(context);
       return undefined;
-    case 'kill-replica': {
-      const plan = replicaFault('kill-replica', 'kill', 'start');
-      const why = faultUnavailable(context, plan);
-      if (why) return why;
-      results.scenarios.killReplica = await runFault(context, plan);
-      return undefined;
-    }
-    case 'pause-replica': {
-      const plan = replicaFault('pause-replica', 'pause', 'unpause');
-      const why = faultUnavailable(context, plan);
-      if (why) return why;
-      results.scenarios.pauseReplica = await runFault(context, plan);
-      return undefined;
-    }
+    case 'kill-replica':
+      return runFaultInto(context, replicaFault('kill-replica', 'kill', 'start'), (r) => { results.scenarios.killReplica = r; });
+    case 'pause-replica':
+      return runFaultInto(context, replicaFault('pause-replica', 'pause', 'unpause'), (r) => { results.scenarios.pauseReplica = r; });
     case 'kill-redis': {
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
-      const why = faultUnavailable(context, plan);
-      if (why) return why;
-      results.scenarios.killRedis = [await runFault(context, plan)];
-      return undefined;
+      return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
     }
     case 'scale-out': {
       const why = scaleOutUnavailable(context);
@@ -188,6 +175,14 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       return undefined;
     }
   }
+}
+
+/** A fault scenario: skipped with the reason when the target cannot take the fault, else run and kept. */
+async function runFaultInto(context: RunContext, plan: FaultPlan, keep: (result: Awaited<ReturnType<typeof runFault>>) => void): Promise<string | undefined> {
+  const why = faultUnavailable(context, plan);
+  if (why) return why;
+  keep(await runFault(context, plan));
+  return undefined;
 }
 
 /** JIT, connection pools and the first logins before the first measured cell. */
