@@ -9,6 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY common ./common
 COPY services ./services
 COPY proxy ./proxy
 COPY cluster ./cluster

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEVELOPMENT_SECRETS } from '../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../common/config';
 import { CliUsageError, USAGE, parseCli, type CliCommand } from './cli-args';
 import { servicesTable, upBanner } from './cli-output';
 import { ControlClient, ControlUnreachableError } from './control-client';

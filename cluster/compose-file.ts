@@ -1,4 +1,4 @@
-import { DEVELOPMENT_SECRETS } from '../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
   APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
   proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ServiceSpec,

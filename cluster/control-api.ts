@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { AppError, errorBody } from '../services/common/errors';
+import { AppError, errorBody } from '../common/errors';
 import type { Verb } from './verbs';
 import type { ServiceState } from './service-process';
 

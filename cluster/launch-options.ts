@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '../services/common/config';
+import { parseConfig } from '../common/config';
 import { DEFAULT_PORT_BASE, PORT_OFFSETS } from './topology';
 
 /** Options of startCluster (docs/contracts.md), validated once and frozen. */

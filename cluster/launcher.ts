@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEVELOPMENT_SECRETS } from '../services/common/config';
-import { AppError } from '../services/common/errors';
+import { DEVELOPMENT_SECRETS } from '../common/config';
+import { AppError } from '../common/errors';
 import { startControlApi, type ControlApi } from './control-api';
 import { parseLaunchOptions, type LaunchConfig, type LaunchOptions } from './launch-options';
 import { prefixedLine } from './log-format';

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { AppError } from '../services/common/errors';
+import { AppError } from '../common/errors';
 
 /** The verbs of `docker compose` the launcher applies to a service, and signal names as users type them. */
 export const VERBS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, DEVELOPMENT_SECRETS } from '../services/common/config';
+import { ConfigError, DEVELOPMENT_SECRETS } from '../common/config';
 import { runBench } from './bench';
 import { parseBenchArgs, USAGE } from './options';
 import { formatProgress, formatSummary } from './progress';

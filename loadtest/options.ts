@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, deepFreeze, formatZodIssues } from '../services/common/config';
+import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
 import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
 
 /** The bench's configuration, validated once from argv and frozen. */

@@ -55,6 +55,7 @@ export function buildFingerprint(root: string): string {
       }
     }
   };
+  walk(path.join(root, 'dist', 'common'));
   walk(path.join(root, 'dist', 'services'));
   walk(path.join(root, 'dist', 'proxy'));
   return crypto.createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);

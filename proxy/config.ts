@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../services/common/config';
+import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
 import { parseCidr, type Cidr } from './net/cidr';
 
 export const STRATEGY_NAMES = ['round-robin', 'sticky-cookie', 'hash-ip'] as const;

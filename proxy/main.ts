@@ -1,5 +1,5 @@
-import { createLogger } from '../services/common/logger';
-import { runServiceMain } from '../services/common/service-main';
+import { createLogger } from '../common/logger';
+import { runServiceMain } from '../common/service-main';
 import { loadProxyConfig } from './config';
 import { start } from './server';
 

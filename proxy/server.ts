@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../services/common/logger';
+import type { Logger } from '../common/logger';
 import { HashIpStrategy } from './balancing/hash-ip';
 import { RoundRobinStrategy } from './balancing/round-robin';
 import { StickyCookieStrategy } from './balancing/sticky-cookie';

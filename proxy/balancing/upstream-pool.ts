@@ -1,4 +1,4 @@
-import type { Logger } from '../../services/common/logger';
+import type { Logger } from '../../common/logger';
 import { EMPTY_BODY } from '../forwarding/request-body';
 
 export interface UpstreamTarget {

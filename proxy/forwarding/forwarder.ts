@@ -1,6 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
-import type { Logger } from '../../services/common/logger';
+import type { Logger } from '../../common/logger';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import type { PassiveHealth } from '../health/passive';
 import type { ProxyCounters } from '../metrics';

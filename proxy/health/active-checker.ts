@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Logger } from '../../services/common/logger';
+import type { Logger } from '../../common/logger';
 import type { Upstream, UpstreamPool } from '../balancing/upstream-pool';
 
 export interface ActiveHealthOptions {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { formatZodIssues } from '../../services/common/config';
+import { formatZodIssues } from '../../common/config';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import { UPSTREAM_ID, upstreamUrl } from '../config';
 import type { AdminAuth } from './admin-auth';

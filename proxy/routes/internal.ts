@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../services/common/logger';
+import type { Logger } from '../../common/logger';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import { handleAdmin } from './admin';
 import type { AdminAuth } from './admin-auth';

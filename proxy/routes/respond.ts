@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERRORS, type ErrorCode } from '../../services/common/errors';
+import { ERRORS, type ErrorCode } from '../../common/errors';
 
 /** Send a JSON body; when the response already started, the only honest signal left is closing the connection. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

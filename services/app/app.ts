@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Logger } from '../common/logger';
+import type { Logger } from '../../common/logger';
 import { AccessTokens } from './auth/access-tokens';
 import { BoundedMemoryStore } from './auth/bounded-memory-store';
 import { createJwtMode, createRevocableJwtMode } from './auth/jwt-mode';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import {
   DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
-} from '../common/config';
+} from '../../common/config';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 
 /** How often a session's lifetime is renewed in its store (see README, "The app replica", "Touch policy"). */

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../common/errors';
-import type { Logger } from '../common/logger';
+import { AppError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
 
 /** Map anything thrown in a request to a catalogue error; unknown errors become internal_error. */
 export function toAppError(err: unknown): AppError {

@@ -1,5 +1,5 @@
-import { createLogger } from '../common/logger';
-import { runServiceMain } from '../common/service-main';
+import { createLogger } from '../../common/logger';
+import { runServiceMain } from '../../common/service-main';
 import { loadAppConfig } from './config';
 import { start } from './server';
 

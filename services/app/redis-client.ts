@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { Logger } from '../common/logger';
+import type { Logger } from '../../common/logger';
 
 export type RedisClient = Redis;
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../common/logger';
+import type { Logger } from '../../common/logger';
 import type { Clock } from './clock';
 import {
   InMemoryLoginThrottle, retryAfterSeconds, throttleCounters,

@@ -1,6 +1,6 @@
 import express, { type IRouter, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { AppError } from '../common/errors';
+import { AppError } from '../../common/errors';
 import type { AuthMode } from './auth/auth-mode';
 import type { LoginThrottle } from './login-throttle';
 import type { AppMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { createApp, type AppDeps } from './app';
 import { systemClock } from './clock';
 import type { AppConfig } from './config';

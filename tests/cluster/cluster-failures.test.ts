@@ -90,7 +90,7 @@ describe('a checkout that was never built', () => {
     fs.mkdirSync(path.join(root, 'cluster'));
     fs.copyFileSync(path.join(__dirname, '../../package.json'), path.join(root, 'package.json'));
     fs.cpSync(path.join(__dirname, '../../dist/cluster'), path.join(root, 'dist/cluster'), { recursive: true });
-    fs.cpSync(path.join(__dirname, '../../dist/services/common'), path.join(root, 'dist/services/common'), { recursive: true });
+    fs.cpSync(path.join(__dirname, '../../dist/common'), path.join(root, 'dist/common'), { recursive: true });
     fs.symlinkSync(path.join(__dirname, '../../node_modules'), path.join(root, 'node_modules'));
     const child = spawn(process.execPath, [path.join(root, 'dist/cluster/cli.js'), 'up', '--port-base', String(await freePortBase())], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

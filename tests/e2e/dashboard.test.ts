@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { loadProxyConfig } from '../../proxy/config';
 import { start as startProxy } from '../../proxy/server';
-import { silentLogger } from '../../services/common/logger';
+import { silentLogger } from '../../common/logger';
 import { freePort, waitFor } from '../support/ports';
 import { freePortBase } from './port-base';
 

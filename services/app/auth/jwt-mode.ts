@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import { AppError } from '../../common/errors';
-import type { Logger } from '../../common/logger';
+import { AppError } from '../../../common/errors';
+import type { Logger } from '../../../common/logger';
 import type { AppMetrics } from '../metrics';
 import type { AccessTokenClaims, AccessTokens } from './access-tokens';
 import type { AuthMode, Identity, ModeName } from './auth-mode';

@@ -1,7 +1,7 @@
 import express, { type IRouter, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../common/errors';
-import type { Logger } from '../../common/logger';
+import { AppError } from '../../../common/errors';
+import type { Logger } from '../../../common/logger';
 import type { AppMetrics } from '../metrics';
 import type { AccessTokens } from './access-tokens';
 import type { ModeName } from './auth-mode';

@@ -1,4 +1,4 @@
-import { AppError } from '../../common/errors';
+import { AppError } from '../../../common/errors';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { AuthMode } from './auth-mode';

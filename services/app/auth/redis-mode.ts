@@ -1,6 +1,6 @@
 import { RedisStore } from 'connect-redis';
-import { AppError } from '../../common/errors';
-import type { Logger } from '../../common/logger';
+import { AppError } from '../../../common/errors';
+import type { Logger } from '../../../common/logger';
 import type { Clock } from '../clock';
 import type { AppConfig } from '../config';
 import type { AppMetrics } from '../metrics';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import { AppError } from '../../common/errors';
+import { AppError } from '../../../common/errors';
 import type { Clock } from '../clock';
 import { CSRF_HEADER, crossOriginReason, csrfTokenMatches, isStateChanging, newCsrfToken } from '../csrf';
 import type { AuthMode, Identity, ModeName } from './auth-mode';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { DEVELOPMENT_SECRETS, secretWeakness } from '../../common/config';
+import { DEVELOPMENT_SECRETS, secretWeakness } from '../../../common/config';
 
 /**
  * The JWT key ring: every key that may verify a token, looked up by `kid`, and the one key that

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { waitFor } from '../../support/ports';
-import { silentLogger } from '../../../services/common/logger';
+import { silentLogger } from '../../../common/logger';
 import { createApp, type AppInstance } from '../../../services/app/app';
 import type { Clock } from '../../../services/app/clock';
 import { loadAppConfig, type AppConfig } from '../../../services/app/config';

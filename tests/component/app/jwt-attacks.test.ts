@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { kidForSecret } from '../../../services/app/auth/signing-keys';
 import { RedisServer } from '../../support/redis-server';
 import { DEMO, startTestApp, type TestApp } from './harness';

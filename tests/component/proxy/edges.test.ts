@@ -3,7 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningProxy } from '../../../proxy/server';
-import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { freePort } from '../../support/ports';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
 

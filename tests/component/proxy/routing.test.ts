@@ -1,5 +1,5 @@
 import type { RunningProxy } from '../../../proxy/server';
-import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { waitFor } from '../../support/ports';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadProxyConfig } from '../../../proxy/config';
 import { start, type RunningProxy } from '../../../proxy/server';
-import { silentLogger } from '../../../services/common/logger';
+import { silentLogger } from '../../../common/logger';
 import { freePort } from '../../support/ports';
 
 export type Behaviour = 'ok' | 'slow' | 'hang' | 'reset' | 'die-mid-body';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../services/common/config';
+import { ConfigError } from '../../../common/config';
 import { loadAppConfig } from '../../../services/app/config';
 
 /** The problems the app's config lists for `env`; fails the test when the config is accepted. */

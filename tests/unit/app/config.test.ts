@@ -1,4 +1,4 @@
-import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { loadAppConfig } from '../../../services/app/config';
 import { problemsOf } from './config-problems';
 

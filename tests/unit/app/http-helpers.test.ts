@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { trustProxySetting } from '../../../services/app/app';
 import { bearerToken } from '../../../services/app/auth/jwt-mode';
 import { toAppError } from '../../../services/app/error-handler';
-import { AppError } from '../../../services/common/errors';
+import { AppError } from '../../../common/errors';
 
 const withAuth = (authorization?: string) => ({ headers: { authorization } }) as unknown as Request;
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { DEVELOPMENT_SECRETS } from '../../../services/common/config';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { loadAppConfig } from '../../../services/app/config';
 import { problemsOf } from './config-problems';
 import { KeyRing, developmentEs256Pem, kidForSecret } from '../../../services/app/auth/signing-keys';

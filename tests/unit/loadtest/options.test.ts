@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../services/common/config';
+import { ConfigError } from '../../../common/config';
 import { parseBenchArgs } from '../../../loadtest/options';
 import { formatProgress } from '../../../loadtest/progress';
 import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES } from '../../../loadtest/scenarios';

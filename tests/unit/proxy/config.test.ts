@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../services/common/config';
+import { ConfigError } from '../../../common/config';
 import { loadProxyConfig } from '../../../proxy/config';
 import { classifyFailure, mayRetry } from '../../../proxy/forwarding/retry-policy';
 

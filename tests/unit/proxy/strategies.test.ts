@@ -3,7 +3,7 @@ import { fmix32, fnv1a } from '../../../proxy/balancing/hash';
 import { RoundRobinStrategy } from '../../../proxy/balancing/round-robin';
 import { StickyCookieStrategy, readCookie } from '../../../proxy/balancing/sticky-cookie';
 import { Upstream, UpstreamPool } from '../../../proxy/balancing/upstream-pool';
-import { silentLogger } from '../../../services/common/logger';
+import { silentLogger } from '../../../common/logger';
 
 const ups = (...ids: string[]): Upstream[] => ids.map((id, i) => new Upstream(id, `http://127.0.0.1:${3001 + i}`));
 
