@@ -1,6 +1,6 @@
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
-  APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
+  APP_REPLICAS, COMPOSE, CPU_QUOTA_VARIABLES, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
   proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
@@ -107,10 +107,14 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
   };
 }
 
+/** A CPU quota from the environment, 0 (none) unless set: the same key in Compose v2 and swarm stack files. */
+function cpuQuota(spec: ServiceSpec): Record<string, YamlValue> {
+  return { deploy: { resources: { limits: { cpus: fromEnv(CPU_QUOTA_VARIABLES[spec.kind], '0') } } } };
+}
+
 function service(spec: ServiceSpec): Record<string, YamlValue> {
-  if (spec.kind === 'redis') return redisService();
-  if (spec.kind === 'app') return appService(spec);
-  return proxyService(spec);
+  const body = spec.kind === 'redis' ? redisService() : spec.kind === 'app' ? appService(spec) : proxyService(spec);
+  return { ...body, ...cpuQuota(spec) };
 }
 
 export function composeDocument(): Record<string, YamlValue> {
@@ -134,6 +138,7 @@ const HEADER = [
   '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
   '# refuses to start with any of the defaults below.',
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
+  `# CPU quotas in cores (0 = none, the default): ${Object.entries(CPU_QUOTA_VARIABLES).map(([kind, name]) => `${name} (${kind})`).join(', ')}.`,
   '',
 ].join('\n');
 
