@@ -11,6 +11,7 @@ import { startConcurrentCells } from './scenarios/concurrent-cells';
 import { replicaUrl, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
+import { runScaling, scalingUnavailable } from './scenarios/scaling';
 import { runThroughput } from './scenarios/throughput';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
@@ -68,11 +69,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', scaling: 'scaling',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'scaling'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -172,6 +173,14 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const why = scaleOutUnavailable(context);
       if (why) return why;
       results.scenarios.scaleOut = await runScaleOut(context, { app4Url: config.app4Url });
+      return undefined;
+    }
+    case 'scaling': {
+      const why = scalingUnavailable(context);
+      if (why) return why;
+      const result = await runScaling(context, { cellSeconds: config.timing.cellSeconds });
+      if (typeof result === 'string') return result;
+      results.scenarios.scaling = result;
       return undefined;
     }
   }

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { AuthModeSpec } from './modes';
 import { createLedger, type UserLedger } from './ledger';
-import { clientAddressFor, VirtualUser } from './virtual-user';
+import { clientAddressFor, VirtualUser, type SavedCredential } from './virtual-user';
 
 /**
  * Runs one cell (a mode behind one frontend) with autocannon: one connection = one user with
@@ -27,6 +27,8 @@ export interface CellLoad {
   timeoutSeconds?: number;
   /** Stops the load early (the run was interrupted). */
   signal?: AbortSignal;
+  /** Credentials kept from earlier logins, by position in the cell: those users start logged in. */
+  credentials?: readonly (SavedCredential | undefined)[];
 }
 
 export interface CellRun {
@@ -47,7 +49,8 @@ export function startCell(load: CellLoad): RunningCell {
   let next = 0;
 
   const setupClient = (client: autocannon.Client): void => {
-    const index = load.firstUserIndex + next++;
+    const position = next++;
+    const index = load.firstUserIndex + position;
     const clientAddress = clientAddressFor(index);
     const ledger = createLedger(index, hashIp ? clientAddress : String(index), load.t0);
     ledgers.push(ledger);
@@ -55,6 +58,7 @@ export function startCell(load: CellLoad): RunningCell {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
       clientAddress: hashIp ? clientAddress : undefined,
+      credential: load.credentials?.[position],
     });
     // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
     const events = client as NodeJS.EventEmitter;

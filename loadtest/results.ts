@@ -168,6 +168,103 @@ export interface RevocationResult {
   modes: RevocationModeResult[];
 }
 
+/** One part's CPU during a scaling point's measured window (cgroup accounting). */
+export interface ScalingPartUse {
+  /** proxy, redis, app1..app4 (serving ones), docker-proxy, load generator. */
+  part: string;
+  cpuSeconds: number;
+  cores: number;
+  cpuMsPerRequest: number | null;
+  quotaCores: number | null;
+  /** Share of CFS periods throttled; null without a quota. */
+  throttledShare: number | null;
+}
+
+export interface ScalingPoint {
+  mode: string;
+  strategy: string;
+  replicas: number;
+  users: number;
+  /** Wall seconds of the measured window. */
+  seconds: number;
+  okPerSec: number;
+  /** Responses in the window (ok, logouts, errors, logins, other). */
+  requests: number;
+  counts: Counts;
+  errorRate: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Responses per replica over the whole cell (warm-up included). */
+  shares: Record<string, number>;
+  redisCommandsPerRequest: number | null;
+  parts: ScalingPartUse[];
+  /** Parts at their limit: quota throttled ≥ half the periods, or ≥ 90 % of a core without one. */
+  limits: string[];
+  limitNote: string;
+  loadAverage1: number;
+  /** The whole cell's counts, warm-up included. */
+  totals: Counts;
+}
+
+export interface ScalingModeModel {
+  mode: string;
+  /** Parameters: CPU seconds per request of each part at N = 1, and the cores one instance may use. */
+  parts: { part: string; cpuSecondsPerRequest: number; coresPerInstance: number | null; scalesWithReplicas: boolean }[];
+  hostCores: number;
+  predictions: { replicas: number; okPerSec: number; limit: string }[];
+  checks: { replicas: number; measured: number; predicted: number; error: number }[];
+  /** Mean |error| over the measured N ≥ 2 points; null when only N = 1 was measured. */
+  meanAbsError: number | null;
+  /** Least-squares slope of the measured ok req/s per added replica. */
+  slope: number | null;
+}
+
+export interface ScalingPaper {
+  loggedInUsers: number;
+  requestsPerUserPerSec: number;
+  servers: number;
+  coresPerServer: number;
+  redisCommandsPerCoreSec: number | null;
+  modes: {
+    mode: string;
+    redisCommandsPerRequest: number;
+    redisBytesPerUser: number;
+    replicaRequestsPerCoreSec: number;
+    requestsPerSec: number;
+    serversCapacity: number;
+    redisCommandsPerSec: number;
+    redisMemoryBytes: number;
+    redisCoreShare: number;
+    serversOneRedisFeeds: number | null;
+    shardsNeeded: number;
+  }[];
+}
+
+export interface ScalingResult {
+  replicaQuotaCores: number;
+  proxyQuotaCores: number | null;
+  redisQuotaCores: number | null;
+  usersPerReplica: number;
+  cellSeconds: number;
+  warmSeconds: number;
+  budgetCores: number;
+  hostCores: number;
+  /** How each part's CPU was read. */
+  accounting: string;
+  loadAverage: { start: number[]; end: number[] };
+  logins: { mode: string; users: number; attempts: number; refusedOrFailed: number; seconds: number; redisBytesPerUser: number | null }[];
+  points: ScalingPoint[];
+  skipped: { mode: string; replicas: number; reason: string }[];
+  models: ScalingModeModel[];
+  /** Where the shared parts saturate: Redis commands/s per core (measured), requests/s per core of proxy, replica, generator per mode. */
+  shared: {
+    redisCommandsPerCoreSec: number | null;
+    perMode: { mode: string; proxyRequestsPerCoreSec: number | null; replicaRequestsPerCoreSec: number | null; generatorRequestsPerCoreSec: number | null }[];
+  };
+  /** Model, not measurement: the seed's "100 servers" from the measured costs. */
+  paper: ScalingPaper;
+}
+
 export interface BenchSettings {
   target: string;
   localCluster: boolean;
@@ -212,6 +309,8 @@ export interface BenchResults {
     scaleOut?: ScaleOutResult;
     memory?: MemoryResult;
     revocation?: RevocationResult;
+    /** Evidence only (run by name, never by `all`): ok req/s against replica count. */
+    scaling?: ScalingResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

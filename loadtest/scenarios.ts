@@ -3,9 +3,15 @@
  * in a full and in a `--quick` run. Runners live in scenarios/; the CLI lists names from here.
  */
 export const SCENARIO_NAMES = Object.freeze([
-  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
+  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation', 'scaling',
 ] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Run only when named: they add evidence and never change what `all` and `--quick` judge. */
+export const NAMED_ONLY_SCENARIOS: readonly ScenarioName[] = Object.freeze(['scaling']);
+
+/** What `all` (the default) runs: the eight claims' scenarios. */
+export const ALL_SCENARIOS: readonly ScenarioName[] = Object.freeze(SCENARIO_NAMES.filter((n) => !NAMED_ONLY_SCENARIOS.includes(n)));
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -41,4 +47,5 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
+  scaling: 'ok req/s and CPU per request per part for N = 1..4 CPU-quota replicas, against a capacity model (docker targets; by name only)',
 });

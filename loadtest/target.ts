@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ContainerAccess } from './containers';
 
 /**
  * What the bench drives: the frontends (found from /_proxy/status), the replicas behind them,
@@ -39,6 +40,8 @@ export interface BenchTarget {
   adminToken: string;
   redisUrl?: string;
   faults: FaultActions;
+  /** Docker targets only: the containers behind the services (cgroup CPU accounting, redis-cli). */
+  containers?: ContainerAccess;
   /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
   collectGarbage?(replica: string): Promise<void>;
   status(): Promise<ProxyStatus>;

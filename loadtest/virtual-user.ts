@@ -19,9 +19,19 @@ export interface UserRequest {
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/** What a logged-in user holds, so a later cell can reuse it instead of logging in again. */
+export interface SavedCredential {
+  /** Cookie request header (session and affinity cookies), if any. */
+  cookies?: string;
+  token?: string;
+  tokenExpiresAt?: number;
+}
+
 export interface VirtualUserOptions {
   username: string;
   password: string;
+  /** Start logged in with this credential (its first request is then `/me`, not a login). */
+  credential?: SavedCredential;
   /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
   clientAddress?: string;
   now?: () => number;
@@ -44,6 +54,13 @@ export class VirtualUser {
     private readonly options: VirtualUserOptions,
   ) {
     this.now = options.now ?? Date.now;
+    const saved = options.credential;
+    if (saved) {
+      if (saved.cookies) this.jar.restore(saved.cookies);
+      this.token = saved.token;
+      this.tokenExpiresAt = saved.tokenExpiresAt ?? 0;
+      this.loggedIn = mode.credential === 'cookie' ? Boolean(saved.cookies) : Boolean(saved.token);
+    }
   }
 
   get isLoggedIn(): boolean {

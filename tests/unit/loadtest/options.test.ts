@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../common/config';
 import { parseBenchArgs } from '../../../loadtest/options';
 import { formatProgress } from '../../../loadtest/progress';
-import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES } from '../../../loadtest/scenarios';
+import { ALL_SCENARIOS, FULL_TIMING, QUICK_TIMING } from '../../../loadtest/scenarios';
 
 const defaults = { adminToken: 'tok', now: new Date('2026-11-28T09:00:00.000Z') };
 
@@ -14,12 +14,18 @@ function config(argv: string[]) {
 describe('bench command line', () => {
   it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
     const c = config([]);
-    expect(c.scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(c.scenarios).toEqual([...ALL_SCENARIOS]);
+    expect(c.scenarios).not.toContain('scaling');
     expect(c.timing).toEqual(FULL_TIMING);
     expect(c.target).toBeUndefined();
     expect(c.outDir).toBe('results/2026-11-28T09-00-00-000Z');
     expect(c.redisPersistence).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('when scaling is named, then it runs (it is left out of all only)', () => {
+    expect(config(['--scenario', 'scaling']).scenarios).toEqual(['scaling']);
+    expect(config(['--quick']).scenarios).not.toContain('scaling');
   });
 
   it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
