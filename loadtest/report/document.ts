@@ -4,6 +4,7 @@ import type {
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { scalingSection } from './scaling-section';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
 
@@ -23,6 +24,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
     ...(s.memory ? memorySection(s.memory) : []),
     ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...(s.scaling ? scalingSection(s.scaling) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
