@@ -80,3 +80,6 @@ echo "test:compose: all ${#services[@]} services healthy after $(( $(date +%s) -
 cd "$repo"
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
   npx jest --runTestsByPath tests/compose/compose-cluster.test.ts --testTimeout 60000
+# After the kill experiment, never beside it: this one creates app4 (with a quota) and removes it.
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000
