@@ -35,6 +35,8 @@ export const SCALING_PLAN = Object.freeze({
   usersPerReplica: 8,
   /** Quotas plus the shared parts' measured CPU must stay within this, leaving the rest of the 2 cores to the host. */
   budgetCores: 1.6,
+  /** Logins of one mode stop after this (a login costs ~0.3 s of CPU at hash cost 17: 32 of them take ~15 s on four 0.2-core replicas). */
+  loginSecondsPerMode: 90,
   /** Seconds of load before the measured window (connections, JIT). */
   warmSeconds: 2,
   /** The seed's "100 servers", on paper. */
@@ -107,6 +109,11 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
             continue;
           }
           const credentials = credentialsFor(logins, mode, n);
+          const short = tooFewUsers(mode, n, credentials.length, logins);
+          if (short) {
+            skipped.push({ mode, replicas: n, reason: short });
+            continue;
+          }
           const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, credentials, cellSeconds }, (l) => { ledgers = l; });
           points.push(point);
           context.log(`scaling: ${mode} N=${n}: ${point.okPerSec.toFixed(0)} ok req/s, limit ${point.limits.join(', ') || 'none of the parts'}`);
@@ -241,7 +248,7 @@ async function logInUsers(context: RunContext, access: ContainerAccess, redisId:
     // memory: log in until every replica holds its share of pinned users (sticky placement is the proxy's choice)
     const enough = (): boolean => (mode === 'memory' ? [...pinned.values()].every((list) => list.length >= perReplica) : kept.length >= total);
     const maxAttempts = mode === 'memory' ? total * 3 : total;
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + SCALING_PLAN.loginSecondsPerMode * 1000;
     await inParallel(maxAttempts, APP_REPLICAS.length, async (i) => {
       if (enough() || context.signal.aborted || Date.now() > deadline) return;
       attempts++;
@@ -281,6 +288,15 @@ async function logInUsers(context: RunContext, access: ContainerAccess, redisId:
     context.log(`scaling: ${mode}: ${loggedIn} users logged in (${attempts} attempts, ${refused} refused or failed) in ${round1((Date.now() - started) / 1000)} s`);
   }
   return { pinned, byMode, summary };
+}
+
+/** Why a point cannot be measured fairly: fewer logged-in users than it needs (logins refused or too slow). */
+function tooFewUsers(mode: string, n: number, users: number, logins: Logins): string | undefined {
+  const wanted = SCALING_PLAN.usersPerReplica * n;
+  const empty = mode === 'memory' ? APP_REPLICAS.slice(0, n).filter((r) => (logins.pinned.get(r)?.length ?? 0) === 0) : [];
+  if (empty.length > 0) return `no memory user is pinned to ${empty.join(', ')}: its logins were refused or timed out, so it would sit idle`;
+  if (users < wanted / 2) return `only ${users} of ${wanted} users could log in within the login deadline (refused or timed out: the replicas were too slow, load average ${os.loadavg()[0].toFixed(1)})`;
+  return undefined;
 }
 
 function credentialsFor(logins: Logins, mode: string, n: number): SavedCredential[] {
