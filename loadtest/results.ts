@@ -197,6 +197,8 @@ export interface ScalingPoint {
   /** Responses per replica over the whole cell (warm-up included). */
   shares: Record<string, number>;
   redisCommandsPerRequest: number | null;
+  /** CPU seconds of redis-server itself in the window (INFO cpu), without the probes that share its container. */
+  redisServerCpuSeconds: number | null;
   parts: ScalingPartUse[];
   /** Parts at their limit: quota throttled ≥ half the periods, or ≥ 90 % of a core without one. */
   limits: string[];

@@ -49,7 +49,7 @@ export function scalingSection(s: ScalingResult): Block[] {
     ])),
     heading(3, 'Where the shared parts saturate'),
     list([
-      `Redis: ${s.shared.redisCommandsPerCoreSec === null ? 'not measured (no Redis commands counted)' : `${int(s.shared.redisCommandsPerCoreSec)} commands per second on one core (measured: commands counted ÷ Redis CPU seconds over every point)`}.`,
+      `Redis: ${s.shared.redisCommandsPerCoreSec === null ? 'not measured (no Redis commands counted)' : `${int(s.shared.redisCommandsPerCoreSec)} commands per second on one core (measured: commands counted ÷ redis-server's own CPU seconds (INFO cpu) over every point)`}.`,
       ...s.shared.perMode.map((m) => `${m.mode}: proxy ${int(m.proxyRequestsPerCoreSec)} req/s per core, one replica ${int(m.replicaRequestsPerCoreSec)} req/s per core, load generator ${int(m.generatorRequestsPerCoreSec)} req/s per core.`),
     ]),
     heading(3, `${paper.servers} servers, on paper (model, not measurement)`),

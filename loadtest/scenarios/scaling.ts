@@ -310,9 +310,26 @@ async function redisUsedMemory(access: ContainerAccess, redisId: string): Promis
   return match ? Number(match[1]) : undefined;
 }
 
-async function redisCommands(access: ContainerAccess, redisId: string): Promise<number | undefined> {
-  const info = await access.exec(redisId, ['redis-cli', 'INFO', 'commandstats']).catch(() => undefined);
-  return info === undefined ? undefined : redisCommandCount(info);
+interface RedisStats {
+  commands: number;
+  /** CPU seconds of the redis-server process itself (INFO cpu): its container's cgroup also holds the health probes' and this reader's redis-cli. */
+  serverCpuSeconds: number | undefined;
+}
+
+async function redisStats(access: ContainerAccess, redisId: string): Promise<RedisStats | undefined> {
+  const info = await access.exec(redisId, ['redis-cli', '--no-auth-warning', 'INFO', 'cpu', 'commandstats']).catch(() => undefined);
+  return info === undefined ? undefined : parseRedisStats(info);
+}
+
+/** INFO cpu + commandstats → commands run (INFO itself excluded) and the server's CPU seconds (pure). */
+export function parseRedisStats(info: string): RedisStats {
+  const field = (name: string): number | undefined => {
+    const match = info.match(new RegExp(`^${name}:([\\d.]+)`, 'm'));
+    return match ? Number(match[1]) : undefined;
+  };
+  const sys = field('used_cpu_sys');
+  const user = field('used_cpu_user');
+  return { commands: redisCommandCount(info), serverCpuSeconds: sys !== undefined && user !== undefined ? sys + user : undefined };
 }
 
 const sampleAll = async (parts: readonly Part[]): Promise<CpuSample[]> => Promise.all(parts.map((p) => p.source()));
@@ -335,10 +352,10 @@ async function measurePoint(
   });
   onLedgers(running.ledgers);
   await sleep(t0 + SCALING_PLAN.warmSeconds * 1000 - Date.now());
-  const [before, commandsBefore] = await Promise.all([sampleAll(setup.parts), redisCommands(access, setup.redisId)]);
+  const [before, redisBefore] = await Promise.all([sampleAll(setup.parts), redisStats(access, setup.redisId)]);
   const windowStart = Date.now();
   await sleep(t0 + (SCALING_PLAN.warmSeconds + cell.cellSeconds) * 1000 - Date.now());
-  const [after, commandsAfter] = await Promise.all([sampleAll(setup.parts), redisCommands(access, setup.redisId)]);
+  const [after, redisAfter] = await Promise.all([sampleAll(setup.parts), redisStats(access, setup.redisId)]);
   const wall = (Date.now() - windowStart) / 1000;
   const { ledgers, result } = await running.done;
 
@@ -377,7 +394,9 @@ async function measurePoint(
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     shares,
-    redisCommandsPerRequest: commandsBefore !== undefined && commandsAfter !== undefined && requests > 0 ? round4((commandsAfter - commandsBefore) / requests) : null,
+    redisCommandsPerRequest: redisBefore && redisAfter && requests > 0 ? round4((redisAfter.commands - redisBefore.commands) / requests) : null,
+    redisServerCpuSeconds: redisBefore?.serverCpuSeconds !== undefined && redisAfter?.serverCpuSeconds !== undefined
+      ? round4(Math.max(0, redisAfter.serverCpuSeconds - redisBefore.serverCpuSeconds)) : null,
     parts,
     limits,
     limitNote: limitNote(limits, serving),
@@ -418,6 +437,8 @@ function modelOf(mode: string, points: readonly ScalingPoint[], setup: Setup): S
     const name = part.part.startsWith('app') ? REPLICA_PART : part.part;
     cpuSeconds[name] = (cpuSeconds[name] ?? 0) + part.cpuSeconds;
   }
+  // per request, count the server's own CPU: the container's also holds health probes (constant per second, not per request)
+  if (first.redisServerCpuSeconds !== null && cpuSeconds.redis !== undefined) cpuSeconds.redis = first.redisServerCpuSeconds;
   const model: CapacityModel = modelFromPoint({ mode, requests: first.requests, cpuSeconds, coresPerInstance: cores, replicaPart: REPLICA_PART, hostCores: os.cpus().length });
   const measured = mine.map((p) => ({ replicas: p.replicas, okPerSec: p.okPerSec * (p.requests > 0 ? 1 : 0) }));
   const { checks, meanAbsError } = checkModel(model, measured);
@@ -445,7 +466,7 @@ function sharedCapacities(points: readonly ScalingPoint[], models: readonly Scal
     const redis = p.parts.find((x) => x.part === 'redis');
     if (redis && p.redisCommandsPerRequest !== null && p.redisCommandsPerRequest > 0) {
       commands += p.redisCommandsPerRequest * p.requests;
-      redisCpu += redis.cpuSeconds;
+      redisCpu += p.redisServerCpuSeconds ?? redis.cpuSeconds;
     }
   }
   const perCore = (m: ScalingModeModel, part: string): number | null => {
@@ -453,7 +474,7 @@ function sharedCapacities(points: readonly ScalingPoint[], models: readonly Scal
     return cost ? round1(1 / cost) : null;
   };
   return {
-    redisCommandsPerCoreSec: redisCpu > 0.05 ? Math.round(commands / redisCpu) : null,
+    redisCommandsPerCoreSec: redisCpu > 0.02 ? Math.round(commands / redisCpu) : null,
     perMode: models.map((m) => ({
       mode: m.mode,
       proxyRequestsPerCoreSec: perCore(m, 'proxy'),

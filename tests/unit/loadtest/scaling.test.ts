@@ -1,7 +1,7 @@
 import { renderReports } from '../../../loadtest/report';
 import { scalingCurveSvg } from '../../../loadtest/report/scaling-section';
 import type { BenchResults, ScalingPoint, ScalingResult } from '../../../loadtest/results';
-import { limitNote, projectedCores } from '../../../loadtest/scenarios/scaling';
+import { limitNote, parseRedisStats, projectedCores } from '../../../loadtest/scenarios/scaling';
 import { judgeClaim7, scalingEvidence } from '../../../loadtest/verdicts';
 import { counts, syntheticResults } from './synthetic-results';
 
@@ -10,7 +10,7 @@ function point(mode: string, replicas: number, okPerSec: number, limits: string[
   return {
     mode, strategy: mode === 'memory' ? 'sticky-cookie' : 'round-robin', replicas, users: 8 * replicas, seconds: 8, okPerSec,
     requests: okPerSec * 8, counts: counts({ ok: okPerSec * 8 }), errorRate: 0, latencyP50Ms: 20, latencyP99Ms: 90, shares: {},
-    redisCommandsPerRequest: mode === 'redis' ? 2 : 0,
+    redisCommandsPerRequest: mode === 'redis' ? 2 : 0, redisServerCpuSeconds: null,
     parts: [...apps, { part: 'proxy', cpuSeconds: 0.8, cores: 0.1 * replicas, cpuMsPerRequest: 0.5, quotaCores: null, throttledShare: null },
       { part: 'load generator', cpuSeconds: 0.4, cores: 0.05 * replicas, cpuMsPerRequest: 0.25, quotaCores: null, throttledShare: null }],
     limits, limitNote: limitNote(limits, apps.map((a) => a.part)), loadAverage1: 3, totals: counts({ ok: okPerSec * 10 }),
@@ -38,6 +38,15 @@ function scaling(): ScalingResult {
     },
   };
 }
+
+describe('Redis figures', () => {
+  it('when INFO cpu and commandstats are read, then commands exclude INFO and the CPU is the server\'s own', () => {
+    const info = '# CPU\r\nused_cpu_sys:0.890052\r\nused_cpu_user:1.120270\r\nused_cpu_sys_children:0.5\r\n\r\n# Commandstats\r\ncmdstat_get:calls=100,usec=5\r\ncmdstat_info:calls=24,usec=3\r\n';
+    const stats = parseRedisStats(info);
+    expect(stats.commands).toBe(100);
+    expect(stats.serverCpuSeconds).toBeCloseTo(2.010322, 6);
+  });
+});
 
 describe('scaling limits', () => {
   it('when every serving replica is throttled, then the point is limited by the replicas', () => {
