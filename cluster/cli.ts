@@ -8,7 +8,7 @@ import { ControlClient, ControlUnreachableError } from './control-client';
 import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
 import { prefixedLine } from './log-format';
 import { defaultRunDir, repoRoot } from './paths';
-import { DEFAULT_PORT_BASE, PORT_OFFSETS, SERVICE_NAMES } from './topology';
+import { DEFAULT_PORT_BASE, SERVICE_NAMES, localPorts } from './topology';
 
 /**
  * `npm start` / `npm run cluster -- <verb>`: a thin shell over startCluster() (for `up`) and the
@@ -28,7 +28,7 @@ function portBaseOf(command: CliCommand): number {
 }
 
 function clientOf(command: CliCommand): ControlClient {
-  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${portBaseOf(command) + PORT_OFFSETS.control}`;
+  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${localPorts(portBaseOf(command)).control}`;
   return new ControlClient(url.replace(/\/+$/, ''), process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
 }
 

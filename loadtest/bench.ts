@@ -15,6 +15,7 @@ import { runThroughput } from './scenarios/throughput';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
 import { judgeClaims } from './verdicts';
+import { PORT_BLOCK } from '../common/ports';
 
 /**
  * The programmatic bench: `runBench(config)` returns a run that emits `progress` and `log`
@@ -78,7 +79,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
   const started = new Date();
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
-  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + 20}`);
+  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1}`);
   const target: BenchTarget = config.target
     ? await connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands })
     : await startLocalTarget({

@@ -8,7 +8,7 @@ import { clientAddress, peerOf, setForwardedHeaders } from '../net/forwarded';
 import type { TrustedProxies } from '../net/cidr';
 import { filterResponseHeaders, stripRequestHopByHop } from '../net/hop-by-hop';
 import { readCookie, AFFINITY_COOKIE } from '../balancing/sticky-cookie';
-import { sendError } from '../routes/respond';
+import { sendError } from '../../common/http-json';
 import { EXCHANGE, Exchange, type ExchangeOwner, type FrontendRuntime, type WithExchange } from './exchange';
 import { EMPTY_BODY, hasBody, readBody } from './request-body';
 import { classifyFailure, mayRetry } from './retry-policy';

@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { ControlClient } from '../../cluster/control-client';
 import { startCluster } from '../../cluster/launcher';
-import { portInUse } from '../../cluster/probes';
+import { portInUse } from '../../common/ports';
 import { localPorts } from '../../cluster/topology';
 import { User, frontendOf } from '../compose/kill-experiment';
-import { alive, freePortBase } from '../compose/port-base';
-import { waitFor } from '../support/ports';
+import { alive } from '../support/processes';
+import { freePortBase } from '../../common/ports';
+import { waitFor } from '../../common/poll';
 
 /** What a user sees when something is wrong: a clear message naming the service, and nothing left running. */
 jest.setTimeout(45_000);
@@ -113,7 +114,7 @@ describe('a launcher killed with SIGKILL', () => {
     launcher.stderr.on('data', (d: Buffer) => { output += d.toString(); });
     try {
       await waitFor(() => output.includes('authscale cluster is up'), 30_000);
-      const client = new ControlClient(`http://127.0.0.1:${portBase + 10}`, 'dev-only-admin-token-change-me');
+      const client = new ControlClient(`http://127.0.0.1:${localPorts(portBase).control}`, 'dev-only-admin-token-change-me');
       const pids = (await client.services()).map((s) => s.pid).filter((p): p is number => p !== null);
       expect(pids.length).toBe(5);
 

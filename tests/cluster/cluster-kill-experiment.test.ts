@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { killExperimentSuite } from '../compose/kill-experiment-suite';
-import { alive, freePortBase } from '../compose/port-base';
-import { waitFor } from '../support/ports';
+import { alive } from '../support/processes';
+import { freePortBase } from '../../common/ports';
+import { waitFor } from '../../common/poll';
 
 /**
  * The local cluster for real: processes from dist/, a real redis-server, real HTTP through the

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCluster } from '../../cluster/launcher';
 import { User, eventually, frontendOf, sleep } from '../compose/kill-experiment';
-import { freePortBase } from '../compose/port-base';
+import { freePortBase } from '../../common/ports';
 import { RedisServer } from '../support/redis-server';
 
 /** The two other Redis set-ups of the launcher: persistence off (what the bench compares), and an external Redis. */

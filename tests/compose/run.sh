@@ -32,12 +32,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/authscale-compose.XXXXXX")
 project="authscale-test-$$"
 git -C "$repo" archive HEAD | tar -x -C "$work"
 
-# Free host ports below the ephemeral range, and a subnet nobody else on this engine uses.
+# Free host ports below the ephemeral range (the frontends of a free block of the ports table,
+# common/ports.ts), and a subnet nobody else on this engine uses.
+[ -f "$repo/dist/common/ports.js" ] || (cd "$repo" && npm run build >/dev/null)
 read -r p_rr p_sticky p_hash < <(node -e '
-  const net = require("node:net");
-  const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false)); s.listen(p, "127.0.0.1", () => s.close(() => r(true))); });
-  (async () => { for (;;) { const b = 20000 + Math.floor(Math.random() * 500) * 10;
-    if ((await free(b)) && (await free(b + 1)) && (await free(b + 2))) { console.log(b, b + 1, b + 2); return; } } })();')
+  const ports = require(process.argv[1]);
+  ports.freePortBase().then((b) => console.log(ports.portOf(b, "frontends", 0), ports.portOf(b, "frontends", 1), ports.portOf(b, "frontends", 2)));' "$repo/dist/common/ports.js")
 used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
 for _ in $(seq 50); do
   octet=$((RANDOM % 200 + 30))

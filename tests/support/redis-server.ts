@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { freePort, waitFor } from './ports';
+import { waitFor } from '../../common/poll';
+import { freePort } from '../../common/ports';
 
 /**
  * A real redis-server on a private port, started by the test. `kill()` stops it hard (SIGKILL)

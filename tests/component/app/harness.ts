@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { silentLogger } from '../../../common/logger';
 import { createApp, type AppInstance } from '../../../services/app/app';
 import type { Clock } from '../../../services/app/clock';

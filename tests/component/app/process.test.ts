@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '../../support/ports';
+import { freePort } from '../../../common/ports';
+import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
 
 /** The built replica in a real process, started the way the proxy and the launcher start it. */

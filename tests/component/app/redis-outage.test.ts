@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
 import { DEMO, cookieFrom, startTestApp, type TestApp } from './harness';
 

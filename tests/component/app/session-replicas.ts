@@ -6,7 +6,7 @@ import { start, type RunningApp } from '../../../services/app/server';
 import { AppMetrics } from '../../../services/app/metrics';
 import type { RunningProxy } from '../../../proxy/server';
 import { request, startProxy, type Answer } from '../proxy/support';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { FakeClock } from './harness';
 
 export { request, type Answer };

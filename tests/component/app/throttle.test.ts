@@ -1,5 +1,5 @@
 import type { RunningProxy } from '../../../proxy/server';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
 import { JSON_HEADERS, proxyOver, request, startReplicas, type Answer, type Replicas } from './session-replicas';
 
