@@ -79,4 +79,4 @@ echo "test:compose: all ${#services[@]} services healthy after $(( $(date +%s) -
 
 cd "$repo"
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
-  npx jest --runTestsByPath tests/compose/compose-cluster.test.ts --testTimeout 60000
+  npx jest --config jest.compose.config.js --testTimeout 60000

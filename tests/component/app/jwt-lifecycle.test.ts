@@ -1,25 +1,27 @@
 import Redis from 'ioredis';
 import { RedisServer } from '../../support/redis-server';
-import { call, login, startReplicas, type Replicas } from './jwt-replicas';
+import { call, login } from './jwt-replicas';
+import { useReplicas } from './session-replicas';
 
 /**
  * Refresh rotation and revocation over real HTTP against two real replicas sharing a real
  * Redis. The replicas share one hand-moved clock (the app's timestamps); Redis TTLs stay real.
  */
+// Its own redis-server: the last tests kill it.
 let redisServer: RedisServer;
+const replicas = useReplicas(2, { JWT_ACCESS_TTL_SECONDS: '300' }, [], async () => {
+  redisServer = await RedisServer.start({ appendonly: false });
+  return redisServer.url;
+});
 let admin: Redis;
-let replicas: Replicas;
 let app1: string;
 let app2: string;
 
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
+beforeAll(() => {
   admin = new Redis(redisServer.url);
-  replicas = await startReplicas(redisServer.url, 2, { JWT_ACCESS_TTL_SECONDS: '300' });
   [app1, app2] = replicas.urls;
 });
 afterAll(async () => {
-  await replicas?.close();
   admin?.disconnect();
   await redisServer?.stop();
 });

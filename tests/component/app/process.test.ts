@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../../common/ports';
 import { waitFor } from '../../../common/poll';
-import { RedisServer } from '../../support/redis-server';
+import { sharedRedisUrl } from '../../support/shared-redis';
 
 /** The built replica in a real process, started the way the proxy and the launcher start it. */
 const MAIN = path.resolve(__dirname, '../../../dist/services/app/main.js');
@@ -30,10 +30,10 @@ async function spawnReplica(env: Record<string, string>): Promise<Replica> {
 }
 
 const running: Replica[] = [];
-let redisServer: RedisServer;
+let redisUrl: string;
 
 beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
+  redisUrl = await sharedRedisUrl();
 });
 afterEach(async () => {
   for (const replica of running.splice(0)) {
@@ -42,9 +42,6 @@ afterEach(async () => {
       await replica.exited;
     }
   }
-});
-afterAll(async () => {
-  await redisServer?.stop();
 });
 
 async function started(env: Record<string, string>): Promise<Replica> {
@@ -55,7 +52,7 @@ async function started(env: Record<string, string>): Promise<Replica> {
 }
 
 test('when SIGTERM arrives during a login (default password cost), then the login still completes and the process exits 0', async () => {
-  const replica = await started({ REDIS_URL: redisServer.url });
+  const replica = await started({ REDIS_URL: redisUrl });
   const login = fetch(`${replica.url}/redis/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

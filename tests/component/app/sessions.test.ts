@@ -1,19 +1,8 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { RedisServer } from '../../support/redis-server';
-import { DEMO, cookieFrom, startTestApp, type TestApp } from './harness';
+import { DEMO, cookieFrom, startTestApp, useTestApp, type TestApp } from './harness';
 
-let redisServer: RedisServer;
-let t: TestApp;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  t = await startTestApp(redisServer.url);
-});
-afterAll(async () => {
-  await t?.close();
-  await redisServer?.stop();
-});
+const t = useTestApp();
 
 const csrfTokens = new Map<string, string>();
 
@@ -84,7 +73,7 @@ describe.each(['memory', 'redis'])('%s sessions under attack', (mode) => {
 describe('redis session touch policy (rolling, the default)', () => {
   let admin: Redis;
   beforeAll(() => {
-    admin = new Redis(redisServer.url);
+    admin = new Redis(t.config.redis.url);
   });
   afterAll(async () => {
     await admin.quit();
@@ -131,8 +120,8 @@ describe.each([
   let other: TestApp;
   let admin: Redis;
   beforeAll(async () => {
-    other = await startTestApp(redisServer.url, { SESSION_TOUCH: policy });
-    admin = new Redis(redisServer.url);
+    other = await startTestApp(t.config.redis.url, { SESSION_TOUCH: policy });
+    admin = new Redis(t.config.redis.url);
   });
   afterAll(async () => {
     await other?.close();
@@ -174,7 +163,7 @@ describe('login throttling', () => {
 describe('bounded memory store', () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await startTestApp(redisServer.url, { MEMORY_SESSION_MAX: '2', SESSION_TTL_SECONDS: '60' });
+    small = await startTestApp(t.config.redis.url, { MEMORY_SESSION_MAX: '2', SESSION_TTL_SECONDS: '60' });
   });
   afterAll(async () => {
     await small?.close();
@@ -208,7 +197,7 @@ describe('two replicas sharing one Redis', () => {
   let other: TestApp;
   beforeAll(async () => {
     // A second replica whose first session secret is new; the old one still verifies (rotation).
-    other = await startTestApp(redisServer.url, { INSTANCE_ID: 'app-other', SESSION_SECRET: `a-brand-new-secret,${t.config.session.secrets[0]}` });
+    other = await startTestApp(t.config.redis.url, { INSTANCE_ID: 'app-other', SESSION_SECRET: `a-brand-new-secret,${t.config.session.secrets[0]}` });
   });
   afterAll(async () => {
     await other?.close();
