@@ -286,7 +286,7 @@ class LocalCluster implements RunningCluster {
       // Front to back: the proxy stops taking requests first, Redis goes last (SIGTERM lets it fsync).
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
-      await Promise.all(APP_REPLICAS.map((name) => this.processes.get(name)?.stop(grace)));
+      await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('redis')?.stop(grace);
       await this.control?.close();
       this.guard.close();

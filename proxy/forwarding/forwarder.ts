@@ -89,6 +89,10 @@ export class Forwarder implements ExchangeOwner {
       ex.body = result.body;
       headers['content-length'] = String(result.body.bytes.length);
       this.dispatch(ex);
+    }).catch((err: unknown) => {
+      // A bug on this path must cost one request a 500, never the proxy process (unhandled rejection).
+      this.logger.error({ err }, 'forwarding a buffered request failed');
+      this.fail(ex, 'internal_error');
     });
   }
 

@@ -47,7 +47,8 @@ afterEach(async () => {
 async function started(env: Record<string, string>): Promise<Replica> {
   const replica = await spawnReplica(env);
   running.push(replica);
-  await waitFor(async () => (await fetch(`${replica.url}/health`)).ok, 10_000);
+  // Default cost hashes the demo users before listening: seconds when six engineers share 2 cores.
+  await waitFor(async () => (await fetch(`${replica.url}/health`)).ok, 30_000);
   return replica;
 }
 
