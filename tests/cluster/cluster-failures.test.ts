@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 import { ControlClient } from '../../cluster/control-client';
 import { startCluster } from '../../cluster/launcher';
 import { portInUse } from '../../common/ports';
@@ -16,15 +16,9 @@ import { waitFor } from '../../common/poll';
 jest.setTimeout(45_000);
 
 const CLI = path.join(__dirname, '../../dist/cluster/cli.js');
-const fast = { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' };
-const fastProxy = { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' };
-const tempDirs: string[] = [];
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-fail-'));
-  tempDirs.push(dir);
-  return dir;
-};
-afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const fast = TEST_APP_ENV;
+const fastProxy = TEST_PROXY_ENV;
+const tempDir = useTempDirs('fail');
 
 async function noneListening(ports: number[]): Promise<boolean> {
   return (await Promise.all(ports.map((p) => portInUse(p)))).every((used) => !used);
