@@ -5,7 +5,7 @@
  * ways of running the same topology cannot drift apart.
  */
 
-import { DEFAULT_PORT_BASE, PORT_RANGES, portOf } from '../common/ports';
+import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
 import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 
 export { DEFAULT_PORT_BASE };
@@ -49,11 +49,6 @@ export const SERVICE_NAMES: readonly string[] = Object.freeze(SERVICES.map((s) =
 export function serviceSpec(name: string): ServiceSpec | undefined {
   return SERVICES.find((s) => s.name === name);
 }
-
-/** Offsets from the port base (the table is common/ports.ts). */
-export const PORT_OFFSETS = Object.freeze({
-  frontend: PORT_RANGES.frontends.offset, control: PORT_RANGES.control.offset, firstApp: PORT_RANGES.apps.offset, redis: PORT_RANGES.redis.offset,
-});
 
 export interface LocalPorts {
   readonly frontends: readonly { port: number; strategy: FrontendSpec['strategy'] }[];

@@ -33,6 +33,12 @@ export const PORT_BLOCK = 30;
 /** `npm start`: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100. */
 export const DEFAULT_PORT_BASE = 8080;
 
+/** The bench's own cluster (no --target): 18080-18109, so it never meets a running `npm start`. */
+export const BENCH_PORT_BASE = 18_080;
+
+/** The highest port base whose whole block still fits below 65536. */
+export const MAX_PORT_BASE = 65_536 - PORT_BLOCK;
+
 /** The n-th port of a range for a cluster at `base`. */
 export function portOf(base: number, range: PortRange, index = 0): number {
   const { offset, count } = PORT_RANGES[range];

@@ -1,4 +1,5 @@
 import { repoRoot } from '../common/repo-root';
+import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
 import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 import path from 'node:path';
 import { z } from 'zod';
@@ -63,7 +64,7 @@ const schema = z
     APP_ENV: appEnv,
     LOG_LEVEL: logLevel,
     PROXY_HOST: z.string().min(1).default('0.0.0.0'),
-    FRONTENDS: csv.default(['8080:round-robin', '8081:sticky-cookie', '8082:hash-ip']).pipe(z.array(frontend).min(1)),
+    FRONTENDS: csv.default(STRATEGIES.map((strategy, i) => `${portOf(DEFAULT_PORT_BASE, 'frontends', i)}:${strategy}`)).pipe(z.array(frontend).min(1)),
     UPSTREAMS: csv
       .default(['app1=http://127.0.0.1:3001', 'app2=http://127.0.0.1:3002', 'app3=http://127.0.0.1:3003'])
       .pipe(z.array(upstream)),
