@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { pollUntil } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
 import { call, login } from './jwt-replicas';
 import { useReplicas } from './session-replicas';
@@ -235,13 +236,7 @@ describe('with Redis down', () => {
 
   test('when Redis comes back, then refresh and /jwt-revocable answer again', async () => {
     await redisServer.start();
-    const deadline = Date.now() + 5_000;
-    let res = await me(app2, revocable.accessToken, '/jwt-revocable');
-    while (res.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      res = await me(app2, revocable.accessToken, '/jwt-revocable');
-    }
-    expect(res.status).toBe(200);
+    expect(await pollUntil(async () => (await me(app2, revocable.accessToken, '/jwt-revocable')).status === 200, { timeoutMs: 5_000 })).toBe(true);
     // This Redis runs without persistence: families from before the outage are gone, new ones work.
     expect((await refresh(app1, revocable.refreshToken, '/jwt-revocable')).status).toBe(401);
     expect((await refresh(app1, (await login(app2, '/jwt-revocable')).refreshToken, '/jwt-revocable')).status).toBe(200);
