@@ -1,8 +1,17 @@
 import Redis from 'ioredis';
 import request from 'supertest';
+import { RedisServer } from '../../support/redis-server';
 import { DEMO, cookieFrom, startTestApp, useTestApp, type TestApp } from './harness';
 
-const t = useTestApp();
+// Its own redis-server: the touch-policy tests count commands server-wide (INFO commandstats).
+let redisServer: RedisServer;
+const t = useTestApp({}, async () => {
+  redisServer = await RedisServer.start({ appendonly: false });
+  return redisServer.url;
+});
+afterAll(async () => {
+  await redisServer?.stop();
+});
 
 const csrfTokens = new Map<string, string>();
 
