@@ -2,7 +2,7 @@ import path from 'node:path';
 
 export { repoRoot } from '../common/repo-root';
 
-/** Built entry points the launcher runs (docs/contracts.md). */
+/** Built entry points the launcher runs (docs/architecture.md). */
 export function entryPoints(root: string): { app: string; proxy: string } {
   return {
     app: path.join(root, 'dist', 'services', 'app', 'main.js'),

@@ -94,7 +94,7 @@ export interface AppEnvInput {
   redisUrl: string;
 }
 
-/** Environment of one app replica (names from docs/contracts.md). */
+/** Environment of one app replica (names from docs/app.md). */
 export function appEnvironment(input: AppEnvInput): Record<string, string> {
   return {
     APP_ENV: 'development',
