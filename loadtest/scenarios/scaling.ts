@@ -11,7 +11,7 @@ import { inParallel, SteppingClient } from '../http';
 import type { UserLedger } from '../ledger';
 import { startCell } from '../load';
 import { modeByName } from '../modes';
-import type { Counts, ScalingModeModel, ScalingPaper, ScalingPartUse, ScalingPoint, ScalingResult } from '../results';
+import { emptyCounts, type Counts, type ScalingModeModel, type ScalingPaper, type ScalingPartUse, type ScalingPoint, type ScalingResult } from '../results';
 import { redisCommandCount } from './revocation';
 import type { SavedCredential } from '../virtual-user';
 
@@ -361,9 +361,9 @@ async function measurePoint(
 
   const from = SCALING_PLAN.warmSeconds;
   const to = SCALING_PLAN.warmSeconds + cell.cellSeconds;
-  const counts: Counts = { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 };
+  const counts: Counts = emptyCounts();
   for (const ledger of ledgers) for (const key of Object.keys(counts) as (keyof Counts)[]) counts[key] += countBetween(ledger, key, from, to);
-  const requests = counts.ok + counts.logouts + counts.errors + counts.logins + counts.other;
+  const requests = Object.values(counts).reduce((sum, n) => sum + n, 0);
   const serving = APP_REPLICAS.slice(0, cell.replicas);
   const parts: ScalingPartUse[] = setup.parts
     .filter((p) => !p.replica || serving.includes(p.replica))
