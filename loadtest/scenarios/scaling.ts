@@ -491,7 +491,8 @@ function paper(points: readonly ScalingPoint[], models: readonly ScalingModeMode
     const first = points.find((p) => p.mode === m.mode && p.replicas === 1);
     const replicaPerCore = shared.perMode.find((x) => x.mode === m.mode)?.replicaRequestsPerCoreSec ?? 0;
     const commandsPerRequest = first?.redisCommandsPerRequest ?? 0;
-    const bytes = logins.find((l) => l.mode === m.mode)?.redisBytesPerUser ?? 0;
+    // in-memory sessions put nothing in Redis: its used_memory moved for other reasons (buffers, AOF)
+    const bytes = modeByName(m.mode)?.state === 'replica memory' ? 0 : logins.find((l) => l.mode === m.mode)?.redisBytesPerUser ?? 0;
     const result = paperScale({
       loggedInUsers: assumptions.loggedInUsers,
       requestsPerUserPerSec: assumptions.requestsPerUserPerSec,
