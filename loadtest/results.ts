@@ -2,6 +2,7 @@
  * The shape of results.json: plain data, every figure measured in the run, plus the settings
  * it was measured under. Reports are pure functions of this object.
  */
+import type { PaperResult } from './capacity-model';
 
 /** What happened to a user's requests: the measurement vocabulary of docs/design.md. */
 export interface Counts {
@@ -227,19 +228,8 @@ export interface ScalingPaper {
   servers: number;
   coresPerServer: number;
   redisCommandsPerCoreSec: number | null;
-  modes: {
-    mode: string;
-    redisCommandsPerRequest: number;
-    redisBytesPerUser: number;
-    replicaRequestsPerCoreSec: number;
-    requestsPerSec: number;
-    serversCapacity: number;
-    redisCommandsPerSec: number;
-    redisMemoryBytes: number;
-    redisCoreShare: number;
-    serversOneRedisFeeds: number | null;
-    shardsNeeded: number;
-  }[];
+  /** Per mode: the measured inputs, then the model's answer. */
+  modes: ({ mode: string; redisCommandsPerRequest: number; redisBytesPerUser: number; replicaRequestsPerCoreSec: number } & PaperResult)[];
 }
 
 export interface ScalingResult {

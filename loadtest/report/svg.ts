@@ -60,14 +60,7 @@ export function timelineChart(options: {
   width?: number;
   height?: number;
 }): string {
-  const width = options.width ?? 300;
-  const height = options.height ?? 150;
-  const left = 34;
-  const right = 6;
-  const top = 20;
-  const bottom = 18;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const { width, height, left, top, plotW, plotH } = frame(options.width ?? 300, options.height ?? 150, { left: 34, right: 6, top: 20, bottom: 18 });
   const max = Math.max(1, ...options.series.flatMap((s) => s.values));
   const span = Math.max(1, options.seconds);
   const x = (second: number): number => left + (second / span) * plotW;
@@ -98,6 +91,11 @@ export function legend(series: readonly { name: string; color: string }[]): stri
   return svg(series.length * 90 + 8, 18, items.join(''));
 }
 
+/** The plot area inside a chart's margins. */
+function frame(width: number, height: number, margin: { left: number; right: number; top: number; bottom: number }) {
+  return { width, height, left: margin.left, top: margin.top, plotW: width - margin.left - margin.right, plotH: height - margin.top - margin.bottom };
+}
+
 function svg(width: number, height: number, body: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${body}</svg>`;
 }
@@ -113,14 +111,7 @@ export interface CurveSeries {
 
 /** y against a small integer x (ok req/s against replica count): measured solid, model dashed, per series. */
 export function curveChart(options: { title: string; xLabel: string; yLabel: string; series: readonly CurveSeries[]; width?: number; height?: number }): string {
-  const width = options.width ?? 520;
-  const height = options.height ?? 300;
-  const left = 48;
-  const right = 130;
-  const top = 24;
-  const bottom = 34;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const { width, height, left, top, plotW, plotH } = frame(options.width ?? 520, options.height ?? 300, { left: 48, right: 130, top: 24, bottom: 34 });
   const xs = options.series.flatMap((s) => [...s.measured, ...s.model].map((p) => p.x));
   const minX = Math.min(1, ...xs);
   const maxX = Math.max(minX + 1, ...xs);
