@@ -1,7 +1,5 @@
 import type { Clock } from './clock';
 
-export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
 /** Who is trying to log in: the client address (req.ip, trusted proxies honoured) and the account. */
 export interface LoginAttempt {
   address: string;
@@ -9,14 +7,27 @@ export interface LoginAttempt {
 }
 
 /**
- * Limits failed login attempts. Only failures count, so a load test that logs in thousands of
- * times with the right password is never throttled. Async so the shared (Redis) implementation
- * and the per-replica one are interchangeable.
+ * How a reserved attempt ended, and what it gives back:
+ * - `failure` (wrong password): the slot stays counted;
+ * - `success`: the pair's settled failures are cleared (the person at this address knows the
+ *   password) and the slot is given back to the account and address counters;
+ * - `released` (refused or dropped before its password was hashed): the slot is given back everywhere.
+ */
+export type AttemptOutcome = 'failure' | 'success' | 'released';
+
+export type Reservation =
+  | { allowed: true; settle(outcome: AttemptOutcome): Promise<void> }
+  | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Limits failed login attempts. An attempt reserves a slot in every counter before its password
+ * is hashed (check and count in one atomic step), so concurrent attempts cannot all pass a check
+ * that none of them has counted yet; settling it gives back what the outcome says. Only failures
+ * stay counted, so a load test that logs in thousands of times with the right password is never
+ * throttled. Async so the shared (Redis) implementation and the per-replica one are interchangeable.
  */
 export interface LoginThrottle {
-  check(attempt: LoginAttempt): Promise<ThrottleDecision>;
-  recordFailure(attempt: LoginAttempt): Promise<void>;
-  recordSuccess(attempt: LoginAttempt): Promise<void>;
+  reserve(attempt: LoginAttempt): Promise<Reservation>;
 }
 
 /** Failures allowed per fixed window, for each scope a failure is counted in. */
@@ -53,7 +64,10 @@ export function retryAfterSeconds(remainingMs: number): number {
 }
 
 interface Window {
-  failures: number;
+  /** Settled failures plus reservations not yet settled. */
+  count: number;
+  /** Reservations not yet settled (kept for the pair only: a success clears the rest). */
+  pending: number;
   endsAt: number;
 }
 
@@ -61,6 +75,7 @@ interface Window {
  * Per-replica fixed-window counters: the fallback while Redis is down, and the whole limiter when
  * a caller passes it in. Behind round-robin an attacker gets each limit once per replica.
  * Bounded: a flood of distinct keys forgets the stalest windows, never grows without bound.
+ * Atomic by construction: reserve() does its check and count without awaiting in between.
  */
 export class InMemoryLoginThrottle implements LoginThrottle {
   private readonly windows = new Map<string, Window>();
@@ -70,29 +85,39 @@ export class InMemoryLoginThrottle implements LoginThrottle {
     private readonly clock: Clock,
   ) {}
 
-  async check(attempt: LoginAttempt): Promise<ThrottleDecision> {
+  async reserve(attempt: LoginAttempt): Promise<Reservation> {
+    const counters = throttleCounters(this.policy, attempt);
     let waitMs = 0;
-    for (const counter of throttleCounters(this.policy, attempt)) {
+    for (const counter of counters) {
       const window = this.current(counter.key);
-      if (window && window.failures >= counter.limit) waitMs = Math.max(waitMs, window.endsAt - this.clock.now());
+      if (window && window.count >= counter.limit) waitMs = Math.max(waitMs, window.endsAt - this.clock.now());
     }
-    return waitMs > 0 ? { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) } : { allowed: true };
-  }
-
-  async recordFailure(attempt: LoginAttempt): Promise<void> {
-    for (const { key } of throttleCounters(this.policy, attempt)) {
-      const window = this.current(key) ?? { failures: 0, endsAt: this.clock.now() + this.policy.windowSeconds * 1000 };
-      window.failures += 1;
+    if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
+    const reserved = counters.map(({ key }) => {
+      const window = this.current(key) ?? { count: 0, pending: 0, endsAt: this.clock.now() + this.policy.windowSeconds * 1000 };
+      window.count += 1;
+      window.pending += 1;
       this.windows.delete(key);
       this.windows.set(key, window);
-    }
+      return { key, window };
+    });
     const maxKeys = this.policy.maxKeys ?? 30_000;
     while (this.windows.size > maxKeys) this.windows.delete(this.windows.keys().next().value as string);
-  }
-
-  /** The person at this address knows the password: forget their own failures (not the account's). */
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
-    this.windows.delete(throttleCounters(this.policy, attempt)[0].key);
+    let settled = false;
+    return {
+      allowed: true,
+      settle: async (outcome) => {
+        if (settled) return;
+        settled = true;
+        reserved.forEach(({ key, window }, i) => {
+          // A window that ended (or was forgotten) meanwhile is not this reservation's any more.
+          if (this.windows.get(key) !== window) return;
+          window.pending = Math.max(0, window.pending - 1);
+          if (outcome === 'released' || (outcome === 'success' && i > 0)) window.count = Math.max(0, window.count - 1);
+          else if (outcome === 'success') window.count = window.pending;
+        });
+      },
+    };
   }
 
   private current(key: string): Window | undefined {

@@ -2,40 +2,64 @@ import type { Logger } from '../../common/logger';
 import type { Clock } from './clock';
 import {
   InMemoryLoginThrottle, retryAfterSeconds, throttleCounters,
-  type LoginAttempt, type LoginThrottle, type ThrottleDecision, type ThrottlePolicy,
+  type AttemptOutcome, type LoginAttempt, type LoginThrottle, type Reservation, type ThrottlePolicy,
 } from './login-throttle';
 import type { RedisClient } from './redis-client';
 
 export const THROTTLE_PREFIX = 'login-fail:';
 
 /**
- * Each counter is a hash {n, ends}: failures and the end of its window, in the app's clock (the
- * injected one, so tests move time; replicas are assumed NTP-synced). PEXPIRE is only a backstop
- * so Redis forgets a finished window. One script per call: atomic, one round trip.
+ * Each counter is a hash {n, p, ends}: failures plus unsettled reservations, the unsettled
+ * reservations alone, and the end of its window, in the app's clock (the injected one, so tests
+ * move time; replicas are assumed NTP-synced). PEXPIRE is only a backstop so Redis forgets a
+ * finished window. One script per call: atomic, one round trip.
  *
- * CHECK: KEYS counters, ARGV[1] now, ARGV[2..] limits → the longest wait in ms (0 = allowed).
+ * RESERVE: KEYS counters, ARGV[1] now, ARGV[2] window ms, ARGV[3..] limits → {wait ms} when a
+ * counter is at its limit (nothing counted), else {0, ends of each counter} with one slot taken in each.
  */
-const CHECK = `
+const RESERVE = `
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
 local wait = 0
 for i, key in ipairs(KEYS) do
   local v = redis.call('HMGET', key, 'n', 'ends')
   local n, ends = tonumber(v[1]), tonumber(v[2])
-  if n and ends and ends > tonumber(ARGV[1]) and n >= tonumber(ARGV[i + 1]) then
-    wait = math.max(wait, ends - tonumber(ARGV[1]))
+  if n and ends and ends > now and n >= tonumber(ARGV[i + 2]) then
+    wait = math.max(wait, ends - now)
   end
 end
-return wait`;
-
-/** FAIL: KEYS counters, ARGV[1] now, ARGV[2] window ms: count one failure in every counter. */
-const FAIL = `
-local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
-for _, key in ipairs(KEYS) do
+if wait > 0 then return {wait} end
+local reply = {0}
+for i, key in ipairs(KEYS) do
   local ends = tonumber(redis.call('HGET', key, 'ends'))
   if ends and ends > now then
     redis.call('HINCRBY', key, 'n', 1)
+    redis.call('HINCRBY', key, 'p', 1)
   else
-    redis.call('HSET', key, 'n', 1, 'ends', now + window)
+    ends = now + window
+    redis.call('HSET', key, 'n', 1, 'p', 1, 'ends', ends)
     redis.call('PEXPIRE', key, window)
+  end
+  reply[i + 1] = ends
+end
+return reply`;
+
+/**
+ * SETTLE: KEYS counters, ARGV[1] outcome (failure | success | released), ARGV[2..] the ends the
+ * reservation saw (a window that ended meanwhile is left alone). The pair is KEYS[1]: a success
+ * there keeps only the other unsettled reservations; elsewhere a success gives its slot back.
+ */
+const SETTLE = `
+local outcome = ARGV[1]
+for i, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, 'n', 'p', 'ends')
+  if v[3] and tonumber(v[3]) == tonumber(ARGV[i + 1]) then
+    local n, p = tonumber(v[1]) or 0, math.max(0, (tonumber(v[2]) or 0) - 1)
+    if outcome == 'released' or (outcome == 'success' and i > 1) then
+      n = math.max(0, n - 1)
+    elseif outcome == 'success' then
+      n = p
+    end
+    redis.call('HSET', key, 'n', n, 'p', p)
   end
 end
 return 0`;
@@ -43,7 +67,8 @@ return 0`;
 /**
  * Failed-login counters shared by every replica in Redis, so N replicas do not multiply the limit.
  * While Redis fails, the per-replica counters take over (logins keep working, each replica limits
- * on its own); only the transitions are logged. Failures counted locally are not copied back.
+ * on its own); only the transitions are logged. Failures counted locally are not copied back; a
+ * reservation is settled where it was taken.
  */
 export class RedisLoginThrottle implements LoginThrottle {
   private readonly fallback: InMemoryLoginThrottle;
@@ -63,28 +88,26 @@ export class RedisLoginThrottle implements LoginThrottle {
     return this.shared;
   }
 
-  async check(attempt: LoginAttempt): Promise<ThrottleDecision> {
+  async reserve(attempt: LoginAttempt): Promise<Reservation> {
     const counters = throttleCounters(this.policy, attempt);
-    const waitMs = await this.onRedis(
-      () => this.deps.redis.eval(CHECK, counters.length, ...counters.map((c) => THROTTLE_PREFIX + c.key),
-        this.deps.clock.now(), ...counters.map((c) => c.limit)) as Promise<number>,
+    const keys = counters.map((c) => THROTTLE_PREFIX + c.key);
+    const reply = await this.onRedis(
+      () => this.deps.redis.eval(RESERVE, keys.length, ...keys, this.deps.clock.now(), this.policy.windowSeconds * 1000,
+        ...counters.map((c) => c.limit)) as Promise<number[]>,
     );
-    if (waitMs === undefined) return this.fallback.check(attempt);
-    return waitMs > 0 ? { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) } : { allowed: true };
-  }
-
-  async recordFailure(attempt: LoginAttempt): Promise<void> {
-    const keys = throttleCounters(this.policy, attempt).map((c) => THROTTLE_PREFIX + c.key);
-    const done = await this.onRedis(
-      () => this.deps.redis.eval(FAIL, keys.length, ...keys, this.deps.clock.now(), this.policy.windowSeconds * 1000),
-    );
-    if (done === undefined) await this.fallback.recordFailure(attempt);
-  }
-
-  async recordSuccess(attempt: LoginAttempt): Promise<void> {
-    const pair = THROTTLE_PREFIX + throttleCounters(this.policy, attempt)[0].key;
-    const done = await this.onRedis(() => this.deps.redis.del(pair));
-    if (done === undefined) await this.fallback.recordSuccess(attempt);
+    if (reply === undefined) return this.fallback.reserve(attempt);
+    const [waitMs, ...ends] = reply;
+    if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
+    let settled = false;
+    return {
+      allowed: true,
+      settle: async (outcome: AttemptOutcome) => {
+        if (settled) return;
+        settled = true;
+        // If Redis fails now, the slot stays counted: the safe side, until its window ends.
+        await this.onRedis(() => this.deps.redis.eval(SETTLE, keys.length, ...keys, outcome, ...ends));
+      },
+    };
   }
 
   /** The command's result, or undefined when Redis failed (then the caller uses the fallback). */

@@ -25,6 +25,10 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   const started = Date.now();
   const users = deps.users ?? (await UserDirectory.demo(config.passwords.demoPassword, config.passwords.hashCost));
   logger.info({ hashCost: config.passwords.hashCost, ms: Date.now() - started }, 'demo users hashed');
+  // One hash, timed: the login admission's first estimate of how long a queued login waits.
+  const hashStarted = Date.now();
+  await users.authenticate('', ' ');
+  const initialHashMs = Date.now() - hashStarted;
 
   const { app, close: closeApp } = createApp(config, {
     logger,
@@ -32,6 +36,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
     redis,
     users,
     throttle: deps.throttle,
+    initialHashMs,
     metrics: deps.metrics ?? new AppMetrics({ instance: config.instanceId, processMetrics: true }),
   });
 
@@ -58,14 +63,14 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
     });
   } catch (err) {
     // e.g. EADDRINUSE: release what was opened so an in-process caller is not left with handles.
-    closeApp();
+    await closeApp();
     if (ownsRedis) await closeRedisClient(redis);
     throw err;
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, sessionTouch: config.session.touch }, 'app replica listening');
+  logger.info({ url, sessionTouch: config.session.touch, loginAdmission: config.loginAdmission, initialHashMs }, 'app replica listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -86,7 +91,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
           server.closeAllConnections();
           await drained;
         }
-        closeApp();
+        await closeApp();
         if (ownsRedis) await closeRedisClient(redis);
         logger.info('stopped');
       })();

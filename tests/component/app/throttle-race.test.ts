@@ -1,0 +1,62 @@
+import { RedisServer } from '../../support/redis-server';
+import { JSON_HEADERS, request, startReplicas, type Answer, type Replicas } from './session-replicas';
+
+const WINDOW_MS = 300_000; // LOGIN_FAILURE_WINDOW_SECONDS (default 300)
+const LIMIT = 5; // LOGIN_MAX_FAILURES (default 5)
+// Cost 14 (~40 ms a hash here): long enough that twelve concurrent logins overlap their hashing.
+const HASH_COST = 14;
+
+function attempt(base: string, username: string, password: string, address: string): Promise<Answer> {
+  return request(`${base}/jwt/login`, {
+    method: 'POST', headers: { ...JSON_HEADERS, 'X-Forwarded-For': address }, body: JSON.stringify({ username, password }),
+  });
+}
+
+/** Twelve logins for bob from one address at once: eleven wrong, the right one in the middle. */
+async function burst(bases: string[], address: string): Promise<Answer[]> {
+  const passwords = Array.from({ length: 12 }, (_, i) => (i === 6 ? 'demo-password' : `wrong-${i}`));
+  return Promise.all(passwords.map((password, i) => attempt(bases[i % bases.length], 'bob', password, address)));
+}
+
+const evaluated = (answers: Answer[]) => answers.filter((a) => a.status === 200 || a.status === 401);
+
+describe('login throttling under concurrent attempts (one account, one address)', () => {
+  let redisServer: RedisServer;
+  let cluster: Replicas;
+
+  beforeAll(async () => {
+    redisServer = await RedisServer.start({ appendonly: false });
+    cluster = await startReplicas(redisServer.url, 2, {}, [], { hashCost: HASH_COST });
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    await redisServer?.stop();
+  });
+  beforeEach(() => cluster.clock.advance(WINDOW_MS + 1000));
+
+  test('when 12 attempts (11 wrong, 1 right) arrive at once on two replicas, then at most 5 passwords are checked and the rest get 429', async () => {
+    const answers = await burst(cluster.urls, '203.0.113.40');
+    expect(evaluated(answers).length).toBeLessThanOrEqual(LIMIT);
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(12 - LIMIT);
+    for (const a of answers) expect([200, 401, 429]).toContain(a.status);
+  });
+
+  test('when the burst is over, then a further wrong guess from that address is still refused unless the right password was among the checked ones', async () => {
+    const answers = await burst(cluster.urls, '203.0.113.41');
+    const wrongChecked = answers.filter((a) => a.status === 401).length;
+    const next = await attempt(cluster.urls[0], 'bob', 'wrong-again', '203.0.113.41');
+    // Without a checked success, the five checked failures keep the pair at its limit.
+    if (!answers.some((a) => a.status === 200)) expect(next.status).toBe(429);
+    expect(wrongChecked).toBeLessThanOrEqual(LIMIT);
+  });
+
+  test('when Redis is down, then each replica still reserves atomically: at most 5 checked per replica', async () => {
+    await redisServer.kill();
+    try {
+      const answers = await burst([cluster.urls[0]], '203.0.113.42');
+      expect(evaluated(answers).length).toBeLessThanOrEqual(LIMIT);
+    } finally {
+      await redisServer.start();
+    }
+  });
+});
