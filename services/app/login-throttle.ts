@@ -8,10 +8,10 @@ export interface LoginAttempt {
 
 /**
  * How a reserved attempt ended, and what it gives back:
- * - `failure` (wrong password): the slot stays counted;
+ * - `failure` (wrong password): the pair's slot stays counted, and the account and address count it;
  * - `success`: the pair's settled failures are cleared (the person at this address knows the
- *   password) and the slot is given back to the account and address counters;
- * - `released` (refused or dropped before its password was hashed): the slot is given back everywhere.
+ *   password); attempts still being checked keep their slots;
+ * - `released` (refused or dropped before its password was hashed): the slot is given back.
  */
 export type AttemptOutcome = 'failure' | 'success' | 'released';
 
@@ -20,10 +20,13 @@ export type Reservation =
   | { allowed: false; retryAfterSeconds: number };
 
 /**
- * Limits failed login attempts. An attempt reserves a slot in every counter before its password
- * is hashed (check and count in one atomic step), so concurrent attempts cannot all pass a check
- * that none of them has counted yet; settling it gives back what the outcome says. Only failures
- * stay counted, so a load test that logs in thousands of times with the right password is never
+ * Limits failed login attempts. An attempt checks every counter and reserves a slot in the pair
+ * (one address, one account) in one atomic step before its password is hashed, so concurrent
+ * guesses from one address cannot all pass a check none of them has counted yet. The account and
+ * address counters count failures when they settle: in-flight logins of many people behind one
+ * address, or to one shared account, must not refuse each other; their overshoot under
+ * concurrency is bounded by the login admission (docs/login-admission.md). Only failures stay
+ * counted, so a load test that logs in thousands of times with the right password is never
  * throttled. Async so the shared (Redis) implementation and the per-replica one are interchangeable.
  */
 export interface LoginThrottle {
@@ -64,9 +67,9 @@ export function retryAfterSeconds(remainingMs: number): number {
 }
 
 interface Window {
-  /** Settled failures plus reservations not yet settled. */
+  /** Failures; for the pair also its reservations not yet settled. */
   count: number;
-  /** Reservations not yet settled (kept for the pair only: a success clears the rest). */
+  /** The pair's reservations not yet settled (a success clears the rest). */
   pending: number;
   endsAt: number;
 }
@@ -75,7 +78,7 @@ interface Window {
  * Per-replica fixed-window counters: the fallback while Redis is down, and the whole limiter when
  * a caller passes it in. Behind round-robin an attacker gets each limit once per replica.
  * Bounded: a flood of distinct keys forgets the stalest windows, never grows without bound.
- * Atomic by construction: reserve() does its check and count without awaiting in between.
+ * Atomic by construction: reserve() checks and counts without awaiting in between.
  */
 export class InMemoryLoginThrottle implements LoginThrottle {
   private readonly windows = new Map<string, Window>();
@@ -93,31 +96,35 @@ export class InMemoryLoginThrottle implements LoginThrottle {
       if (window && window.count >= counter.limit) waitMs = Math.max(waitMs, window.endsAt - this.clock.now());
     }
     if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
-    const reserved = counters.map(({ key }) => {
-      const window = this.current(key) ?? { count: 0, pending: 0, endsAt: this.clock.now() + this.policy.windowSeconds * 1000 };
-      window.count += 1;
-      window.pending += 1;
-      this.windows.delete(key);
-      this.windows.set(key, window);
-      return { key, window };
-    });
-    const maxKeys = this.policy.maxKeys ?? 30_000;
-    while (this.windows.size > maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+    const pairKey = counters[0].key;
+    const pair = this.count(pairKey);
+    pair.pending += 1;
     let settled = false;
     return {
       allowed: true,
       settle: async (outcome) => {
         if (settled) return;
         settled = true;
-        reserved.forEach(({ key, window }, i) => {
-          // A window that ended (or was forgotten) meanwhile is not this reservation's any more.
-          if (this.windows.get(key) !== window) return;
-          window.pending = Math.max(0, window.pending - 1);
-          if (outcome === 'released' || (outcome === 'success' && i > 0)) window.count = Math.max(0, window.count - 1);
-          else if (outcome === 'success') window.count = window.pending;
-        });
+        // A window that ended (or was forgotten) meanwhile is not this reservation's any more.
+        if (this.windows.get(pairKey) === pair) {
+          pair.pending = Math.max(0, pair.pending - 1);
+          if (outcome === 'released') pair.count = Math.max(0, pair.count - 1);
+          else if (outcome === 'success') pair.count = pair.pending;
+        }
+        if (outcome === 'failure') for (const { key } of counters.slice(1)) this.count(key);
       },
     };
+  }
+
+  /** One more in `key`'s current window (opened if none), kept newest for the eviction order. */
+  private count(key: string): Window {
+    const window = this.current(key) ?? { count: 0, pending: 0, endsAt: this.clock.now() + this.policy.windowSeconds * 1000 };
+    window.count += 1;
+    this.windows.delete(key);
+    this.windows.set(key, window);
+    const maxKeys = this.policy.maxKeys ?? 30_000;
+    while (this.windows.size > maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+    return window;
   }
 
   private current(key: string): Window | undefined {

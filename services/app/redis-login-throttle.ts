@@ -9,13 +9,14 @@ import type { RedisClient } from './redis-client';
 export const THROTTLE_PREFIX = 'login-fail:';
 
 /**
- * Each counter is a hash {n, p, ends}: failures plus unsettled reservations, the unsettled
- * reservations alone, and the end of its window, in the app's clock (the injected one, so tests
- * move time; replicas are assumed NTP-synced). PEXPIRE is only a backstop so Redis forgets a
- * finished window. One script per call: atomic, one round trip.
+ * Each counter is a hash {n, ends} (the pair's also p): failures — for the pair, plus its
+ * unsettled reservations — and the end of its window, in the app's clock (the injected one, so
+ * tests move time; replicas are assumed NTP-synced). PEXPIRE is only a backstop so Redis forgets
+ * a finished window. One script per call: atomic, one round trip.
  *
- * RESERVE: KEYS counters, ARGV[1] now, ARGV[2] window ms, ARGV[3..] limits → {wait ms} when a
- * counter is at its limit (nothing counted), else {0, ends of each counter} with one slot taken in each.
+ * RESERVE: KEYS counters (pair first), ARGV[1] now, ARGV[2] window ms, ARGV[3..] limits → {wait ms}
+ * when a counter is at its limit (nothing taken), else {0, the pair window's end} with a slot
+ * taken in the pair.
  */
 const RESERVE = `
 local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -28,38 +29,41 @@ for i, key in ipairs(KEYS) do
   end
 end
 if wait > 0 then return {wait} end
-local reply = {0}
-for i, key in ipairs(KEYS) do
+local pair = KEYS[1]
+local ends = tonumber(redis.call('HGET', pair, 'ends'))
+if ends and ends > now then
+  redis.call('HINCRBY', pair, 'n', 1)
+  redis.call('HINCRBY', pair, 'p', 1)
+else
+  ends = now + window
+  redis.call('HSET', pair, 'n', 1, 'p', 1, 'ends', ends)
+  redis.call('PEXPIRE', pair, window)
+end
+return {0, ends}`;
+
+/**
+ * SETTLE: KEYS counters (pair first), ARGV[1] outcome (failure | success | released), ARGV[2] the
+ * pair window's end the reservation saw (a window that ended meanwhile is left alone), ARGV[3]
+ * now, ARGV[4] window ms. Pair: a failure keeps its slot, a success keeps only the other
+ * unsettled reservations, a release gives the slot back. Account and address: a failure counts.
+ */
+const SETTLE = `
+local outcome, now, window = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+local v = redis.call('HMGET', KEYS[1], 'n', 'p', 'ends')
+if v[3] and tonumber(v[3]) == tonumber(ARGV[2]) then
+  local n, p = tonumber(v[1]) or 0, math.max(0, (tonumber(v[2]) or 0) - 1)
+  if outcome == 'released' then n = math.max(0, n - 1) elseif outcome == 'success' then n = p end
+  redis.call('HSET', KEYS[1], 'n', n, 'p', p)
+end
+if outcome ~= 'failure' then return 0 end
+for i = 2, #KEYS do
+  local key = KEYS[i]
   local ends = tonumber(redis.call('HGET', key, 'ends'))
   if ends and ends > now then
     redis.call('HINCRBY', key, 'n', 1)
-    redis.call('HINCRBY', key, 'p', 1)
   else
-    ends = now + window
-    redis.call('HSET', key, 'n', 1, 'p', 1, 'ends', ends)
+    redis.call('HSET', key, 'n', 1, 'ends', now + window)
     redis.call('PEXPIRE', key, window)
-  end
-  reply[i + 1] = ends
-end
-return reply`;
-
-/**
- * SETTLE: KEYS counters, ARGV[1] outcome (failure | success | released), ARGV[2..] the ends the
- * reservation saw (a window that ended meanwhile is left alone). The pair is KEYS[1]: a success
- * there keeps only the other unsettled reservations; elsewhere a success gives its slot back.
- */
-const SETTLE = `
-local outcome = ARGV[1]
-for i, key in ipairs(KEYS) do
-  local v = redis.call('HMGET', key, 'n', 'p', 'ends')
-  if v[3] and tonumber(v[3]) == tonumber(ARGV[i + 1]) then
-    local n, p = tonumber(v[1]) or 0, math.max(0, (tonumber(v[2]) or 0) - 1)
-    if outcome == 'released' or (outcome == 'success' and i > 1) then
-      n = math.max(0, n - 1)
-    elseif outcome == 'success' then
-      n = p
-    end
-    redis.call('HSET', key, 'n', n, 'p', p)
   end
 end
 return 0`;
@@ -96,7 +100,7 @@ export class RedisLoginThrottle implements LoginThrottle {
         ...counters.map((c) => c.limit)) as Promise<number[]>,
     );
     if (reply === undefined) return this.fallback.reserve(attempt);
-    const [waitMs, ...ends] = reply;
+    const [waitMs, pairEnds] = reply;
     if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
     let settled = false;
     return {
@@ -105,7 +109,8 @@ export class RedisLoginThrottle implements LoginThrottle {
         if (settled) return;
         settled = true;
         // If Redis fails now, the slot stays counted: the safe side, until its window ends.
-        await this.onRedis(() => this.deps.redis.eval(SETTLE, keys.length, ...keys, outcome, ...ends));
+        await this.onRedis(() => this.deps.redis.eval(SETTLE, keys.length, ...keys, outcome, pairEnds,
+          this.deps.clock.now(), this.policy.windowSeconds * 1000));
       },
     };
   }

@@ -27,7 +27,8 @@ describe('login admission on one replica: one hash at a time, three waiting', ()
 
   beforeAll(async () => {
     redisServer = await RedisServer.start({ appendonly: false });
-    cluster = await startReplicas(redisServer.url, 1, { LOGIN_HASH_CONCURRENCY: '1', LOGIN_QUEUE_LIMIT: '3' }, [], { hashCost: HASH_COST });
+    // A long queue timeout: on a loaded machine the expected-wait refusal would blur the queue limit.
+    cluster = await startReplicas(redisServer.url, 1, { LOGIN_HASH_CONCURRENCY: '1', LOGIN_QUEUE_LIMIT: '3', LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [], { hashCost: HASH_COST });
     proxy = await proxyOver(cluster.replicas);
     app = cluster.urls[0];
   });
