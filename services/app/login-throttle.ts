@@ -17,7 +17,13 @@ export type AttemptOutcome = 'failure' | 'success' | 'released';
 
 export type Reservation =
   | { allowed: true; settle(outcome: AttemptOutcome): Promise<void> }
-  | { allowed: false; retryAfterSeconds: number };
+  | { allowed: false; retryAfterSeconds: number; busy?: true };
+
+/**
+ * Refused because attempts still being checked hold the pair's remaining slots, not because of
+ * failures: they settle within a hash time, so the client may retry in a second (not the window).
+ */
+export const BUSY: Reservation = Object.freeze({ allowed: false, retryAfterSeconds: 1, busy: true });
 
 /**
  * Limits failed login attempts. An attempt checks every counter and reserves a slot in the pair
@@ -91,12 +97,16 @@ export class InMemoryLoginThrottle implements LoginThrottle {
   async reserve(attempt: LoginAttempt): Promise<Reservation> {
     const counters = throttleCounters(this.policy, attempt);
     let waitMs = 0;
-    for (const counter of counters) {
+    counters.forEach((counter, i) => {
       const window = this.current(counter.key);
-      if (window && window.count >= counter.limit) waitMs = Math.max(waitMs, window.endsAt - this.clock.now());
-    }
+      // The pair's count includes attempts in flight: only its settled failures close the window.
+      const failures = window ? window.count - (i === 0 ? window.pending : 0) : 0;
+      if (window && failures >= counter.limit) waitMs = Math.max(waitMs, window.endsAt - this.clock.now());
+    });
     if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
     const pairKey = counters[0].key;
+    const current = this.current(pairKey);
+    if (current && current.count >= counters[0].limit) return BUSY;
     const pair = this.count(pairKey);
     pair.pending += 1;
     let settled = false;

@@ -1,7 +1,7 @@
 import type { Logger } from '../../common/logger';
 import type { Clock } from './clock';
 import {
-  InMemoryLoginThrottle, retryAfterSeconds, throttleCounters,
+  BUSY, InMemoryLoginThrottle, retryAfterSeconds, throttleCounters,
   type AttemptOutcome, type LoginAttempt, type LoginThrottle, type Reservation, type ThrottlePolicy,
 } from './login-throttle';
 import type { RedisClient } from './redis-client';
@@ -15,7 +15,8 @@ export const THROTTLE_PREFIX = 'login-fail:';
  * a finished window. One script per call: atomic, one round trip.
  *
  * RESERVE: KEYS counters (pair first), ARGV[1] now, ARGV[2] window ms, ARGV[3..] limits → {wait ms}
- * when a counter is at its limit (nothing taken), else {0, the pair window's end} with a slot
+ * when a counter's failures are at its limit (nothing taken), {-1} when only attempts still in
+ * flight fill the pair (busy: retry in a moment), else {0, the pair window's end} with a slot
  * taken in the pair.
  */
 const RESERVE = `
@@ -24,13 +25,20 @@ local wait = 0
 for i, key in ipairs(KEYS) do
   local v = redis.call('HMGET', key, 'n', 'ends')
   local n, ends = tonumber(v[1]), tonumber(v[2])
+  -- The pair's n includes attempts in flight: only its settled failures close the window.
+  if i == 1 and n then n = n - (tonumber(redis.call('HGET', key, 'p')) or 0) end
   if n and ends and ends > now and n >= tonumber(ARGV[i + 2]) then
     wait = math.max(wait, ends - now)
   end
 end
 if wait > 0 then return {wait} end
 local pair = KEYS[1]
-local ends = tonumber(redis.call('HGET', pair, 'ends'))
+local v = redis.call('HMGET', pair, 'n', 'p', 'ends')
+local ends = tonumber(v[3])
+if ends and ends > now and (tonumber(v[1]) or 0) >= tonumber(ARGV[3]) then
+  -- The pair's settled failures are under the limit, but attempts in flight fill it: busy.
+  return {-1}
+end
 if ends and ends > now then
   redis.call('HINCRBY', pair, 'n', 1)
   redis.call('HINCRBY', pair, 'p', 1)
@@ -101,6 +109,7 @@ export class RedisLoginThrottle implements LoginThrottle {
     );
     if (reply === undefined) return this.fallback.reserve(attempt);
     const [waitMs, pairEnds] = reply;
+    if (waitMs < 0) return BUSY;
     if (waitMs > 0) return { allowed: false, retryAfterSeconds: retryAfterSeconds(waitMs) };
     let settled = false;
     return {

@@ -60,10 +60,21 @@ test('when a login succeeds, then that address\'s failures on the account are fo
   expect((await check(throttle, at('10.3.0.3', 'carol'))).allowed).toBe(false);
 });
 
-test('when attempts are reserved at once, then only the limit is let through before any is settled', async () => {
+test('when attempts are reserved at once, then only the limit is let through, the rest told to retry in a second; once they fail, the whole window', async () => {
   const throttle = new InMemoryLoginThrottle(policy, clock);
   const reservations = await Promise.all(Array.from({ length: 6 }, () => throttle.reserve(at('10.4.0.1', 'dave'))));
   expect(reservations.filter((r) => r.allowed)).toHaveLength(3);
+  expect(reservations.filter((r) => !r.allowed)).toEqual(Array(3).fill({ allowed: false, retryAfterSeconds: 1, busy: true }));
+  for (const r of reservations) if (r.allowed) await r.settle('failure');
+  expect(await check(throttle, at('10.4.0.1', 'dave'))).toEqual({ allowed: false, retryAfterSeconds: 60 });
+});
+
+test('when concurrent logins of one person succeed, then none of them is held against the next', async () => {
+  const throttle = new InMemoryLoginThrottle(policy, clock);
+  const first = await Promise.all(Array.from({ length: 3 }, () => throttle.reserve(at('10.4.0.2', 'gina'))));
+  for (const r of first) if (r.allowed) await r.settle('success');
+  const again = await Promise.all(Array.from({ length: 3 }, () => throttle.reserve(at('10.4.0.2', 'gina'))));
+  expect(again.every((r) => r.allowed)).toBe(true);
 });
 
 test('when a success settles while other attempts are still being checked, then it clears only the settled failures: the pending ones still count', async () => {
