@@ -58,7 +58,11 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   const throttle = deps.throttle ?? new RedisLoginThrottle(config.loginThrottle, { redis: deps.redis, clock: deps.clock, logger: deps.logger });
   // Login admission (docs/login-admission.md): bounded, lower-priority password hashing.
   const limits = config.loginAdmission;
-  const workers = new ScryptWorkers({ size: limits.concurrency, nice: limits.hashNice });
+  const workers = new ScryptWorkers({
+    size: limits.concurrency,
+    nice: limits.hashNice,
+    onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
+  });
   const admission = new LoginAdmission(limits, {
     initialHashMs: deps.initialHashMs ?? 300,
     events: {

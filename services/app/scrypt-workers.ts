@@ -45,10 +45,10 @@ export class ScryptWorkers {
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
-  /** Whether the workers could lower their priority (false on platforms that refuse). */
-  niced = false;
+  private warned = false;
 
-  constructor(private readonly options: { size: number; nice: number }) {
+  /** `onNiceRefused` is told (once) when the platform refuses to lower a worker's priority. */
+  constructor(private readonly options: { size: number; nice: number; onNiceRefused?: () => void }) {
     for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
   }
 
@@ -74,7 +74,10 @@ export class ScryptWorkers {
     worker.unref();
     worker.on('message', (message: { ready?: boolean; niced?: boolean; id?: number; key?: Uint8Array; error?: string }) => {
       if (message.ready) {
-        this.niced = message.niced === true;
+        if (!message.niced && !this.warned) {
+          this.warned = true;
+          this.options.onNiceRefused?.();
+        }
         return;
       }
       const job = slot.job;
