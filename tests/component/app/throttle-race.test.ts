@@ -26,7 +26,8 @@ describe('login throttling under concurrent attempts (one account, one address)'
 
   beforeAll(async () => {
     redisServer = await RedisServer.start({ appendonly: false });
-    cluster = await startReplicas(redisServer.url, 2, {}, [], { hashCost: HASH_COST });
+    // Admission wide open (no refusal by expected wait on a loaded machine): this is the throttle's test.
+    cluster = await startReplicas(redisServer.url, 2, { LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [], { hashCost: HASH_COST });
   });
   afterAll(async () => {
     await cluster?.close();
