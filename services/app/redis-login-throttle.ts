@@ -5,8 +5,9 @@ import {
   type AttemptOutcome, type LoginAttempt, type LoginThrottle, type Reservation, type ThrottlePolicy,
 } from './login-throttle';
 import type { RedisClient } from './redis-client';
+import { REDIS_KEY_PREFIXES } from '../../common/vocabulary';
 
-export const THROTTLE_PREFIX = 'login-fail:';
+export const THROTTLE_PREFIX = REDIS_KEY_PREFIXES.loginFailures;
 
 /**
  * Each counter is a hash {n, ends} (the pair's also p): failures — for the pair, plus its

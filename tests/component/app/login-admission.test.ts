@@ -1,7 +1,6 @@
-import type { RunningProxy } from '../../../proxy/server';
-import { waitFor } from '../../support/ports';
-import { RedisServer } from '../../support/redis-server';
-import { JSON_HEADERS, proxyOver, request, startReplicas, type Answer, type Replicas } from './session-replicas';
+import { waitFor } from '../../../common/poll';
+import { sharedRedisUrl } from '../../support/shared-redis';
+import { JSON_HEADERS, request, useProxyOver, useReplicas, type Answer } from './session-replicas';
 
 // Cost 16 (~0.1–0.3 s a hash here): the first login still hashes while the others arrive.
 const HASH_COST = 16;
@@ -20,22 +19,14 @@ async function metric(base: string, sample: string): Promise<number> {
 }
 
 describe('login admission on one replica: one hash at a time, three waiting', () => {
-  let redisServer: RedisServer;
-  let cluster: Replicas;
-  let proxy: RunningProxy;
+  // A long queue timeout: on a loaded machine the expected-wait refusal would blur the queue limit.
+  const cluster = useReplicas(1, { LOGIN_HASH_CONCURRENCY: '1', LOGIN_QUEUE_LIMIT: '3', LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [],
+    sharedRedisUrl, { hashCost: HASH_COST });
+  const proxy = useProxyOver(cluster);
   let app: string;
 
-  beforeAll(async () => {
-    redisServer = await RedisServer.start({ appendonly: false });
-    // A long queue timeout: on a loaded machine the expected-wait refusal would blur the queue limit.
-    cluster = await startReplicas(redisServer.url, 1, { LOGIN_HASH_CONCURRENCY: '1', LOGIN_QUEUE_LIMIT: '3', LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [], { hashCost: HASH_COST });
-    proxy = await proxyOver(cluster.replicas);
+  beforeAll(() => {
     app = cluster.urls[0];
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await cluster?.close();
-    await redisServer?.stop();
   });
   beforeEach(() => cluster.clock.advance(301_000));
 

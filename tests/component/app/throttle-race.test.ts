@@ -1,5 +1,5 @@
 import { RedisServer } from '../../support/redis-server';
-import { JSON_HEADERS, request, startReplicas, type Answer, type Replicas } from './session-replicas';
+import { JSON_HEADERS, request, useReplicas, type Answer } from './session-replicas';
 
 const WINDOW_MS = 300_000; // LOGIN_FAILURE_WINDOW_SECONDS (default 300)
 const LIMIT = 5; // LOGIN_MAX_FAILURES (default 5)
@@ -21,16 +21,14 @@ async function burst(bases: string[], address: string): Promise<Answer[]> {
 const evaluated = (answers: Answer[]) => answers.filter((a) => a.status === 200 || a.status === 401);
 
 describe('login throttling under concurrent attempts (one account, one address)', () => {
+  // Its own redis-server: the last test kills it. Admission wide open (no refusal by expected
+  // wait on a loaded machine): this is the throttle's test.
   let redisServer: RedisServer;
-  let cluster: Replicas;
-
-  beforeAll(async () => {
+  const cluster = useReplicas(2, { LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [], async () => {
     redisServer = await RedisServer.start({ appendonly: false });
-    // Admission wide open (no refusal by expected wait on a loaded machine): this is the throttle's test.
-    cluster = await startReplicas(redisServer.url, 2, { LOGIN_QUEUE_TIMEOUT_MS: '60000' }, [], { hashCost: HASH_COST });
-  });
+    return redisServer.url;
+  }, { hashCost: HASH_COST });
   afterAll(async () => {
-    await cluster?.close();
     await redisServer?.stop();
   });
   beforeEach(() => cluster.clock.advance(WINDOW_MS + 1000));
