@@ -3,15 +3,12 @@
  * in a full and in a `--quick` run. Runners live in scenarios/; the CLI lists names from here.
  */
 export const SCENARIO_NAMES = Object.freeze([
-  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation', 'scaling',
+  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
 ] as const);
-export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+/** Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`. */
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'scaling'] as const);
+export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
-/** Run only when named: they add evidence and never change what `all` and `--quick` judge. */
-export const NAMED_ONLY_SCENARIOS: readonly ScenarioName[] = Object.freeze(['scaling']);
-
-/** What `all` (the default) runs: the eight claims' scenarios. */
-export const ALL_SCENARIOS: readonly ScenarioName[] = Object.freeze(SCENARIO_NAMES.filter((n) => !NAMED_ONLY_SCENARIOS.includes(n)));
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -27,16 +24,19 @@ export interface ScenarioTiming {
   /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
   readonly revocationSeconds: number;
+  /** login-storm: concurrent impatient clients and how long they keep trying. */
+  readonly stormClients: number;
+  readonly stormSeconds: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
-  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({
@@ -47,5 +47,6 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
-  scaling: 'ok req/s and CPU per request per part for N = 1..4 CPU-quota replicas, against a capacity model (docker targets; by name only)',
+  'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
+  scaling: 'extra, by name only: ok req/s and CPU per request per part for N = 1..4 CPU-quota replicas against a capacity model (docker targets)',
 });

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../../common/config';
 import { parseBenchArgs } from '../../../loadtest/options';
 import { formatProgress } from '../../../loadtest/progress';
-import { ALL_SCENARIOS, FULL_TIMING, QUICK_TIMING } from '../../../loadtest/scenarios';
+import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES } from '../../../loadtest/scenarios';
 
 const defaults = { adminToken: 'tok', now: new Date('2026-11-28T09:00:00.000Z') };
 
@@ -14,8 +14,7 @@ function config(argv: string[]) {
 describe('bench command line', () => {
   it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
     const c = config([]);
-    expect(c.scenarios).toEqual([...ALL_SCENARIOS]);
-    expect(c.scenarios).not.toContain('scaling');
+    expect(c.scenarios).toEqual([...SCENARIO_NAMES]);
     expect(c.timing).toEqual(FULL_TIMING);
     expect(c.target).toBeUndefined();
     expect(c.outDir).toBe('results/2026-11-28T09-00-00-000Z');
@@ -23,7 +22,14 @@ describe('bench command line', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
-  it('when scaling is named, then it runs (it is left out of all only)', () => {
+  it('when login-storm is asked for by name, then it runs; all and --quick never include it', () => {
+    expect(config(['--scenario', 'login-storm']).scenarios).toEqual(['login-storm']);
+    expect(config(['--scenario', 'all']).scenarios).not.toContain('login-storm');
+    expect(config(['--quick']).scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(config(['--quick']).scenarios).not.toContain('login-storm');
+  });
+
+  it('when scaling is named, then it runs; all and --quick never include it', () => {
     expect(config(['--scenario', 'scaling']).scenarios).toEqual(['scaling']);
     expect(config(['--quick']).scenarios).not.toContain('scaling');
   });
