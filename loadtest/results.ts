@@ -137,12 +137,20 @@ export interface MemoryModeResult {
   heapBeforeBytes: number;
   heapAfterBytes: number;
   bytesPerUser: number;
+  /** Logins refused by admission control (503 login_overloaded) and retried during the measured batch. */
+  loginsRefused?: number;
+  /** |difference| of two heap readings with nothing in between, per measured user: the figure's noise. */
+  noiseBytesPerUser?: number | null;
   /** Growth of Redis used_memory per user, when the bench could read it. */
   redisBytesPerUser: number | null;
 }
 
 export interface MemoryResult {
   replica: string;
+  /** How the bench reached the replica: straight, or through the proxy's admin-token direct route. */
+  via?: 'direct' | 'proxy';
+  /** Logins per second measured on the replica at the start; the batch size follows from it. */
+  loginsPerSecond?: number;
   /** How heap was sampled: GC forced by the replica, or median of samples after a pause. */
   gc: 'forced' | 'not forced';
   modes: MemoryModeResult[];
@@ -171,12 +179,18 @@ export interface RevocationResult {
 export interface BenchSettings {
   target: string;
   localCluster: boolean;
+  /** own cluster, docker compose, or target (--target). */
+  targetKind?: 'own cluster' | 'docker compose' | 'target';
   replicas: string[];
   frontends: { port: number; strategy: string; url: string }[];
   versions: Record<string, string>;
   passwordHashCost: string;
   sessionTouch: string;
   redisPersistence: boolean;
+  /** What the replicas' Redis reports (INFO persistence aof_enabled), read at run time. */
+  redisAppendonly?: string;
+  /** Each replica's GET /settings at the start of the run. */
+  replicaSettings?: { replica: string; passwordHashCost: number | null; sessionTouch: string | null; redisAppendonly: boolean | null }[];
   quick: boolean;
   connections: number;
   cellSeconds: number;

@@ -20,17 +20,19 @@ export interface ScenarioTiming {
   readonly faultUserRate: number;
   /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
+  /** memory: seconds one batch of logins should take; its size follows from the login cost measured at the start (capped by memoryUsers). */
+  readonly memoryBatchSeconds: number;
   readonly revocationSeconds: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, memoryBatchSeconds: 40, revocationSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
-  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, memoryBatchSeconds: 8, revocationSeconds: 3,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({
