@@ -7,7 +7,7 @@ import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
 import type { BenchResults, BenchSettings } from './results';
 import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
-import { startConcurrentCells } from './scenarios/concurrent-cells';
+import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
 import { agreed, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
 import { memoryReplica, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
@@ -236,7 +236,9 @@ async function runFaultInto(context: RunContext, plan: FaultPlan, keep: (result:
 /** JIT, connection pools and the first logins before the first measured cell. */
 async function warmUp(context: RunContext): Promise<void> {
   context.log('warming up');
-  const load = startConcurrentCells({ ...context, timing: { ...context.timing, faultUserRate: 50 } }, 2, 10);
+  // Two users per cell: warming the code paths needs few logins, and each costs a password hash.
+  const warm = { ...context, timing: { ...context.timing, faultUserRate: 50 } };
+  const load = startConcurrentCells(warm, 2, 10, await prepareConcurrentCells(warm, 2));
   await load.done();
 }
 

@@ -19,7 +19,7 @@ export class SteppingClient {
   csrfToken: string | undefined;
 
   /** `baseUrl` may carry a path (a replica through the proxy's direct route); `fixedHeaders` go with every request. */
-  constructor(private readonly baseUrl: string, private readonly fixedHeaders: Record<string, string> = {}) {}
+  constructor(private readonly baseUrl: string, private readonly fixedHeaders: Record<string, string> = {}, private readonly timeoutMs = 10_000) {}
 
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
     const headers: Record<string, string> = { ...this.fixedHeaders };
@@ -29,7 +29,7 @@ export class SteppingClient {
     if (this.csrfToken && method === 'POST') headers['X-CSRF-Token'] = this.csrfToken;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs),
     });
     this.jar.store(response.headers.getSetCookie());
     const text = await response.text();

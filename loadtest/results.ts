@@ -15,6 +15,8 @@ export interface Counts {
   logins: number;
   /** Anything else (a 4xx other than those above): should stay 0. */
   other: number;
+  /** Logins refused by the replica's admission control (503 login_overloaded): a login refused, never an error. */
+  refused: number;
 }
 
 export interface TimelinePoint extends Counts {
@@ -47,6 +49,8 @@ export interface ThroughputCellResult {
   userImbalance: number | null;
   /** Redis commands per request during the cell (INFO commandstats); null when Redis was not reachable. */
   redisCommandsPerRequest: number | null;
+  /** The users' logins before the cell was measured (absent for the /health baseline). */
+  loginRamp?: { loggedIn: number; refused: number; seconds: number };
   /** requestsPerSec / the same strategy's /health baseline. */
   ratioToBaseline: number | null;
 }
@@ -237,5 +241,5 @@ export interface BenchResults {
 }
 
 export function emptyCounts(): Counts {
-  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 };
+  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0, refused: 0 };
 }

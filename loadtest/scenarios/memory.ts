@@ -49,7 +49,7 @@ async function heapUsed(replica: ReplicaAccess, collect?: () => Promise<void>): 
   }
   const values: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    const text = await (await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(5000) })).text();
+    const text = await (await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(30_000) })).text();
     const value = parseHeapUsed(text);
     if (value !== undefined) values.push(value);
     await sleep(SAMPLE_GAP_MS);
@@ -90,7 +90,7 @@ export async function runMemory(context: RunContext, replica: ReplicaAccess): Pr
       const body = { username: context.usernames[i % context.usernames.length], password: context.password };
       // A login refused by admission control (503 + Retry-After) is retried after the wait it asks for.
       for (let attempt = 0; attempt < 20 && !context.signal.aborted; attempt++) {
-        const answer = await new SteppingClient(replica.base, replica.headers).request('POST', `${prefix}/login`, body).catch(() => undefined);
+        const answer = await new SteppingClient(replica.base, replica.headers, 60_000).request('POST', `${prefix}/login`, body).catch(() => undefined);
         if (answer?.status === 200) return void ok++;
         if (answer?.status !== 503 || answer.body?.error !== 'login_overloaded') return;
         refused++;

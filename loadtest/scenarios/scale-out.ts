@@ -2,7 +2,7 @@ import { countBetween, lastInstance, instanceAt, mergeTimeline, moduloMovedFract
 import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { ScaleOutCellResult, ScaleOutResult, ScenarioEvent } from '../results';
-import { startConcurrentCells } from './concurrent-cells';
+import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
 
 export const NEW_REPLICA = 'app4';
 
@@ -23,7 +23,7 @@ export function scaleOutUnavailable(context: RunContext): string | undefined {
 export async function runScaleOut(context: RunContext, options: ScaleOutOptions): Promise<ScaleOutResult> {
   const { beforeSeconds, faultSeconds, afterSeconds } = context.timing;
   const seconds = beforeSeconds + faultSeconds + afterSeconds;
-  const load = startConcurrentCells(context, seconds, 10);
+  const load = startConcurrentCells(context, seconds, 10, await prepareConcurrentCells(context));
   const stopProgress = trackProgress(context, 'scale-out', seconds, load.ledgers);
   const events: ScenarioEvent[] = [];
   let joinedMs = 0;
