@@ -13,6 +13,8 @@ import { memoryReplica, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
+import { runPublishedPort } from './scenarios/published-port';
+import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget, type FaultVerb } from './target';
 import { judgeClaims } from './verdicts';
@@ -133,6 +135,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       }
       if (!run.aborted) await waitHealthy(context);
       results.scenarioSeconds[name] = Math.round((Date.now() - scenarioStarted) / 100) / 10;
+    }
+    if (config.compose && config.scenarios.includes('throughput') && !run.aborted) {
+      try {
+        results.scenarios.publishedPort = await runPublishedPort(context, {
+          startCluster: deps.startCluster ?? startCluster, portBase: config.portBase, hashCost: PRODUCTION_HASH_COST,
+          seconds: config.timing.cellSeconds, rounds: 2, connections: config.connections,
+        });
+      } catch (error) {
+        results.warnings.push(`Docker's own cost (/health through the published port against a local cluster) was not measured: ${(error as Error).message}`);
+      }
     }
     if (target.local && buildFingerprint(deps.root) !== buildAtStart) {
       results.warnings.push('dist/ (the built app or proxy) changed during the run: replicas started after that (a restart, app4) ran different code from the others, so cross-replica figures after a restart may reflect the change, not the scenario.');

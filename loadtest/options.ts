@@ -51,7 +51,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --start-app4 <cmd>      / --stop-app4 <cmd>       bring app4 up / down (scale-out)
   --app4-url <url>        URL the proxy should use for app4 if its pool lacks it
   --admin-token <token>   proxy admin token (default $ADMIN_TOKEN or the development token)
-  --port-base <n>         ports of the bench's own local cluster (default 18080: frontends 18080-18082)
+  --port-base <n>         ports of the bench's own local cluster (default 18080: frontends 18080-18082);
+                          with --compose, of the local cluster it compares /health with
   --hash-cost <n>         PASSWORD_HASH_COST of the local replicas (default 17, production's;
                           a cheaper cost is reported as such)
   --touch <policy>        SESSION_TOUCH of the local replicas: rolling, always, never (default: app default)
@@ -110,7 +111,7 @@ const STRING_OPTIONS = [
 export const PRODUCTION_HASH_COST = 17;
 
 /** Options that only shape the bench's own cluster, and the fault-command options of --target. */
-const OWN_CLUSTER_OPTIONS = ['port-base', 'hash-cost', 'touch', 'no-persistence', 'cluster-logs'] as const;
+const OWN_CLUSTER_OPTIONS = ['hash-cost', 'touch', 'no-persistence', 'cluster-logs'] as const;
 const FAULT_COMMAND_OPTIONS = ['kill', 'restart', 'kill-redis', 'restart-redis', 'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url'] as const;
 
 /** Every conflict between the target options (pure): targets are exclusive, and each has its own options. */

@@ -180,6 +180,27 @@ export interface RevocationResult {
   modes: RevocationModeResult[];
 }
 
+export interface PublishedPortRun {
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  errors: number;
+}
+
+/** /health through the compose stack's published port against a local cluster, same run (--compose only). */
+export interface PublishedPortResult {
+  composeUrl: string;
+  localUrl: string;
+  seconds: number;
+  rounds: number;
+  connections: number;
+  compose: PublishedPortRun;
+  local: PublishedPortRun;
+  runs: { compose: PublishedPortRun[]; local: PublishedPortRun[] };
+  /** compose req/s ÷ local req/s. */
+  ratio: number | null;
+}
+
 export interface BenchSettings {
   target: string;
   localCluster: boolean;
@@ -230,6 +251,8 @@ export interface BenchResults {
     scaleOut?: ScaleOutResult;
     memory?: MemoryResult;
     revocation?: RevocationResult;
+    /** Docker's own cost (--compose): not one of the seven scenarios and not judged. */
+    publishedPort?: PublishedPortResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;
