@@ -10,7 +10,8 @@ import { freePort } from '../support/ports';
 
 /**
  * The whole scenario matrix against a real local cluster (redis-server, three replicas, the
- * proxy, all from dist/), with shorter phases than `--quick` so the test stays near 2 minutes;
+ * proxy, all from dist/), with shorter phases than `--quick` and a cheaper hash cost (10, reported
+ * as such) so the test stays near 2 minutes — tests/compose runs the bench at production cost;
  * the assertions are the physics every run must show, not figures that vary with the machine.
  */
 jest.setTimeout(300_000);
@@ -24,7 +25,7 @@ let progressEvents = 0;
 async function quickConfig(): Promise<BenchConfig> {
   // A free port as the base of a block of 21: the launcher refuses (and we retry) if any is taken.
   const base = Math.min(await freePort(), 65_000);
-  const parsed = parseBenchArgs(['--quick', '--duration', '2', '--connections', '20', '--port-base', String(base)], { adminToken: 'unused-locally', now: new Date() });
+  const parsed = parseBenchArgs(['--quick', '--duration', '2', '--connections', '20', '--port-base', String(base), '--hash-cost', '10'], { adminToken: 'unused-locally', now: new Date() });
   if (parsed.help) throw new Error('unexpected help');
   const c = parsed.config;
   return {
@@ -70,7 +71,7 @@ describe('bench --quick against a local cluster', () => {
     for (let claim = 1; claim <= 8; claim++) expect(markdown).toMatch(new RegExp(`^\\| ${claim} \\| `, 'm'));
     expect(fs.readFileSync(path.join(outDir, 'report.html'), 'utf8')).toContain('<svg');
     expect(JSON.parse(fs.readFileSync(path.join(outDir, 'results.json'), 'utf8')).settings).toMatchObject({
-      passwordHashCost: '10', redisPersistence: true, cpus: os.cpus().length, replicas: ['app1', 'app2', 'app3'],
+      passwordHashCost: "10 (--hash-cost 10: not production's 17)", redisPersistence: true, cpus: os.cpus().length, replicas: ['app1', 'app2', 'app3'],
     });
     expect(results.settings.versions).toMatchObject({ autocannon: expect.any(String), 'connect-redis': expect.any(String) });
     expect(progressEvents).toBeGreaterThan(10);
