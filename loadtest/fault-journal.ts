@@ -12,6 +12,8 @@ const UNDO: Readonly<Record<FaultVerb, FaultVerb | undefined>> = {
  */
 export class FaultJournal implements FaultActions {
   private readonly pending = new Map<string, FaultVerb>();
+  /** The action running now: undo waits for it, so a fault that lands after an interrupt is still undone. */
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly actions: FaultActions) {}
 
@@ -20,7 +22,9 @@ export class FaultJournal implements FaultActions {
   }
 
   async run(service: string, verb: FaultVerb): Promise<void> {
-    await this.actions.run(service, verb);
+    const action = this.actions.run(service, verb);
+    this.running = action.catch(() => undefined);
+    await action;
     if (this.pending.get(service) === verb) this.pending.delete(service);
     else if (!this.pending.has(service) && UNDO[verb]) this.pending.set(service, UNDO[verb]);
   }
@@ -32,6 +36,7 @@ export class FaultJournal implements FaultActions {
 
   /** Undo every outstanding fault, most recent first; returns what was done and what failed. */
   async undo(): Promise<{ done: string[]; failed: string[] }> {
+    await this.running;
     const done: string[] = [];
     const failed: string[] = [];
     for (const [service, verb] of [...this.pending].reverse()) {

@@ -61,7 +61,7 @@ describe('bench command line', () => {
 });
 
 describe('bench targets', () => {
-  const problems = (argv: string[]): string[] => {
+  const problems = (argv: string[]): readonly string[] => {
     try {
       parseBenchArgs(argv, defaults);
     } catch (error) {
