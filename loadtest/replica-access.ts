@@ -13,18 +13,19 @@ export interface ReplicaAccess {
   via: 'direct' | 'proxy';
 }
 
-const probe = (url: string, headers: Record<string, string>): Promise<number | undefined> =>
-  fetch(url, { headers, signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => undefined);
+const probe = (url: string, headers: Record<string, string>, timeoutMs: number): Promise<number | undefined> =>
+  fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status, () => undefined);
 
 /** A way to reach `id`, or why there is none. */
 export async function reachReplica(target: BenchTarget, id: string): Promise<ReplicaAccess | string> {
   const status = await target.status();
   const upstream = status.upstreams.find((u) => u.id === id);
   if (!upstream) return `${id} is not in the proxy's pool`;
-  if ((await probe(`${upstream.url}/health`, {})) === 200) return { id, base: upstream.url, headers: {}, via: 'direct' };
+  if ((await probe(`${upstream.url}/health`, {}, 2000)) === 200) return { id, base: upstream.url, headers: {}, via: 'direct' };
   const base = `${target.frontends[0].url}/_proxy/upstreams/${encodeURIComponent(id)}/direct`;
   const headers = { Authorization: `Bearer ${target.adminToken}` };
-  const answer = await probe(`${base}/health`, headers);
+  // A busy machine answers slowly: this probe waits longer than the one above, which fails fast on a name the host cannot resolve.
+  const answer = await probe(`${base}/health`, headers, 15_000);
   if (answer === 200) return { id, base, headers, via: 'proxy' };
   if (answer === 401) return `${id} is not reachable from the bench (${upstream.url}), and the proxy refused the admin token for its direct route: give --admin-token or $ADMIN_TOKEN`;
   return `${id} is not reachable from the bench at ${upstream.url}, nor through the proxy's direct route (answered ${answer ?? 'nothing'})`;
@@ -45,7 +46,7 @@ export async function readTargetSettings(target: BenchTarget, replicas: readonly
     const access = await reachReplica(target, replica);
     const body = typeof access === 'string'
       ? undefined
-      : await fetch(`${access.base}/settings`, { headers: access.headers, signal: AbortSignal.timeout(5000) })
+      : await fetch(`${access.base}/settings`, { headers: access.headers, signal: AbortSignal.timeout(15_000) })
         .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined), () => undefined);
     readings.push({
       replica,

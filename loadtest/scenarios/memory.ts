@@ -23,7 +23,8 @@ export async function memoryReplica(context: RunContext): Promise<ReplicaAccess 
   if (!replica) return 'no healthy replica in /_proxy/status';
   const access = await reachReplica(context.target, replica.id);
   if (typeof access === 'string') return access;
-  const metrics = await fetch(`${access.base}/metrics`, { headers: access.headers, signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? r.text() : ''), () => '');
+  const metrics = await fetch(`${access.base}/metrics`, { headers: access.headers, signal: AbortSignal.timeout(15_000) }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  if (metrics === undefined) return `replica ${replica.id}'s /metrics did not answer within 15 s (via ${access.via})`;
   if (!HEAP_METRIC.test(metrics)) return `replica ${replica.id}'s /metrics has no nodejs_heap_size_used_bytes (default metrics not registered)`;
   return access;
 }
@@ -104,6 +105,7 @@ export async function runMemory(context: RunContext, replica: ReplicaAccess): Pr
     const calibrationStarted = Date.now();
     const calibration = await logInMany('/jwt', 2 * LOGIN_PARALLELISM);
     const loginsPerSecond = calibration.ok / Math.max(0.001, (Date.now() - calibrationStarted) / 1000);
+    if (calibration.ok === 0) throw new Error(`none of ${2 * LOGIN_PARALLELISM} logins on ${replica.id} succeeded (the replica is too slow or refuses logins): its memory cannot be weighed`);
     const users = memoryUsersFor(loginsPerSecond, context.timing.memoryBatchSeconds, context.timing.memoryUsers);
     context.log(`memory: ${loginsPerSecond.toFixed(1)} logins/s on ${replica.id} (via ${replica.via}) → ${users} logins per batch`);
     for (const mode of AUTH_MODES) {
