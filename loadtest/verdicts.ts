@@ -234,6 +234,8 @@ export function judgeClaim7(r: BenchResults): Verdict {
     const rd = mem.modes.find((x) => x.mode === 'redis');
     if (m && j && mem.gc !== 'forced') {
       evidence.push(`memory: the replica's heap could not be collected before reading it (GC not forced), so its figures (memory ${num(m.bytesPerUser)} B, jwt ${num(j.bytesPerUser)} B per user) are mostly garbage; the heap half is not judged.`);
+    } else if (m && j && m.noiseBytesPerUser != null && m.noiseBytesPerUser * 2 > Math.abs(m.bytesPerUser)) {
+      evidence.push(`memory (${m.users} logins per mode on ${mem.replica}): heap growth per user memory ${num(m.bytesPerUser)} B, jwt ${num(j.bytesPerUser)} B, but one heap reading's noise is ±${num(m.noiseBytesPerUser)} B per user, at least half the signal: the heap half is not judged (more logins per batch would be needed at this login cost).`);
     } else if (m && j) {
       halves.push(m.bytesPerUser > 0 && j.bytesPerUser <= THRESHOLDS.statelessHeapShare * m.bytesPerUser);
       evidence.push(`memory (${m.users} logins per mode on ${mem.replica}, GC ${mem.gc}): heap growth per user memory ${num(m.bytesPerUser)} B, redis ${num(rd?.bytesPerUser)} B on the replica (+${num(rd?.redisBytesPerUser)} B in Redis), jwt ${num(j.bytesPerUser)} B${j.redisBytesPerUser !== null && j.redisBytesPerUser !== undefined ? ` (+${num(j.redisBytesPerUser)} B in Redis at login: its refresh token, which /jwt/me never reads)` : ''}.`);

@@ -225,3 +225,16 @@ describe('claims from missing data', () => {
     expect(verdictOf(r, 5)).toBe('not measured');
   });
 });
+
+describe('claim 7 heap half and its noise', () => {
+  it('when the heap noise per user is at least half of memory mode\'s growth per user, then the heap half is not judged', () => {
+    const r = syntheticResults();
+    const memory = r.scenarios.memory!.modes.find((m) => m.mode === 'memory')!;
+    memory.noiseBytesPerUser = memory.bytesPerUser;
+    const v = judgeClaims(r)[6];
+    expect(v.verdict).toBe('holds with caveat');
+    expect(v.evidence.join(' ')).toMatch(/the heap half is not judged/);
+    memory.noiseBytesPerUser = memory.bytesPerUser / 10;
+    expect(judgeClaims(r)[6].verdict).toBe('holds');
+  });
+});
