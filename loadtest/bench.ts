@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { sleep, type Progress, type RunContext } from './context';
 import { connectCompose } from './compose-target';
 import { FaultJournal } from './fault-journal';
@@ -53,6 +53,8 @@ export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<B
 
   constructor(config: BenchConfig, deps: BenchDeps) {
     super();
+    // Every running cell and login ramp listens for the abort: dozens at once in a fault scenario.
+    setMaxListeners(200, this.controller.signal);
     // Started on the next tick so callers can attach listeners first.
     this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => execute(config, deps, this));
   }
