@@ -47,6 +47,8 @@ export async function rampLogins(users: readonly VirtualUser[], url: string, opt
         await sleep(Math.min(10_000, 1000 * (Number.isFinite(wait) && wait > 0 ? wait : 1) * (1 + attempt / 2)));
       } else if (response.status !== 429 && response.status < 500) {
         return; // a refusal that waiting will not change (wrong password, bad request)
+      } else {
+        await sleep(1000 * (1 + attempt / 2)); // a busy or restarting replica (502/503/504): give it time
       }
     }
   };
