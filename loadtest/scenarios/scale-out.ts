@@ -70,13 +70,14 @@ async function joinPool(context: RunContext, options: ScaleOutOptions): Promise<
     });
     if (!response.ok) throw new Error(`POST /_proxy/upstreams answered ${response.status} ${await response.text()}`);
   }
-  const deadline = Date.now() + 15_000;
+  // A container (compose) starts slower than a local process: image, demo users hashed at the target's cost.
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const now = await context.target.status().catch(() => undefined);
     if (now?.upstreams.some((u) => u.id === NEW_REPLICA && u.healthy)) return;
     await sleep(200);
   }
-  throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 15 s`);
+  throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 60 s`);
 }
 
 /**

@@ -221,8 +221,11 @@ describe('claims from missing data', () => {
 
   it('when the redis users of kill-replica were never served before the fault, then claim 5 is not measured', () => {
     const r = syntheticResults();
-    for (const c of r.scenarios.killReplica!.cells.filter((x) => x.mode === 'redis')) c.okShareBeforeFault = 0;
+    for (const c of r.scenarios.killReplica!.cells.filter((x) => x.mode === 'redis')) {
+      c.timeline = c.timeline.map((p) => (p.second < 3 ? { ...p, ok: 0, errors: 36 } : p));
+    }
     expect(verdictOf(r, 5)).toBe('not measured');
+    expect(judgeClaims(r)[4].evidence[0]).toMatch(/before the fault its users got 72 errors in 72 requests/);
   });
 });
 
