@@ -1,5 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { sleep, type Progress, type RunContext } from './context';
+import type { Progress, RunContext } from './context';
 import { connectCompose } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
@@ -18,6 +18,8 @@ import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget, type FaultVerb } from './target';
 import { judgeClaims } from './verdicts';
+import { pollUntil } from '../common/poll';
+import { PORT_BLOCK } from '../common/ports';
 
 /**
  * The programmatic bench: `runBench(config)` returns a run that emits `progress` and `log`
@@ -175,7 +177,7 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
     log(`connecting to ${config.target}`);
     return connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands });
   }
-  log(`starting a local cluster on ports ${config.portBase}-${config.portBase + 20} (password hash cost ${config.hashCost})`);
+  log(`starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1} (password hash cost ${config.hashCost})`);
   return startLocalTarget({
     portBase: config.portBase,
     redisAppendonly: config.redisPersistence,
@@ -261,26 +263,18 @@ async function warmUp(context: RunContext): Promise<void> {
  * check (app4 is listed before it runs), so wait until every entry has been checked once.
  */
 async function servingReplicas(target: BenchTarget): Promise<string[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const status = await target.status();
-    const checked = status.upstreams.every((u) => u.lastCheck);
-    if (checked || Date.now() > deadline) {
-      return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
-    }
-    await sleep(200);
-  }
+  await pollUntil(async () => (await target.status()).upstreams.every((u) => u.lastCheck), { timeoutMs: 5000, stepMs: 200 });
+  const status = await target.status();
+  return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
 }
 
 /** After a fault, until the proxy sees every replica healthy again (bounded). */
 async function waitHealthy(context: RunContext): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const status = await context.target.status().catch(() => undefined);
-    if (status && context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy))) return;
-    await sleep(250);
-  }
-  context.log('warning: not every replica is healthy again; continuing');
+  const healthy = await pollUntil(async () => {
+    const status = await context.target.status();
+    return context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy));
+  }, { timeoutMs: 20_000, stepMs: 250 });
+  if (!healthy) context.log('warning: not every replica is healthy again; continuing');
 }
 
 function settings(config: BenchConfig, target: BenchTarget, replicas: string[], readings: ReplicaSettingsReading[], root: string): BenchSettings {

@@ -3,6 +3,7 @@ import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { ScaleOutCellResult, ScaleOutResult, ScenarioEvent } from '../results';
 import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
+import { pollUntil } from '../../common/poll';
 
 export const NEW_REPLICA = 'app4';
 
@@ -71,13 +72,8 @@ async function joinPool(context: RunContext, options: ScaleOutOptions): Promise<
     if (!response.ok) throw new Error(`POST /_proxy/upstreams answered ${response.status} ${await response.text()}`);
   }
   // A container (compose) starts slower than a local process: image, demo users hashed at the target's cost.
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const now = await context.target.status().catch(() => undefined);
-    if (now?.upstreams.some((u) => u.id === NEW_REPLICA && u.healthy)) return;
-    await sleep(200);
-  }
-  throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 60 s`);
+  const admitted = await pollUntil(async () => (await context.target.status()).upstreams.some((u) => u.id === NEW_REPLICA && u.healthy), { timeoutMs: 60_000, stepMs: 200 });
+  if (!admitted) throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 60 s`);
 }
 
 /**

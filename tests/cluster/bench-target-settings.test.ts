@@ -4,9 +4,9 @@ import path from 'node:path';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { runBench } from '../../loadtest/bench';
 import { parseBenchArgs } from '../../loadtest/options';
-import { findRepoRoot } from '../../loadtest/settings';
+import { repoRoot } from '../../common/repo-root';
 import { writeResults } from '../../loadtest/write-results';
-import { freePortBase } from '../compose/port-base';
+import { freePortBase } from '../../common/ports';
 
 /**
  * The report states the settings the TARGET runs with, read from it at run time: a cluster the
@@ -14,7 +14,7 @@ import { freePortBase } from '../compose/port-base';
  */
 jest.setTimeout(120_000);
 
-const root = findRepoRoot(__dirname);
+const root = repoRoot(__dirname);
 let cluster: RunningCluster;
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-settings-'));
 

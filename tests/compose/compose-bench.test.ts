@@ -5,10 +5,10 @@ import path from 'node:path';
 import { runBench } from '../../loadtest/bench';
 import { parseBenchArgs } from '../../loadtest/options';
 import type { BenchResults } from '../../loadtest/results';
-import { findRepoRoot } from '../../loadtest/settings';
+import { repoRoot } from '../../common/repo-root';
 import { writeResults } from '../../loadtest/write-results';
 import { describeBenchPhysics } from '../support/bench-physics';
-import { freePortBase } from './port-base';
+import { freePortBase } from '../../common/ports';
 
 /**
  * `npm run bench -- --compose --quick` against the real `docker compose up` stack that
@@ -22,7 +22,7 @@ const project = process.env.COMPOSE_PROJECT_NAME;
 const suite = dir && project ? describe : describe.skip;
 jest.setTimeout(900_000);
 
-const root = findRepoRoot(__dirname);
+const root = repoRoot(__dirname);
 let results: BenchResults;
 let seconds = 0;
 
