@@ -10,6 +10,7 @@ import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
 import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
 import { agreed, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
 import { memoryReplica, runMemory } from './scenarios/memory';
+import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
@@ -86,11 +87,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -203,6 +204,10 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     const replica = await memoryReplica(context);
     if (typeof replica === 'string') reasons.memory = replica;
   }
+  if (config.scenarios.includes('login-storm')) {
+    const replicas = await stormReplicas(context);
+    if (typeof replicas === 'string') reasons['login-storm'] = replicas;
+  }
   return config.scenarios.filter((name) => reasons[name]).map((scenario) => ({ scenario, reason: reasons[scenario]! }));
 }
 
@@ -236,6 +241,12 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const why = scaleOutUnavailable(context);
       if (why) return why;
       results.scenarios.scaleOut = await runScaleOut(context, { app4Url: config.app4Url });
+      return undefined;
+    }
+    case 'login-storm': {
+      const replicas = await stormReplicas(context);
+      if (typeof replicas === 'string') return replicas;
+      results.scenarios.loginStorm = await runLoginStorm(context, replicas);
       return undefined;
     }
   }

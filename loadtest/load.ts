@@ -43,6 +43,8 @@ export function cellUsers(load: Omit<CellLoad, 'users' | 'durationSeconds' | 't0
       username: load.usernames[index % load.usernames.length],
       password: load.password,
       clientAddress: hashIp ? clientAddress : undefined,
+      // Distinct people, as in startCell: each login its own throttle pair.
+      loginAddress: clientAddress,
       afterLogout: load.afterLogout,
     });
   });
@@ -77,6 +79,9 @@ export function startCell(load: CellLoad): RunningCell {
       password: load.password,
       clientAddress: hashIp ? clientAddress : undefined,
       afterLogout: load.afterLogout,
+      // Distinct people: otherwise all users of a cell share one address and their logins in
+      // flight fill each other's throttle slots (the pair limit counts attempts being checked).
+      loginAddress: clientAddress,
     });
     // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
     const events = client as NodeJS.EventEmitter;
