@@ -32,14 +32,6 @@ export class CookieJar {
     this.cookies.delete(name);
   }
 
-  /** Take a Cookie request header (`a=1; b=2`) kept from an earlier login: the user goes on where it left off. */
-  restore(header: string): void {
-    for (const pair of header.split(';')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-  }
-
   /** The Cookie request header, or undefined when the jar is empty. */
   header(): string | undefined {
     if (this.cookies.size === 0) return undefined;

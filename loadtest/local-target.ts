@@ -11,8 +11,6 @@ export interface LocalTargetOptions {
   appEnv: Record<string, string>;
   redisAppendonly: boolean;
   logs: 'silent' | 'inherit';
-  /** Absolute path of the built gc-on-signal.js, preloaded into the replicas when present. */
-  gcPreload?: string;
 }
 
 export type StartCluster = typeof startCluster;
@@ -22,7 +20,8 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     portBase: options.portBase,
     redis: 'spawn',
     redisAppendonly: options.redisAppendonly,
-    env: options.gcPreload ? { ...options.appEnv, NODE_OPTIONS: `--expose-gc --require ${options.gcPreload}` } : options.appEnv,
+    // --expose-gc: a replica collects garbage on SIGUSR2 (services/app/gc-on-signal.ts) for the memory scenario.
+    env: { ...options.appEnv, NODE_OPTIONS: '--expose-gc' },
     logs: options.logs,
   });
   const url = cluster.frontends[0].url;
@@ -37,7 +36,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
     faults,
-    collectGarbage: options.gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
+    collectGarbage: (replica) => cluster.act(replica, 'kill', 'SIGUSR2'),
     status: () => fetchProxyStatus(url),
     close: () => cluster.close(),
   };

@@ -19,19 +19,9 @@ export interface UserRequest {
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
-/** What a logged-in user holds, so a later cell can reuse it instead of logging in again. */
-export interface SavedCredential {
-  /** Cookie request header (session and affinity cookies), if any. */
-  cookies?: string;
-  token?: string;
-  tokenExpiresAt?: number;
-}
-
 export interface VirtualUserOptions {
   username: string;
   password: string;
-  /** Start logged in with this credential (its first request is then `/me`, not a login). */
-  credential?: SavedCredential;
   /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
   clientAddress?: string;
   /**
@@ -40,6 +30,12 @@ export interface VirtualUserOptions {
    */
   loginAddress?: string;
   now?: () => number;
+  /**
+   * After a 401: log in again (what a person does), or keep presenting the credential. Throughput
+   * cells and memory + round-robin keep it: their session still lives on the replica that made it,
+   * so each request measures the routing, not one more password hash (see docs/bench.md).
+   */
+  afterLogout?: 'log in again' | 'keep credential';
 }
 
 /** Renew a token this long before it expires, so an expiry is never mistaken for a logout. */
@@ -55,21 +51,19 @@ export class VirtualUser {
 
   constructor(
     readonly mode: AuthModeSpec,
-    readonly ledger: UserLedger,
+    public ledger: UserLedger,
     private readonly options: VirtualUserOptions,
   ) {
     this.now = options.now ?? Date.now;
-    const saved = options.credential;
-    if (saved) {
-      if (saved.cookies) this.jar.restore(saved.cookies);
-      this.token = saved.token;
-      this.tokenExpiresAt = saved.tokenExpiresAt ?? 0;
-      this.loggedIn = mode.credential === 'cookie' ? Boolean(saved.cookies) : Boolean(saved.token);
-    }
   }
 
   get isLoggedIn(): boolean {
     return this.loggedIn;
+  }
+
+  /** From now on, record outcomes in `ledger` (a user logged in during the ramp, then measured in a cell). */
+  measureInto(ledger: UserLedger): void {
+    this.ledger = ledger;
   }
 
   nextRequest(): UserRequest {
@@ -101,6 +95,7 @@ export class VirtualUser {
     const at = this.now();
     const instance = firstHeader(headers, 'x-instance');
     this.jar.store(headerValue(headers, 'set-cookie'));
+    if (this.pending === 'login' && status === 503 && body.includes('"login_overloaded"')) return recordOutcome(this.ledger, 'refused', at, instance);
     if (status >= 500) return recordOutcome(this.ledger, 'errors', at, instance);
 
     if (this.pending === 'login') {
@@ -109,7 +104,7 @@ export class VirtualUser {
     }
     if (status >= 200 && status < 300) return recordOutcome(this.ledger, 'ok', at, instance);
     if (status === 401 && this.mode.credential !== 'none') {
-      this.forget();
+      if (this.options.afterLogout !== 'keep credential') this.forget();
       return recordOutcome(this.ledger, 'logouts', at, instance);
     }
     recordOutcome(this.ledger, 'other', at, instance);

@@ -1,19 +1,19 @@
 import os from 'node:os';
 import { APP_REPLICAS, SCALE_ONLY } from '../../cluster/topology';
-import { totalCounts, countBetween } from '../aggregate';
+import { countBetween, lastInstance, totalCounts } from '../aggregate';
 import { checkModel, limitingParts, modelFromPoint, paperScale, predict, slope, type CapacityModel } from '../capacity-model';
 import type { ContainerAccess } from '../containers';
 import { sleep, trackProgress, type RunContext } from '../context';
 import {
   containerCpuSource, cpuBetween, dockerProxyPids, hostProcessesSource, ownProcessSource, type CpuSample, type CpuSource,
 } from '../cpu-accounting';
-import { inParallel, SteppingClient } from '../http';
 import type { UserLedger } from '../ledger';
-import { startCell } from '../load';
+import { cellUsers, startCell } from '../load';
+import { rampConcurrency, rampLogins } from '../login-ramp';
 import { modeByName } from '../modes';
 import { emptyCounts, type Counts, type ScalingModeModel, type ScalingPaper, type ScalingPartUse, type ScalingPoint, type ScalingResult } from '../results';
 import { redisCommandCount } from './revocation';
-import type { SavedCredential } from '../virtual-user';
+import type { VirtualUser } from '../virtual-user';
 
 /**
  * Scale-out as a curve: N = 1..4 replicas, each with the same CPU quota, so a replica is a fixed
@@ -35,8 +35,6 @@ export const SCALING_PLAN = Object.freeze({
   usersPerReplica: 8,
   /** Quotas plus the shared parts' measured CPU must stay within this, leaving the rest of the 2 cores to the host. */
   budgetCores: 1.6,
-  /** Logins of one mode stop after this (a login costs ~0.3 s of CPU at hash cost 17: 32 of them take ~15 s on four 0.2-core replicas). */
-  loginSecondsPerMode: 90,
   /** Seconds of load before the measured window (connections, JIT). */
   warmSeconds: 2,
   /** The seed's "100 servers", on paper. */
@@ -108,13 +106,13 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
             skipped.push({ mode, replicas: n, reason: why });
             continue;
           }
-          const credentials = credentialsFor(logins, mode, n);
-          const short = tooFewUsers(mode, n, credentials.length, logins);
+          const users = usersFor(logins, mode, n);
+          const short = tooFewUsers(mode, n, users.length, logins);
           if (short) {
             skipped.push({ mode, replicas: n, reason: short });
             continue;
           }
-          const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, credentials, cellSeconds }, (l) => { ledgers = l; });
+          const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, users, cellSeconds }, (l) => { ledgers = l; });
           points.push(point);
           context.log(`scaling: ${mode} N=${n}: ${point.okPerSec.toFixed(0)} ok req/s, limit ${point.limits.join(', ') || 'none of the parts'}`);
           const next = n + 1;
@@ -224,68 +222,50 @@ async function setServing(context: RunContext, n: number, paused: Set<string>): 
 
 interface Logins {
   /** memory users by the replica they are pinned to; the other modes' users in login order. */
-  pinned: Map<string, SavedCredential[]>;
-  byMode: Map<string, SavedCredential[]>;
+  pinned: Map<string, VirtualUser[]>;
+  byMode: Map<string, VirtualUser[]>;
   summary: ScalingResult['logins'];
 }
 
-/** Every user of every mode logs in once, with all four replicas serving (bounded, refusals retried). */
+/** Every user of every mode logs in once, with all four replicas serving (the bench's login ramp: refusals wait Retry-After). */
 async function logInUsers(context: RunContext, access: ContainerAccess, redisId: string): Promise<Logins> {
   const perReplica = SCALING_PLAN.usersPerReplica;
   const total = perReplica * APP_REPLICAS.length;
-  const pinned = new Map<string, SavedCredential[]>(APP_REPLICAS.map((r) => [r, []]));
-  const byMode = new Map<string, SavedCredential[]>();
+  const pinned = new Map<string, VirtualUser[]>(APP_REPLICAS.map((r) => [r, []]));
+  const byMode = new Map<string, VirtualUser[]>();
   const summary: ScalingResult['logins'] = [];
+  let firstUserIndex = 0;
   for (const { mode, strategy } of SCALING_MODES) {
     const spec = modeByName(mode);
     const frontend = context.target.frontends.find((f) => f.strategy === strategy);
     if (!spec || !frontend) throw new Error(`no ${strategy} frontend for ${mode}`);
-    const started = Date.now();
     const memoryBefore = await redisUsedMemory(access, redisId);
-    let refused = 0;
-    let attempts = 0;
-    const kept: SavedCredential[] = [];
-    // memory: log in until every replica holds its share of pinned users (sticky placement is the proxy's choice)
-    const enough = (): boolean => (mode === 'memory' ? [...pinned.values()].every((list) => list.length >= perReplica) : kept.length >= total);
-    const maxAttempts = mode === 'memory' ? total * 3 : total;
-    const deadline = Date.now() + SCALING_PLAN.loginSecondsPerMode * 1000;
-    await inParallel(maxAttempts, APP_REPLICAS.length, async (i) => {
-      if (enough() || context.signal.aborted || Date.now() > deadline) return;
-      attempts++;
-      const username = context.usernames[i % context.usernames.length];
-      for (;;) {
-        const client = new SteppingClient(frontend.url);
-        const answer = await client.request('POST', `${spec.prefix}/login`, { username, password: context.password }).catch(() => undefined);
-        if (answer?.status === 200) {
-          const token = typeof answer.body?.accessToken === 'string' ? answer.body.accessToken : undefined;
-          const expiresIn = typeof answer.body?.expiresIn === 'number' ? answer.body.expiresIn : 900;
-          const credential: SavedCredential = { cookies: client.jar.header(), token, tokenExpiresAt: token ? Date.now() + expiresIn * 1000 : undefined };
-          if (mode === 'memory') {
-            const list = answer.instance ? pinned.get(answer.instance) : undefined;
-            if (list && list.length < perReplica) list.push(credential);
-          } else {
-            kept.push(credential);
-          }
-          return;
-        }
-        // refused (admission control, throttle) or no answer: wait and try again, within the deadline
-        refused++;
-        if (Date.now() > deadline || context.signal.aborted) return;
-        await sleep(1000);
-      }
+    // memory: a few extra users, so every replica gets its share of pinned users (sticky placement is the proxy's choice)
+    const users = cellUsers({
+      mode: spec, strategy, url: frontend.url, connections: mode === 'memory' ? total + perReplica : total, firstUserIndex,
+      usernames: context.usernames, password: context.password,
     });
-    if (mode !== 'memory') byMode.set(mode, kept);
-    const loggedIn = mode === 'memory' ? [...pinned.values()].reduce((n, l) => n + l.length, 0) : kept.length;
+    firstUserIndex += users.length;
+    const ramp = await rampLogins(users, frontend.url, { concurrency: rampConcurrency({ replicas: APP_REPLICAS }), signal: context.signal });
+    const loggedIn = users.filter((u) => u.isLoggedIn);
+    if (mode === 'memory') {
+      for (const user of loggedIn) {
+        const list = pinned.get(lastInstance(user.ledger) ?? '');
+        if (list && list.length < perReplica) list.push(user);
+      }
+    } else {
+      byMode.set(mode, loggedIn.slice(0, total));
+    }
     const memoryAfter = await redisUsedMemory(access, redisId);
     summary.push({
       mode,
-      users: loggedIn,
-      attempts,
-      refusedOrFailed: refused,
-      seconds: round1((Date.now() - started) / 1000),
-      redisBytesPerUser: memoryBefore !== undefined && memoryAfter !== undefined && loggedIn > 0 ? Math.max(0, (memoryAfter - memoryBefore) / loggedIn) : null,
+      users: loggedIn.length,
+      attempts: ramp.users,
+      refusedOrFailed: ramp.refused + ramp.failed,
+      seconds: round1(ramp.seconds),
+      redisBytesPerUser: memoryBefore !== undefined && memoryAfter !== undefined && loggedIn.length > 0 ? Math.max(0, (memoryAfter - memoryBefore) / loggedIn.length) : null,
     });
-    context.log(`scaling: ${mode}: ${loggedIn} users logged in (${attempts} attempts, ${refused} refused or failed) in ${round1((Date.now() - started) / 1000)} s`);
+    context.log(`scaling: ${mode}: ${loggedIn.length} of ${users.length} users logged in (${ramp.refused} refused, ${ramp.failed} failed) in ${round1(ramp.seconds)} s`);
   }
   return { pinned, byMode, summary };
 }
@@ -295,11 +275,11 @@ function tooFewUsers(mode: string, n: number, users: number, logins: Logins): st
   const wanted = SCALING_PLAN.usersPerReplica * n;
   const empty = mode === 'memory' ? APP_REPLICAS.slice(0, n).filter((r) => (logins.pinned.get(r)?.length ?? 0) === 0) : [];
   if (empty.length > 0) return `no memory user is pinned to ${empty.join(', ')}: its logins were refused or timed out, so it would sit idle`;
-  if (users < wanted / 2) return `only ${users} of ${wanted} users could log in within the login deadline (refused or timed out: the replicas were too slow, load average ${os.loadavg()[0].toFixed(1)})`;
+  if (users < wanted / 2) return `only ${users} of ${wanted} users could log in (the ramp gave up on the rest after its retries: the replicas were too slow, load average ${os.loadavg()[0].toFixed(1)})`;
   return undefined;
 }
 
-function credentialsFor(logins: Logins, mode: string, n: number): SavedCredential[] {
+function usersFor(logins: Logins, mode: string, n: number): VirtualUser[] {
   if (mode === 'memory') return APP_REPLICAS.slice(0, n).flatMap((r) => logins.pinned.get(r) ?? []);
   return (logins.byMode.get(mode) ?? []).slice(0, SCALING_PLAN.usersPerReplica * n);
 }
@@ -339,16 +319,16 @@ async function measurePoint(
   context: RunContext,
   access: ContainerAccess,
   setup: Setup,
-  cell: { mode: string; strategy: string; replicas: number; credentials: SavedCredential[]; cellSeconds: number },
+  cell: { mode: string; strategy: string; replicas: number; users: readonly VirtualUser[]; cellSeconds: number },
   onLedgers: (ledgers: UserLedger[]) => void,
 ): Promise<ScalingPoint> {
   const spec = modeByName(cell.mode)!;
   const frontend = context.target.frontends.find((f) => f.strategy === cell.strategy)!;
   const t0 = Date.now();
   const running = startCell({
-    signal: context.signal, mode: spec, strategy: cell.strategy, url: frontend.url, connections: cell.credentials.length,
+    signal: context.signal, mode: spec, strategy: cell.strategy, url: frontend.url, connections: cell.users.length,
     durationSeconds: SCALING_PLAN.warmSeconds + cell.cellSeconds + 1, t0, firstUserIndex: 0,
-    usernames: context.usernames, password: context.password, credentials: cell.credentials,
+    usernames: context.usernames, password: context.password, users: cell.users,
   });
   onLedgers(running.ledgers);
   await sleep(t0 + SCALING_PLAN.warmSeconds * 1000 - Date.now());
