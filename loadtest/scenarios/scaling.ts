@@ -91,8 +91,9 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
     const skipped: ScalingResult['skipped'] = [];
     const stopped = new Map<string, string>();
     const totalSeconds = SCALING_PLAN.replicaCounts.length * SCALING_MODES.length * (cellSeconds + SCALING_PLAN.warmSeconds + 1);
-    let ledgers: UserLedger[] = [];
-    const stopProgress = trackProgress(context, 'scaling', totalSeconds, () => ledgers);
+    // every cell's ledgers so far: progress counts responses since the last tick across cells
+    const cells: UserLedger[][] = [];
+    const stopProgress = trackProgress(context, 'scaling', totalSeconds, () => cells.flat());
     try {
       for (const n of SCALING_PLAN.replicaCounts) {
         if (context.signal.aborted) break;
@@ -112,7 +113,7 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
             skipped.push({ mode, replicas: n, reason: short });
             continue;
           }
-          const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, users, cellSeconds }, (l) => { ledgers = l; });
+          const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, users, cellSeconds }, (l) => { cells.push(l); });
           points.push(point);
           context.log(`scaling: ${mode} N=${n}: ${point.okPerSec.toFixed(0)} ok req/s, limit ${point.limits.join(', ') || 'none of the parts'}`);
           const next = n + 1;
