@@ -85,7 +85,6 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
     host: '0.0.0.0',
     frontends: frontendsValue(containerPorts),
     upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
-    trustedProxies: `${fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway)}/32`,
   });
   return {
     build: '.',
@@ -98,8 +97,8 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
       ADMIN_TOKEN: secret('ADMIN_TOKEN'),
       AFFINITY_SECRET: secret('AFFINITY_SECRET'),
     },
-    '#1': 'Published on loopback only. Connections arrive from the network gateway (docker-proxy),',
-    '#2': 'the only address in TRUSTED_PROXIES, so X-Forwarded-For from the host is honoured.',
+    '#1': 'Published on loopback only. Every client arrives from the network gateway (docker-proxy), so no',
+    '#2': 'peer is trusted: a client cannot choose its address (the bench uses the keyed claim, docs/security.md).',
     ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${containerPorts[0].port}${HEALTH_PATHS.proxy}`), ...HEALTH_TIMING },
@@ -118,7 +117,7 @@ export function composeDocument(): Record<string, YamlValue> {
     services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
     networks: {
       default: {
-        '#': 'Pinned subnet: the proxy trusts its gateway only (DESIGN.md, client address).',
+        '#': 'Pinned subnet, so the replicas trust the proxy network only (TRUST_PROXY) and tests know the gateway.',
         ipam: { config: [{ subnet: fromEnv('AUTHSCALE_SUBNET', COMPOSE.subnet), gateway: fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway) }] },
       },
     },

@@ -100,8 +100,6 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
         host: '127.0.0.1',
         frontends: frontendsValue(ports.frontends),
         upstreams: upstreamsValue((name) => `http://127.0.0.1:${ports.apps[name]}`),
-        // Loopback is trusted so the bench can simulate many client addresses from one machine.
-        trustedProxies: '127.0.0.0/8,::1/128',
         controlUrl: input.controlUrl,
       }),
       APP_ENV: appEnv,

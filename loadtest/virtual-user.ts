@@ -1,3 +1,4 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER } from '../common/client-address';
 import type { AuthModeSpec } from './modes';
 import { CookieJar, firstHeader, headerValue } from './cookie-jar';
 import { recordOutcome, type UserLedger } from './ledger';
@@ -22,8 +23,11 @@ export type ResponseHeaders = Record<string, string | string[] | undefined>;
 export interface VirtualUserOptions {
   username: string;
   password: string;
-  /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
-  clientAddress?: string;
+  /**
+   * Simulated client address, sent as the keyed claim (docs/security.md, "Client address"): the
+   * balancer believes it only with the key derived from the admin token.
+   */
+  clientAddress?: { address: string; key: string };
   now?: () => number;
 }
 
@@ -52,7 +56,11 @@ export class VirtualUser {
 
   nextRequest(): UserRequest {
     const headers: Record<string, string> = {};
-    if (this.options.clientAddress) headers['X-Forwarded-For'] = this.options.clientAddress;
+    const claim = this.options.clientAddress;
+    if (claim) {
+      headers[CLIENT_ADDRESS_HEADER] = claim.address;
+      headers[CLIENT_KEY_HEADER] = claim.key;
+    }
     const cookie = this.jar.header();
     if (cookie) headers.Cookie = cookie;
 

@@ -67,7 +67,8 @@ const schema = z
     UPSTREAMS: csv
       .default(['app1=http://127.0.0.1:3001', 'app2=http://127.0.0.1:3002', 'app3=http://127.0.0.1:3003'])
       .pipe(z.array(upstream)),
-    TRUSTED_PROXIES: csv.default(['127.0.0.0/8', '::1/128']).pipe(z.array(cidr)),
+    // None by default: no client chooses its address (docs/security.md, "Client address").
+    TRUSTED_PROXIES: csv.default([]).pipe(z.array(cidr)),
     ADMIN_TOKEN: z.string().optional(),
     AFFINITY_SECRET: z.string().optional(),
     CLUSTER_CONTROL_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),

@@ -13,6 +13,7 @@ import { ActiveHealthChecker } from './health/active-checker';
 import { PassiveHealth } from './health/passive';
 import { ProxyCounters, createProxyRegistry } from './metrics';
 import { TrustedProxies } from './net/cidr';
+import { ClientAddressClaims } from './net/client-claim';
 import { AdminAuth } from './routes/admin-auth';
 import { ClusterRelay } from './routes/cluster-relay';
 import { DashboardFiles } from './routes/dashboard';
@@ -54,6 +55,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   const trusted = new TrustedProxies(config.trustedProxies);
   const forwarder = new Forwarder(pool, new PassiveHealth(pool, checker), trusted, counters, {
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    claims: new ClientAddressClaims(config.adminToken),
     maxBufferedBodyBytes: config.maxBufferedBodyBytes,
   }, logger.child({ component: 'forwarder' }));
 

@@ -17,7 +17,7 @@ describe('headers the proxy sets and strips', () => {
   beforeAll(async () => {
     up = await TestUpstream.start('app1');
     untrusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]), TRUSTED_PROXIES: '10.0.0.0/8' });
-    trusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]) });
+    trusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]), TRUSTED_PROXIES: '127.0.0.0/8' });
   });
 
   afterAll(async () => {

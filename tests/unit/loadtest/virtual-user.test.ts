@@ -5,7 +5,7 @@ import { VirtualUser, clientAddressFor } from '../../../loadtest/virtual-user';
 
 const mode = (name: string) => AUTH_MODES.find((m) => m.name === name)!;
 
-function user(name: string, now = () => 0, clientAddress?: string) {
+function user(name: string, now = () => 0, clientAddress?: { address: string; key: string }) {
   const ledger = createLedger(0, '0', 0);
   return { ledger, user: new VirtualUser(mode(name), ledger, { username: 'alice', password: 'pw', clientAddress, now }) };
 }
@@ -68,9 +68,11 @@ describe('a simulated user', () => {
     expect(u.isLoggedIn).toBe(false);
   });
 
-  it('when it simulates a client address, then every request carries it in X-Forwarded-For, distinct per user', () => {
-    const { user: u } = user('memory', () => 0, clientAddressFor(7));
-    expect(u.nextRequest().headers['X-Forwarded-For']).toBe(clientAddressFor(7));
+  it('when it simulates a client address, then every request carries it as the keyed claim (never X-Forwarded-For), distinct per user', () => {
+    const { user: u } = user('memory', () => 0, { address: clientAddressFor(7), key: 'k' });
+    const { headers } = u.nextRequest();
+    expect(headers).toMatchObject({ 'x-authscale-client-address': clientAddressFor(7), 'x-authscale-client-key': 'k' });
+    expect(headers['X-Forwarded-For']).toBeUndefined();
     const addresses = new Set(Array.from({ length: 3000 }, (_, i) => clientAddressFor(i)));
     expect(addresses.size).toBe(3000);
   });
