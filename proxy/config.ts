@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
+import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../common/server-limits';
 import { parseCidr, type Cidr } from './net/cidr';
 
 export const STRATEGY_NAMES = ['round-robin', 'sticky-cookie', 'hash-ip'] as const;
@@ -80,7 +81,9 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
     MAX_BUFFERED_BODY_BYTES: positiveInt.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    ...serverLimitsEnv,
   })
+  .superRefine(checkServerLimits)
   .superRefine((env, ctx) => {
     const ports = env.FRONTENDS.map((f) => f.port).filter((p) => p !== 0);
     if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['FRONTENDS'], message: 'a port is listed twice' });
@@ -115,6 +118,7 @@ const schema = z
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     maxBufferedBodyBytes: env.MAX_BUFFERED_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    limits: serverLimitsOf(env),
   }));
 
 export type ProxyConfig = Readonly<z.infer<typeof schema>>;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
+import { capConnections, serverOptions } from '../common/server-limits';
 import { HashIpStrategy } from './balancing/hash-ip';
 import { RoundRobinStrategy } from './balancing/round-robin';
 import { StickyCookieStrategy } from './balancing/sticky-cookie';
@@ -80,14 +81,17 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     for (const fc of config.frontends) {
       const strategy = createStrategy(fc.strategy, config.affinitySecret);
       const frontend: { port: number; strategy: Strategy; counts: number[] } = { port: fc.port, strategy, counts: [] };
-      const server = http.createServer((req, res) => {
+      const server = http.createServer(serverOptions(config.limits), (req, res) => {
         if (isInternal(req.url ?? '/')) internal.handle(req, res);
         else forwarder.handle(req, res, frontend as FrontendRuntime);
       });
       // Clients may keep connections open longer than Node's 5 s default, as they would with nginx.
       server.keepAliveTimeout = 30_000;
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      capConnections(server, config.limits);
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        // A slow client (headers or request timeout) gets 408, as Node's own handler would answer.
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         else socket.destroy();
       });
       servers.push(server);

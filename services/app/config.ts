@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
+import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../../common/server-limits';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 
 /** How often a session's lifetime is renewed in its store (see README, "The app replica", "Touch policy"). */
@@ -45,7 +46,9 @@ const schema = z
     LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
     LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(100),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+    ...serverLimitsEnv,
   })
+  .superRefine(checkServerLimits)
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
     const sessionSecrets = env.SESSION_SECRET ?? [];
@@ -96,6 +99,7 @@ const schema = z
       addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: serverLimitsOf(env),
   }));
 
 export type AppConfig = Readonly<z.infer<typeof schema>>;

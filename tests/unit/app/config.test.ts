@@ -17,6 +17,7 @@ test('when nothing is configured, then the development defaults of docs/contract
     jwt: { secret: DEVELOPMENT_SECRETS.jwt, issuer: 'authscale', audience: 'authscale-api', accessTtlSeconds: 900 },
     passwords: { hashCost: 17, demoPassword: 'demo-password' },
     trustProxy: 'loopback, linklocal, uniquelocal',
+    limits: { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 },
   });
   expect(Object.isFrozen(config)).toBe(true);
   expect(Object.isFrozen(config.session.secrets)).toBe(true);

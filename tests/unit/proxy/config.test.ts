@@ -10,7 +10,14 @@ describe('proxy configuration', () => {
     expect(config.health).toEqual({ intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2 });
     expect(config.clusterControlUrl).toBeUndefined();
     expect(config.dashboardDir).toMatch(/dashboard$/);
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.limits).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when the header timeout exceeds the request timeout, or the connection cap is 0, then it is refused', () => {
+    expect(() => loadProxyConfig({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toThrow(/HEADERS_TIMEOUT_SECONDS: must not exceed REQUEST_TIMEOUT_SECONDS/);
+    expect(() => loadProxyConfig({ MAX_CONNECTIONS: '0' })).toThrow(/MAX_CONNECTIONS/);
   });
 
   it('when several values are wrong, then one error lists every problem', () => {
