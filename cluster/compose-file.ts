@@ -139,3 +139,43 @@ const HEADER = [
 export function renderComposeFile(): string {
   return `${HEADER}${toYaml(composeDocument())}`;
 }
+
+// ---- Production: docker-compose.production.yml, layered over docker-compose.yml ----
+
+/** Where the proxy container reads the certificate the user supplies (AUTHSCALE_TLS_DIR on the host). */
+const TLS_MOUNT = '/run/authscale-tls';
+
+/** The proxy answers HTTPS in production: probe it over TLS (its own loopback, so its certificate is not checked). */
+function httpsProbe(port: number, pathname: string): string[] {
+  return ['CMD', 'node', '-e',
+    `require('node:https').get({ host: '127.0.0.1', port: ${port}, path: '${pathname}', rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`];
+}
+
+export function productionOverride(): Record<string, YamlValue> {
+  const firstPort = DEFAULT_PORT_BASE + FRONTENDS[0].offset;
+  const services = Object.fromEntries(SERVICES.filter((spec) => spec.kind !== 'redis').map((spec) => {
+    if (spec.kind === 'app') return [spec.name, { environment: { APP_ENV: 'production' } }];
+    return [spec.name, {
+      environment: { APP_ENV: 'production', TLS_CERT_FILE: `${TLS_MOUNT}/cert.pem`, TLS_KEY_FILE: `${TLS_MOUNT}/key.pem` },
+      '#': 'cert.pem and key.pem from AUTHSCALE_TLS_DIR (default ./tls), readable by uid 1000 (the image user).',
+      volumes: [`${fromEnv('AUTHSCALE_TLS_DIR', './tls')}:${TLS_MOUNT}:ro`],
+      healthcheck: { test: httpsProbe(firstPort, HEALTH_PATHS.proxy), ...HEALTH_TIMING },
+    }];
+  }));
+  return { services };
+}
+
+const PRODUCTION_HEADER = [
+  '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
+  '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
+  '#',
+  '# Production, layered over docker-compose.yml (docs/security.md, "Production"):',
+  '#   docker compose -f docker-compose.yml -f docker-compose.production.yml up --build -d',
+  '# Every service runs with APP_ENV=production, so each refuses the development defaults of docker-compose.yml',
+  '# (put real secrets in .env), and the proxy terminates TLS with the certificate in ./tls.',
+  '',
+].join('\n');
+
+export function renderProductionOverride(): string {
+  return `${PRODUCTION_HEADER}${toYaml(productionOverride())}`;
+}

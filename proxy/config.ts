@@ -81,6 +81,9 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
     MAX_BUFFERED_BODY_BYTES: positiveInt.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    // HTTPS on every frontend (PEM files; docs/security.md, "TLS"). Production needs it, or a trusted proxy in front that does it.
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
     ...serverLimitsEnv,
   })
   .superRefine(checkServerLimits)
@@ -91,7 +94,19 @@ const schema = z
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['UPSTREAMS'], message: 'an upstream id is listed twice' });
     if (env.HEALTH_TIMEOUT_MS > env.HEALTH_INTERVAL_MS)
       ctx.addIssue({ code: 'custom', path: ['HEALTH_TIMEOUT_MS'], message: 'must not exceed HEALTH_INTERVAL_MS' });
+    for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
+      const file = env[name];
+      if (file !== undefined && !readable(file)) ctx.addIssue({ code: 'custom', path: [name], message: `${file} cannot be read` });
+    }
+    if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+      const missing = env.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'TLS_CERT_FILE and TLS_KEY_FILE are given together' });
+    }
     if (env.APP_ENV === 'production') {
+      // Replicas set Secure session cookies in production: the browser must reach us over HTTPS.
+      if (env.TLS_CERT_FILE === undefined && env.TRUSTED_PROXIES.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['TLS_CERT_FILE'], message: 'production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUSTED_PROXIES for the TLS-terminating proxy in front' });
+      }
       const admin = secretWeakness(env.ADMIN_TOKEN);
       if (admin) ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: admin });
       const affinity = secretWeakness(env.AFFINITY_SECRET);
@@ -119,6 +134,7 @@ const schema = z
     maxBufferedBodyBytes: env.MAX_BUFFERED_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     limits: serverLimitsOf(env),
+    tls: env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
   }));
 
 export type ProxyConfig = Readonly<z.infer<typeof schema>>;
@@ -126,6 +142,15 @@ export type ProxyConfig = Readonly<z.infer<typeof schema>>;
 /** Validate the proxy's environment once; every problem is listed in one ConfigError. */
 export function loadProxyConfig(env: Env): ProxyConfig {
   return parseConfig('proxy', schema, env);
+}
+
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The repository root, found from this file whether it runs from source (ts-jest) or from dist/. */

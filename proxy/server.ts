@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
 import { capConnections, serverOptions } from '../common/server-limits';
@@ -34,12 +36,12 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export function createStrategy(name: StrategyName, affinitySecret: string): Strategy {
+export function createStrategy(name: StrategyName, affinitySecret: string, secureCookie = false): Strategy {
   switch (name) {
     case 'round-robin':
       return new RoundRobinStrategy();
     case 'sticky-cookie':
-      return new StickyCookieStrategy(affinitySecret, new RoundRobinStrategy());
+      return new StickyCookieStrategy(affinitySecret, new RoundRobinStrategy(), secureCookie);
     case 'hash-ip':
       return new HashIpStrategy();
   }
@@ -77,14 +79,19 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   await checker.start();
 
   const servers: http.Server[] = [];
+  // Read once at start: a renewed certificate takes a restart (docs/security.md, "TLS").
+  const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   try {
     for (const fc of config.frontends) {
-      const strategy = createStrategy(fc.strategy, config.affinitySecret);
-      const frontend: { port: number; strategy: Strategy; counts: number[] } = { port: fc.port, strategy, counts: [] };
-      const server = http.createServer(serverOptions(config.limits), (req, res) => {
+      const strategy = createStrategy(fc.strategy, config.affinitySecret, tls !== undefined);
+      const frontend: { port: number; strategy: Strategy; counts: number[]; tls: boolean } = { port: fc.port, strategy, counts: [], tls: tls !== undefined };
+      const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
         if (isInternal(req.url ?? '/')) internal.handle(req, res);
         else forwarder.handle(req, res, frontend as FrontendRuntime);
-      });
+      };
+      const server = tls === undefined
+        ? http.createServer(serverOptions(config.limits), handler)
+        : https.createServer({ ...serverOptions(config.limits), ...tls }, handler);
       // Clients may keep connections open longer than Node's 5 s default, as they would with nginx.
       server.keepAliveTimeout = 30_000;
       capConnections(server, config.limits);
@@ -107,7 +114,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
       frontend.counts = counters.forFrontend(port);
       strategyByPort.set(port, fc.strategy);
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      bound.push({ port, strategy: fc.strategy, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
+      bound.push({ port, strategy: fc.strategy, url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}` });
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -20,6 +20,8 @@ export class StickyCookieStrategy implements Strategy {
   constructor(
     private readonly secret: string,
     private readonly fallback: Strategy,
+    /** On an HTTPS frontend the cookie is Secure, like the replicas' session cookies. */
+    private readonly secure = false,
   ) {}
 
   pick(eligible: readonly Upstream[], ctx: PickContext): Upstream | undefined {
@@ -52,7 +54,7 @@ export class StickyCookieStrategy implements Strategy {
     let entry = this.byId.get(id);
     if (entry === undefined) {
       const value = crypto.createHmac('sha256', this.secret).update(`upstream:${id}`).digest('base64url').slice(0, 22);
-      entry = { value, setCookie: `${AFFINITY_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax` };
+      entry = { value, setCookie: `${AFFINITY_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}` };
       this.byId.set(id, entry);
       this.byValue.set(value, id);
     }

@@ -81,7 +81,7 @@ export class Forwarder implements ExchangeOwner {
     const needs = frontend.strategy.needs;
     if (needs.clientAddress) ex.ctx.clientAddress = clientAddress(peer, headers['x-forwarded-for'], this.trusted);
     if (needs.affinity) ex.ctx.affinity = readCookie(headers.cookie, AFFINITY_COOKIE);
-    setForwardedHeaders(headers, peer, false);
+    setForwardedHeaders(headers, peer, frontend.tls);
 
     if (!withBody) {
       ex.body = EMPTY_BODY;

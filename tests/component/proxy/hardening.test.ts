@@ -5,8 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
-import { freePort } from '../../support/ports';
-import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
+import { freePort, waitFor } from '../../support/ports';
+import { TestUpstream, request, startProxy, statusOf, upstreamsEnv } from './support';
 
 /**
  * Issue 13, items 4, 7, 8 and 9 (proxy side), against a real proxy over real sockets: no client
@@ -40,6 +40,8 @@ describe('no client chooses its own address (item 4)', () => {
     // As shipped: no TRUSTED_PROXIES given, the client connects over loopback (as every client
     // of a compose port arrives from one gateway address).
     proxy = await startProxy({ UPSTREAMS: upstreamsEnv(ups) });
+    // On a busy machine a first health check can miss its 80 ms: start from every replica up.
+    await waitFor(() => ups.every((u) => statusOf(proxy, u.id)?.healthy));
     hashIp = proxy.frontends.find((f) => f.strategy === 'hash-ip')!.url;
   });
   afterAll(async () => {

@@ -68,3 +68,36 @@ test('when several values are invalid, then all are listed at once', () => {
     ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
   );
 });
+
+describe('production refuses weak settings, every one listed in one error (issue 13 item 5)', () => {
+  const strong = { APP_ENV: 'production', SESSION_SECRET: STRONG_SESSION, JWT_SECRET: STRONG_JWT, DEMO_PASSWORD: 'Another-Strong-Pass-123' };
+
+  test('when production is given cookies without Secure, a weak demo password, a cheap hash and the development Redis password, then each is listed', () => {
+    const problems = problemsOf({
+      ...strong,
+      SESSION_COOKIE_SECURE: 'auto',
+      DEMO_PASSWORD: 'alice2024',
+      PASSWORD_HASH_COST: '12',
+      REDIS_URL: `redis://:${DEVELOPMENT_SECRETS.redisPassword}@redis:6379`,
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^SESSION_COOKIE_SECURE: .*Secure/),
+      expect.stringMatching(/^DEMO_PASSWORD: is too short/),
+      expect.stringMatching(/^PASSWORD_HASH_COST: .*17/),
+      expect.stringMatching(/^REDIS_URL: .*development/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  test.each([
+    ['a placeholder word', 'Password-Password-1'],
+    ['too few distinct characters', 'aaaaaaaaaaaaaaaa'],
+  ])('when the demo password is %s, then production refuses it', (_what, password) => {
+    expect(problemsOf({ ...strong, DEMO_PASSWORD: password })).toEqual([expect.stringMatching(/^DEMO_PASSWORD: /)]);
+  });
+
+  test('when production sets nothing about cookies, then session cookies are always Secure; development keeps "auto"', () => {
+    expect(loadAppConfig(strong).session.cookieSecure).toBe('always');
+    expect(loadAppConfig({}).session.cookieSecure).toBe('auto');
+  });
+});

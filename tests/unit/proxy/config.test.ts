@@ -44,7 +44,8 @@ describe('proxy configuration', () => {
 
   it('when production runs with development or weak secrets, then it refuses to start', () => {
     expect(() => loadProxyConfig({ APP_ENV: 'production' })).toThrow(/ADMIN_TOKEN[\s\S]*AFFINITY_SECRET/);
-    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p' };
+    // TLS is terminated by a trusted proxy in front here (tests/component/proxy/tls.test.ts covers TLS files).
+    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p', TRUSTED_PROXIES: '10.0.0.0/8' };
     expect(loadProxyConfig(strong).adminToken).toBe(strong.ADMIN_TOKEN);
   });
 
