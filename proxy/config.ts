@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
+import { accessibleFile } from '../common/files';
 import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../common/server-limits';
 import { parseCidr, type Cidr } from './net/cidr';
 
@@ -96,7 +97,7 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['HEALTH_TIMEOUT_MS'], message: 'must not exceed HEALTH_INTERVAL_MS' });
     for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
       const file = env[name];
-      if (file !== undefined && !readable(file)) ctx.addIssue({ code: 'custom', path: [name], message: `${file} cannot be read` });
+      if (file !== undefined && !accessibleFile(file, fs.constants.R_OK)) ctx.addIssue({ code: 'custom', path: [name], message: `${file} cannot be read` });
     }
     if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
       const missing = env.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE';
@@ -142,15 +143,6 @@ export type ProxyConfig = Readonly<z.infer<typeof schema>>;
 /** Validate the proxy's environment once; every problem is listed in one ConfigError. */
 export function loadProxyConfig(env: Env): ProxyConfig {
   return parseConfig('proxy', schema, env);
-}
-
-function readable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The repository root, found from this file whether it runs from source (ts-jest) or from dist/. */
