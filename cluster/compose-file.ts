@@ -32,7 +32,9 @@ function nodeProbe(url: string): string[] {
   return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }
 
-const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
+// A probe starts a node process: on a busy host that alone can take seconds. start_period covers a
+// replica hashing its demo users at production cost (2^17; measured 35 s under heavy load).
+const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
 
 function redisService(): Record<string, YamlValue> {
   return {
