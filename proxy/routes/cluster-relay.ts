@@ -29,7 +29,7 @@ export function controlRoute(method: string | undefined, rest: string): string |
 }
 
 /**
- * /_proxy/cluster/* → CLUSTER_CONTROL_URL/* (docs/contracts.md), so the dashboard can drive the
+ * /_proxy/cluster/* → CLUSTER_CONTROL_URL/* (docs/proxy.md), so the dashboard can drive the
  * local launcher from the same origin. Changing anything needs the admin token on the incoming
  * request; only the read-only service list is open. The proxy adds its own token upstream.
  */
