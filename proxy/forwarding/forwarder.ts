@@ -1,5 +1,6 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
+import { ERRORS } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import type { PassiveHealth } from '../health/passive';
@@ -199,7 +200,8 @@ export class Forwarder implements ExchangeOwner {
   }
 
   private fail(ex: Exchange, code: Parameters<typeof sendError>[1], message?: string, headers?: Record<string, string>): void {
-    if (!ex.res.headersSent) ex.frontend.counts[(code === 'payload_too_large' ? 4 : 5)] += 1;
+    // By the catalogue's status, so a refused request (400, 413) is never counted as a 5xx.
+    if (!ex.res.headersSent) ex.frontend.counts[(ERRORS[code].status / 100) | 0] += 1;
     sendError(ex.res, code, message, headers);
     this.finish(ex);
   }

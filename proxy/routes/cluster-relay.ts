@@ -18,14 +18,14 @@ const CONTROL_ROUTES: readonly { method: string; path: RegExp; query?: RegExp }[
   { method: 'POST', path: /^\/services\/[A-Za-z0-9][A-Za-z0-9_-]{0,62}\/(?:kill|stop|start|restart|pause|unpause)$/, query: /^(?:signal=[A-Za-z0-9]{1,12})?$/ },
 ];
 
-/** The control route `rest` names (path and query, checked), or undefined. */
-export function controlRoute(method: string | undefined, rest: string): string | undefined {
+/** The control route `rest` names (path and query, both checked), or undefined. */
+export function controlRoute(method: string | undefined, rest: string): { pathname: string; query: string } | undefined {
   const at = rest.indexOf('?');
   const pathname = at === -1 ? rest : rest.slice(0, at);
   const query = at === -1 ? '' : rest.slice(at + 1);
   const route = CONTROL_ROUTES.find((r) => r.method === method && r.path.test(pathname));
   if (route === undefined || (query !== '' && !(route.query ?? /^$/).test(query))) return undefined;
-  return query === '' ? pathname : `${pathname}?${query}`;
+  return { pathname, query };
 }
 
 /**
@@ -49,12 +49,12 @@ export class ClusterRelay {
       return sendError(res, 'not_found', 'No cluster control here: this cluster was not started by the local launcher; use docker compose (e.g. `docker compose kill app2`).');
     }
     const route = controlRoute(req.method, rest);
-    const readOnly = route === '/services';
+    const readOnly = route !== undefined && route.pathname === '/services';
     if (!readOnly && !this.auth.allows(req)) return sendError(res, 'admin_token_required', undefined, { 'WWW-Authenticate': 'Bearer' });
     if (route === undefined) return sendError(res, 'not_found', 'Relayed routes: GET /services, POST /services/{svc}/{verb}, GET /cluster, POST /cluster/down.');
     const target = new URL(this.controlUrl);
-    target.pathname = route.split('?')[0];
-    target.search = route.includes('?') ? route.slice(route.indexOf('?')) : '';
+    target.pathname = route.pathname;
+    target.search = route.query;
 
     const chunks: Buffer[] = [];
     let size = 0;
