@@ -12,7 +12,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { cpuMicros, freePort, spawnQuiet, stopChild, waitForHttp } from '../proxy/bench/processes';
+import { freePort } from '../common/ports';
+import { cpuMicros, spawnQuiet, stopChild, waitForHttp } from '../proxy/bench/processes';
 
 interface Case {
   label: string;

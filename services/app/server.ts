@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeGracefully, listen } from '../../common/http-listen';
 import { createLogger, type Logger } from '../../common/logger';
 import { capConnections, serverOptions } from '../../common/server-limits';
 import { createApp, type AppDeps } from './app';
@@ -25,7 +25,11 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   const redis = deps.redis ?? createRedisClient(config.redis, logger);
   const started = Date.now();
   const users = deps.users ?? (await UserDirectory.demo(config.passwords.demoPassword, config.passwords.hashCost));
-  logger.info({ hashCost: config.passwords.hashCost, ms: Date.now() - started }, 'demo users hashed');
+  const hashedMs = Date.now() - started;
+  logger.info({ hashCost: config.passwords.hashCost, ms: hashedMs }, 'demo users hashed');
+  // The login admission's first estimate of one hash: the demo users' hashes (the three users
+  // and the dummy) ran side by side on libuv's four threads over the CPUs; later hashes refine it.
+  const initialHashMs = deps.users ? undefined : (hashedMs * Math.min(4, config.loginAdmission.cpus)) / 4;
 
   const { app, close: closeApp } = createApp(config, {
     logger,
@@ -33,6 +37,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
     redis,
     users,
     throttle: deps.throttle,
+    initialHashMs,
     metrics: deps.metrics ?? new AppMetrics({ instance: config.instanceId, processMetrics: true }),
   });
 
@@ -49,24 +54,16 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   capConnections(server, config.limits);
 
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    url = await listen(server, config.port, config.host);
   } catch (err) {
     // e.g. EADDRINUSE: release what was opened so an in-process caller is not left with handles.
-    closeApp();
+    await closeApp();
     if (ownsRedis) await closeRedisClient(redis);
     throw err;
   }
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, sessionTouch: config.session.touch }, 'app replica listening');
+  logger.info({ url, sessionTouch: config.session.touch, loginAdmission: config.loginAdmission, initialHashMs }, 'app replica listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -76,18 +73,8 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
         closing = true;
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         logger.info('shutting down: no new connections, finishing in-flight requests');
-        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-        const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
-        const outcome = await Promise.race([drained, deadline]);
-        clearInterval(idleSweep);
-        if (outcome === 'timeout') {
-          logger.warn('shutdown timeout: closing remaining connections');
-          server.closeAllConnections();
-          await drained;
-        }
-        closeApp();
+        if ((await closeGracefully(server, config.shutdownTimeoutMs)) === 'forced') logger.warn('shutdown timeout: closed the remaining connections');
+        await closeApp();
         if (ownsRedis) await closeRedisClient(redis);
         logger.info('stopped');
       })();

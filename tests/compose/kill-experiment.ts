@@ -1,5 +1,6 @@
 import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../common/client-address';
 import { DEVELOPMENT_SECRETS } from '../../common/config';
+import { pollUntil } from '../../common/poll';
 
 /**
  * The kill experiment, as a user of the cluster sees it, shared by the local cluster test
@@ -130,17 +131,8 @@ export async function instancesSeen(cluster: ClusterUnderTest, count = 9): Promi
   return seen;
 }
 
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return true;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+export function eventually(check: () => Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {
+  return pollUntil(check, { timeoutMs, stepMs });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

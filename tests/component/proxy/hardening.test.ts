@@ -5,7 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
-import { freePort, waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
+import { freePort } from '../../../common/ports';
 import { TestUpstream, request, startProxy, statusOf, upstreamsEnv } from './support';
 
 /**

@@ -77,6 +77,19 @@ describe('a simulated user', () => {
     expect(addresses.size).toBe(3000);
   });
 
+  it('when it has a login address only, then its logins carry it as the keyed claim and its other requests do not', () => {
+    const ledger = createLedger(0, '0', 0);
+    const u = new VirtualUser(mode('memory'), ledger, { username: 'alice', password: 'pw', loginAddress: { address: clientAddressFor(9), key: 'k' }, now: () => 0 });
+    const loginRequest = u.nextRequest();
+    expect(loginRequest.path).toBe('/memory/login');
+    expect(loginRequest.headers).toMatchObject({ 'x-authscale-client-address': clientAddressFor(9), 'x-authscale-client-key': 'k' });
+    expect(loginRequest.headers['X-Forwarded-For']).toBeUndefined();
+    u.onResponse(200, { 'set-cookie': 'sid_memory=abc; Path=/' }, '{}');
+    const me = u.nextRequest();
+    expect(me.path).toBe('/memory/me');
+    expect(me.headers['x-authscale-client-address']).toBeUndefined();
+  });
+
   it('when it is a baseline user, then it only GETs /health and never logs in', () => {
     const ledger = createLedger(0, '0', 0);
     const u = new VirtualUser(BASELINE_MODE, ledger, { username: 'x', password: 'y', now: () => 0 });
