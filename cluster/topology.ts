@@ -5,7 +5,7 @@
  * ways of running the same topology cannot drift apart.
  */
 
-export type ServiceKind = 'redis' | 'app' | 'proxy';
+export type ServiceKind = 'redis' | 'sentinel' | 'app' | 'proxy';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -44,19 +44,85 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
 
 export const SERVICE_NAMES: readonly string[] = Object.freeze(SERVICES.map((s) => s.name));
 
+/**
+ * The HA Redis topology (`--redis ha`, docker-compose.ha.yml): `redis` starts as the primary,
+ * `redis2` as its replica, and three Sentinels watch them and promote the replica when the
+ * primary is gone. Which node is primary changes at run time; the Sentinels know.
+ */
+export const SENTINEL_NAMES: readonly string[] = Object.freeze(['sentinel1', 'sentinel2', 'sentinel3']);
+export const HA_SERVICES: readonly ServiceSpec[] = Object.freeze([
+  { name: 'redis2', kind: 'redis', dependsOn: ['redis'] },
+  ...SENTINEL_NAMES.map((name): ServiceSpec => ({ name, kind: 'sentinel', dependsOn: ['redis', 'redis2'] })),
+]);
+export const REDIS_NODES: readonly string[] = Object.freeze(['redis', 'redis2']);
+
+/** Every service name a cluster of either Redis topology can have. */
+export const ALL_SERVICE_NAMES: readonly string[] = Object.freeze([...SERVICE_NAMES, ...HA_SERVICES.map((s) => s.name)]);
+
 export function serviceSpec(name: string): ServiceSpec | undefined {
-  return SERVICES.find((s) => s.name === name);
+  return [...SERVICES, ...HA_SERVICES].find((s) => s.name === name);
 }
 
-/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100 (docs/contracts.md). */
+/**
+ * Sentinel's failover settings (docs/redis-ha.md explains each):
+ * - quorum 2 of 3: one Sentinel alone (restarting, partitioned) can neither declare the primary
+ *   down nor be outvoted into a failover; the failover itself needs a majority (2) anyway.
+ * - down-after 2000 ms: the primary must miss PINGs for 2 s. Short, so the outage is bounded by
+ *   a few seconds; not shorter, because on a loaded 2-core machine an event-loop stall of a
+ *   second happens, and a false failover loses the writes a healthy primary had not yet shipped.
+ * - failover-timeout 10000 ms: a failover stuck that long (the chosen replica does not answer)
+ *   is abandoned and retried by another Sentinel; also the least time between two failovers.
+ * - parallel-syncs 1: with one replica, irrelevant; with more, one resyncs at a time so the rest keep serving.
+ */
+export const SENTINEL = Object.freeze({
+  masterName: 'authscale',
+  quorum: 2,
+  downAfterMs: 2000,
+  failoverTimeoutMs: 10_000,
+  parallelSyncs: 1,
+});
+
+export interface SentinelConfInput {
+  port: number;
+  bind?: string;
+  dir: string;
+  primaryHost: string;
+  primaryPort: number;
+  password?: string;
+  /** Compose: the primary is named by its service host name. */
+  hostnames?: boolean;
+}
+
+/** A Sentinel's config file (Sentinel rewrites it with what it learns, so each gets its own). */
+export function sentinelConf(input: SentinelConfInput): string {
+  const name = SENTINEL.masterName;
+  return [
+    `port ${input.port}`,
+    ...(input.bind ? [`bind ${input.bind}`] : []),
+    'protected-mode no',
+    `dir ${input.dir}`,
+    ...(input.hostnames ? ['sentinel resolve-hostnames yes', 'sentinel announce-hostnames yes'] : []),
+    ...(input.password ? [`requirepass ${input.password}`] : []),
+    `sentinel monitor ${name} ${input.primaryHost} ${input.primaryPort} ${SENTINEL.quorum}`,
+    ...(input.password ? [`sentinel auth-pass ${name} ${input.password}`] : []),
+    `sentinel down-after-milliseconds ${name} ${SENTINEL.downAfterMs}`,
+    `sentinel failover-timeout ${name} ${SENTINEL.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${name} ${SENTINEL.parallelSyncs}`,
+    '',
+  ].join('\n');
+}
+
+/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100, HA: redis2 8101, sentinels 8102-8104 (docs/contracts.md). */
 export const DEFAULT_PORT_BASE = 8080;
-export const PORT_OFFSETS = Object.freeze({ frontend: 0, control: 10, firstApp: 11, redis: 20 });
+export const PORT_OFFSETS = Object.freeze({ frontend: 0, control: 10, firstApp: 11, redis: 20, redis2: 21, firstSentinel: 22, last: 24 });
 
 export interface LocalPorts {
   readonly frontends: readonly { port: number; strategy: FrontendSpec['strategy'] }[];
   readonly control: number;
   readonly apps: Readonly<Record<string, number>>;
   readonly redis: number;
+  readonly redis2: number;
+  readonly sentinels: readonly number[];
 }
 
 export function localPorts(portBase: number): LocalPorts {
@@ -65,6 +131,8 @@ export function localPorts(portBase: number): LocalPorts {
     control: portBase + PORT_OFFSETS.control,
     apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portBase + PORT_OFFSETS.firstApp + i])),
     redis: portBase + PORT_OFFSETS.redis,
+    redis2: portBase + PORT_OFFSETS.redis2,
+    sentinels: SENTINEL_NAMES.map((_, i) => portBase + PORT_OFFSETS.firstSentinel + i),
   };
 }
 
@@ -76,6 +144,8 @@ export function portsToCheck(portBase: number): { port: number; owner: string }[
     { port: ports.control, owner: 'cluster control API' },
     ...Object.entries(ports.apps).map(([name, port]) => ({ port, owner: name })),
     { port: ports.redis, owner: 'redis' },
+    { port: ports.redis2, owner: 'redis2' },
+    ...ports.sentinels.map((port, i) => ({ port, owner: SENTINEL_NAMES[i] })),
   ];
 }
 
@@ -94,6 +164,8 @@ export interface AppEnvInput {
   host: string;
   port: number;
   redisUrl: string;
+  /** HA: `host:port` of each Sentinel; the replica then asks them where the primary is. */
+  sentinels?: readonly string[];
 }
 
 /** Environment of one app replica (names from docs/contracts.md). */
@@ -104,6 +176,7 @@ export function appEnvironment(input: AppEnvInput): Record<string, string> {
     HOST: input.host,
     PORT: String(input.port),
     REDIS_URL: input.redisUrl,
+    ...(input.sentinels ? { REDIS_SENTINELS: input.sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName } : {}),
   };
 }
 

@@ -67,3 +67,20 @@ test('when several values are invalid, then all are listed at once', () => {
     ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
   );
 });
+
+test('when REDIS_SENTINELS lists Sentinels, then the Redis client asks them for the named primary', () => {
+  expect(loadAppConfig({ REDIS_SENTINELS: 'sentinel1:26379, 127.0.0.1:8102', REDIS_SENTINEL_MASTER: 'authscale' }).redis).toMatchObject({
+    sentinels: [{ host: 'sentinel1', port: 26379 }, { host: '127.0.0.1', port: 8102 }], sentinelMaster: 'authscale',
+  });
+  expect(loadAppConfig({}).redis).not.toHaveProperty('sentinels');
+  expect(loadAppConfig({}).sessionWait).toEqual({ replicas: 0, timeoutMs: 250 });
+});
+
+test('when REDIS_SENTINELS or the WAIT settings are wrong, then each problem is listed', () => {
+  expect(problemsOf({ REDIS_SENTINELS: 'sentinel1', SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^REDIS_SENTINELS\.0: each must be host:port/),
+  ]));
+  expect(problemsOf({ SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual([
+    expect.stringMatching(/^SESSION_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS \(500\)/),
+  ]);
+});
