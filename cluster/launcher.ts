@@ -212,6 +212,9 @@ class LocalCluster implements RunningCluster {
   /** HA: the replica, then the Sentinels, then until every Sentinel knows the primary and its replica. */
   private async upSentinels(): Promise<void> {
     await this.startService('redis2');
+    // Up means in sync: before that the replica holds nothing a failover could keep.
+    const synced = await until(async () => (await redisCommand(this.ports.redis2, ['INFO', 'replication']))?.[0]?.includes('master_link_status:up') ?? false, this.config.startTimeoutMs);
+    if (!synced) throw new ClusterStartError('redis2 did not finish its first sync with the primary in time: see logs/redis2.log.', 'redis2');
     await settleAll(SENTINEL_NAMES.map((name) => this.startService(name)));
     const ports = this.ports.sentinels;
     const ready = await until(async () => {

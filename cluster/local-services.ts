@@ -4,7 +4,7 @@ import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
 import {
-  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
+  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
   upstreamsValue,
 } from './topology';
 
@@ -129,7 +129,7 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
     const node = (name: 'redis' | 'redis2', port: number, extra: string[]): ProcessSpec => ({
       name, command: redisPlan.bin, cwd: paths.data[name], port, logFile: input.logFile(name), env,
       args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', paths.data[name], '--protected-mode', 'no',
-        ...redisPersistenceArgs(config.redisAppendonly), ...extra],
+        ...redisPersistenceArgs(config.redisAppendonly), ...haNodeArgs(), ...extra],
     });
     // Both start as configured here; after a failover the Sentinels re-point whichever comes back.
     specs.push(node('redis', ports.redis, []));

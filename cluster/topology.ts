@@ -206,6 +206,15 @@ export function redisPersistenceArgs(appendonly: boolean): string[] {
     : ['--appendonly', 'no', '--save', ''];
 }
 
+/**
+ * Arguments of both HA nodes: a replica (re)syncs at once instead of after Redis's default
+ * 5 s diskless-sync delay (meant for several replicas arriving together); until it has, it
+ * holds nothing a failover could keep, and a WAIT for it times out.
+ */
+export function haNodeArgs(): string[] {
+  return ['--repl-diskless-sync-delay', '0'];
+}
+
 /** Health probes, by kind: liveness for apps (touches no dependency), status for the proxy, PING for redis. */
 export const HEALTH_PATHS = Object.freeze({ app: '/health', proxy: '/_proxy/status' });
 

@@ -12,6 +12,9 @@ import { replicaUrl, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
+import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
+import { startCluster } from '../cluster/launcher';
+import { PORT_OFFSETS } from '../cluster/topology';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
 import { judgeClaims } from './verdicts';
@@ -68,11 +71,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'failover-redis': 'failoverRedis',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'failover-redis'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -86,11 +89,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       redisAppendonly: config.redisPersistence,
       logs: config.clusterLogs,
       gcPreload: gcPreload(deps.root),
-      appEnv: {
-        PASSWORD_HASH_COST: String(config.hashCost),
-        LOG_LEVEL: 'warn',
-        ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
-      },
+      appEnv: benchAppEnv(config),
     }, deps.startCluster);
   run.target = target;
   try {
@@ -100,6 +99,14 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
       progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
+    };
+    const failoverDeps: FailoverDeps = {
+      startCluster: deps.startCluster ?? startCluster,
+      // Its own clusters, one per variant, on the block after the bench's cluster.
+      portBase: config.portBase + PORT_OFFSETS.last + 1,
+      appEnv: benchAppEnv(config),
+      logs: config.clusterLogs,
+      loginPriceSeconds: config.quick ? 3 : 5,
     };
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
@@ -112,7 +119,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       }
       const scenarioStarted = Date.now();
       try {
-        const skipped = await runScenario(name, context, config, results);
+        const skipped = await runScenario(name, context, config, results, failoverDeps);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
         if (run.aborted && !skipped) {
           // figures from a half-run scenario against a closing cluster are not evidence
@@ -143,7 +150,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
 }
 
 /** Runs one scenario into `results`; returns why it was skipped, if it was. */
-async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults): Promise<string | undefined> {
+/** The replica settings of every local cluster the bench starts (recorded in the report's settings). */
+function benchAppEnv(config: BenchConfig): Record<string, string> {
+  return {
+    PASSWORD_HASH_COST: String(config.hashCost),
+    LOG_LEVEL: 'warn',
+    ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+  };
+}
+
+async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failoverDeps: FailoverDeps): Promise<string | undefined> {
   const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
@@ -167,6 +183,12 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
     case 'kill-redis': {
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
       return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
+    }
+    case 'failover-redis': {
+      const why = failoverUnavailable(context);
+      if (why) return why;
+      results.scenarios.failoverRedis = await runFailoverRedis(context, failoverDeps);
+      return undefined;
     }
     case 'scale-out': {
       const why = scaleOutUnavailable(context);

@@ -3,9 +3,16 @@
  * in a full and in a `--quick` run. Runners live in scenarios/; the CLI lists names from here.
  */
 export const SCENARIO_NAMES = Object.freeze([
-  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
+  'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation', 'failover-redis',
 ] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/**
+ * What `all` (and `--quick`) run: the scenarios the eight verdicts are judged from. Scenarios
+ * run only by name add evidence and never change what `all` judges.
+ */
+export const BY_NAME_ONLY: readonly ScenarioName[] = Object.freeze(['failover-redis']);
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = Object.freeze(SCENARIO_NAMES.filter((n) => !BY_NAME_ONLY.includes(n)));
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -41,4 +48,5 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
+  'failover-redis': 'by name only: kill the Redis primary under load; Sentinel failover vs single Redis restarted (AOF on/off), sessions lost, WAIT price',
 });

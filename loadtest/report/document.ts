@@ -1,6 +1,6 @@
 import { AUTH_MODES, STRATEGIES } from '../modes';
 import type {
-  BenchResults, FaultScenarioResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
+  BenchResults, FailoverRedisResult, FaultScenarioResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
@@ -23,6 +23,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
     ...(s.memory ? memorySection(s.memory) : []),
     ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -122,6 +123,36 @@ function faultSection(f: FaultScenarioResult): Block[] {
     table(header, rows),
     timelineTable(f.cells, f.seconds, f.events),
     ...timelineCharts(f.cells, f.seconds, f.events),
+  ];
+}
+
+const ms = (x: number | null): string => (x === null ? 'not within the window' : `${(x / 1000).toFixed(1)} s`);
+
+function failoverSection(f: FailoverRedisResult): Block[] {
+  const overview = f.variants.map((v) => {
+    const redis = v.modes.find((m) => m.mode === 'redis');
+    return [
+      v.variant, v.redis === 'ha' ? ms(v.promotedAfterMs) : `restarted after ${ms(v.restartedAfterMs)}`, ms(v.clientsFollowAfterMs),
+      redis ? `${redis.secondsWithoutService} s` : '—', redis ? int(redis.errors) : '—', redis ? int(redis.logouts) : '—',
+      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}`,
+      int(v.cohort.failedLogins),
+      v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms` : '—',
+    ];
+  });
+  const perMode = f.variants.flatMap((v) => v.modes.map((m) => [
+    v.variant, m.mode, String(m.users), `${m.secondsWithoutService} s`, int(m.errors), int(m.logouts), `${m.usersLoggedOut} / ${m.users}`,
+  ]));
+  const plain = f.variants.find((v) => v.redis === 'ha' && v.waitReplicas === 0 && !v.replicaCutOff)?.loginPrice;
+  const waited = f.variants.find((v) => v.waitReplicas > 0)?.loginPrice;
+  const waitLine = plain && waited && plain.loginsPerSec > 0
+    ? ` WAIT price per login, same run, ${f.loginPriceConnections} connections of closed-loop /redis logins: ${fixed(waited.loginsPerSec)} vs ${fixed(plain.loginsPerSec)} logins/s (× ${fixed(waited.loginsPerSec / plain.loginsPerSec, 2)}), p50 ${fixed(waited.p50Ms, 1)} vs ${fixed(plain.p50Ms, 1)} ms.`
+    : '';
+  return [
+    heading(2, 'failover-redis: Sentinel failover vs one Redis restarted'),
+    paragraph(`Each variant is a fresh local cluster under the load of every mode × strategy (${f.usersPerCell} users per cell at ${f.userRate} req/s, ${f.seconds} s); the Redis primary is SIGKILLed. HA: primary + replica + 3 Sentinels (quorum ${f.sentinel.quorum}, down-after ${f.sentinel.downAfterMs} ms, failover-timeout ${f.sentinel.failoverTimeoutMs} ms); the old primary is started again at the end of the fault window and rejoins as a replica. Single: the one redis-server is started again at once (a supervisor's best case). "sessions lost" = /redis users who logged in during the ${f.cohortSeconds} s before the kill and whose session was gone afterwards, each asked one by one (exact). "replica cut off": the replica was frozen and its link dropped before those logins, as a lagging replica would be. "+ WAIT 1": every session write waits for one replica's acknowledgement (SESSION_WAIT_REPLICAS=1), so a login the replica did not get fails instead of being lost later.${waitLine}`),
+    table(['variant', 'promoted after', 'clients follow after', 'redis: s without service', 'redis: errors', 'redis: logouts', 'sessions lost', 'cohort logins refused', 'login price'], overview),
+    table(['variant', 'mode', 'users', 's without service', 'errors', 'logouts', 'users logged out'], perMode),
+    ...f.variants.flatMap((v) => [heading(3, v.variant), timelineTable(v.cells, f.seconds, v.events.map((e) => ({ ...e, second: Math.floor(e.second) })))]),
   ];
 }
 
