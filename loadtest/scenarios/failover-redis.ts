@@ -226,7 +226,9 @@ async function measureLoginPrice(url: string, seconds: number, context: RunConte
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: context.usernames[0], password: context.password }),
     }, (err, res) => (err ? reject(err) : resolve(res)));
-    context.signal.addEventListener('abort', () => instance.stop(), { once: true });
+    const stop = (): void => instance.stop();
+    context.signal.addEventListener('abort', stop, { once: true });
+    void instance.on('done', () => context.signal.removeEventListener('abort', stop));
   });
   return {
     seconds,

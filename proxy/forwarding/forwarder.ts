@@ -137,6 +137,7 @@ export class Forwarder implements ExchangeOwner {
     const cookie = ex.frontend.strategy.affinityCookie?.(ex.upstream!, ex.ctx);
     if (cookie !== undefined) headers.push('Set-Cookie', cookie);
     ex.frontend.counts[(status / 100) | 0] += 1;
+    this.counters.countMode(ex.req.url, status);
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(res);
@@ -191,7 +192,10 @@ export class Forwarder implements ExchangeOwner {
   }
 
   private fail(ex: Exchange, code: Parameters<typeof sendError>[1], message?: string, headers?: Record<string, string>): void {
-    if (!ex.res.headersSent) ex.frontend.counts[(code === 'payload_too_large' ? 4 : 5)] += 1;
+    if (!ex.res.headersSent) {
+      ex.frontend.counts[(code === 'payload_too_large' ? 4 : 5)] += 1;
+      this.counters.countMode(ex.req.url, code === 'payload_too_large' ? 413 : 502);
+    }
     sendError(ex.res, code, message, headers);
     this.finish(ex);
   }
