@@ -131,7 +131,6 @@ async function runVariant(context: RunContext, cluster: RunningCluster, plan: Fa
       restartedAfterMs = Date.now() - killAt;
       events.push({ second: at(), kind: 'recover', label: `start ${killed}` });
     }
-    clientsFollowAfterMs = await follow;
     await sleep(Math.max(0, load.t0 + (beforeSeconds + faultSeconds) * 1000 - Date.now()));
     recoverMs = Date.now() - load.t0;
     if (plan.redis === 'ha') {
@@ -139,6 +138,7 @@ async function runVariant(context: RunContext, cluster: RunningCluster, plan: Fa
       await cluster.act(killed, 'start');
       events.push({ second: at(), kind: 'recover', label: `start ${killed} (rejoins as replica)` });
     }
+    clientsFollowAfterMs = await follow;
     await load.done();
   } finally {
     load.stop();

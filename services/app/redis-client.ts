@@ -3,6 +3,9 @@ import type { Logger } from '../../common/logger';
 
 export type RedisClient = Redis;
 
+/** Clients being closed on purpose (their 'end' is expected). */
+const closing = new WeakSet<Redis>();
+
 export interface RedisClientOptions {
   url: string;
   commandTimeoutMs: number;
@@ -16,8 +19,8 @@ export interface RedisClientOptions {
  * it, so all follow the primary together). It fails fast instead of hanging: no offline queue
  * (a command while disconnected fails at once), a command timeout (a stalled Redis), and
  * reconnection forever with a capped backoff, so the replica resumes by itself when Redis returns.
- * With Sentinels, each reconnect asks them where the primary is, and a +switch-master they
- * publish triggers one at once (failoverDetector), so the replica follows a failover.
+ * With Sentinels, each reconnect asks them where the primary is, so the replica follows a
+ * failover; a node that answers READONLY (a primary demoted while still up) forces a reconnect.
  */
 export function createRedisClient(options: RedisClientOptions, logger: Logger): RedisClient {
   const log = logger.child({ component: 'redis' });
@@ -39,11 +42,24 @@ export function createRedisClient(options: RedisClientOptions, logger: Logger): 
       name: options.sentinelMaster ?? 'authscale',
       ...(password ? { password, sentinelPassword: password } : {}),
       sentinelRetryStrategy: (attempt: number) => Math.min(100 * attempt, 1000),
-      failoverDetector: true,
+      // Not ioredis' failoverDetector: its +switch-master handler can land while a reconnect is
+      // asking a Sentinel, which ends the client for good (seen under load: one replica of three
+      // never followed the failover). A killed primary closes the connection anyway, and a demoted one says READONLY.
+      failoverDetector: false,
+      reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 1 : false),
     });
   } else {
     client = new Redis(options.url, common);
   }
+  // Never give up on Redis: should ioredis end the client on its own (not through closeRedisClient),
+  // start over, so a replica does not stay cut off from Redis until it is restarted.
+  client.on('end', () => {
+    if (closing.has(client)) return;
+    log.warn('redis client ended unexpectedly: reconnecting');
+    setTimeout(() => {
+      if (!closing.has(client) && client.status === 'end') client.connect().catch(() => undefined);
+    }, 500).unref();
+  });
   // Log transitions only; ioredis repeats 'error' on every failed reconnect.
   let up = false;
   client.on('ready', () => {
@@ -69,6 +85,7 @@ export function redisEndpoint(client: RedisClient): string | null {
 
 /** Close politely (QUIT) if connected, else just drop the reconnect loop. */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
+  closing.add(client);
   if (client.status === 'end') return;
   if (client.status === 'ready') {
     try {
