@@ -112,7 +112,7 @@ export function sentinelConf(input: SentinelConfInput): string {
   ].join('\n');
 }
 
-/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100, HA: redis2 8101, sentinels 8102-8104 (docs/contracts.md). */
+/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100, HA: redis2 8101, sentinels 8102-8104 (docs/cluster.md). */
 export const DEFAULT_PORT_BASE = 8080;
 export const PORT_OFFSETS = Object.freeze({ frontend: 0, control: 10, firstApp: 11, redis: 20, redis2: 21, firstSentinel: 22, last: 24 });
 
@@ -168,7 +168,7 @@ export interface AppEnvInput {
   sentinels?: readonly string[];
 }
 
-/** Environment of one app replica (names from docs/contracts.md). */
+/** Environment of one app replica (names from docs/app.md). */
 export function appEnvironment(input: AppEnvInput): Record<string, string> {
   return {
     APP_ENV: 'development',
