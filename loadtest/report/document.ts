@@ -152,8 +152,23 @@ function failoverSection(f: FailoverRedisResult): Block[] {
     paragraph(`Each variant is a fresh local cluster under the load of every mode × strategy (${f.usersPerCell} users per cell at ${f.userRate} req/s, ${f.seconds} s); the Redis primary is SIGKILLed. HA: primary + replica + 3 Sentinels (quorum ${f.sentinel.quorum}, down-after ${f.sentinel.downAfterMs} ms, failover-timeout ${f.sentinel.failoverTimeoutMs} ms); the old primary is started again at the end of the fault window and rejoins as a replica. Single: the one redis-server is started again at once (a supervisor's best case). "sessions lost" = /redis users who logged in during the ${f.cohortSeconds} s before the kill and whose session was gone afterwards, each asked one by one (exact). "replica cut off": the replica was frozen and its link dropped before those logins, as a lagging replica would be. "+ WAIT 1": every session write waits for one replica's acknowledgement (SESSION_WAIT_REPLICAS=1), so a login the replica did not get fails instead of being lost later.${waitLine}`),
     table(['variant', 'promoted after', 'clients follow after', 'redis: s without service', 'redis: errors', 'redis: logouts', 'sessions lost', 'cohort logins refused', 'login price'], overview),
     table(['variant', 'mode', 'users', 's without service', 'errors', 'logouts', 'users logged out'], perMode),
-    ...f.variants.flatMap((v) => [heading(3, v.variant), timelineTable(v.cells, f.seconds, v.events.map((e) => ({ ...e, second: Math.floor(e.second) })))]),
+    ...f.variants.flatMap((v) => {
+      const events = v.events.map((e) => ({ ...e, second: Math.floor(e.second) }));
+      return [heading(3, v.variant), timelineTable(v.cells, f.seconds, events), ...timelineCharts(byMode(v.cells), f.seconds, v.events)];
+    }),
   ];
+}
+
+/** One timeline per mode, summed over the strategies (a failover hits every frontend alike). */
+function byMode(cells: { mode: string; strategy: string; timeline: TimelinePoint[] }[]): { mode: string; strategy: string; timeline: TimelinePoint[] }[] {
+  return [...new Set(cells.map((c) => c.mode))].map((mode) => {
+    const mine = cells.filter((c) => c.mode === mode);
+    const timeline = mine[0].timeline.map((p, i) => mine.reduce((sum, c) => {
+      const q = c.timeline[i];
+      return q ? { ...sum, ok: sum.ok + q.ok, logouts: sum.logouts + q.logouts, errors: sum.errors + q.errors, logins: sum.logins + q.logins, other: sum.other + q.other } : sum;
+    }, { second: p.second, ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 }));
+    return { mode, strategy: 'every strategy', timeline };
+  });
 }
 
 function scaleOutSection(s: ScaleOutResult): Block[] {

@@ -1,6 +1,6 @@
 import { judgeClaims } from '../../../loadtest/verdicts';
 import type { BenchResults, VerdictValue } from '../../../loadtest/results';
-import { counts, syntheticResults } from './synthetic-results';
+import { counts, failoverResult, syntheticResults } from './synthetic-results';
 
 function verdictOf(results: BenchResults, claim: number): VerdictValue {
   return judgeClaims(results).find((v) => v.claim === claim)!.verdict;
@@ -190,22 +190,10 @@ describe('claim 6 and the round trip', () => {
 });
 
 describe('claim 6 and the failover-redis scenario', () => {
-  const variant = (name: string, redis: 'ha' | 'single', lost: number) => ({
-    variant: name, redis, appendonly: true, waitReplicas: 0, replicaCutOff: false, killedAtSecond: 5,
-    promotedAfterMs: redis === 'ha' ? 3400 : null, restartedAfterMs: redis === 'single' ? 300 : null, clientsFollowAfterMs: 4900,
-    cohort: { users: 4, survived: 4 - lost, lost, unknown: 0, failedLogins: 0, lostLoginOffsetsMs: [] },
-    loginPrice: null,
-    modes: [{ mode: 'redis', users: 36, secondsWithoutService: 5, errors: 662, logouts: 0, usersLoggedOut: 0, okShareBeforeFault: 1 }],
-    events: [], cells: [],
-  });
-
   it('when the failover ran, then claim 6 keeps its rule and verdict and its evidence says what HA changed', () => {
     const r = syntheticResults();
     const before = judgeClaims(r).find((v) => v.claim === 6)!;
-    r.scenarios.failoverRedis = {
-      variants: [variant('ha', 'ha', 0), variant('single, AOF off', 'single', 4)], seconds: 20, cohortSeconds: 2, usersPerCell: 12, userRate: 5,
-      sentinel: { quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 }, loginPriceConnections: 4,
-    };
+    r.scenarios.failoverRedis = failoverResult();
     const after = judgeClaims(r).find((v) => v.claim === 6)!;
     expect(after.verdict).toBe(before.verdict);
     expect(after.rule).toBe(before.rule);
