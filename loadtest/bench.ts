@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { sleep, type Progress, type RunContext } from './context';
@@ -79,6 +80,7 @@ const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'k
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
+  const loadAtStart = os.loadavg()[0];
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
   log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + 20}`);
@@ -141,6 +143,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     const finished = new Date();
     results.finishedAt = finished.toISOString();
     results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+    results.settings.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
     results.verdicts = judgeClaims(results);
     return results;
   } finally {

@@ -239,6 +239,8 @@ export interface BenchSettings {
   memoryUsers: number;
   cpus: number;
   platform: string;
+  /** 1-minute load average when the run began and ended (absolute figures drift with it on shared cores). */
+  loadAverage?: { atStart: number; atEnd: number };
 }
 
 export type VerdictValue = 'holds' | 'does not hold' | 'holds with caveat' | 'not measured';
