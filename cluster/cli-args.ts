@@ -1,3 +1,5 @@
+import { MAX_PORT_BASE } from '../common/ports';
+
 /**
  * Command line of `npm run cluster -- <verb> [options] [service...]`, parsed into plain data.
  * Pure (no process access), so every flag is unit-tested; cli.ts decides what to do with it.
@@ -83,7 +85,7 @@ function redisChoice(text: string): RedisChoice {
 
 function portNumber(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1024 || n > 65511) throw new CliUsageError(`--port-base must be an integer from 1024 to 65511, not "${text}"`);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_PORT_BASE) throw new CliUsageError(`--port-base must be an integer from 1024 to ${MAX_PORT_BASE}, not "${text}"`);
   return n;
 }
 
@@ -105,7 +107,7 @@ Commands (the verbs of docker compose, applied to the local cluster):
 Services: redis, app1, app2, app3, app4, proxy; with --redis ha also redis2, sentinel1, sentinel2, sentinel3
 
 Options:
-  --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20, HA: redis2 N+21, sentinels N+22..24
+  --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20, HA: sentinels N+21..23, redis2 N+28
                           (env AUTHSCALE_PORT_BASE, default 8080)
   --control-url URL       control API of a running launcher (env AUTHSCALE_CONTROL_URL)
   --run-dir DIR           logs and redis data (default .authscale/<port base>)

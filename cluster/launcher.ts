@@ -7,7 +7,9 @@ import { parseLaunchOptions, type LaunchConfig, type LaunchOptions } from './lau
 import { prefixedLine } from './log-format';
 import { OrphanGuard } from './orphan-guard';
 import { defaultRunDir, entryPoints, repoRoot } from './paths';
-import { httpOk, portInUse, redisCommand, redisPing, until } from './probes';
+import { pollUntil } from '../common/poll';
+import { portInUse } from '../common/ports';
+import { httpOk, redisCommand, redisPing } from '../common/probes';
 import { ServiceProcess, type ServiceState } from './service-process';
 import {
   ALL_SERVICE_NAMES, APP_REPLICAS, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec,
@@ -163,7 +165,7 @@ class LocalCluster implements RunningCluster {
     // A start queued behind close() must not spawn a process nobody will stop.
     if (this.closing) throw new ClusterStartError(`${name} not started: the cluster is shutting down.`, name);
     proc.spawn(await this.nodeArgs(proc));
-    const ok = await until(() => this.healthy(name), this.config.startTimeoutMs, () => !proc.alive);
+    const ok = await pollUntil(() => this.healthy(name), { timeoutMs: this.config.startTimeoutMs, stop: () => !proc.alive });
     if (ok) {
       await this.waitForRedisConnection(name);
       proc.markRunning();
@@ -213,14 +215,14 @@ class LocalCluster implements RunningCluster {
   private async upSentinels(): Promise<void> {
     await this.startService('redis2');
     // Up means in sync: before that the replica holds nothing a failover could keep.
-    const synced = await until(async () => (await redisCommand(this.ports.redis2, ['INFO', 'replication']))?.[0]?.includes('master_link_status:up') ?? false, this.config.startTimeoutMs);
+    const synced = await pollUntil(async () => (await redisCommand(this.ports.redis2, ['INFO', 'replication']))?.[0]?.includes('master_link_status:up') ?? false, { timeoutMs: this.config.startTimeoutMs });
     if (!synced) throw new ClusterStartError('redis2 did not finish its first sync with the primary in time: see logs/redis2.log.', 'redis2');
     await settleAll(SENTINEL_NAMES.map((name) => this.startService(name)));
     const ports = this.ports.sentinels;
-    const ready = await until(async () => {
+    const ready = await pollUntil(async () => {
       const views = await Promise.all(ports.map((port) => redisCommand(port, ['SENTINEL', 'replicas', SENTINEL.masterName])));
       return views.every((view) => view !== null && view.length > 0);
-    }, this.config.startTimeoutMs);
+    }, { timeoutMs: this.config.startTimeoutMs });
     if (!ready) throw new ClusterStartError('The Sentinels did not discover the replica redis2 in time: see the sentinel logs.', 'sentinel1');
     this.say(`sentinels watch ${SENTINEL.masterName}: primary redis, replica redis2 (quorum ${SENTINEL.quorum}, down-after ${SENTINEL.downAfterMs} ms)`);
   }
@@ -248,18 +250,18 @@ class LocalCluster implements RunningCluster {
     const redis = this.processes.get('redis');
     const expected = this.redisPlan.kind === 'external' || (redis !== undefined && redis.alive && redis.state !== 'paused');
     if (!expected) return;
-    const ready = await until(() => httpOk(`http://127.0.0.1:${this.ports.apps[name]}/ready`), 5000);
+    const ready = await pollUntil(() => httpOk(`http://127.0.0.1:${this.ports.apps[name]}/ready`), { timeoutMs: 5000 });
     if (!ready) this.say(`warning: ${name} is up but not ready (its Redis does not answer yet)`);
   }
 
   /** Until the proxy's health checks have admitted every running replica (best effort: warn otherwise). */
   private async waitForPool(timeoutMs: number): Promise<void> {
     const running = APP_REPLICAS.filter((name) => this.processes.get(name)?.state === 'running');
-    const admitted = await until(async () => {
+    const admitted = await pollUntil(async () => {
       const response = await fetch(`${this.frontends[0].url}${HEALTH_PATHS.proxy}`, { signal: AbortSignal.timeout(1000) });
       const body = (await response.json()) as { upstreams?: { id: string; healthy: boolean }[] };
       return running.every((name) => body.upstreams?.some((u) => u.id === name && u.healthy));
-    }, timeoutMs, undefined, 200).catch(() => false);
+    }, { timeoutMs, stepMs: 200 });
     if (!admitted) this.say(`warning: the proxy has not yet marked every replica healthy (${running.join(', ')})`);
   }
 
@@ -350,9 +352,9 @@ class LocalCluster implements RunningCluster {
       // Front to back: the proxy stops taking requests first, Redis goes last (SIGTERM lets it fsync).
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
-      await Promise.all(APP_REPLICAS.map((name) => this.processes.get(name)?.stop(grace)));
+      await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       // Sentinels before the nodes, so stopping the primary does not start a failover.
-      await Promise.all(SENTINEL_NAMES.map((name) => this.processes.get(name)?.stop(grace)));
+      await Promise.all(SENTINEL_NAMES.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('redis2')?.stop(grace);
       await this.processes.get('redis')?.stop(grace);
       await this.control?.close();

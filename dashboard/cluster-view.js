@@ -15,11 +15,12 @@ export class ClusterView {
     this.doc = doc;
     this.deps = deps;
     this.control = undefined;
+    /** @type {string | null} the Redis node the Sentinels call primary (HA), if any */
     this.primary = null;
     doc.getElementById('kill-redis-primary').addEventListener('click', () => {
       if (this.primary) void this.act(this.primary, 'kill');
     });
-    this.tokenInput = doc.getElementById('admin-token');
+    this.tokenInput = /** @type {HTMLInputElement} */ (doc.getElementById('admin-token'));
     this.message = doc.getElementById('control-message');
     this.tokenInput.value = this.readToken();
     this.tokenInput.addEventListener('change', () => this.storeToken(this.tokenInput.value.trim()));
@@ -103,7 +104,7 @@ export class ClusterView {
   renderRows(rows) {
     const body = this.doc.getElementById('cluster-rows');
     const local = this.control === 'local';
-    const existing = new Map([...body.children].map((tr) => [tr.dataset.id, tr]));
+    const existing = new Map([...body.children].map((tr) => [/** @type {HTMLElement} */ (tr).dataset.id, tr]));
     const ordered = rows.map((row) => {
       const tr = existing.get(row.id) ?? this.createRow(row);
       this.updateRow(tr, row, local);

@@ -33,18 +33,19 @@ const api = createApi(window.fetch.bind(window));
 const storage = sessionStore();
 const now = () => new Date();
 
-const template = document.getElementById('panel-template');
+const template = /** @type {HTMLTemplateElement} */ (document.getElementById('panel-template'));
 const container = document.getElementById('panels');
 const panels = MODES.map((mode) => {
-  const root = template.content.firstElementChild.cloneNode(true);
+  const root = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
   container.append(root);
   return new AuthPanel(mode, root, { api, storage, now });
 });
 // Every cluster refresh (1 s) hands the proxy's per-mode counters to the panels' live charts.
+/** @param {{ modes?: Record<string, { ok: number, logouts: number, errors: number }> } | null} status */
 const onStatus = (status) => panels.forEach((p) => p.sample(status?.modes, Date.now()));
 const cluster = new ClusterView(document, { api, storage, here: location, now, onStatus });
 
-const autoCheck = document.getElementById('auto-check');
+const autoCheck = /** @type {HTMLInputElement} */ (document.getElementById('auto-check'));
 const firstRefresh = cluster.refresh();
 Promise.all([firstRefresh, ...panels.map((p) => p.discover())]).finally(() => {
   // A marker for people and tests alike: the page has asked everything once.

@@ -3,7 +3,7 @@ import { ConfigError, DEVELOPMENT_SECRETS } from '../common/config';
 import { runBench } from './bench';
 import { parseBenchArgs, USAGE } from './options';
 import { formatProgress, formatSummary } from './progress';
-import { findRepoRoot } from './settings';
+import { repoRoot } from '../common/repo-root';
 import { writeResults } from './write-results';
 
 /** `npm run bench -- [options]`: parse, run, write the reports, print the verdicts. */
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     process.stderr.write('bench: failover-redis cannot run against --target: it starts its own local clusters (HA and single Redis, one per variant). Run it without --target.\n');
     return 2;
   }
-  const root = findRepoRoot(__dirname);
+  const root = repoRoot();
   const live = process.stderr.isTTY === true;
   const run = runBench(config, { root });
   run.on('progress', (p) => {

@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import type { RunningCluster } from '../../cluster/launcher';
-import { redisCommand } from '../../cluster/probes';
+import { pollUntil } from '../../common/poll';
+import { redisCommand } from '../../common/probes';
 import { SENTINEL, localPorts } from '../../cluster/topology';
 import { okShare } from '../aggregate';
 import { sleep, trackProgress, type RunContext } from '../context';
@@ -189,12 +190,11 @@ export async function cutOffReplica(cluster: Pick<RunningCluster, 'services' | '
 
 /** ms from the kill until a Sentinel names another node as primary; null if not within `timeoutMs`. */
 async function waitPromotion(sentinelPort: number, oldPrimaryPort: number, killAt: number, timeoutMs: number): Promise<number | null> {
-  while (Date.now() - killAt < timeoutMs) {
+  const promoted = await pollUntil(async () => {
     const address = await redisCommand(sentinelPort, ['SENTINEL', 'get-master-addr-by-name', SENTINEL.masterName], '127.0.0.1', 500);
-    if (address && address.length === 2 && Number(address[1]) !== oldPrimaryPort) return Date.now() - killAt;
-    await sleep(50);
-  }
-  return null;
+    return address !== null && address.length === 2 && Number(address[1]) !== oldPrimaryPort;
+  }, { timeoutMs: Math.max(0, killAt + timeoutMs - Date.now()), stepMs: 50 });
+  return promoted ? Date.now() - killAt : null;
 }
 
 /**
@@ -206,14 +206,13 @@ async function appsFollow(ports: ReturnType<typeof localPorts>, oldPrimaryPort: 
   const followed = await Promise.all(apps.map(async (url) => {
     // A replica may still call the dead primary ready for a moment: wait until it has noticed.
     await sleep(100);
-    while (Date.now() - killAt < 20_000) {
-      const body = await fetch(url, { signal: AbortSignal.timeout(1000) })
-        .then(async (r) => (r.ok ? ((await r.json()) as { redis?: { node?: string | null } }) : undefined), () => undefined);
-      const node = body?.redis?.node ?? '';
-      if (body && (!ha || !node.endsWith(`:${oldPrimaryPort}`))) return Date.now() - killAt;
-      await sleep(50);
-    }
-    return null;
+    const back = await pollUntil(async () => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (!response.ok) return false;
+      const node = ((await response.json()) as { redis?: { node?: string | null } }).redis?.node ?? '';
+      return !ha || !node.endsWith(`:${oldPrimaryPort}`);
+    }, { timeoutMs: Math.max(0, killAt + 20_000 - Date.now()), stepMs: 50 });
+    return back ? Date.now() - killAt : null;
   }));
   return followed.some((ms) => ms === null) ? null : Math.max(...(followed as number[]));
 }

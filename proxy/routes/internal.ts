@@ -7,7 +7,7 @@ import type { AdminAuth } from './admin-auth';
 import type { ClusterRelay } from './cluster-relay';
 import type { DashboardFiles } from './dashboard';
 import type { ModeOutcomes } from '../metrics';
-import { sendError, sendJson } from './respond';
+import { sendError, sendJson } from '../../common/http-json';
 
 export interface InternalRouteDeps {
   readonly pool: UpstreamPool;

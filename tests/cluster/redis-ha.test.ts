@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
+import { freePortBase } from '../../common/ports';
 import { SessionCohort } from '../../loadtest/session-cohort';
 import { cutOffReplica } from '../../loadtest/scenarios/failover-redis';
 import { User, eventually, frontendOf } from '../compose/kill-experiment';
-import { freePortBase } from '../compose/port-base';
+import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 
 /**
  * The HA topology (--redis ha) with real redis-server and redis-sentinel processes: a failover
@@ -13,15 +11,10 @@ import { freePortBase } from '../compose/port-base';
  */
 jest.setTimeout(90_000);
 
-const fast = { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' };
-const fastProxy = { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' };
-const runDirs: string[] = [];
-afterAll(() => runDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const runDir = useTempDirs('ha');
 
 async function haCluster(env: Record<string, string> = {}): Promise<RunningCluster> {
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-ha-'));
-  runDirs.push(runDir);
-  return startCluster({ portBase: await freePortBase(), logs: 'silent', runDir, redis: 'ha', env: { ...fast, ...env }, proxyEnv: fastProxy });
+  return startCluster({ portBase: await freePortBase(), logs: 'silent', runDir: runDir(), redis: 'ha', env: { ...TEST_APP_ENV, ...env }, proxyEnv: TEST_PROXY_ENV });
 }
 
 const roleOf = async (cluster: RunningCluster, name: string): Promise<string | undefined> => (await cluster.services()).find((s) => s.name === name)?.role;
