@@ -20,12 +20,19 @@ describe('bench command line', () => {
 
   it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
     const c = config([]);
-    expect(c.scenarios).toEqual(SCENARIO_NAMES.filter((n) => n !== 'failover-redis'));
+    expect(c.scenarios).toEqual([...SCENARIO_NAMES]);
     expect(c.timing).toEqual(FULL_TIMING);
     expect(c.target).toBeUndefined();
     expect(c.outDir).toBe('results/2026-11-28T09-00-00-000Z');
     expect(c.redisPersistence).toBe(true);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('when login-storm is asked for by name, then it runs; all and --quick never include it', () => {
+    expect(config(['--scenario', 'login-storm']).scenarios).toEqual(['login-storm']);
+    expect(config(['--scenario', 'all']).scenarios).not.toContain('login-storm');
+    expect(config(['--quick']).scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(config(['--quick']).scenarios).not.toContain('login-storm');
   });
 
   it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
