@@ -182,8 +182,13 @@ export async function cutOffReplica(cluster: Pick<RunningCluster, 'services' | '
   const primary = services.find((s) => s.role === 'primary');
   const replica = services.find((s) => s.role === 'replica' && s.state === 'running');
   if (!primary?.port || !replica) throw new Error('cutting off the replica needs the HA topology with a running primary and replica');
+  // A node that just rejoined as a replica has its role before its link: wait until the primary
+  // holds an online replica link, or the link would come up after the cut (or never be there to cut).
+  const port = primary.port;
+  const linked = await pollUntil(async () => /slave\d+:.*state=online/.test((await redisCommand(port, ['INFO', 'replication']))?.join('\n') ?? ''), { timeoutMs: 15_000 });
+  if (!linked) throw new Error(`the replica ${replica.name} never linked to the primary ${primary.name} within 15 s`);
   await cluster.act(replica.name, 'pause');
-  const dropped = await redisCommand(primary.port, ['CLIENT', 'KILL', 'TYPE', 'replica']);
+  const dropped = await redisCommand(port, ['CLIENT', 'KILL', 'TYPE', 'replica']);
   if (dropped === null || Number(dropped[0]) < 1) throw new Error('could not drop the replica\'s link on the primary (CLIENT KILL TYPE replica)');
   return { primary: primary.name, replica: replica.name };
 }
