@@ -12,6 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY common ./common
 COPY services ./services
 COPY proxy ./proxy
+COPY latency ./latency
 COPY cluster ./cluster
 COPY loadtest ./loadtest
 RUN npm run build

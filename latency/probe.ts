@@ -1,0 +1,89 @@
+import net from 'node:net';
+
+/**
+ * Round trips timed over one TCP connection: write a request the target answers, wait for the
+ * answer's end, repeat. Through a link this measures what the injector really adds (timers are
+ * coarse: a 1 ms setting adds a little more); straight to the target it is the baseline, so the
+ * two side by side are the injector's own overhead.
+ */
+export type ProbeProtocol = 'redis' | 'http';
+
+const REQUESTS: Readonly<Record<ProbeProtocol, string>> = {
+  // Answered with +PONG, or -NOAUTH when Redis has a password: one round trip either way.
+  redis: 'PING\r\n',
+  http: 'GET /health HTTP/1.1\r\nHost: latency-probe\r\nConnection: keep-alive\r\n\r\n',
+};
+
+export interface RoundTrips {
+  samples: number;
+  p50Ms: number;
+  meanMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+/** Whether `text` holds one complete answer to the probe. */
+export function answerComplete(protocol: ProbeProtocol, text: string): boolean {
+  if (protocol === 'redis') return text.endsWith('\r\n');
+  const headerEnd = text.indexOf('\r\n\r\n');
+  if (headerEnd < 0) return false;
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, headerEnd));
+  return text.length - (headerEnd + 4) >= (length ? Number(length[1]) : 0);
+}
+
+export function summarise(durations: readonly number[]): RoundTrips {
+  const sorted = [...durations].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+  return {
+    samples: sorted.length,
+    p50Ms: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : 0,
+    meanMs: mean,
+    minMs: sorted[0] ?? 0,
+    maxMs: sorted[sorted.length - 1] ?? 0,
+  };
+}
+
+export async function timeRoundTrips(options: { host: string; port: number; protocol: ProbeProtocol; samples: number; timeoutMs?: number }): Promise<RoundTrips> {
+  const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+  socket.setTimeout(options.timeoutMs ?? 5000, () => socket.destroy(new Error('probe timed out')));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const durations: number[] = [];
+    for (let i = 0; i < options.samples; i++) {
+      durations.push(await oneRoundTrip(socket, options.protocol));
+    }
+    return summarise(durations);
+  } finally {
+    socket.destroy();
+  }
+}
+
+function oneRoundTrip(socket: net.Socket, protocol: ProbeProtocol): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const started = performance.now();
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('latin1');
+      if (!answerComplete(protocol, text)) return;
+      done();
+      resolve(performance.now() - started);
+    };
+    const onFail = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onClose = (): void => onFail(new Error('the connection closed before the answer'));
+    const done = (): void => {
+      socket.off('data', onData);
+      socket.off('error', onFail);
+      socket.off('close', onClose);
+    };
+    socket.on('data', onData);
+    socket.once('error', onFail);
+    socket.once('close', onClose);
+    socket.write(REQUESTS[protocol]);
+  });
+}
