@@ -9,7 +9,7 @@ import { OrphanGuard } from './orphan-guard';
 import { defaultRunDir, entryPoints, repoRoot } from './paths';
 import { httpOk, portInUse, redisPing, until } from './probes';
 import { ServiceProcess, type ServiceState } from './service-process';
-import { APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec } from './topology';
+import { APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, localLatencyPorts, localPorts, portsToCheck, serviceSpec } from './topology';
 import { localProcessSpecs, localRedisUrl, planRedis, type RedisPlan } from './local-services';
 import { TERMINATING, VERBS, normaliseSignal, type Verb } from './verbs';
 
@@ -30,6 +30,8 @@ export interface RunningCluster {
   services(): Promise<ServiceState[]>;
   act(service: string, verb: Verb, signal?: string): Promise<void>;
   close(): Promise<void>;
+  /** With the `latency` option: the injector's control API (docs/distance.md), behind the admin token. */
+  latency?: { controlUrl: string };
   /** Settles once the cluster is closed (by close() or by `POST /cluster/down` on the control API). */
   closed: Promise<void>;
 }
@@ -63,6 +65,7 @@ class LocalCluster implements RunningCluster {
   readonly runDir: string;
   readonly warnings: string[] = [];
   readonly closed: Promise<void>;
+  readonly latency?: { controlUrl: string };
 
   private readonly ports: ReturnType<typeof localPorts>;
   private readonly processes = new Map<string, ServiceProcess>();
@@ -86,12 +89,13 @@ class LocalCluster implements RunningCluster {
     this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
     this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
     this.redisUrl = localRedisUrl(redisPlan, config.portBase);
+    if (config.latency) this.latency = { controlUrl: `http://127.0.0.1:${localLatencyPorts(config.portBase).control}` };
     this.runDir = runDir;
     this.logDir = path.join(runDir, 'logs');
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
     fs.mkdirSync(this.logDir, { recursive: true });
     // A fresh cluster starts with fresh logs and an empty Redis (kept across kill/start within a run).
-    for (const name of [...SERVICE_NAMES, 'cluster']) fs.rmSync(this.logFile(name), { force: true });
+    for (const name of [...SERVICE_NAMES, 'latency', 'cluster']) fs.rmSync(this.logFile(name), { force: true });
     fs.rmSync(this.redisDir, { recursive: true, force: true });
     fs.mkdirSync(this.redisDir, { recursive: true });
     this.clusterLog = fs.createWriteStream(this.logFile('cluster'), { flags: 'a' });
@@ -133,6 +137,7 @@ class LocalCluster implements RunningCluster {
   }
 
   private healthy(name: string): Promise<boolean> {
+    if (name === 'latency' && this.latency) return httpOk(`${this.latency.controlUrl}/health`);
     const kind = serviceSpec(name)?.kind;
     if (kind === 'redis') return redisPing(this.ports.redis);
     if (kind === 'app') return httpOk(`http://127.0.0.1:${this.ports.apps[name]}${HEALTH_PATHS.app}`);
@@ -170,6 +175,8 @@ class LocalCluster implements RunningCluster {
       this.say(this.redisPlan.message);
     }
     if (this.processes.has('redis')) await this.startService('redis');
+    // Before the replicas: their Redis (and the proxy's route to them) may go through it.
+    if (this.processes.has('latency')) await this.startService('latency');
     const apps = APP_REPLICAS.filter((name) => serviceSpec(name)?.profile === undefined || this.config.withApp4);
     await settleAll(apps.map((name) => this.startService(name)));
     this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
@@ -285,6 +292,7 @@ class LocalCluster implements RunningCluster {
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
       await Promise.all(APP_REPLICAS.map((name) => this.processes.get(name)?.stop(grace)));
+      await this.processes.get('latency')?.stop(grace);
       await this.processes.get('redis')?.stop(grace);
       await this.control?.close();
       this.guard.close();
@@ -313,7 +321,7 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   const env = deps.env ?? process.env;
   const root = repoRoot();
   const entries = entryPoints(root);
-  const missing = Object.entries(entries).filter(([, file]) => !fs.existsSync(file));
+  const missing = Object.entries(entries).filter(([name, file]) => (name !== 'latency' || config.latency) && !fs.existsSync(file));
   if (missing.length > 0) {
     throw new ClusterStartError(
       `${missing.map(([name, file]) => `${name === 'app' ? 'app replica' : name}: ${path.relative(root, file)} not found`).join('; ')}. ` +
@@ -323,7 +331,7 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   }
   const redisPlan = planRedis(config, env);
   const busy: string[] = [];
-  for (const { port, owner } of portsToCheck(config.portBase)) {
+  for (const { port, owner } of portsToCheck(config.portBase, config.latency !== undefined)) {
     if (owner === 'redis' && redisPlan.kind !== 'spawn') continue;
     if (await portInUse(port)) busy.push(`${port} (${owner})`);
   }

@@ -4,7 +4,8 @@ import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
 import {
-  APP_REPLICAS, appEnvironment, frontendsValue, localPorts, proxyEnvironment, redisPersistenceArgs, upstreamsValue,
+  APP_REPLICAS, appEnvironment, frontendsValue, latencyEnvironment, latencyLinks, localLatencyPorts, localPorts, proxyEnvironment,
+  redisPersistenceArgs, upstreamsValue,
 } from './topology';
 
 /**
@@ -69,12 +70,25 @@ export function localRedisUrl(plan: RedisPlan, portBase: number): string | undef
   return plan.kind === 'spawn' ? `redis://127.0.0.1:${localPorts(portBase).redis}` : undefined;
 }
 
+/** Where a replica reaches Redis: straight, or through the injector's Redis link (same credentials, other port). */
+function replicaRedisUrl(config: LaunchConfig, plan: RedisPlan): string {
+  const ports = localPorts(config.portBase);
+  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
+  const direct = localRedisUrl(plan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  if (!config.latency?.paths.includes('redis')) return direct;
+  const url = new URL(direct);
+  url.hostname = '127.0.0.1';
+  url.port = String(localLatencyPorts(config.portBase).redis);
+  return url.toString().replace(/\/$/, '');
+}
+
 export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
   const { config, env, root, redisPlan } = input;
   const ports = localPorts(config.portBase);
+  const injector = localLatencyPorts(config.portBase);
   const appEnv = env.APP_ENV || 'development';
-  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
-  const redisUrl = localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  const redisUrl = replicaRedisUrl(config, redisPlan);
+  const throughInjector = config.latency?.paths.includes('replicas') === true;
   const entries = entryPoints(root);
   const specs: ProcessSpec[] = [];
   if (redisPlan.kind === 'spawn') {
@@ -82,6 +96,25 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
       name: 'redis', command: redisPlan.bin, cwd: input.redisDir, port: ports.redis, logFile: input.logFile('redis'), env,
       args: ['--port', String(ports.redis), '--bind', '127.0.0.1', '--dir', input.redisDir, '--protected-mode', 'no',
         ...redisPersistenceArgs(config.redisAppendonly)],
+    });
+  }
+  if (config.latency) {
+    const redisTarget = new URL(localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`);
+    const links = latencyLinks(config.latency.paths, {
+      redisListen: injector.redis,
+      redis: { host: redisTarget.hostname, port: Number(redisTarget.port || 6379) },
+      appListen: (name) => injector.apps[name],
+      app: (name) => ({ host: '127.0.0.1', port: ports.apps[name] }),
+    });
+    specs.push({
+      name: 'latency', command: process.execPath, args: [entries.latency], cwd: root, port: injector.control, logFile: input.logFile('latency'),
+      env: {
+        ...env,
+        ...latencyEnvironment({ host: '127.0.0.1', controlPort: injector.control, links }),
+        LATENCY_UP_MS: String(config.latency.upMs), LATENCY_DOWN_MS: String(config.latency.downMs), LATENCY_JITTER_MS: String(config.latency.jitterMs),
+        APP_ENV: appEnv,
+        ADMIN_TOKEN: input.adminToken,
+      },
     });
   }
   for (const name of APP_REPLICAS) {
@@ -99,7 +132,7 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
       ...proxyEnvironment({
         host: '127.0.0.1',
         frontends: frontendsValue(ports.frontends),
-        upstreams: upstreamsValue((name) => `http://127.0.0.1:${ports.apps[name]}`),
+        upstreams: upstreamsValue((name) => `http://127.0.0.1:${throughInjector ? injector.apps[name] : ports.apps[name]}`),
         // Loopback is trusted so the bench can simulate many client addresses from one machine.
         trustedProxies: '127.0.0.0/8,::1/128',
         controlUrl: input.controlUrl,

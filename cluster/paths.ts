@@ -16,8 +16,9 @@ export function repoRoot(from: string = __dirname): string {
 }
 
 /** Built entry points the launcher runs (docs/contracts.md). */
-export function entryPoints(root: string): { app: string; proxy: string } {
+export function entryPoints(root: string): { app: string; proxy: string; latency: string } {
   return {
+    latency: path.join(root, 'dist', 'latency', 'main.js'),
     app: path.join(root, 'dist', 'services', 'app', 'main.js'),
     proxy: path.join(root, 'dist', 'proxy', 'main.js'),
   };
