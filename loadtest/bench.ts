@@ -11,6 +11,8 @@ import { startConcurrentCells } from './scenarios/concurrent-cells';
 import { replicaUrl, runMemory } from './scenarios/memory';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
+import { runDistance } from './scenarios/distance';
+import { LatencyControl } from './latency-control';
 import { runThroughput } from './scenarios/throughput';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
@@ -68,11 +70,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', distance: 'distance',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'distance'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -85,11 +87,14 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       portBase: config.portBase,
       redisAppendonly: config.redisPersistence,
       logs: config.clusterLogs,
+      // distance runs alone (options.ts), so only its cluster has the injector in its paths.
+      latency: config.scenarios.includes('distance') ? { paths: ['redis', 'replicas'] } : undefined,
       gcPreload: gcPreload(deps.root),
       appEnv: {
         PASSWORD_HASH_COST: String(config.hashCost),
         LOG_LEVEL: 'warn',
         ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+        ...(config.redisAutoPipelining !== undefined ? { REDIS_AUTO_PIPELINING: String(config.redisAutoPipelining) } : {}),
       },
     }, deps.startCluster);
   run.target = target;
@@ -168,6 +173,16 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
       return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
     }
+    case 'distance': {
+      const url = context.target.latencyControlUrl ?? config.distance.control;
+      if (!url) return 'no latency injector: the bench\'s own cluster has one when distance runs; with --target give --latency-control <url>';
+      const st = results.settings;
+      results.scenarios.distance = await runDistance(context, new LatencyControl(url, config.adminToken), {
+        rttsMs: config.distance.rttsMs, axes: config.distance.axes,
+        replicaSettings: { autoPipelining: st.redisAutoPipelining ?? 'unknown', sessionTouch: st.sessionTouch },
+      });
+      return undefined;
+    }
     case 'scale-out': {
       const why = scaleOutUnavailable(context);
       if (why) return why;
@@ -235,6 +250,9 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     versions: packageVersions(root),
     passwordHashCost: target.local ? String(config.hashCost) : 'the target\'s own setting (not set by the bench)',
     sessionTouch: target.local ? config.sessionTouch ?? 'rolling (the app default)' : 'the target\'s own setting (not set by the bench)',
+    redisAutoPipelining: target.local
+      ? config.redisAutoPipelining === undefined ? 'the app default' : config.redisAutoPipelining ? 'on' : 'off'
+      : 'the target\'s own setting (not set by the bench)',
     redisPersistence: config.redisPersistence,
     quick: config.quick,
     connections: config.connections,

@@ -11,6 +11,8 @@ export interface LocalTargetOptions {
   appEnv: Record<string, string>;
   redisAppendonly: boolean;
   logs: 'silent' | 'inherit';
+  /** Put the latency injector on these paths (the distance scenario). */
+  latency?: { paths: ('redis' | 'replicas')[] };
   /** Absolute path of the built gc-on-signal.js, preloaded into the replicas when present. */
   gcPreload?: string;
 }
@@ -24,6 +26,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     redisAppendonly: options.redisAppendonly,
     env: options.gcPreload ? { ...options.appEnv, NODE_OPTIONS: `--expose-gc --require ${options.gcPreload}` } : options.appEnv,
     logs: options.logs,
+    ...(options.latency ? { latency: options.latency } : {}),
   });
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
@@ -36,6 +39,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     frontends: cluster.frontends,
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
+    latencyControlUrl: cluster.latency?.controlUrl,
     faults,
     collectGarbage: options.gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
     status: () => fetchProxyStatus(url),

@@ -38,6 +38,8 @@ export interface BenchTarget {
   frontends: Frontend[];
   adminToken: string;
   redisUrl?: string;
+  /** The latency injector's control API, when the target has one in its paths (distance scenario). */
+  latencyControlUrl?: string;
   faults: FaultActions;
   /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
   collectGarbage?(replica: string): Promise<void>;

@@ -4,6 +4,7 @@ import type {
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { distanceSection } from './distance';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
 
@@ -23,6 +24,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
     ...(s.memory ? memorySection(s.memory) : []),
     ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...(s.distance ? distanceSection(s.distance) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -173,6 +175,7 @@ function settingsSection(r: BenchResults): Block[] {
       ['target', st.target], ['replicas', st.replicas.join(', ')],
       ['frontends', st.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')],
       ['password hash cost (scrypt log2 N)', st.passwordHashCost], ['session touch policy', st.sessionTouch],
+      ...(st.redisAutoPipelining ? [['Redis auto-pipelining', st.redisAutoPipelining]] : []),
       ['Redis persistence (appendonly)', st.redisPersistence ? 'on' : 'off'],
       ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
       ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],

@@ -25,6 +25,11 @@ export const COLORS = Object.freeze({
   ok: '#2e7d32', logouts: '#ef6c00', errors: '#c62828', logins: '#1565c0', baseline: '#757575', bar: '#3f6fb5',
 });
 
+/** One colour per auth mode, for charts with a line per mode. */
+export const MODE_COLORS: Readonly<Record<string, string>> = Object.freeze({
+  memory: '#6a1b9a', redis: '#c62828', jwt: '#2e7d32', 'jwt-revocable': '#1565c0',
+});
+
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -90,6 +95,50 @@ export function timelineChart(options: {
     const points = series.values.flatMap((v, i) => [`${x(i).toFixed(1)},${y(v).toFixed(1)}`, `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}`]).join(' ');
     parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points}"><title>${escapeXml(series.name)}</title></polyline>`);
   }
+  return svg(width, height, parts.join(''));
+}
+
+export interface XySeries {
+  name: string;
+  color: string;
+  points: readonly (readonly [number, number])[];
+}
+
+/** Lines through measured points (x, y), with a dot per point: y against a measured x (e.g. p50 against round trip). */
+export function xyChart(options: { title: string; xLabel: string; yLabel: string; series: readonly XySeries[]; width?: number; height?: number }): string {
+  const width = options.width ?? 420;
+  const height = options.height ?? 240;
+  const left = 44;
+  const right = 10;
+  const top = 22;
+  const bottom = 34;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const maxX = Math.max(1e-9, ...all.map(([x]) => x));
+  const minX = Math.min(0, ...all.map(([x]) => x));
+  const maxY = Math.max(1e-9, ...all.map(([, y]) => y));
+  const x = (v: number): number => left + ((v - minX) / (maxX - minX)) * plotW;
+  const y = (v: number): number => top + plotH - (v / maxY) * plotH;
+  const label = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
+  const parts: string[] = [
+    `<text x="4" y="14" font-weight="bold">${escapeXml(options.title)}</text>`,
+    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${label(maxY)}</text>`,
+    `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
+    `<text x="${left}" y="${top + plotH + 12}" text-anchor="middle">${label(minX)}</text>`,
+    `<text x="${left + plotW}" y="${top + plotH + 12}" text-anchor="end">${label(maxX)}</text>`,
+    `<text x="${left + plotW / 2}" y="${height - 4}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${left + 4}" y="${top - 2}">${escapeXml(options.yLabel)}</text>`,
+  ];
+  options.series.forEach((series, i) => {
+    const points = series.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py)).slice().sort((a, b) => a[0] - b[0]);
+    if (points.length === 0) return;
+    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`);
+    for (const [px, py] of points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${series.color}"/>`);
+    parts.push(`<rect x="${left + 8 + i * 95}" y="${top + 4}" width="9" height="9" fill="${series.color}"/><text x="${left + 20 + i * 95}" y="${top + 12}">${escapeXml(series.name)}</text>`);
+  });
   return svg(width, height, parts.join(''));
 }
 

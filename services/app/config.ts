@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import {
-  DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
+  DEVELOPMENT_SECRETS, appEnv, bool, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 
@@ -18,6 +18,8 @@ const schema = z
     LOG_LEVEL: logLevel,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    // ioredis auto-pipelining: commands issued in the same tick share one write (docs/distance.md).
+    REDIS_AUTO_PIPELINING: bool.default(false),
     SESSION_SECRET: csv.optional(),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('authscale'),
@@ -68,7 +70,7 @@ const schema = z
     host: env.HOST,
     instanceId: env.INSTANCE_ID,
     logLevel: env.LOG_LEVEL,
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, autoPipelining: env.REDIS_AUTO_PIPELINING },
     session: {
       secrets: env.SESSION_SECRET && env.SESSION_SECRET.length > 0 ? env.SESSION_SECRET : [DEVELOPMENT_SECRETS.session],
       ttlSeconds: env.SESSION_TTL_SECONDS,

@@ -8,7 +8,7 @@ export type RedisClient = Redis;
  * disconnected fails at once), a command timeout (a stalled Redis), and reconnection forever
  * with a capped backoff, so the replica resumes by itself when Redis returns.
  */
-export function createRedisClient(options: { url: string; commandTimeoutMs: number }, logger: Logger): RedisClient {
+export function createRedisClient(options: { url: string; commandTimeoutMs: number; autoPipelining?: boolean }, logger: Logger): RedisClient {
   const log = logger.child({ component: 'redis' });
   const client = new Redis(options.url, {
     enableOfflineQueue: false,
@@ -17,6 +17,7 @@ export function createRedisClient(options: { url: string; commandTimeoutMs: numb
     maxRetriesPerRequest: 0,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), 1000),
     lazyConnect: false,
+    enableAutoPipelining: options.autoPipelining ?? false,
   });
   // Log transitions only; ioredis repeats 'error' on every failed reconnect.
   let up = false;

@@ -1,0 +1,235 @@
+import { totalCounts } from '../aggregate';
+import { trackProgress, type RunContext } from '../context';
+import { SteppingClient } from '../http';
+import type { LatencyControl } from '../latency-control';
+import type { UserLedger } from '../ledger';
+import { startCell } from '../load';
+import { AUTH_MODES, type AuthModeSpec } from '../modes';
+import { quantile, runPaced } from '../paced-load';
+import { RedisCommandCounter } from '../redis-commands';
+import type { DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
+
+/**
+ * The price of distance: the latency injector adds a round trip on one path at a time (replicas
+ * → Redis, or proxy → replicas), and each mode is measured at every delay: ok req/s in a closed
+ * loop at fixed concurrency, p50/p99 at a fixed rate well below saturation (so queueing does not
+ * hide the round trip), and a login, a /me and a logout one at a time. The whole nominal round
+ * trip goes on the request path: a user-space timer cannot wait half a millisecond honestly, and
+ * what is plotted is the round trip measured through the injector anyway.
+ */
+export const DISTANCE_CONNECTIONS = 10;
+export const DISTANCE_USERS_AT_FIXED_RATE = 10;
+export const DISTANCE_USER_RATE = 10;
+const PROBE_SAMPLES = 20;
+export const DELAY_LAYOUT = 'the whole nominal round trip on the request path (client→target), none on the answer path';
+
+export type DistanceAxis = 'redis' | 'replicas';
+
+export interface DistancePlan {
+  rttsMs: readonly number[];
+  axes: readonly DistanceAxis[];
+  replicaSettings: { autoPipelining: string; sessionTouch: string };
+}
+
+/** The injector links an axis delays: `redis`, or one per serving replica. */
+export function axisLinks(axis: DistanceAxis, available: readonly string[], replicas: readonly string[]): string[] {
+  if (axis === 'redis') return available.includes('redis') ? ['redis'] : [];
+  return replicas.filter((r) => available.includes(r));
+}
+
+export async function runDistance(context: RunContext, control: LatencyControl, plan: DistancePlan): Promise<DistanceResult> {
+  const available = (await control.links()).map((l) => l.name);
+  const axes = plan.axes.filter((axis) => {
+    const ok = axisLinks(axis, available, context.replicas).length > 0;
+    if (!ok) context.log(`distance: the injector has no link for the ${axis} path (links: ${available.join(', ') || 'none'}); that axis is skipped`);
+    return ok;
+  });
+  if (axes.length === 0) throw new Error(`the latency injector at ${control.url} has no link on the paths asked for (${plan.axes.join(', ')})`);
+  const frontend = context.target.frontends.find((f) => f.strategy === 'sticky-cookie') ?? context.target.frontends[0];
+  const seconds = context.timing.distanceSeconds;
+  const cellsPerPoint = AUTH_MODES.length * 2;
+  const ledgers: { current: UserLedger[] } = { current: [] };
+  const stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
+  const redis = await RedisCommandCounter.open(context.target.redisUrl);
+  let nextUser = 0;
+  const points: DistancePoint[] = [];
+
+  const setAll = async (axis: DistanceAxis | undefined, rttMs: number): Promise<void> => {
+    for (const link of available) {
+      const delayed = axis !== undefined && axisLinks(axis, available, context.replicas).includes(link);
+      await control.setDelay(link, { upMs: delayed ? rttMs : 0, downMs: 0, jitterMs: 0 });
+    }
+  };
+
+  const measureMode = async (mode: AuthModeSpec): Promise<Omit<DistanceModeResult, 'addedP50Ms'>> => {
+    const common = { mode, strategy: frontend.strategy, url: frontend.url, usernames: context.usernames, password: context.password, signal: context.signal };
+    const before = await redis.count();
+    const closed = startCell({ ...common, t0: Date.now(), connections: DISTANCE_CONNECTIONS, durationSeconds: seconds, firstUserIndex: nextUser });
+    nextUser += DISTANCE_CONNECTIONS;
+    ledgers.current = closed.ledgers;
+    const closedRun = await closed.done;
+    const after = await redis.count();
+    const closedCounts = totalCounts(closedRun.ledgers);
+    const answered = closedCounts.ok + closedCounts.logouts + closedCounts.errors + closedCounts.logins + closedCounts.other;
+    const fixedRun = await runPaced({
+      ...common, users: DISTANCE_USERS_AT_FIXED_RATE, ratePerUser: DISTANCE_USER_RATE, durationSeconds: seconds, firstUserIndex: nextUser,
+    });
+    nextUser += DISTANCE_USERS_AT_FIXED_RATE;
+    ledgers.current = fixedRun.ledgers;
+    const fixedCounts = totalCounts(fixedRun.ledgers);
+    return {
+      mode: mode.name,
+      okPerSec: closedCounts.ok / Math.max(1, closedRun.result.duration),
+      latencyP50Ms: quantile(fixedRun.latenciesMs, 0.5) ?? Number.NaN,
+      latencyP99Ms: quantile(fixedRun.latenciesMs, 0.99) ?? Number.NaN,
+      redisCommandsPerRequest: before !== undefined && after !== undefined && answered > 0 ? (after - before) / answered : null,
+      errors: closedCounts.errors + fixedCounts.errors,
+      logouts: closedCounts.logouts + fixedCounts.logouts,
+      steps: await walk(context, mode, frontend.url, context.timing.distanceWalks),
+    };
+  };
+
+  try {
+    await warmUp(context, frontend, setAll);
+    for (const axis of axes) {
+      for (const rttMs of plan.rttsMs) {
+        if (context.signal.aborted) break;
+        await setAll(axis, rttMs);
+        const probe = await control.roundTrips(axisLinks(axis, available, context.replicas)[0], axis === 'redis' ? 'redis' : 'http', PROBE_SAMPLES)
+          .catch((error: Error) => {
+            context.log(`distance: timing round trips failed (${error.message})`);
+            return undefined;
+          });
+        const modes: Omit<DistanceModeResult, 'addedP50Ms'>[] = [];
+        for (const mode of AUTH_MODES) {
+          if (context.signal.aborted) break;
+          modes.push(await measureMode(mode));
+        }
+        const point: DistancePoint = {
+          axis, nominalRttMs: rttMs,
+          throughRttMs: probe?.through.p50Ms ?? null, directRttMs: probe?.direct.p50Ms ?? null,
+          measuredAddedRttMs: probe ? probe.through.p50Ms - probe.direct.p50Ms : null,
+          modes: modes.map((m) => ({ ...m, addedP50Ms: null })),
+        };
+        points.push(point);
+        context.log(`distance: ${axis} +${rttMs} ms (measured ${point.measuredAddedRttMs?.toFixed(2) ?? 'n/a'} ms): ${modes.map((m) => `${m.mode} p50 ${m.latencyP50Ms.toFixed(1)} ms, ${Math.round(m.okPerSec)} ok/s`).join('; ')}`);
+      }
+    }
+  } finally {
+    stop();
+    redis.close();
+    // Leave the injector as it was found by the cluster's users: no delay.
+    await setAll(undefined, 0).catch(() => undefined);
+  }
+  const withAdded = addedAgainstZero(points);
+  return {
+    strategy: frontend.strategy,
+    connections: DISTANCE_CONNECTIONS,
+    fixedRate: DISTANCE_USERS_AT_FIXED_RATE * DISTANCE_USER_RATE,
+    secondsPerCell: seconds,
+    walks: context.timing.distanceWalks,
+    delayLayout: DELAY_LAYOUT,
+    replicaSettings: plan.replicaSettings,
+    points: withAdded,
+    prices: distancePrices(withAdded),
+  };
+}
+
+/** JIT, pools and the first logins before anything is measured, with no delay. */
+async function warmUp(context: RunContext, frontend: { strategy: string; url: string }, setAll: (axis: undefined, rtt: number) => Promise<void>): Promise<void> {
+  await setAll(undefined, 0);
+  context.log('distance: warming up');
+  for (const mode of AUTH_MODES) {
+    await startCell({
+      mode, strategy: frontend.strategy, url: frontend.url, connections: DISTANCE_CONNECTIONS, durationSeconds: 1, t0: Date.now(),
+      firstUserIndex: 100_000, usernames: context.usernames, password: context.password, signal: context.signal,
+    }).done;
+  }
+}
+
+/** `walks` times: log in, GET /me, log out, each timed on its own (one user, one request at a time). */
+async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks: number): Promise<DistanceModeResult['steps']> {
+  const login: number[] = [];
+  const me: number[] = [];
+  const logout: number[] = [];
+  const timed = async <T>(into: number[], ok: (value: T) => boolean, call: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const value = await call();
+    if (ok(value)) into.push(performance.now() - started);
+    return value;
+  };
+  for (let i = 0; i < walks && !context.signal.aborted; i++) {
+    const client = new SteppingClient(url);
+    const answer = await timed(login, (r) => r.status === 200, () =>
+      client.request('POST', `${mode.prefix}/login`, { username: context.usernames[i % context.usernames.length], password: context.password }));
+    if (answer.status !== 200) continue;
+    if (typeof answer.body?.accessToken === 'string') client.token = answer.body.accessToken;
+    if (typeof answer.body?.csrfToken === 'string') client.csrfToken = answer.body.csrfToken;
+    await timed(me, (r) => r.status === 200, () => client.request('GET', `${mode.prefix}/me`));
+    await timed(logout, (r) => r.status >= 200 && r.status < 300, () => client.request('POST', `${mode.prefix}/logout`));
+  }
+  return { loginP50Ms: median(login), meP50Ms: median(me), logoutP50Ms: median(logout) };
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each mode's p50 less the same mode's p50 at its axis's smallest delay (0 ms through the injector). */
+export function addedAgainstZero(points: readonly DistancePoint[]): DistancePoint[] {
+  return points.map((point) => {
+    const base = points.filter((p) => p.axis === point.axis).reduce((a, b) => (b.nominalRttMs < a.nominalRttMs ? b : a));
+    return {
+      ...point,
+      modes: point.modes.map((m) => {
+        const zero = base.modes.find((z) => z.mode === m.mode);
+        return { ...m, addedP50Ms: point === base || !zero ? null : m.latencyP50Ms - zero.latencyP50Ms };
+      }),
+    };
+  });
+}
+
+/** Least-squares slope of y on x; null with fewer than two distinct x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number | null {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return null;
+  const mx = xs.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  const my = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i] - mx) ** 2;
+    sxy += (xs[i] - mx) * (ys[i] - my);
+  }
+  return sxx > 0 ? sxy / sxx : null;
+}
+
+/** Per axis and mode: p50 ms per ms of measured added round trip, throughput kept at the largest delay, and the 1 ms figure. */
+export function distancePrices(points: readonly DistancePoint[]): DistancePrice[] {
+  const prices: DistancePrice[] = [];
+  for (const axis of ['redis', 'replicas'] as const) {
+    const onAxis = points.filter((p) => p.axis === axis).sort((a, b) => a.nominalRttMs - b.nominalRttMs);
+    if (onAxis.length === 0) continue;
+    const modes = [...new Set(onAxis.flatMap((p) => p.modes.map((m) => m.mode)))];
+    for (const mode of modes) {
+      const rows = onAxis
+        .map((p) => ({ p, m: p.modes.find((x) => x.mode === mode) }))
+        .filter((r): r is { p: DistancePoint; m: DistanceModeResult } => r.m !== undefined);
+      const measured = rows.filter((r) => r.p.measuredAddedRttMs !== null);
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      const nearOne = rows.filter((r) => r.p.nominalRttMs > 0).sort((a, b) => Math.abs(a.p.nominalRttMs - 1) - Math.abs(b.p.nominalRttMs - 1))[0];
+      prices.push({
+        axis,
+        mode,
+        p50MsPerMs: slope(measured.map((r) => r.p.measuredAddedRttMs as number), measured.map((r) => r.m.latencyP50Ms)),
+        okPerSecRatioAtMax: rows.length > 1 && first.m.okPerSec > 0 ? last.m.okPerSec / first.m.okPerSec : null,
+        addedP50AtOneMs: nearOne && nearOne.p.nominalRttMs === 1 ? nearOne.m.addedP50Ms : null,
+      });
+    }
+  }
+  return prices;
+}
