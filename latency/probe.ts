@@ -43,21 +43,41 @@ export function summarise(durations: readonly number[]): RoundTrips {
   };
 }
 
-export async function timeRoundTrips(options: { host: string; port: number; protocol: ProbeProtocol; samples: number; timeoutMs?: number }): Promise<RoundTrips> {
+export interface Prober {
+  roundTrip(): Promise<number>;
+  close(): void;
+}
+
+/** One connection to time round trips over, one request at a time. */
+export async function openProber(options: { host: string; port: number; protocol: ProbeProtocol; timeoutMs?: number }): Promise<Prober> {
   const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
   socket.setTimeout(options.timeoutMs ?? 5000, () => socket.destroy(new Error('probe timed out')));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return { roundTrip: () => oneRoundTrip(socket, options.protocol), close: () => socket.destroy() };
+}
+
+export async function timeRoundTrips(options: { host: string; port: number; protocol: ProbeProtocol; samples: number; timeoutMs?: number }): Promise<RoundTrips> {
+  return (await timePaired([options], options.samples))[0];
+}
+
+/**
+ * Round trips to several endpoints, taken in turn (a, b, a, b, …) so drifting background load on
+ * a shared machine falls on each alike: through the link and direct, compared side by side.
+ */
+export async function timePaired(endpoints: readonly { host: string; port: number; protocol: ProbeProtocol; timeoutMs?: number }[], samples: number): Promise<RoundTrips[]> {
+  const probers: Prober[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const durations: number[] = [];
-    for (let i = 0; i < options.samples; i++) {
-      durations.push(await oneRoundTrip(socket, options.protocol));
+    for (const endpoint of endpoints) probers.push(await openProber(endpoint));
+    const durations = probers.map((): number[] => []);
+    for (let i = 0; i < samples; i++) {
+      for (let k = 0; k < probers.length; k++) durations[k].push(await probers[k].roundTrip());
     }
-    return summarise(durations);
+    return durations.map(summarise);
   } finally {
-    socket.destroy();
+    probers.forEach((p) => p.close());
   }
 }
 

@@ -7,7 +7,7 @@ import { readJson } from '../proxy/routes/json-body';
 import { sendError, sendJson } from '../proxy/routes/respond';
 import { delayPatchSchema, type LatencyConfig } from './config';
 import { Link, type LinkState } from './link';
-import { timeRoundTrips, type ProbeProtocol } from './probe';
+import { timePaired, type ProbeProtocol } from './probe';
 
 export interface RunningInjector {
   urls: { control: string; links: Record<string, string> };
@@ -74,9 +74,10 @@ export async function start(config: LatencyConfig, deps: { logger?: Logger } = {
     const address = link.spec.listenHost === '0.0.0.0' ? '127.0.0.1' : link.spec.listenHost;
     const listenPort = new URL(linkUrls[link.spec.name]).port;
     try {
-      // Interleaved would be fairer to drift, but each is a few ms: one after the other is enough.
-      const direct = await timeRoundTrips({ host: link.spec.targetHost, port: link.spec.targetPort, protocol: protocol as ProbeProtocol, samples });
-      const through = await timeRoundTrips({ host: address, port: Number(listenPort), protocol: protocol as ProbeProtocol, samples });
+      const [direct, through] = await timePaired([
+        { host: link.spec.targetHost, port: link.spec.targetPort, protocol: protocol as ProbeProtocol },
+        { host: address, port: Number(listenPort), protocol: protocol as ProbeProtocol },
+      ], samples);
       return sendJson(res, 200, { link: link.spec.name, delay: link.delay, direct, through, addedMs: through.p50Ms - direct.p50Ms });
     } catch (err) {
       return sendError(res, 'bad_gateway', `probing ${link.spec.name} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -20,7 +20,7 @@ import type { DistanceModeResult, DistancePoint, DistancePrice, DistanceResult }
 export const DISTANCE_CONNECTIONS = 10;
 export const DISTANCE_USERS_AT_FIXED_RATE = 10;
 export const DISTANCE_USER_RATE = 10;
-const PROBE_SAMPLES = 20;
+const PROBE_SAMPLES = 50;
 export const DELAY_LAYOUT = 'the whole nominal round trip on the request path (client→target), none on the answer path';
 
 export type DistanceAxis = 'redis' | 'replicas';

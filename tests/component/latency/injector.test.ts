@@ -156,18 +156,15 @@ describe('latency injector', () => {
     try {
       const client = await connect(linkPort(running));
       const block = Buffer.alloc(64 * 1024, 1);
-      let accepted = 0;
-      // Write until the kernel and the link both refuse more (write() returns false and stays so).
-      for (let i = 0; i < 400 && client.writableLength < 4 * 1024 * 1024; i++) {
-        client.write(block);
-        accepted += block.length;
-        await new Promise((r) => setImmediate(r));
-      }
-      await new Promise((r) => setTimeout(r, 200));
+      // ~64 MB, far more than the kernel's socket buffers on both sides of the link can absorb
+      // (the same block each time, so the test itself holds one block).
+      const blocks = 1000;
+      for (let i = 0; i < blocks; i++) client.write(block);
+      await new Promise((r) => setTimeout(r, 300));
       const state = running.links()[0];
       expect(state.heldBytes).toBeLessThanOrEqual(64 * 1024 + block.length);
-      expect(client.writableLength).toBeGreaterThan(0);
-      expect(accepted).toBeGreaterThan(state.heldBytes);
+      // Pushed back: most of what was written still waits in the sender's own buffer.
+      expect(client.writableLength).toBeGreaterThan((blocks * block.length) / 2);
       client.destroy();
     } finally {
       await running.close();
