@@ -217,7 +217,10 @@ export interface DistanceResult {
   connections: number;
   /** Requests per second offered in each fixed-rate cell (users × per-user rate). */
   fixedRate: number;
+  /** Seconds of each closed-loop and each fixed-rate measurement, summed over its rounds. */
   secondsPerCell: number;
+  /** The sweep ran this many times, each in a rotated order; a point pools its rounds. */
+  rounds?: number;
   walks: number;
   /** How the nominal round trip is laid out: all of it on the request path, none on the answer path (see docs/distance.md). */
   delayLayout: string;

@@ -29,19 +29,20 @@ export interface ScenarioTiming {
   readonly revocationSeconds: number;
   /** distance: seconds of each closed-loop and each fixed-rate cell, and login/me/logout walks per mode and delay. */
   readonly distanceSeconds: number;
+  readonly distanceRounds: number;
   readonly distanceWalks: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
   faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
-  distanceSeconds: 4, distanceWalks: 20,
+  distanceSeconds: 4, distanceRounds: 2, distanceWalks: 20,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
   faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
-  distanceSeconds: 2, distanceWalks: 10,
+  distanceSeconds: 2, distanceRounds: 1, distanceWalks: 10,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({

@@ -7,6 +7,7 @@ import { startCell } from '../load';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
 import { quantile, runPaced } from '../paced-load';
 import { RedisCommandCounter } from '../redis-commands';
+import { rotatedOrder } from './throughput';
 import type { DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
 
 /**
@@ -47,10 +48,12 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   if (axes.length === 0) throw new Error(`the latency injector at ${control.url} has no link on the paths asked for (${plan.axes.join(', ')})`);
   const frontend = context.target.frontends.find((f) => f.strategy === 'sticky-cookie') ?? context.target.frontends[0];
   const seconds = context.timing.distanceSeconds;
+  const rounds = Math.max(1, context.timing.distanceRounds);
+  const perRound = Math.max(1, Math.round(seconds / rounds));
   const cellsPerPoint = AUTH_MODES.length * 2;
   const ledgers: { current: UserLedger[] } = { current: [] };
   const stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
-  const redis = await RedisCommandCounter.open(context.target.redisUrl);
+  const redis = await RedisCommandCounter.forTarget(context.target);
   let nextUser = 0;
   const points: DistancePoint[] = [];
 
@@ -61,10 +64,11 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     }
   };
 
-  const measureMode = async (mode: AuthModeSpec): Promise<Omit<DistanceModeResult, 'addedP50Ms'>> => {
+  /** One mode at the current delay, for one round: its figures are added to the pool of (axis, delay, mode). */
+  const measureMode = async (mode: AuthModeSpec, into: ModePool): Promise<void> => {
     const common = { mode, strategy: frontend.strategy, url: frontend.url, usernames: context.usernames, password: context.password, signal: context.signal };
     const before = await redis.count();
-    const closed = startCell({ ...common, t0: Date.now(), connections: DISTANCE_CONNECTIONS, durationSeconds: seconds, firstUserIndex: nextUser });
+    const closed = startCell({ ...common, t0: Date.now(), connections: DISTANCE_CONNECTIONS, durationSeconds: perRound, firstUserIndex: nextUser });
     nextUser += DISTANCE_CONNECTIONS;
     ledgers.current = closed.ledgers;
     const closedRun = await closed.done;
@@ -72,47 +76,69 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     const closedCounts = totalCounts(closedRun.ledgers);
     const answered = closedCounts.ok + closedCounts.logouts + closedCounts.errors + closedCounts.logins + closedCounts.other;
     const fixedRun = await runPaced({
-      ...common, users: DISTANCE_USERS_AT_FIXED_RATE, ratePerUser: DISTANCE_USER_RATE, durationSeconds: seconds, firstUserIndex: nextUser,
+      ...common, users: DISTANCE_USERS_AT_FIXED_RATE, ratePerUser: DISTANCE_USER_RATE, durationSeconds: perRound, firstUserIndex: nextUser,
     });
     nextUser += DISTANCE_USERS_AT_FIXED_RATE;
     ledgers.current = fixedRun.ledgers;
     const fixedCounts = totalCounts(fixedRun.ledgers);
-    return {
-      mode: mode.name,
-      okPerSec: closedCounts.ok / Math.max(1, closedRun.result.duration),
-      latencyP50Ms: quantile(fixedRun.latenciesMs, 0.5) ?? Number.NaN,
-      latencyP99Ms: quantile(fixedRun.latenciesMs, 0.99) ?? Number.NaN,
-      redisCommandsPerRequest: before !== undefined && after !== undefined && answered > 0 ? (after - before) / answered : null,
-      errors: closedCounts.errors + fixedCounts.errors,
-      logouts: closedCounts.logouts + fixedCounts.logouts,
-      steps: await walk(context, mode, frontend.url, context.timing.distanceWalks),
-    };
+    into.ok += closedCounts.ok;
+    into.seconds += closedRun.result.duration;
+    into.latencies.push(...fixedRun.latenciesMs);
+    into.commands = into.commands !== undefined && before !== undefined && after !== undefined ? into.commands + after - before : undefined;
+    into.answered += answered;
+    into.errors += closedCounts.errors + fixedCounts.errors;
+    into.logouts += closedCounts.logouts + fixedCounts.logouts;
+    await walk(context, mode, frontend.url, Math.max(1, Math.round(context.timing.distanceWalks / rounds)), into);
   };
 
+  const pools = new Map<string, ModePool>();
+  const probes = new Map<string, { through: number[]; direct: number[] }>();
+  const key = (axis: DistanceAxis, rtt: number, mode?: string): string => `${axis}|${rtt}|${mode ?? ''}`;
   try {
     await warmUp(context, frontend, setAll);
     for (const axis of axes) {
-      for (const rttMs of plan.rttsMs) {
-        if (context.signal.aborted) break;
-        await setAll(axis, rttMs);
-        const probe = await control.roundTrips(axisLinks(axis, available, context.replicas)[0], axis === 'redis' ? 'redis' : 'http', PROBE_SAMPLES)
-          .catch((error: Error) => {
-            context.log(`distance: timing round trips failed (${error.message})`);
-            return undefined;
-          });
-        const modes: Omit<DistanceModeResult, 'addedP50Ms'>[] = [];
-        for (const mode of AUTH_MODES) {
+      // Rounds in rotated orders: on shared cores the background load drifts over minutes, and
+      // interleaving spreads that drift over every delay instead of charging it to one.
+      for (let round = 0; round < rounds; round++) {
+        for (const i of rotatedOrder(plan.rttsMs.length, round, rounds)) {
+          const rttMs = plan.rttsMs[i];
           if (context.signal.aborted) break;
-          modes.push(await measureMode(mode));
+          await setAll(axis, rttMs);
+          const probe = await control.roundTrips(axisLinks(axis, available, context.replicas)[0], axis === 'redis' ? 'redis' : 'http', PROBE_SAMPLES)
+            .catch((error: Error) => {
+              context.log(`distance: timing round trips failed (${error.message})`);
+              return undefined;
+            });
+          const sampled = probes.get(key(axis, rttMs)) ?? { through: [], direct: [] };
+          if (probe) {
+            sampled.through.push(probe.through.p50Ms);
+            sampled.direct.push(probe.direct.p50Ms);
+          }
+          probes.set(key(axis, rttMs), sampled);
+          for (const j of rotatedOrder(AUTH_MODES.length, round, rounds)) {
+            if (context.signal.aborted) break;
+            const mode = AUTH_MODES[j];
+            const pool = pools.get(key(axis, rttMs, mode.name)) ?? emptyPool();
+            pools.set(key(axis, rttMs, mode.name), pool);
+            await measureMode(mode, pool);
+          }
+          context.log(`distance: ${axis} +${rttMs} ms, round ${round + 1}/${rounds} (measured ${probe ? (probe.through.p50Ms - probe.direct.p50Ms).toFixed(2) : 'n/a'} ms)`);
         }
-        const point: DistancePoint = {
-          axis, nominalRttMs: rttMs,
-          throughRttMs: probe?.through.p50Ms ?? null, directRttMs: probe?.direct.p50Ms ?? null,
-          measuredAddedRttMs: probe ? probe.through.p50Ms - probe.direct.p50Ms : null,
-          modes: modes.map((m) => ({ ...m, addedP50Ms: null })),
-        };
-        points.push(point);
-        context.log(`distance: ${axis} +${rttMs} ms (measured ${point.measuredAddedRttMs?.toFixed(2) ?? 'n/a'} ms): ${modes.map((m) => `${m.mode} p50 ${m.latencyP50Ms.toFixed(1)} ms, ${Math.round(m.okPerSec)} ok/s`).join('; ')}`);
+      }
+      for (const rttMs of plan.rttsMs) {
+        const sampled = probes.get(key(axis, rttMs));
+        const modes = AUTH_MODES.flatMap((mode) => {
+          const pool = pools.get(key(axis, rttMs, mode.name));
+          return pool ? [modeResult(mode.name, pool)] : [];
+        });
+        if (modes.length === 0) continue;
+        const through = median(sampled?.through ?? []);
+        const direct = median(sampled?.direct ?? []);
+        points.push({
+          axis, nominalRttMs: rttMs, throughRttMs: through, directRttMs: direct,
+          measuredAddedRttMs: through !== null && direct !== null ? through - direct : null, modes,
+        });
+        context.log(`distance: ${axis} +${rttMs} ms: ${modes.map((m) => `${m.mode} p50 ${m.latencyP50Ms.toFixed(2)} ms, ${Math.round(m.okPerSec)} ok/s`).join('; ')}`);
       }
     }
   } finally {
@@ -126,7 +152,8 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     strategy: frontend.strategy,
     connections: DISTANCE_CONNECTIONS,
     fixedRate: DISTANCE_USERS_AT_FIXED_RATE * DISTANCE_USER_RATE,
-    secondsPerCell: seconds,
+    secondsPerCell: perRound * rounds,
+    rounds,
     walks: context.timing.distanceWalks,
     delayLayout: DELAY_LAYOUT,
     replicaSettings: plan.replicaSettings,
@@ -148,10 +175,8 @@ async function warmUp(context: RunContext, frontend: { strategy: string; url: st
 }
 
 /** `walks` times: log in, GET /me, log out, each timed on its own (one user, one request at a time). */
-async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks: number): Promise<DistanceModeResult['steps']> {
-  const login: number[] = [];
-  const me: number[] = [];
-  const logout: number[] = [];
+async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks: number, into: ModePool): Promise<void> {
+  const { login, me, logout } = into;
   const timed = async <T>(into: number[], ok: (value: T) => boolean, call: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const value = await call();
@@ -168,7 +193,38 @@ async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks:
     await timed(me, (r) => r.status === 200, () => client.request('GET', `${mode.prefix}/me`));
     await timed(logout, (r) => r.status >= 200 && r.status < 300, () => client.request('POST', `${mode.prefix}/logout`));
   }
-  return { loginP50Ms: median(login), meP50Ms: median(me), logoutP50Ms: median(logout) };
+}
+
+/** What the rounds of one (path, delay, mode) add up to. */
+interface ModePool {
+  ok: number;
+  seconds: number;
+  latencies: number[];
+  commands: number | undefined;
+  answered: number;
+  errors: number;
+  logouts: number;
+  login: number[];
+  me: number[];
+  logout: number[];
+}
+
+function emptyPool(): ModePool {
+  return { ok: 0, seconds: 0, latencies: [], commands: 0, answered: 0, errors: 0, logouts: 0, login: [], me: [], logout: [] };
+}
+
+function modeResult(mode: string, pool: ModePool): DistanceModeResult {
+  return {
+    mode,
+    okPerSec: pool.ok / Math.max(1, pool.seconds),
+    latencyP50Ms: quantile(pool.latencies, 0.5) ?? Number.NaN,
+    latencyP99Ms: quantile(pool.latencies, 0.99) ?? Number.NaN,
+    addedP50Ms: null,
+    redisCommandsPerRequest: pool.commands !== undefined && pool.answered > 0 ? pool.commands / pool.answered : null,
+    errors: pool.errors,
+    logouts: pool.logouts,
+    steps: { loginP50Ms: median(pool.login), meP50Ms: median(pool.me), logoutP50Ms: median(pool.logout) },
+  };
 }
 
 export function median(values: readonly number[]): number | null {
