@@ -22,10 +22,15 @@ export interface PacedLoad {
   signal?: AbortSignal;
 }
 
+/** One authenticated request (logins excluded: the walk times them on their own), on performance.now()'s clock. */
+export interface TimedRequest {
+  startedAt: number;
+  endedAt: number;
+}
+
 export interface PacedRun {
   ledgers: UserLedger[];
-  /** Milliseconds of every authenticated request (logins excluded: the walk times them on their own). */
-  latenciesMs: number[];
+  requests: TimedRequest[];
 }
 
 export async function runPaced(load: PacedLoad): Promise<PacedRun> {
@@ -33,7 +38,7 @@ export async function runPaced(load: PacedLoad): Promise<PacedRun> {
   const t0 = Date.now();
   const ends = t0 + load.durationSeconds * 1000;
   const ledgers: UserLedger[] = [];
-  const latenciesMs: number[] = [];
+  const requests: TimedRequest[] = [];
   const gapMs = 1000 / load.ratePerUser;
   const hashIp = load.strategy === 'hash-ip';
 
@@ -60,7 +65,7 @@ export async function runPaced(load: PacedLoad): Promise<PacedRun> {
           person.onTransportError();
           continue;
         }
-        if (!spec.path.endsWith('/login')) latenciesMs.push(performance.now() - started);
+        if (!spec.path.endsWith('/login')) requests.push({ startedAt: started, endedAt: performance.now() });
         person.onResponse(answer.status, answer.headers, answer.body);
       }
     } finally {
@@ -68,7 +73,7 @@ export async function runPaced(load: PacedLoad): Promise<PacedRun> {
     }
   };
   await Promise.all(Array.from({ length: load.users }, (_, i) => user(i)));
-  return { ledgers, latenciesMs };
+  return { ledgers, requests };
 }
 
 function send(

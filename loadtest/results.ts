@@ -176,7 +176,10 @@ export interface DistanceModeResult {
   /** At the fixed rate (below saturation, so queueing does not hide the round trip): latency of every answer. */
   latencyP50Ms: number;
   latencyP99Ms: number;
-  /** p50 here less p50 of the same mode at the axis's 0 ms point (through the injector); null at 0 ms itself. */
+  /**
+   * p50 here less p50 at 0 ms through the injector, both from the same fixed-rate cells (the delay
+   * alternates with 0 ms in short phases, so both halves meet the same background load); null at 0 ms.
+   */
   addedP50Ms: number | null;
   /** Redis commands per request in the closed-loop cell (INFO commandstats); null when Redis was not reachable. */
   redisCommandsPerRequest: number | null;

@@ -1,11 +1,11 @@
 import { totalCounts } from '../aggregate';
-import { trackProgress, type RunContext } from '../context';
+import { sleep, trackProgress, type RunContext } from '../context';
 import { SteppingClient } from '../http';
 import type { LatencyControl } from '../latency-control';
 import type { UserLedger } from '../ledger';
 import { startCell } from '../load';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
-import { quantile, runPaced } from '../paced-load';
+import { quantile, runPaced, type TimedRequest } from '../paced-load';
 import { RedisCommandCounter } from '../redis-commands';
 import { rotatedOrder } from './throughput';
 import type { DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
@@ -22,6 +22,9 @@ export const DISTANCE_CONNECTIONS = 10;
 export const DISTANCE_USERS_AT_FIXED_RATE = 10;
 export const DISTANCE_USER_RATE = 10;
 const PROBE_SAMPLES = 50;
+/** At a delay above 0 the fixed-rate cell alternates it with 0 ms in phases this long; requests this close to a change are dropped. */
+export const PHASE_MS = 400;
+const PHASE_GUARD_MS = 30;
 export const DELAY_LAYOUT = 'the whole nominal round trip on the request path (client→target), none on the answer path';
 
 export type DistanceAxis = 'redis' | 'replicas';
@@ -65,7 +68,7 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   };
 
   /** One mode at the current delay, for one round: its figures are added to the pool of (axis, delay, mode). */
-  const measureMode = async (mode: AuthModeSpec, into: ModePool): Promise<void> => {
+  const measureMode = async (mode: AuthModeSpec, axis: DistanceAxis, rttMs: number, into: ModePool): Promise<void> => {
     const common = { mode, strategy: frontend.strategy, url: frontend.url, usernames: context.usernames, password: context.password, signal: context.signal };
     const before = await redis.count();
     const closed = startCell({ ...common, t0: Date.now(), connections: DISTANCE_CONNECTIONS, durationSeconds: perRound, firstUserIndex: nextUser });
@@ -75,15 +78,33 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     const after = await redis.count();
     const closedCounts = totalCounts(closedRun.ledgers);
     const answered = closedCounts.ok + closedCounts.logouts + closedCounts.errors + closedCounts.logins + closedCounts.other;
-    const fixedRun = await runPaced({
+    // The delay alternates with 0 ms during the fixed-rate cell, so both are measured under the same background load.
+    const phases: Phase[] = [];
+    const paced = runPaced({
       ...common, users: DISTANCE_USERS_AT_FIXED_RATE, ratePerUser: DISTANCE_USER_RATE, durationSeconds: perRound, firstUserIndex: nextUser,
     });
+    let pacing = true;
+    void paced.finally(() => { pacing = false; }).catch(() => undefined);
+    const alternation = (async () => {
+      for (let k = 0; pacing && rttMs > 0; k++) {
+        const value = k % 2 === 0 ? rttMs : 0;
+        await setAll(axis, value);
+        const from = performance.now();
+        await sleep(PHASE_MS);
+        phases.push({ value, from, to: performance.now() });
+      }
+    })();
+    const fixedRun = await paced;
+    await alternation;
+    await setAll(axis, rttMs);
+    const split = splitByPhase(fixedRun.requests, rttMs > 0 ? phases : [{ value: 0, from: -Infinity, to: Infinity }], PHASE_GUARD_MS);
     nextUser += DISTANCE_USERS_AT_FIXED_RATE;
     ledgers.current = fixedRun.ledgers;
     const fixedCounts = totalCounts(fixedRun.ledgers);
     into.ok += closedCounts.ok;
     into.seconds += closedRun.result.duration;
-    into.latencies.push(...fixedRun.latenciesMs);
+    into.latencies.push(...(split.get(rttMs) ?? []));
+    if (rttMs > 0) into.zeroLatencies.push(...(split.get(0) ?? []));
     into.commands = into.commands !== undefined && before !== undefined && after !== undefined ? into.commands + after - before : undefined;
     into.answered += answered;
     into.errors += closedCounts.errors + fixedCounts.errors;
@@ -120,7 +141,7 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
             const mode = AUTH_MODES[j];
             const pool = pools.get(key(axis, rttMs, mode.name)) ?? emptyPool();
             pools.set(key(axis, rttMs, mode.name), pool);
-            await measureMode(mode, pool);
+            await measureMode(mode, axis, rttMs, pool);
           }
           context.log(`distance: ${axis} +${rttMs} ms, round ${round + 1}/${rounds} (measured ${probe ? (probe.through.p50Ms - probe.direct.p50Ms).toFixed(2) : 'n/a'} ms)`);
         }
@@ -147,7 +168,6 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     // Leave the injector as it was found by the cluster's users: no delay.
     await setAll(undefined, 0).catch(() => undefined);
   }
-  const withAdded = addedAgainstZero(points);
   return {
     strategy: frontend.strategy,
     connections: DISTANCE_CONNECTIONS,
@@ -157,8 +177,8 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     walks: context.timing.distanceWalks,
     delayLayout: DELAY_LAYOUT,
     replicaSettings: plan.replicaSettings,
-    points: withAdded,
-    prices: distancePrices(withAdded),
+    points,
+    prices: distancePrices(points),
   };
 }
 
@@ -195,11 +215,37 @@ async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks:
   }
 }
 
+/** A stretch of a fixed-rate cell during which the delay was `value` (performance.now() clock). */
+export interface Phase {
+  value: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Latencies (ms) by the delay in force while each request ran: a request counts only when it
+ * started at least `guardMs` into a phase and ended before the phase did (so it never straddles a
+ * change of delay); the others are dropped.
+ */
+export function splitByPhase(requests: readonly TimedRequest[], phases: readonly Phase[], guardMs: number): Map<number, number[]> {
+  const split = new Map<number, number[]>();
+  for (const r of requests) {
+    const phase = phases.find((p) => r.startedAt >= p.from + guardMs && r.endedAt <= p.to);
+    if (!phase) continue;
+    const list = split.get(phase.value) ?? [];
+    list.push(r.endedAt - r.startedAt);
+    split.set(phase.value, list);
+  }
+  return split;
+}
+
 /** What the rounds of one (path, delay, mode) add up to. */
 interface ModePool {
   ok: number;
   seconds: number;
   latencies: number[];
+  /** At a delay above 0: the requests of the 0 ms phases alternating with it in the same cells. */
+  zeroLatencies: number[];
   commands: number | undefined;
   answered: number;
   errors: number;
@@ -210,7 +256,7 @@ interface ModePool {
 }
 
 function emptyPool(): ModePool {
-  return { ok: 0, seconds: 0, latencies: [], commands: 0, answered: 0, errors: 0, logouts: 0, login: [], me: [], logout: [] };
+  return { ok: 0, seconds: 0, latencies: [], zeroLatencies: [], commands: 0, answered: 0, errors: 0, logouts: 0, login: [], me: [], logout: [] };
 }
 
 function modeResult(mode: string, pool: ModePool): DistanceModeResult {
@@ -219,7 +265,8 @@ function modeResult(mode: string, pool: ModePool): DistanceModeResult {
     okPerSec: pool.ok / Math.max(1, pool.seconds),
     latencyP50Ms: quantile(pool.latencies, 0.5) ?? Number.NaN,
     latencyP99Ms: quantile(pool.latencies, 0.99) ?? Number.NaN,
-    addedP50Ms: null,
+    addedP50Ms: pool.zeroLatencies.length > 0 && pool.latencies.length > 0
+      ? (quantile(pool.latencies, 0.5) as number) - (quantile(pool.zeroLatencies, 0.5) as number) : null,
     redisCommandsPerRequest: pool.commands !== undefined && pool.answered > 0 ? pool.commands / pool.answered : null,
     errors: pool.errors,
     logouts: pool.logouts,
@@ -232,20 +279,6 @@ export function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Each mode's p50 less the same mode's p50 at its axis's smallest delay (0 ms through the injector). */
-export function addedAgainstZero(points: readonly DistancePoint[]): DistancePoint[] {
-  return points.map((point) => {
-    const base = points.filter((p) => p.axis === point.axis).reduce((a, b) => (b.nominalRttMs < a.nominalRttMs ? b : a));
-    return {
-      ...point,
-      modes: point.modes.map((m) => {
-        const zero = base.modes.find((z) => z.mode === m.mode);
-        return { ...m, addedP50Ms: point === base || !zero ? null : m.latencyP50Ms - zero.latencyP50Ms };
-      }),
-    };
-  });
 }
 
 /** Least-squares slope of y on x; null with fewer than two distinct x. */
@@ -274,14 +307,15 @@ export function distancePrices(points: readonly DistancePoint[]): DistancePrice[
       const rows = onAxis
         .map((p) => ({ p, m: p.modes.find((x) => x.mode === mode) }))
         .filter((r): r is { p: DistancePoint; m: DistanceModeResult } => r.m !== undefined);
-      const measured = rows.filter((r) => r.p.measuredAddedRttMs !== null);
+      // y: the p50 added against the 0 ms phases alternating with it (0 at the 0 ms point itself).
+      const measured = rows.filter((r) => r.p.measuredAddedRttMs !== null && (r.m.addedP50Ms !== null || r.p.nominalRttMs === 0));
       const first = rows[0];
       const last = rows[rows.length - 1];
       const nearOne = rows.filter((r) => r.p.nominalRttMs > 0).sort((a, b) => Math.abs(a.p.nominalRttMs - 1) - Math.abs(b.p.nominalRttMs - 1))[0];
       prices.push({
         axis,
         mode,
-        p50MsPerMs: slope(measured.map((r) => r.p.measuredAddedRttMs as number), measured.map((r) => r.m.latencyP50Ms)),
+        p50MsPerMs: slope(measured.map((r) => r.p.measuredAddedRttMs as number), measured.map((r) => r.m.addedP50Ms ?? 0)),
         okPerSecRatioAtMax: rows.length > 1 && first.m.okPerSec > 0 ? last.m.okPerSec / first.m.okPerSec : null,
         addedP50AtOneMs: nearOne && nearOne.p.nominalRttMs === 1 ? nearOne.m.addedP50Ms : null,
       });
