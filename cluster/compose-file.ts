@@ -123,7 +123,7 @@ export function composeDocument(): Record<string, YamlValue> {
     services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
     networks: {
       default: {
-        '#': 'Pinned subnet: the proxy trusts its gateway only (DESIGN.md, client address).',
+        '#': 'Pinned subnet: the proxy trusts its gateway only (docs/design.md, client address).',
         ipam: { config: [{ subnet: fromEnv('AUTHSCALE_SUBNET', COMPOSE.subnet), gateway: fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway) }] },
       },
     },

@@ -5,7 +5,7 @@ import type { Verb } from './verbs';
 import type { ServiceState } from './service-process';
 
 /**
- * The launcher's control API (docs/contracts.md), on 127.0.0.1 only, every route behind the
+ * The launcher's control API (docs/cluster.md), on 127.0.0.1 only, every route behind the
  * admin token:
  *   GET  /services                  → { services: ServiceState[] }
  *   POST /services/{svc}/{verb}     → { service: ServiceState }   (?signal=SIGTERM for kill)

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseConfig } from '../common/config';
 import { DEFAULT_PORT_BASE, LATENCY_PATHS, LATENCY_PORT_SPAN, PORT_OFFSETS, type LatencyPath } from './topology';
 
-/** Options of startCluster (docs/contracts.md), validated once and frozen. */
+/** Options of startCluster (docs/cluster.md), validated once and frozen. */
 export interface LaunchOptions {
   /** Frontends portBase+0..2, control portBase+10, apps portBase+11.., redis portBase+20; default 8080. */
   portBase?: number;

@@ -15,7 +15,7 @@ export function repoRoot(from: string = __dirname): string {
   }
 }
 
-/** Built entry points the launcher runs (docs/contracts.md). */
+/** Built entry points the launcher runs (docs/architecture.md). */
 export function entryPoints(root: string): { app: string; proxy: string; latency: string } {
   return {
     latency: path.join(root, 'dist', 'latency', 'main.js'),

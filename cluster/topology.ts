@@ -48,7 +48,7 @@ export function serviceSpec(name: string): ServiceSpec | undefined {
   return SERVICES.find((s) => s.name === name);
 }
 
-/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100 (docs/contracts.md). */
+/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100 (docs/cluster.md). */
 export const DEFAULT_PORT_BASE = 8080;
 export const PORT_OFFSETS = Object.freeze({ frontend: 0, control: 10, firstApp: 11, redis: 20 });
 
@@ -102,7 +102,7 @@ export interface AppEnvInput {
   redisUrl: string;
 }
 
-/** Environment of one app replica (names from docs/contracts.md). */
+/** Environment of one app replica (names from docs/app.md). */
 export function appEnvironment(input: AppEnvInput): Record<string, string> {
   return {
     APP_ENV: 'development',

@@ -46,7 +46,7 @@ export function classifyResponse(status, hadCredentials) {
 
 /**
  * A summary of a panel's request log: who answered, how many succeeded, and how many times a
- * visitor who believed they were logged in was told otherwise (DESIGN.md's "logout").
+ * visitor who believed they were logged in was told otherwise ("logout" in docs/design.md).
  * Entries are `{ status, instance, hadCredentials }`; `instance` is the X-Instance header or null.
  */
 export function summariseRequests(entries) {

@@ -135,7 +135,7 @@ async function hit(url: string, perConnection: Record<string, string>[] | undefi
     url,
     connections: options.connections,
     duration: options.durationSeconds,
-    // Each connection is one user with its own credentials (DESIGN.md "user").
+    // Each connection is one user with its own credentials (a "user" in docs/design.md).
     setupClient: perConnection ? (client) => client.setHeaders(perConnection[next++ % perConnection.length]) : undefined,
   });
   const cpuSeconds = (await replicaCpuSeconds(base)) - cpuBefore;

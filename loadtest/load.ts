@@ -5,7 +5,7 @@ import { clientAddressFor, VirtualUser } from './virtual-user';
 
 /**
  * Runs one cell (a mode behind one frontend) with autocannon: one connection = one user with
- * its own identity, set up in `setupClient` (STACK.md: `ctx` in `requests[]` resets each loop,
+ * its own identity, set up in `setupClient` (autocannon resets a request's `ctx` in `requests[]` each loop,
  * so state lives in the VirtualUser, not in autocannon's context).
  */
 export interface CellLoad {

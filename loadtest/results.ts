@@ -3,7 +3,7 @@
  * it was measured under. Reports are pure functions of this object.
  */
 
-/** What happened to a user's requests: the measurement vocabulary of DESIGN.md. */
+/** What happened to a user's requests: the measurement vocabulary of docs/design.md. */
 export interface Counts {
   /** Authenticated requests answered 2xx (or, for the baseline, any 2xx). */
   ok: number;

@@ -5,7 +5,7 @@ import type {
 } from './results';
 
 /**
- * The eight claims of DESIGN.md, judged from measured figures only. Each rule is written out in
+ * The eight claims of docs/design.md, judged from measured figures only. Each rule is written out in
  * the report next to the verdict; a claim whose scenario did not run is "not measured".
  */
 export const CLAIMS: readonly string[] = Object.freeze([

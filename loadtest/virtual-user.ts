@@ -3,7 +3,7 @@ import { CookieJar, firstHeader, headerValue } from './cookie-jar';
 import { recordOutcome, type UserLedger } from './ledger';
 
 /**
- * One simulated person (DESIGN.md "user"): logs in once, then repeats `GET {mode}/me` with its
+ * One simulated person (a "user" in docs/design.md): logs in once, then repeats `GET {mode}/me` with its
  * own cookie or token. A 401 on credentials it had no reason to doubt is a logout; it then logs
  * in again, and that login is counted and paid for like any other request.
  *

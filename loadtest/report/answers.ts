@@ -2,7 +2,7 @@ import type { BenchResults, ScaleOutResult, ThroughputCellResult } from '../resu
 import { fixed, int, pct } from './blocks';
 
 /**
- * Short answers to DESIGN.md's "questions a reader should be able to answer", each written
+ * Short answers to the questions of docs/design.md ("The eight claims"), each written
  * around the figures of this run; a figure that was not measured reads "not measured".
  */
 export interface Answer {

@@ -5,7 +5,7 @@ import type { Upstream } from './upstream-pool';
  * optional: a strategy must still pick when the context is empty.
  */
 export interface PickContext {
-  /** The client address per DESIGN.md (hash-ip keys on it). */
+  /** The client address per docs/design.md (hash-ip keys on it). */
   clientAddress?: string;
   /** The value of the `lb` affinity cookie, as the client sent it. */
   affinity?: string;

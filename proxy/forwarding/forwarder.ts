@@ -21,7 +21,7 @@ export interface ForwarderOptions {
 }
 
 /**
- * Sends client requests to upstreams through http-proxy, with the failure rules of DESIGN.md.
+ * Sends client requests to upstreams through http-proxy, with the failure rules of docs/design.md.
  * What http-proxy does not do right is done here explicitly:
  * - `selfHandleResponse`: we write the response head ourselves, so hop-by-hop headers are
  *   dropped and the affinity cookie added, and we watch the upstream response so that an

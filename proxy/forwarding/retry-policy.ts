@@ -18,7 +18,7 @@ export function isIdempotent(method: string | undefined): boolean {
 }
 
 /**
- * DESIGN.md's retry rules: a refused connection is retried elsewhere for any method (nothing was
+ * The retry rules of docs/design.md: a refused connection is retried elsewhere for any method (nothing was
  * sent); a reset or a timeout after sending is retried once, and only for idempotent methods
  * (a POST may already have taken effect).
  */

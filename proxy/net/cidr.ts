@@ -32,7 +32,7 @@ export function normalizeAddress(address: string): string {
   return address;
 }
 
-/** The set of peers whose X-Forwarded-* headers we believe (DESIGN.md "client address"). */
+/** The set of peers whose X-Forwarded-* headers we believe (docs/design.md, client address). */
 export class TrustedProxies {
   private readonly list = new net.BlockList();
   readonly empty: boolean;

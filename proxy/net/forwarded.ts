@@ -24,7 +24,7 @@ export function peerOf(req: IncomingMessage, trusted: TrustedProxies): PeerInfo 
 }
 
 /**
- * The client address per DESIGN.md: the peer's, unless the peer is a trusted proxy; then the
+ * The client address per docs/design.md: the peer's, unless the peer is a trusted proxy; then the
  * last X-Forwarded-For entry that is not itself trusted (walking right to left, since only
  * entries appended by trusted hops can be believed). All entries trusted → the leftmost.
  */

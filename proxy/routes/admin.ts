@@ -10,7 +10,7 @@ import { sendError, sendJson } from './respond';
 const newUpstream = z.object({ id: z.string().regex(UPSTREAM_ID, 'id must be letters, digits, _ . -'), url: upstreamUrl });
 
 /**
- * The admin API of DESIGN.md: add, remove and drain upstreams at run time.
+ * The admin API (docs/proxy.md): add, remove and drain upstreams at run time.
  * `rest` is the path after /_proxy/upstreams ("" or "/{id}" or "/{id}/drain").
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, rest: string, pool: UpstreamPool, auth: AdminAuth): Promise<void> {

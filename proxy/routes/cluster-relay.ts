@@ -6,7 +6,7 @@ const RELAY_TIMEOUT_MS = 30_000; // a `restart` of a replica waits for it to be 
 const MAX_BODY = 64 * 1024;
 
 /**
- * /_proxy/cluster/* → CLUSTER_CONTROL_URL/* (docs/contracts.md), so the dashboard can drive the
+ * /_proxy/cluster/* → CLUSTER_CONTROL_URL/* (docs/proxy.md), so the dashboard can drive the
  * local launcher from the same origin. Changing anything needs the admin token on the incoming
  * request; only the read-only service list is open. The proxy adds its own token upstream.
  */

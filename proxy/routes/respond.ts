@@ -17,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** The one error shape of DESIGN.md: {"error": code, "message": text}. */
+/** The one error shape (docs/errors.md): {"error": code, "message": text}. */
 export function sendError(res: ServerResponse, code: ErrorCode, message?: string, headers?: Record<string, string>): void {
   sendJson(res, ERRORS[code].status, { error: code, message: message ?? ERRORS[code].message }, headers);
 }

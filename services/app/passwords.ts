@@ -34,7 +34,7 @@ export async function verifyPassword(password: string, stored: PasswordHash): Pr
   return crypto.timingSafeEqual(candidate, stored.hash);
 }
 
-/** The demo users of DESIGN.md. */
+/** The demo users (docs/design.md). */
 export const DEMO_USERNAMES = Object.freeze(['alice', 'bob', 'carol']);
 
 /**

@@ -34,7 +34,7 @@ export interface ModeRouteDeps {
 }
 
 /**
- * POST /login, GET /me, POST /logout of one mode, as in the HTTP contract of DESIGN.md, added to
+ * POST /login, GET /me, POST /logout of one mode, as in the HTTP API of docs/design.md, added to
  * `router` (a token mode's router already holds its lifecycle routes: one router to enter per request).
  */
 export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps, router: IRouter = express.Router()): IRouter {

@@ -68,7 +68,7 @@ describe('proxy routing over real upstreams', () => {
     expect(new Set(firstSeen.values()).size).toBe(3);
   });
 
-  it('when /_proxy/status is read on any frontend, then it has the DESIGN.md shape', async () => {
+  it('when /_proxy/status is read on any frontend, then it has the documented shape (docs/proxy.md)', async () => {
     for (const url of proxy.urls) {
       const status = (await request(`${url}/_proxy/status`)).json();
       expect(status.control).toBeNull();

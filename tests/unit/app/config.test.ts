@@ -6,7 +6,7 @@ const STRONG_SESSION = 'k3J9x!Qp2vLz8Rt5Wm1Yb7Hc4Nd6Fg0Sa';
 const STRONG_JWT = 'Zq8Lm2Xv5Rt9Wp1Kc7Hb4Nd6Fg3Sa0Jy!E';
 
 
-test('when nothing is configured, then the development defaults of docs/contracts.md apply, frozen', () => {
+test('when nothing is configured, then the development defaults of docs/app.md apply, frozen', () => {
   const config = loadAppConfig({});
   expect(config).toMatchObject({
     appEnv: 'development',

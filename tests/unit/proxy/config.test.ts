@@ -46,7 +46,7 @@ describe('proxy configuration', () => {
   });
 });
 
-describe('retry policy (DESIGN.md)', () => {
+describe('retry policy (docs/design.md)', () => {
   const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
 
   it('when the connection was refused, then any method may be retried, as often as there are upstreams', () => {
