@@ -56,6 +56,16 @@ export function barChart(options: { title: string; bars: readonly Bar[]; width?:
   return svg(width, height, `<text x="4" y="16" font-weight="bold">${escapeXml(options.title)}</text>${rows.join('')}`);
 }
 
+/** The plot's box inside the margins, and its two axis lines. */
+function plotArea(width: number, height: number, margin: { left: number; right: number; top: number; bottom: number }) {
+  const { left, top } = margin;
+  const plotW = width - left - margin.right;
+  const plotH = height - top - margin.bottom;
+  const axes = `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`
+    + `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`;
+  return { left, top, plotW, plotH, axes };
+}
+
 /** Lines per second with vertical markers at the fault and recovery. */
 export function timelineChart(options: {
   title: string;
@@ -67,20 +77,14 @@ export function timelineChart(options: {
 }): string {
   const width = options.width ?? 300;
   const height = options.height ?? 150;
-  const left = 34;
-  const right = 6;
-  const top = 20;
-  const bottom = 18;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 34, right: 6, top: 20, bottom: 18 });
   const max = Math.max(1, ...options.series.flatMap((s) => s.values));
   const span = Math.max(1, options.seconds);
   const x = (second: number): number => left + (second / span) * plotW;
   const y = (value: number): number => top + plotH - (value / max) * plotH;
   const parts: string[] = [
     `<text x="4" y="13" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    axes,
     `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${Math.round(max)}</text>`,
     `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
     `<text x="${left + plotW}" y="${height - 4}" text-anchor="end">${span} s</text>`,
@@ -108,12 +112,7 @@ export interface XySeries {
 export function xyChart(options: { title: string; xLabel: string; yLabel: string; series: readonly XySeries[]; width?: number; height?: number }): string {
   const width = options.width ?? 420;
   const height = options.height ?? 240;
-  const left = 44;
-  const right = 10;
-  const top = 22;
-  const bottom = 34;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 44, right: 10, top: 22, bottom: 34 });
   const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const maxX = Math.max(1e-9, ...all.map(([x]) => x));
   const minX = Math.min(0, ...all.map(([x]) => x));
@@ -123,8 +122,7 @@ export function xyChart(options: { title: string; xLabel: string; yLabel: string
   const label = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
   const parts: string[] = [
     `<text x="4" y="14" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    axes,
     `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${label(maxY)}</text>`,
     `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
     `<text x="${left}" y="${top + plotH + 12}" text-anchor="middle">${label(minX)}</text>`,
