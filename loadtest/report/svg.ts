@@ -110,9 +110,9 @@ export interface XySeries {
 
 /** Lines through measured points (x, y), with a dot per point: y against a measured x (e.g. p50 against round trip). */
 export function xyChart(options: { title: string; xLabel: string; yLabel: string; series: readonly XySeries[]; width?: number; height?: number }): string {
-  const width = options.width ?? 420;
-  const height = options.height ?? 240;
-  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 44, right: 10, top: 22, bottom: 34 });
+  const width = options.width ?? 460;
+  const height = options.height ?? 260;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 44, right: 14, top: 30, bottom: 48 });
   const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const maxX = Math.max(1e-9, ...all.map(([x]) => x));
   const minX = Math.min(0, ...all.map(([x]) => x));
@@ -127,15 +127,16 @@ export function xyChart(options: { title: string; xLabel: string; yLabel: string
     `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
     `<text x="${left}" y="${top + plotH + 12}" text-anchor="middle">${label(minX)}</text>`,
     `<text x="${left + plotW}" y="${top + plotH + 12}" text-anchor="end">${label(maxX)}</text>`,
-    `<text x="${left + plotW / 2}" y="${height - 4}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
-    `<text x="${left + 4}" y="${top - 2}">${escapeXml(options.yLabel)}</text>`,
+    `<text x="${left + plotW / 2}" y="${top + plotH + 26}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${left - 3}" y="${top - 6}" text-anchor="end">${escapeXml(options.yLabel)}</text>`,
   ];
   options.series.forEach((series, i) => {
     const points = series.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py)).slice().sort((a, b) => a[0] - b[0]);
     if (points.length === 0) return;
     parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`);
     for (const [px, py] of points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${series.color}"/>`);
-    parts.push(`<rect x="${left + 8 + i * 95}" y="${top + 4}" width="9" height="9" fill="${series.color}"/><text x="${left + 20 + i * 95}" y="${top + 12}">${escapeXml(series.name)}</text>`);
+    // The legend sits under the x axis, where no line can run through it.
+    parts.push(`<rect x="${left + i * 100}" y="${height - 14}" width="9" height="9" fill="${series.color}"/><text x="${left + 12 + i * 100}" y="${height - 6}">${escapeXml(series.name)}</text>`);
   });
   return svg(width, height, parts.join(''));
 }
