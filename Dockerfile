@@ -1,5 +1,6 @@
-# One image for every Node service of the cluster: the app replica (default command) and the
-# proxy (`command: node dist/proxy/main.js` in docker-compose.yml).
+# One image for every Node service of the cluster: the app replica (default command), the
+# proxy (`command: node dist/proxy/main.js` in docker-compose.yml) and the latency injector
+# (docker-compose.distance.yml).
 # No BuildKit-only syntax (no RUN --mount, no heredocs): it builds with the classic builder too.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
@@ -16,6 +17,8 @@ COPY latency ./latency
 COPY cluster ./cluster
 COPY loadtest ./loadtest
 RUN npm run build
+# The proxy benchmark runs on the host against nginx, never in a container.
+RUN rm -rf dist/proxy/bench
 
 # ---- runtime: production dependencies only, non-root ----
 FROM node:20-bookworm-slim
@@ -24,7 +27,15 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+# Only the code containers run (docker-compose.yml's commands: the app replica and the proxy;
+# docker-compose.distance.yml's: the latency injector),
+# the library they import and the page the proxy serves; tests/unit/common/image-contents.test.ts
+# checks these cover everything the entry points require. A process that joins the stack later
+# (a bench agent: dist/loadtest) is one more line here.
+COPY --from=build /app/dist/common ./dist/common
+COPY --from=build /app/dist/services ./dist/services
+COPY --from=build /app/dist/proxy ./dist/proxy
+COPY --from=build /app/dist/latency ./dist/latency
 COPY dashboard ./dashboard
 USER node
 EXPOSE 3000 8080 8081 8082

@@ -4,6 +4,7 @@ import {
   proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
+import { portOf } from '../common/ports';
 
 /**
  * docker-compose.yml as a pure function of the topology. Compose-only values (host names,
@@ -85,7 +86,7 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
 }
 
 function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
-  const containerPorts = FRONTENDS.map((f) => ({ port: DEFAULT_PORT_BASE + f.offset, strategy: f.strategy }));
+  const containerPorts = FRONTENDS.map((f) => ({ port: portOf(DEFAULT_PORT_BASE, 'frontends', f.offset), strategy: f.strategy }));
   const env = proxyEnvironment({
     host: '0.0.0.0',
     frontends: frontendsValue(containerPorts),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../common/config';
-import { DEFAULT_PORT_BASE, LATENCY_PATHS, LATENCY_PORT_SPAN, PORT_OFFSETS, type LatencyPath } from './topology';
+import { DEFAULT_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+import { LATENCY_PATHS, type LatencyPath } from './topology';
 
 /** Options of startCluster (docs/cluster.md), validated once and frozen. */
 export interface LaunchOptions {
@@ -35,7 +36,7 @@ export interface LaunchOptions {
 const stringRecord = z.record(z.string(), z.string());
 
 export const launchOptionsSchema = z.object({
-  portBase: z.number().int().min(1024).max(65535 - PORT_OFFSETS.redis).default(DEFAULT_PORT_BASE),
+  portBase: z.number().int().min(1024).max(MAX_PORT_BASE).default(DEFAULT_PORT_BASE),
   withApp4: z.boolean().default(false),
   redis: z.union([z.enum(['spawn', 'none']), z.object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') })]).default('spawn'),
   redisAppendonly: z.boolean().default(true),
@@ -52,10 +53,6 @@ export const launchOptionsSchema = z.object({
   redisServerBin: z.string().min(1).optional(),
   startTimeoutMs: z.number().int().positive().default(20_000),
   stopGraceMs: z.number().int().positive().default(5_000),
-}).superRefine((o, ctx) => {
-  if (o.latency && o.portBase > 65535 - LATENCY_PORT_SPAN) {
-    ctx.addIssue({ code: 'custom', path: ['portBase'], message: `with the latency injector, at most ${65535 - LATENCY_PORT_SPAN} (it uses portBase+21..+${LATENCY_PORT_SPAN})` });
-  }
 });
 
 export type LaunchConfig = Readonly<Omit<z.infer<typeof launchOptionsSchema>, 'logs'> & { logs: 'inherit' | 'silent' | NodeJS.WritableStream }>;

@@ -1,10 +1,10 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { BearerToken } from '../common/bearer-token';
 import { formatZodIssues } from '../common/config';
+import { closeGracefully, listen } from '../common/http-listen';
+import { sendError, sendJson } from '../common/http-json';
 import { createLogger, type Logger } from '../common/logger';
-import { AdminAuth } from '../proxy/routes/admin-auth';
 import { readJson } from '../proxy/routes/json-body';
-import { sendError, sendJson } from '../proxy/routes/respond';
 import { delayPatchSchema, type LatencyConfig } from './config';
 import { Link, type LinkState } from './link';
 import { timePaired, type ProbeProtocol } from './probe';
@@ -28,7 +28,7 @@ export async function start(config: LatencyConfig, deps: { logger?: Logger } = {
   const logger = deps.logger ?? createLogger({ service: 'latency', level: config.logLevel });
   const links = config.links.map((spec) => new Link(spec, config.delay, config.limits, logger.child({ component: 'link' })));
   const listening: Link[] = [];
-  const auth = new AdminAuth(config.adminToken);
+  const auth = new BearerToken(config.adminToken);
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'control request failed');
@@ -40,7 +40,7 @@ export async function start(config: LatencyConfig, deps: { logger?: Logger } = {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://latency');
     if (url.pathname === '/health') return sendJson(res, 200, { ok: true });
-    if (!auth.allows(req)) return sendError(res, 'admin_token_required');
+    if (!auth.matches(req.headers.authorization)) return sendError(res, 'admin_token_required');
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] !== 'links' || parts.length > 3) return sendError(res, 'not_found');
     if (parts.length === 1) {
@@ -84,32 +84,24 @@ export async function start(config: LatencyConfig, deps: { logger?: Logger } = {
     }
   }
 
+  let control: string;
   try {
     for (const link of links) {
       const port = await link.listen();
       listening.push(link);
       linkUrls[link.spec.name] = `tcp://${link.spec.listenHost}:${port}`;
     }
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.controlPort, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    control = await listen(server, config.controlPort, config.host);
   } catch (err) {
     await Promise.all(listening.map((l) => l.close()));
     throw err;
   }
-  const { port } = server.address() as AddressInfo;
-  const control = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ control, links: links.map((l) => l.state()) }, 'latency injector listening');
   return {
     urls: { control, links: linkUrls },
     links: () => links.map((l) => l.state()),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeGracefully(server, 1000);
       await Promise.all(links.map((l) => l.close()));
     },
   };

@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startCluster } from '../../cluster/launcher';
-import { LATENCY_PORT_SPAN } from '../../cluster/topology';
 import { LatencyControl } from '../../loadtest/latency-control';
 import { User, frontendOf } from '../compose/kill-experiment';
-import { freePortBase } from '../compose/port-base';
+import { freePortBase } from '../../common/ports';
 
 /** The launcher's latency option: the injector really sits in the replicas' Redis path and the proxy's path to them. */
 jest.setTimeout(45_000);
@@ -29,7 +28,7 @@ describe('local cluster with the latency injector', () => {
 
   it('when a delay is set on the Redis link and then on the replica links, then /redis/me and /jwt/me slow down by about that much, and back at 0 ms they do not', async () => {
     const cluster = await startCluster({
-      portBase: await freePortBase(LATENCY_PORT_SPAN), logs: 'silent', runDir, env: fast, proxyEnv: fastProxy,
+      portBase: await freePortBase(), logs: 'silent', runDir, env: fast, proxyEnv: fastProxy,
       latency: { paths: ['redis', 'replicas'] },
     });
     try {

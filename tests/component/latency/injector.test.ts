@@ -3,8 +3,9 @@ import { silentLogger } from '../../../common/logger';
 import { loadLatencyConfig } from '../../../latency/config';
 import { start, type RunningInjector } from '../../../latency/server';
 import { timeRoundTrips } from '../../../latency/probe';
-import { RedisServer } from '../../support/redis-server';
-import { freePort, waitFor } from '../../support/ports';
+import { sharedRedisBaseUrl } from '../../support/global-redis';
+import { waitFor } from '../../../common/poll';
+import { freePort } from '../../../common/ports';
 
 const TOKEN = 'test-admin-token';
 
@@ -51,13 +52,8 @@ async function control(running: RunningInjector, path: string, init: RequestInit
 }
 
 describe('latency injector', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start({ appendonly: false });
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
+  // The run's shared redis-server: a PING touches no data.
+  const redis = { port: Number(new URL(sharedRedisBaseUrl()).port) };
 
   it('when a round-trip delay is set at run time, then Redis PINGs through the link take that much longer, and at 0 ms about as long as direct', async () => {
     const running = await injector(redis.port);

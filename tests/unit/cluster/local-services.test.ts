@@ -91,24 +91,25 @@ describe('finding redis-server', () => {
     expect(specs.map((s) => s.name)).toEqual(['redis', 'latency', 'app1', 'app2', 'app3', 'app4', 'proxy']);
     expect(specs.find((s) => s.name === 'latency')?.env).toMatchObject({
       LATENCY_HOST: '127.0.0.1',
-      LATENCY_CONTROL_PORT: '9021',
-      LATENCY_LINKS: 'redis=9022>127.0.0.1:9020,app1=9023>127.0.0.1:9011,app2=9024>127.0.0.1:9012,app3=9025>127.0.0.1:9013,app4=9026>127.0.0.1:9014',
+      LATENCY_CONTROL_PORT: '9028',
+      LATENCY_LINKS: 'redis=9029>127.0.0.1:9020,app1=9024>127.0.0.1:9011,app2=9025>127.0.0.1:9012,app3=9026>127.0.0.1:9013,app4=9027>127.0.0.1:9014',
       LATENCY_UP_MS: '1', LATENCY_DOWN_MS: '0', ADMIN_TOKEN: 'token',
     });
-    expect(specs.find((s) => s.name === 'app1')?.env.REDIS_URL).toBe('redis://127.0.0.1:9022');
+    expect(specs.find((s) => s.name === 'app1')?.env.REDIS_URL).toBe('redis://127.0.0.1:9029');
     expect(specs.find((s) => s.name === 'proxy')?.env.UPSTREAMS).toBe(
-      'app1=http://127.0.0.1:9023,app2=http://127.0.0.1:9024,app3=http://127.0.0.1:9025,app4=http://127.0.0.1:9026',
+      'app1=http://127.0.0.1:9024,app2=http://127.0.0.1:9025,app3=http://127.0.0.1:9026,app4=http://127.0.0.1:9027',
     );
   });
 
   it('when the injector is on the Redis path only, then the proxy still reaches replicas directly and a password survives the re-pointing', () => {
     const specs = localProcessSpecs(input({ kind: 'external', url: 'redis://:s3cret@10.0.0.5:6380' }, { latency: { paths: ['redis'] } }));
-    expect(specs.find((s) => s.name === 'latency')?.env.LATENCY_LINKS).toBe('redis=9022>10.0.0.5:6380');
-    expect(specs.find((s) => s.name === 'app2')?.env.REDIS_URL).toBe('redis://:s3cret@127.0.0.1:9022');
+    expect(specs.find((s) => s.name === 'latency')?.env.LATENCY_LINKS).toBe('redis=9029>10.0.0.5:6380');
+    expect(specs.find((s) => s.name === 'app2')?.env.REDIS_URL).toBe('redis://:s3cret@127.0.0.1:9029');
     expect(specs.find((s) => s.name === 'proxy')?.env.UPSTREAMS).toContain('app1=http://127.0.0.1:9011');
   });
 
-  it('when the injector is asked for with no path or a port base too high for its ports, then both problems are listed', () => {
-    expect(() => parseLaunchOptions({ portBase: 65510, latency: { paths: [] } })).toThrow(/latency.paths[\s\S]*portBase: with the latency injector/);
+  it('when the injector is asked for with no path or an unknown one, then the problem is listed', () => {
+    expect(() => parseLaunchOptions({ latency: { paths: [] } })).toThrow(/latency.paths/);
+    expect(() => parseLaunchOptions({ latency: { paths: ['disk' as 'redis'] } })).toThrow(/latency.paths/);
   });
 });
