@@ -1,24 +1,41 @@
 import http from 'node:http';
-import { createLedger, type UserLedger } from './ledger';
+import { createLedger } from './ledger';
 import type { AuthModeSpec } from './modes';
 import { clientAddressFor, VirtualUser } from './virtual-user';
 
 /**
- * Users that each send one request every 1/rate seconds on their own keep-alive connection, and
- * time every answer with a sub-millisecond clock. autocannon's histogram keeps whole
- * milliseconds, too coarse for a 1 ms round trip; at a fixed rate well below saturation the load
- * is light, so timing each request here costs the bench nothing that matters.
+ * Users that each send requests on their own keep-alive connection, one at a time — back to back
+ * (a closed loop) or one every 1/rate seconds — and time every answer with a sub-millisecond
+ * clock. autocannon's histogram keeps whole milliseconds, too coarse for a 1 ms round trip. The
+ * users live across cells: they log in once (their first request) and stay logged in, so a sweep
+ * of many short cells pays for logins once rather than per cell.
  */
-export interface PacedLoad {
+export interface UserSet {
   mode: AuthModeSpec;
   strategy: string;
-  url: string;
-  users: number;
-  ratePerUser: number;
-  durationSeconds: number;
+  count: number;
   firstUserIndex: number;
   usernames: readonly string[];
   password: string;
+}
+
+export function createUsers(set: UserSet): VirtualUser[] {
+  const hashIp = set.strategy === 'hash-ip';
+  return Array.from({ length: set.count }, (_, k) => {
+    const index = set.firstUserIndex + k;
+    const clientAddress = clientAddressFor(index);
+    return new VirtualUser(set.mode, createLedger(index, hashIp ? clientAddress : String(index), Date.now()), {
+      username: set.usernames[index % set.usernames.length], password: set.password, clientAddress: hashIp ? clientAddress : undefined,
+    });
+  });
+}
+
+export interface PacedLoad {
+  users: readonly VirtualUser[];
+  url: string;
+  /** Requests per second per user; absent: a closed loop (the next request as soon as the answer is in). */
+  ratePerUser?: number;
+  durationSeconds: number;
   signal?: AbortSignal;
 }
 
@@ -28,52 +45,38 @@ export interface TimedRequest {
   endedAt: number;
 }
 
-export interface PacedRun {
-  ledgers: UserLedger[];
-  requests: TimedRequest[];
-}
-
-export async function runPaced(load: PacedLoad): Promise<PacedRun> {
+export async function runPaced(load: PacedLoad): Promise<{ requests: TimedRequest[]; seconds: number }> {
   const target = new URL(load.url);
-  const t0 = Date.now();
-  const ends = t0 + load.durationSeconds * 1000;
-  const ledgers: UserLedger[] = [];
+  const started = performance.now();
+  const ends = started + load.durationSeconds * 1000;
   const requests: TimedRequest[] = [];
-  const gapMs = 1000 / load.ratePerUser;
-  const hashIp = load.strategy === 'hash-ip';
+  const gapMs = load.ratePerUser ? 1000 / load.ratePerUser : 0;
 
-  const user = async (offset: number): Promise<void> => {
-    const index = load.firstUserIndex + offset;
-    const clientAddress = clientAddressFor(index);
-    const ledger = createLedger(index, hashIp ? clientAddress : String(index), t0);
-    ledgers.push(ledger);
-    const person = new VirtualUser(load.mode, ledger, {
-      username: load.usernames[index % load.usernames.length], password: load.password, clientAddress: hashIp ? clientAddress : undefined,
-    });
+  const drive = async (person: VirtualUser, offset: number): Promise<void> => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    // Users start spread over one gap, so their requests do not arrive in bursts.
-    let next = performance.now() + (gapMs * offset) / load.users;
+    // Paced users start spread over one gap, so their requests do not arrive in bursts.
+    let next = performance.now() + (gapMs * offset) / load.users.length;
     try {
-      while (Date.now() < ends && !load.signal?.aborted) {
+      while (performance.now() < ends && !load.signal?.aborted) {
         const wait = next - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         next += gapMs;
         const spec = person.nextRequest();
-        const started = performance.now();
+        const sent = performance.now();
         const answer = await send(agent, target, spec).catch(() => undefined);
         if (!answer) {
           person.onTransportError();
           continue;
         }
-        if (!spec.path.endsWith('/login')) requests.push({ startedAt: started, endedAt: performance.now() });
+        if (!spec.path.endsWith('/login')) requests.push({ startedAt: sent, endedAt: performance.now() });
         person.onResponse(answer.status, answer.headers, answer.body);
       }
     } finally {
       agent.destroy();
     }
   };
-  await Promise.all(Array.from({ length: load.users }, (_, i) => user(i)));
-  return { ledgers, requests };
+  await Promise.all(load.users.map((person, i) => drive(person, i)));
+  return { requests, seconds: (performance.now() - started) / 1000 };
 }
 
 function send(

@@ -3,12 +3,12 @@ import { sleep, trackProgress, type RunContext } from '../context';
 import { SteppingClient } from '../http';
 import type { LatencyControl } from '../latency-control';
 import type { UserLedger } from '../ledger';
-import { startCell } from '../load';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
-import { quantile, runPaced, type TimedRequest } from '../paced-load';
+import { createUsers, quantile, runPaced, type TimedRequest } from '../paced-load';
 import { RedisCommandCounter } from '../redis-commands';
 import { rotatedOrder } from './throughput';
-import type { DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
+import type { Counts, DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
+import type { VirtualUser } from '../virtual-user';
 
 /**
  * The price of distance: the latency injector adds a round trip on one path at a time (replicas
@@ -67,42 +67,57 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     }
   };
 
+  /** Only the axis's links: what the alternation flips, a few times a second. */
+  const setAxis = async (axis: DistanceAxis, rttMs: number): Promise<void> => {
+    for (const link of axisLinks(axis, available, context.replicas)) await control.setDelay(link, { upMs: rttMs, downMs: 0, jitterMs: 0 });
+  };
+
+  // Each mode's users log in once, during the warm-up, and stay logged in for the whole sweep.
+  const closedUsers = new Map<string, VirtualUser[]>();
+  const pacedUsers = new Map<string, VirtualUser[]>();
+  for (const mode of AUTH_MODES) {
+    const set = { mode, strategy: frontend.strategy, usernames: context.usernames, password: context.password };
+    closedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_CONNECTIONS, firstUserIndex: nextUser }));
+    nextUser += DISTANCE_CONNECTIONS;
+    pacedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_USERS_AT_FIXED_RATE, firstUserIndex: nextUser }));
+    nextUser += DISTANCE_USERS_AT_FIXED_RATE;
+  }
+  const ledgersOf = (users: readonly VirtualUser[]): UserLedger[] => users.map((u) => u.ledger);
+
   /** One mode at the current delay, for one round: its figures are added to the pool of (axis, delay, mode). */
   const measureMode = async (mode: AuthModeSpec, axis: DistanceAxis, rttMs: number, into: ModePool): Promise<void> => {
-    const common = { mode, strategy: frontend.strategy, url: frontend.url, usernames: context.usernames, password: context.password, signal: context.signal };
+    const closed = closedUsers.get(mode.name)!;
+    const paced = pacedUsers.get(mode.name)!;
     const before = await redis.count();
-    const closed = startCell({ ...common, t0: Date.now(), connections: DISTANCE_CONNECTIONS, durationSeconds: perRound, firstUserIndex: nextUser });
-    nextUser += DISTANCE_CONNECTIONS;
-    ledgers.current = closed.ledgers;
-    const closedRun = await closed.done;
+    const closedBefore = totalCounts(ledgersOf(closed));
+    ledgers.current = ledgersOf(closed);
+    const closedRun = await runPaced({ users: closed, url: frontend.url, durationSeconds: perRound, signal: context.signal });
     const after = await redis.count();
-    const closedCounts = totalCounts(closedRun.ledgers);
+    const closedCounts = difference(totalCounts(ledgersOf(closed)), closedBefore);
     const answered = closedCounts.ok + closedCounts.logouts + closedCounts.errors + closedCounts.logins + closedCounts.other;
     // The delay alternates with 0 ms during the fixed-rate cell, so both are measured under the same background load.
     const phases: Phase[] = [];
-    const paced = runPaced({
-      ...common, users: DISTANCE_USERS_AT_FIXED_RATE, ratePerUser: DISTANCE_USER_RATE, durationSeconds: perRound, firstUserIndex: nextUser,
-    });
-    let pacing = true;
-    void paced.finally(() => { pacing = false; }).catch(() => undefined);
+    const pacedBefore = totalCounts(ledgersOf(paced));
+    ledgers.current = ledgersOf(paced);
+    const pacing = runPaced({ users: paced, url: frontend.url, ratePerUser: DISTANCE_USER_RATE, durationSeconds: perRound, signal: context.signal });
+    let running = true;
+    void pacing.finally(() => { running = false; }).catch(() => undefined);
     const alternation = (async () => {
-      for (let k = 0; pacing && rttMs > 0; k++) {
+      for (let k = 0; running && rttMs > 0; k++) {
         const value = k % 2 === 0 ? rttMs : 0;
-        await setAll(axis, value);
+        await setAxis(axis, value);
         const from = performance.now();
         await sleep(PHASE_MS);
         phases.push({ value, from, to: performance.now() });
       }
     })();
-    const fixedRun = await paced;
+    const fixedRun = await pacing;
     await alternation;
-    await setAll(axis, rttMs);
+    await setAxis(axis, rttMs);
+    const fixedCounts = difference(totalCounts(ledgersOf(paced)), pacedBefore);
     const split = splitByPhase(fixedRun.requests, rttMs > 0 ? phases : [{ value: 0, from: -Infinity, to: Infinity }], PHASE_GUARD_MS);
-    nextUser += DISTANCE_USERS_AT_FIXED_RATE;
-    ledgers.current = fixedRun.ledgers;
-    const fixedCounts = totalCounts(fixedRun.ledgers);
     into.ok += closedCounts.ok;
-    into.seconds += closedRun.result.duration;
+    into.seconds += closedRun.seconds;
     into.latencies.push(...(split.get(rttMs) ?? []));
     if (rttMs > 0) into.zeroLatencies.push(...(split.get(0) ?? []));
     into.commands = into.commands !== undefined && before !== undefined && after !== undefined ? into.commands + after - before : undefined;
@@ -116,7 +131,7 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   const probes = new Map<string, { through: number[]; direct: number[] }>();
   const key = (axis: DistanceAxis, rtt: number, mode?: string): string => `${axis}|${rtt}|${mode ?? ''}`;
   try {
-    await warmUp(context, frontend, setAll);
+    await warmUp(context, frontend.url, [...closedUsers.values(), ...pacedUsers.values()], setAll);
     for (const axis of axes) {
       // Rounds in rotated orders: on shared cores the background load drifts over minutes, and
       // interleaving spreads that drift over every delay instead of charging it to one.
@@ -182,16 +197,19 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   };
 }
 
-/** JIT, pools and the first logins before anything is measured, with no delay. */
-async function warmUp(context: RunContext, frontend: { strategy: string; url: string }, setAll: (axis: undefined, rtt: number) => Promise<void>): Promise<void> {
+/** JIT, pools and every user's login before anything is measured, with no delay. */
+async function warmUp(context: RunContext, url: string, users: readonly (readonly VirtualUser[])[], setAll: (axis: undefined, rtt: number) => Promise<void>): Promise<void> {
   await setAll(undefined, 0);
-  context.log('distance: warming up');
-  for (const mode of AUTH_MODES) {
-    await startCell({
-      mode, strategy: frontend.strategy, url: frontend.url, connections: DISTANCE_CONNECTIONS, durationSeconds: 1, t0: Date.now(),
-      firstUserIndex: 100_000, usernames: context.usernames, password: context.password, signal: context.signal,
-    }).done;
-  }
+  context.log('distance: warming up (each user logs in once, for the whole sweep)');
+  for (const set of users) await runPaced({ users: set, url, durationSeconds: 1, signal: context.signal });
+}
+
+/** Outcomes counted since `before` (users live across cells, so a cell's counts are a difference). */
+function difference(after: Counts, before: Counts): Counts {
+  return {
+    ok: after.ok - before.ok, logouts: after.logouts - before.logouts, errors: after.errors - before.errors,
+    logins: after.logins - before.logins, other: after.other - before.other,
+  };
 }
 
 /** `walks` times: log in, GET /me, log out, each timed on its own (one user, one request at a time). */
