@@ -22,6 +22,7 @@ export const ERRORS = {
   bad_gateway: { status: 502, message: 'The upstream replica failed to answer.' },
   no_healthy_upstream: { status: 503, message: 'No healthy replica can serve this request.' },
   session_store_unavailable: { status: 503, message: 'The session store (Redis) is unavailable.' },
+  login_overloaded: { status: 503, message: 'Too many logins are being checked right now; retry after the Retry-After seconds.' },
   store_unavailable: { status: 503, message: 'A shared store (Redis) needed for this request is unavailable.' },
   gateway_timeout: { status: 504, message: 'The upstream replica did not answer in time.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -55,6 +55,9 @@ export function startCell(load: CellLoad): RunningCell {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
       clientAddress: hashIp ? clientAddress : undefined,
+      // Distinct people: otherwise all users of a cell share one address and their logins in
+      // flight fill each other's throttle slots (the pair limit counts attempts being checked).
+      loginAddress: clientAddress,
     });
     // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
     const events = client as NodeJS.EventEmitter;

@@ -6,12 +6,11 @@ export const SCENARIO_NAMES = Object.freeze([
   'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
 ] as const);
 /**
- * Scenarios that add evidence but are never part of `all` (so they cannot change what `all` and
- * `--quick` judge): `distance` puts a latency injector in the cluster's paths.
+ * Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`.
+ * `distance` also runs alone: it puts a latency injector in the cluster's paths.
  */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['distance'] as const);
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'distance'] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
-export const ALL_SCENARIO_NAMES: readonly ScenarioName[] = Object.freeze([...SCENARIO_NAMES, ...EXTRA_SCENARIO_NAMES]);
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -27,7 +26,10 @@ export interface ScenarioTiming {
   /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
   readonly revocationSeconds: number;
-  /** distance: seconds of each closed-loop and each fixed-rate cell, and login/me/logout walks per mode and delay. */
+  /** login-storm: concurrent impatient clients and how long they keep trying. */
+  readonly stormClients: number;
+  readonly stormSeconds: number;
+  /** distance: seconds of each closed-loop and each fixed-rate cell (over its rounds), and login/me/logout walks per mode and delay. */
   readonly distanceSeconds: number;
   readonly distanceRounds: number;
   readonly distanceWalks: number;
@@ -35,13 +37,13 @@ export interface ScenarioTiming {
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
   distanceSeconds: 4, distanceRounds: 2, distanceWalks: 20,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
-  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
   distanceSeconds: 2, distanceRounds: 1, distanceWalks: 10,
 });
 
@@ -53,5 +55,6 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
-  distance: 'not in all: added round trips (0, 1, 2, 5 ms) replicas→Redis and proxy→replicas through a latency injector; throughput, p50/p99 and login/me/logout per mode',
+  'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
+  distance: 'extra, by name only and alone: added round trips (0, 1, 2, 5 ms) replicas→Redis and proxy→replicas through a latency injector; throughput, p50/p99 and login/me/logout per mode',
 });

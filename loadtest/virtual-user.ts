@@ -24,6 +24,11 @@ export interface VirtualUserOptions {
   password: string;
   /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
   clientAddress?: string;
+  /**
+   * Sent as X-Forwarded-For on logins only, when `clientAddress` is not set: each simulated user
+   * is a different person to the login throttle, without a header on every request.
+   */
+  loginAddress?: string;
   now?: () => number;
 }
 
@@ -66,6 +71,7 @@ export class VirtualUser {
     if (!this.loggedIn) {
       this.pending = 'login';
       headers['Content-Type'] = 'application/json';
+      if (!this.options.clientAddress && this.options.loginAddress) headers['X-Forwarded-For'] = this.options.loginAddress;
       const body = JSON.stringify({ username: this.options.username, password: this.options.password });
       return { method: 'POST', path: `${this.mode.prefix}/login`, headers, body };
     }

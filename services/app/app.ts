@@ -13,12 +13,14 @@ import { storeTtlSeconds } from './auth/session-timeouts';
 import type { Clock } from './clock';
 import type { AppConfig } from './config';
 import { errorHandler, notFound } from './error-handler';
+import { LoginAdmission } from './login-admission';
 import type { LoginThrottle } from './login-throttle';
 import { AppMetrics } from './metrics';
 import type { UserDirectory } from './passwords';
 import type { RedisClient } from './redis-client';
 import { RedisLoginThrottle } from './redis-login-throttle';
 import { modeRoutes, operationalRoutes, requestMetrics } from './routes';
+import { ScryptWorkers } from './scrypt-workers';
 
 export interface AppDeps {
   logger: Logger;
@@ -27,14 +29,16 @@ export interface AppDeps {
   users: UserDirectory;
   throttle?: LoginThrottle;
   metrics?: AppMetrics;
+  /** Wall time of one hash at start-up, the admission's first wait estimate (default 300 ms). */
+  initialHashMs?: number;
 }
 
 export interface AppInstance {
   app: Express;
   metrics: AppMetrics;
   memoryStore: BoundedMemoryStore;
-  /** Stops the app's own timers; the caller owns and closes Redis. */
-  close(): void;
+  /** Stops the app's own timers and hashing workers; the caller owns and closes Redis. */
+  close(): Promise<void>;
 }
 
 /** express `trust proxy` from the environment string: true/false, a hop count, or address names/CIDRs. */
@@ -52,6 +56,29 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   const metrics = deps.metrics ?? new AppMetrics({ instance });
   // Failed-login counters in Redis, shared by every replica (per-replica while Redis is down).
   const throttle = deps.throttle ?? new RedisLoginThrottle(config.loginThrottle, { redis: deps.redis, clock: deps.clock, logger: deps.logger });
+  // Login admission (docs/login-admission.md): bounded, lower-priority password hashing.
+  const limits = config.loginAdmission;
+  const workers = new ScryptWorkers({
+    size: limits.concurrency,
+    nice: limits.hashNice,
+    onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
+  });
+  const admission = new LoginAdmission(limits, {
+    initialHashMs: deps.initialHashMs ?? 300,
+    events: {
+      depth: (waiting, hashing) => {
+        metrics.loginQueueDepth.set(waiting);
+        metrics.loginsHashing.set(hashing);
+      },
+      refused: () => metrics.loginsRefused.inc(),
+      abandoned: (reason) => metrics.loginsAbandoned.inc({ reason }),
+    },
+  });
+  for (const [limit, value] of [['concurrency', limits.concurrency], ['queue', limits.queueLimit], ['queue_timeout_ms', limits.queueTimeoutMs], ['cpus', limits.cpus]] as const) {
+    metrics.loginAdmissionLimits.set({ limit }, value);
+  }
+  metrics.passwordHashCost.set(config.passwords.hashCost);
+  const login = { users: deps.users, throttle, admission, derive: workers.derive };
   const memoryStore = new BoundedMemoryStore(
     { maxSessions: config.session.memoryMax, ttlSeconds: storeTtlSeconds(config.session) },
     deps.clock,
@@ -94,10 +121,16 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   for (const mode of modes) {
     const router = express.Router();
     if (mode.name === 'jwt' || mode.name === 'jwt-revocable') tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps }, router);
-    app.use(`/${mode.name}`, modeRoutes(mode, { instance, users: deps.users, throttle, metrics }, router));
+    app.use(`/${mode.name}`, modeRoutes(mode, { instance, login, metrics }, router));
   }
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 
-  return { app, metrics, memoryStore, close: () => memoryStore.close() };
+  return {
+    app, metrics, memoryStore,
+    close: async () => {
+      memoryStore.close();
+      await workers.close();
+    },
+  };
 }

@@ -4,12 +4,23 @@ import {
   DEVELOPMENT_SECRETS, appEnv, bool, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
+import { availableCpus } from './cpu-quota';
 
 /** How often a session's lifetime is renewed in its store (see README, "The app replica", "Touch policy"). */
 export const TOUCH_POLICIES = ['rolling', 'always', 'never'] as const;
 export type TouchPolicy = (typeof TOUCH_POLICIES)[number];
 
-const schema = z
+/** Login admission defaults from the CPU count (quota included); see docs/login-admission.md. */
+export function admissionDefaults(cpus: number): { concurrency: number; queueLimit: number } {
+  // Half the CPUs hash (at lowered priority); each waiting login holds only its request.
+  const concurrency = Math.max(1, Math.floor(cpus / 2));
+  return { concurrency, queueLimit: 32 * concurrency };
+}
+
+// Below the proxy's UPSTREAM_TIMEOUT_MS (10 s): a login the proxy gave up on is never hashed.
+const DEFAULT_LOGIN_QUEUE_TIMEOUT_MS = 3000;
+
+const schema = (cpus: number) => z
   .object({
     APP_ENV: appEnv,
     PORT: port.default(3000),
@@ -46,6 +57,11 @@ const schema = z
     SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt.max(90 * 86_400).default(28_800),
     LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
     LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(100),
+    // Login admission (docs/login-admission.md): bounded hashing, bounded wait.
+    LOGIN_HASH_CONCURRENCY: positiveInt.max(64).default(admissionDefaults(cpus).concurrency),
+    LOGIN_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(admissionDefaults(cpus).queueLimit),
+    LOGIN_QUEUE_TIMEOUT_MS: positiveInt.max(60_000).default(DEFAULT_LOGIN_QUEUE_TIMEOUT_MS),
+    LOGIN_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -97,18 +113,28 @@ const schema = z
       accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
       addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
     },
+    loginAdmission: {
+      concurrency: env.LOGIN_HASH_CONCURRENCY,
+      queueLimit: env.LOGIN_QUEUE_LIMIT,
+      queueTimeoutMs: env.LOGIN_QUEUE_TIMEOUT_MS,
+      hashNice: env.LOGIN_HASH_NICE,
+      cpus,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   }));
 
-export type AppConfig = Readonly<z.infer<typeof schema>>;
+export type AppConfig = Readonly<z.infer<ReturnType<typeof schema>>>;
 
 function keyRingOf(env: { APP_ENV: string; JWT_ALGORITHM: (typeof JWT_ALGORITHMS)[number]; JWT_KEYS?: string; JWT_SIGNING_KID?: string; JWT_SECRET?: string }) {
   return parseKeyRing({ appEnv: env.APP_ENV, algorithm: env.JWT_ALGORITHM, keys: env.JWT_KEYS, signingKid: env.JWT_SIGNING_KID, secret: env.JWT_SECRET });
 }
 
-/** Validate the environment once; throws a ConfigError listing every problem. The result is frozen. */
-export function loadAppConfig(env: Env): AppConfig {
+/**
+ * Validate the environment once; throws a ConfigError listing every problem. The result is frozen.
+ * `cpus` (default: this process's, cgroup quota included) sizes the login admission defaults.
+ */
+export function loadAppConfig(env: Env, cpus: number = availableCpus()): AppConfig {
   // An empty variable (`JWT_SECRET=` in a compose file) means "not set", not "the empty secret".
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  return parseConfig('app', schema, present);
+  return parseConfig('app', schema(cpus), present);
 }

@@ -67,3 +67,17 @@ test('when several values are invalid, then all are listed at once', () => {
     ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
   );
 });
+
+test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {
+  const config = loadAppConfig({}, 4);
+  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, cpus: 4 });
+  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_NICE: '19' }, 1).loginAdmission)
+    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashNice: 19, cpus: 1 });
+});
+
+test('when login admission settings are out of range, then every one is listed', () => {
+  const problems = problemsOf({ LOGIN_HASH_CONCURRENCY: '0', LOGIN_QUEUE_LIMIT: '-1', LOGIN_QUEUE_TIMEOUT_MS: 'soon', LOGIN_HASH_NICE: '20' });
+  for (const name of ['LOGIN_HASH_CONCURRENCY', 'LOGIN_QUEUE_LIMIT', 'LOGIN_QUEUE_TIMEOUT_MS', 'LOGIN_HASH_NICE']) {
+    expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+  }
+});

@@ -75,6 +75,18 @@ describe('a simulated user', () => {
     expect(addresses.size).toBe(3000);
   });
 
+  it('when it has a login address only, then its logins carry it and its other requests do not', () => {
+    const ledger = createLedger(0, '0', 0);
+    const u = new VirtualUser(mode('memory'), ledger, { username: 'alice', password: 'pw', loginAddress: clientAddressFor(9), now: () => 0 });
+    const loginRequest = u.nextRequest();
+    expect(loginRequest.path).toBe('/memory/login');
+    expect(loginRequest.headers['X-Forwarded-For']).toBe(clientAddressFor(9));
+    u.onResponse(200, { 'set-cookie': 'sid_memory=abc; Path=/' }, '{}');
+    const me = u.nextRequest();
+    expect(me.path).toBe('/memory/me');
+    expect(me.headers['X-Forwarded-For']).toBeUndefined();
+  });
+
   it('when it is a baseline user, then it only GETs /health and never logs in', () => {
     const ledger = createLedger(0, '0', 0);
     const u = new VirtualUser(BASELINE_MODE, ledger, { username: 'x', password: 'y', now: () => 0 });
