@@ -25,6 +25,7 @@ const PROBE_SAMPLES = 50;
 /** At a delay above 0 the fixed-rate cell alternates it with 0 ms in phases this long; requests this close to a change are dropped. */
 export const PHASE_MS = 400;
 const PHASE_GUARD_MS = 30;
+const WARM_UP_LIMIT_MS = 120_000;
 export const DELAY_LAYOUT = 'the whole nominal round trip on the request path (client→target), none on the answer path';
 
 export type DistanceAxis = 'redis' | 'replicas';
@@ -197,11 +198,22 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   };
 }
 
-/** JIT, pools and every user's login before anything is measured, with no delay. */
+/**
+ * JIT, pools and every user's login before anything is measured, with no delay: each set runs
+ * until all its users are logged in (a target at the production hash cost, behind login
+ * admission, may take many seconds for a burst of logins), at most WARM_UP_LIMIT_MS in all.
+ */
 async function warmUp(context: RunContext, url: string, users: readonly (readonly VirtualUser[])[], setAll: (axis: undefined, rtt: number) => Promise<void>): Promise<void> {
   await setAll(undefined, 0);
   context.log('distance: warming up (each user logs in once, for the whole sweep)');
-  for (const set of users) await runPaced({ users: set, url, durationSeconds: 1, signal: context.signal });
+  const deadline = Date.now() + WARM_UP_LIMIT_MS;
+  for (const set of users) {
+    do {
+      await runPaced({ users: set, url, durationSeconds: 1, signal: context.signal });
+    } while (set.some((u) => !u.isLoggedIn) && Date.now() < deadline && !context.signal.aborted);
+  }
+  const out = users.flat().filter((u) => !u.isLoggedIn).length;
+  if (out > 0) context.log(`distance: ${out} users not logged in after the warm-up; they log in during the first cells`);
 }
 
 /** Outcomes counted since `before` (users live across cells, so a cell's counts are a difference). */
@@ -215,10 +227,11 @@ function difference(after: Counts, before: Counts): Counts {
 /** `walks` times: log in, GET /me, log out, each timed on its own (one user, one request at a time). */
 async function walk(context: RunContext, mode: AuthModeSpec, url: string, walks: number, into: ModePool): Promise<void> {
   const { login, me, logout } = into;
-  const timed = async <T>(into: number[], ok: (value: T) => boolean, call: () => Promise<T>): Promise<T> => {
+  // A step that fails (timeout, refused) is left out of the medians, not the end of the scenario.
+  const timed = async <T extends { status: number }>(into: number[], ok: (value: T) => boolean, call: () => Promise<T>): Promise<T | { status: 0 }> => {
     const started = performance.now();
-    const value = await call();
-    if (ok(value)) into.push(performance.now() - started);
+    const value = await call().catch(() => ({ status: 0 as const }));
+    if (value.status !== 0 && ok(value as T)) into.push(performance.now() - started);
     return value;
   };
   for (let i = 0; i < walks && !context.signal.aborted; i++) {
