@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { writeOrCheckGenerated } from '../common/generated-file';
 import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from './compose-distance';
-import { renderComposeFile } from './compose-file';
+import { renderComposeFile, renderProductionOverride } from './compose-file';
 import { repoRoot } from './paths';
 
-/** Writes docker-compose.yml and its distance override from the topology; `--check` exits 1 when a committed file is stale. */
+/** Writes docker-compose.yml and its production and distance overrides from the topology; `--check` exits 1 when one is stale. */
 writeOrCheckGenerated(path.join(repoRoot(), 'docker-compose.yml'), renderComposeFile(), 'npm run compose:generate');
+writeOrCheckGenerated(path.join(repoRoot(), 'docker-compose.production.yml'), renderProductionOverride(), 'npm run compose:generate');
 writeOrCheckGenerated(path.join(repoRoot(), DISTANCE_COMPOSE_FILE), renderDistanceComposeFile(), 'npm run compose:generate');

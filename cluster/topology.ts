@@ -115,7 +115,8 @@ export interface ProxyEnvInput {
   host: string;
   frontends: string;
   upstreams: string;
-  trustedProxies: string;
+  /** Peers whose X-Forwarded-For is believed; none unless given (docs/security.md, "Client address"). */
+  trustedProxies?: string;
   controlUrl?: string;
 }
 
@@ -125,7 +126,7 @@ export function proxyEnvironment(input: ProxyEnvInput): Record<string, string> {
     PROXY_HOST: input.host,
     FRONTENDS: input.frontends,
     UPSTREAMS: input.upstreams,
-    TRUSTED_PROXIES: input.trustedProxies,
+    ...(input.trustedProxies ? { TRUSTED_PROXIES: input.trustedProxies } : {}),
     ...(input.controlUrl ? { CLUSTER_CONTROL_URL: input.controlUrl } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { clientAddressKey } from '../common/client-address';
 import { createLedger } from './ledger';
 import type { AuthModeSpec } from './modes';
 import { clientAddressFor, VirtualUser } from './virtual-user';
@@ -17,15 +18,21 @@ export interface UserSet {
   firstUserIndex: number;
   usernames: readonly string[];
   password: string;
+  /** The proxy's admin token: the key that lets the bench claim simulated client addresses. */
+  adminToken: string;
 }
 
 export function createUsers(set: UserSet): VirtualUser[] {
   const hashIp = set.strategy === 'hash-ip';
+  const key = clientAddressKey(set.adminToken);
   return Array.from({ length: set.count }, (_, k) => {
     const index = set.firstUserIndex + k;
     const clientAddress = clientAddressFor(index);
     return new VirtualUser(set.mode, createLedger(index, hashIp ? clientAddress : String(index), Date.now()), {
-      username: set.usernames[index % set.usernames.length], password: set.password, clientAddress: hashIp ? clientAddress : undefined,
+      username: set.usernames[index % set.usernames.length], password: set.password,
+      clientAddress: hashIp ? { address: clientAddress, key } : undefined,
+      // Each user logs in from its own address, as in every other scenario (the throttle counts per address).
+      loginAddress: { address: clientAddress, key },
     });
   });
 }

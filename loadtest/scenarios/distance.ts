@@ -77,7 +77,7 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   const closedUsers = new Map<string, VirtualUser[]>();
   const pacedUsers = new Map<string, VirtualUser[]>();
   for (const mode of AUTH_MODES) {
-    const set = { mode, strategy: frontend.strategy, usernames: context.usernames, password: context.password };
+    const set = { mode, strategy: frontend.strategy, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken };
     closedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_CONNECTIONS, firstUserIndex: nextUser }));
     nextUser += DISTANCE_CONNECTIONS;
     pacedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_USERS_AT_FIXED_RATE, firstUserIndex: nextUser }));
