@@ -28,6 +28,11 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     logs: options.logs,
     ...(options.latency ? { latency: options.latency } : {}),
   });
+  return clusterTarget(cluster, options.gcPreload);
+}
+
+/** A running local cluster as the bench's target (faults through the launcher itself). */
+export function clusterTarget(cluster: RunningCluster, gcPreload: string | undefined): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
     unavailable: () => undefined,
@@ -41,7 +46,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     redisUrl: cluster.redisUrl,
     latencyControlUrl: cluster.latency?.controlUrl,
     faults,
-    collectGarbage: options.gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
+    collectGarbage: gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
     status: () => fetchProxyStatus(url),
     close: () => cluster.close(),
   };
