@@ -70,7 +70,8 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
-    command: ['node', 'dist/services/app/main.js'],
+    // --expose-gc: SIGUSR2 makes a replica collect garbage (the bench's memory scenario, `docker compose kill -s SIGUSR2`).
+    command: ['node', '--expose-gc', 'dist/services/app/main.js'],
     environment: {
       ...env,
       APP_ENV: fromEnv('APP_ENV', 'development'),
@@ -78,6 +79,9 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
       SESSION_SECRET: secret('SESSION_SECRET'),
       JWT_SECRET: secret('JWT_SECRET'),
       DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
+      // The app's own defaults (production scrypt cost 17, rolling touch) unless .env says otherwise.
+      PASSWORD_HASH_COST: fromEnv('PASSWORD_HASH_COST', '17'),
+      SESSION_TOUCH: fromEnv('SESSION_TOUCH', 'rolling'),
     },
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },

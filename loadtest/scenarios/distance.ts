@@ -220,7 +220,7 @@ async function warmUp(context: RunContext, url: string, users: readonly (readonl
 function difference(after: Counts, before: Counts): Counts {
   return {
     ok: after.ok - before.ok, logouts: after.logouts - before.logouts, errors: after.errors - before.errors,
-    logins: after.logins - before.logins, other: after.other - before.other,
+    logins: after.logins - before.logins, other: after.other - before.other, refused: after.refused - before.refused,
   };
 }
 
