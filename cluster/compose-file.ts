@@ -22,20 +22,20 @@ const SECRET_DEFAULTS = {
   REDIS_PASSWORD: DEVELOPMENT_SECRETS.redisPassword,
 } as const;
 
-const fromEnv = (name: keyof typeof SECRET_DEFAULTS | string, fallback: string): string => `\${${name}:-${fallback}}`;
-const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(name, SECRET_DEFAULTS[name]);
+export const fromEnv = (name: keyof typeof SECRET_DEFAULTS | string, fallback: string): string => `\${${name}:-${fallback}}`;
+export const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(name, SECRET_DEFAULTS[name]);
 
 /** Host ports are overridable so a second copy (e.g. the compose test) never clashes with a running one. */
 export const HOST_PORT_VARIABLES = ['AUTHSCALE_PORT_ROUND_ROBIN', 'AUTHSCALE_PORT_STICKY', 'AUTHSCALE_PORT_HASH'] as const;
 
 /** Slim images have no curl: probe with the node binary the image already has. */
-function nodeProbe(url: string): string[] {
+export function nodeProbe(url: string): string[] {
   return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }
 
 // A probe starts a node process: on a busy host that alone can take seconds. start_period covers a
 // replica hashing its demo users at production cost (2^17; measured 35 s under heavy load).
-const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
+export const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
 
 function redisService(): Record<string, YamlValue> {
   return {
@@ -50,6 +50,11 @@ function redisService(): Record<string, YamlValue> {
   };
 }
 
+/** The replicas' Redis URL in the compose network (the password from `.env`). */
+export function composeRedisUrl(host: string, port: number): string {
+  return `redis://:${secret('REDIS_PASSWORD')}@${host}:${port}`;
+}
+
 function dependsOn(spec: ServiceSpec): Record<string, YamlValue> {
   return Object.fromEntries(spec.dependsOn.map((name) => [name, { condition: 'service_healthy' }]));
 }
@@ -59,7 +64,7 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
     instance: spec.name,
     host: '0.0.0.0',
     port: COMPOSE.appPort,
-    redisUrl: `redis://:${secret('REDIS_PASSWORD')}@redis:6379`,
+    redisUrl: composeRedisUrl('redis', 6379),
   });
   return {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { writeOrCheckGenerated } from '../common/generated-file';
+import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from './compose-distance';
 import { renderComposeFile, renderHaComposeFile, renderProductionOverride } from './compose-file';
 import { repoRoot } from './paths';
 
@@ -7,3 +8,4 @@ import { repoRoot } from './paths';
 writeOrCheckGenerated(path.join(repoRoot(), 'docker-compose.yml'), renderComposeFile(), 'npm run compose:generate');
 writeOrCheckGenerated(path.join(repoRoot(), 'docker-compose.production.yml'), renderProductionOverride(), 'npm run compose:generate');
 writeOrCheckGenerated(path.join(repoRoot(), 'docker-compose.ha.yml'), renderHaComposeFile(), 'npm run compose:generate');
+writeOrCheckGenerated(path.join(repoRoot(), DISTANCE_COMPOSE_FILE), renderDistanceComposeFile(), 'npm run compose:generate');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../common/config';
 import { DEFAULT_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+import { LATENCY_PATHS, type LatencyPath } from './topology';
 
 /** Options of startCluster (docs/cluster.md), validated once and frozen. */
 export interface LaunchOptions {
@@ -15,6 +16,12 @@ export interface LaunchOptions {
   /** Extra env for every app replica (e.g. PASSWORD_HASH_COST). */
   env?: Record<string, string>;
   proxyEnv?: Record<string, string>;
+  /**
+   * Put the latency injector (docs/distance.md) on these paths: `redis` (replicas→Redis) and/or
+   * `replicas` (proxy→replicas), with this initial delay per direction; change it at run time
+   * through the injector's control API (RunningCluster.latency).
+   */
+  latency?: { paths: LatencyPath[]; upMs?: number; downMs?: number; jitterMs?: number };
   logs?: 'inherit' | 'silent' | NodeJS.WritableStream;
   // ---- beyond the contract (all optional) ----
   /** Logs, redis data and state; default <repo>/.authscale/<portBase>. */
@@ -38,6 +45,12 @@ export const launchOptionsSchema = z.object({
   redisAppendonly: z.boolean().default(true),
   env: stringRecord.default({}),
   proxyEnv: stringRecord.default({}),
+  latency: z.object({
+    paths: z.array(z.enum(LATENCY_PATHS as [LatencyPath, ...LatencyPath[]])).min(1, 'name at least one path (redis, replicas)'),
+    upMs: z.number().min(0).max(10_000).default(0),
+    downMs: z.number().min(0).max(10_000).default(0),
+    jitterMs: z.number().min(0).max(10_000).default(0),
+  }).strict().optional(),
   logs: z.enum(['inherit', 'silent']).default('inherit'),
   runDir: z.string().min(1).optional(),
   redisServerBin: z.string().min(1).optional(),

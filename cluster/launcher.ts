@@ -12,7 +12,7 @@ import { portInUse } from '../common/ports';
 import { httpOk, redisCommand, redisPing } from '../common/probes';
 import { ServiceProcess, type ServiceState } from './service-process';
 import {
-  ALL_SERVICE_NAMES, APP_REPLICAS, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec,
+  ALL_SERVICE_NAMES, APP_REPLICAS, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localLatencyPorts, localPorts, portsToCheck, serviceSpec,
 } from './topology';
 import { haPaths, localProcessSpecs, localRedisUrl, localSentinels, planRedis, sentinelConfFiles, type RedisPlan } from './local-services';
 import { TERMINATING, VERBS, normaliseSignal, type Verb } from './verbs';
@@ -38,6 +38,8 @@ export interface RunningCluster {
   services(): Promise<ServiceState[]>;
   act(service: string, verb: Verb, signal?: string): Promise<void>;
   close(): Promise<void>;
+  /** With the `latency` option: the injector's control API (docs/distance.md), behind the admin token. */
+  latency?: { controlUrl: string };
   /** Settles once the cluster is closed (by close() or by `POST /cluster/down` on the control API). */
   closed: Promise<void>;
 }
@@ -75,6 +77,7 @@ class LocalCluster implements RunningCluster {
   readonly runDir: string;
   readonly warnings: string[] = [];
   readonly closed: Promise<void>;
+  readonly latency?: { controlUrl: string };
 
   private readonly ports: ReturnType<typeof localPorts>;
   private readonly processes = new Map<string, ServiceProcess>();
@@ -98,6 +101,7 @@ class LocalCluster implements RunningCluster {
     this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
     this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
     this.redisUrl = localRedisUrl(redisPlan, config.portBase);
+    if (config.latency) this.latency = { controlUrl: `http://127.0.0.1:${localLatencyPorts(config.portBase).control}` };
     this.sentinels = localSentinels(redisPlan, config.portBase);
     this.redisTopology = redisPlan.kind === 'ha' ? 'ha' : redisPlan.kind === 'spawn' ? 'single' : redisPlan.kind === 'external' ? 'external' : 'none';
     this.runDir = runDir;
@@ -105,7 +109,7 @@ class LocalCluster implements RunningCluster {
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
     fs.mkdirSync(this.logDir, { recursive: true });
     // A fresh cluster starts with fresh logs and an empty Redis (kept across kill/start within a run).
-    for (const name of [...ALL_SERVICE_NAMES, 'cluster']) fs.rmSync(this.logFile(name), { force: true });
+    for (const name of [...ALL_SERVICE_NAMES, 'latency', 'cluster']) fs.rmSync(this.logFile(name), { force: true });
     fs.rmSync(this.redisDir, { recursive: true, force: true });
     fs.mkdirSync(this.redisDir, { recursive: true });
     if (redisPlan.kind === 'ha') {
@@ -152,6 +156,7 @@ class LocalCluster implements RunningCluster {
   }
 
   private healthy(name: string): Promise<boolean> {
+    if (name === 'latency' && this.latency) return httpOk(`${this.latency.controlUrl}/health`);
     const kind = serviceSpec(name)?.kind;
     if (kind === 'redis' || kind === 'sentinel') return redisPing(this.processes.get(name)?.spec.port ?? this.ports.redis);
     if (kind === 'app') return httpOk(`http://127.0.0.1:${this.ports.apps[name]}${HEALTH_PATHS.app}`);
@@ -190,6 +195,8 @@ class LocalCluster implements RunningCluster {
     }
     if (this.processes.has('redis')) await this.startService('redis');
     if (this.redisPlan.kind === 'ha') await this.upSentinels();
+    // Before the replicas: their Redis (and the proxy's route to them) may go through it.
+    if (this.processes.has('latency')) await this.startService('latency');
     const apps = APP_REPLICAS.filter((name) => serviceSpec(name)?.profile === undefined || this.config.withApp4);
     await settleAll(apps.map((name) => this.startService(name)));
     this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
@@ -353,6 +360,7 @@ class LocalCluster implements RunningCluster {
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
       await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
+      await this.processes.get('latency')?.stop(grace);
       // Sentinels before the nodes, so stopping the primary does not start a failover.
       await Promise.all(SENTINEL_NAMES.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('redis2')?.stop(grace);
@@ -384,7 +392,7 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   const env = deps.env ?? process.env;
   const root = repoRoot();
   const entries = entryPoints(root);
-  const missing = Object.entries(entries).filter(([, file]) => !fs.existsSync(file));
+  const missing = Object.entries(entries).filter(([name, file]) => (name !== 'latency' || config.latency) && !fs.existsSync(file));
   if (missing.length > 0) {
     throw new ClusterStartError(
       `${missing.map(([name, file]) => `${name === 'app' ? 'app replica' : name}: ${path.relative(root, file)} not found`).join('; ')}. ` +
@@ -396,7 +404,7 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   if (config.redis === 'ha' && redisPlan.kind === 'missing') throw new ClusterStartError(`${redisPlan.message} Nothing was started.`, 'redis');
   const busy: string[] = [];
   const spawnsRedis = redisPlan.kind === 'spawn' || redisPlan.kind === 'ha';
-  for (const { port, owner } of portsToCheck(config.portBase)) {
+  for (const { port, owner } of portsToCheck(config.portBase, config.latency !== undefined)) {
     if (owner === 'redis' && !spawnsRedis) continue;
     if ((owner === 'redis2' || SENTINEL_NAMES.includes(owner)) && redisPlan.kind !== 'ha') continue;
     if (await portInUse(port)) busy.push(`${port} (${owner})`);

@@ -5,7 +5,7 @@ import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
 import {
-  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
+  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, latencyEnvironment, latencyLinks, localLatencyPorts, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
   upstreamsValue,
 } from './topology';
 
@@ -105,12 +105,25 @@ export function sentinelConfFiles(redisDir: string, portBase: number): Record<st
   ]));
 }
 
+/** Where a replica reaches Redis: straight, or through the injector's Redis link (same credentials, other port). */
+function replicaRedisUrl(config: LaunchConfig, plan: RedisPlan): string {
+  const ports = localPorts(config.portBase);
+  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
+  const direct = localRedisUrl(plan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  if (!config.latency?.paths.includes('redis')) return direct;
+  const url = new URL(direct);
+  url.hostname = '127.0.0.1';
+  url.port = String(localLatencyPorts(config.portBase).redis);
+  return url.toString().replace(/\/$/, '');
+}
+
 export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
   const { config, env, root, redisPlan } = input;
   const ports = localPorts(config.portBase);
+  const injector = localLatencyPorts(config.portBase);
   const appEnv = env.APP_ENV || 'development';
-  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
-  const redisUrl = localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  const redisUrl = replicaRedisUrl(config, redisPlan);
+  const throughInjector = config.latency?.paths.includes('replicas') === true;
   const entries = entryPoints(root);
   const specs: ProcessSpec[] = [];
   if (redisPlan.kind === 'spawn') {
@@ -135,6 +148,25 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
       logFile: input.logFile(name), env,
     }));
   }
+  if (config.latency) {
+    const redisTarget = new URL(localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`);
+    const links = latencyLinks(config.latency.paths, {
+      redisListen: injector.redis,
+      redis: { host: redisTarget.hostname, port: Number(redisTarget.port || 6379) },
+      appListen: (name) => injector.apps[name],
+      app: (name) => ({ host: '127.0.0.1', port: ports.apps[name] }),
+    });
+    specs.push({
+      name: 'latency', command: process.execPath, args: [entries.latency], cwd: root, port: injector.control, logFile: input.logFile('latency'),
+      env: {
+        ...env,
+        ...latencyEnvironment({ host: '127.0.0.1', controlPort: injector.control, links }),
+        LATENCY_UP_MS: String(config.latency.upMs), LATENCY_DOWN_MS: String(config.latency.downMs), LATENCY_JITTER_MS: String(config.latency.jitterMs),
+        APP_ENV: appEnv,
+        ADMIN_TOKEN: input.adminToken,
+      },
+    });
+  }
   const sentinels = localSentinels(redisPlan, config.portBase);
   for (const name of APP_REPLICAS) {
     const port = ports.apps[name];
@@ -151,7 +183,7 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
       ...proxyEnvironment({
         host: '127.0.0.1',
         frontends: frontendsValue(ports.frontends),
-        upstreams: upstreamsValue((name) => `http://127.0.0.1:${ports.apps[name]}`),
+        upstreams: upstreamsValue((name) => `http://127.0.0.1:${throughInjector ? injector.apps[name] : ports.apps[name]}`),
         controlUrl: input.controlUrl,
       }),
       APP_ENV: appEnv,

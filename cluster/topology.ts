@@ -135,9 +135,15 @@ export function localPorts(portBase: number): LocalPorts {
 }
 
 /** Every port a local cluster with this base may bind (checked up front so a clash is reported before anything starts). */
-export function portsToCheck(portBase: number): { port: number; owner: string }[] {
+export function portsToCheck(portBase: number, latency = false): { port: number; owner: string }[] {
   const ports = localPorts(portBase);
+  const injector = localLatencyPorts(portBase);
   return [
+    ...(latency ? [
+      { port: injector.control, owner: 'latency injector control' },
+      { port: injector.redis, owner: 'latency link to redis' },
+      ...Object.entries(injector.apps).map(([name, port]) => ({ port, owner: `latency link to ${name}` })),
+    ] : []),
     ...ports.frontends.map((f) => ({ port: f.port, owner: `proxy frontend ${f.strategy}` })),
     { port: ports.control, owner: 'cluster control API' },
     ...Object.entries(ports.apps).map(([name, port]) => ({ port, owner: name })),
@@ -217,6 +223,62 @@ export function haNodeArgs(): string[] {
 /** Health probes, by kind: liveness for apps (touches no dependency), status for the proxy, PING for redis. */
 export const HEALTH_PATHS = Object.freeze({ app: '/health', proxy: '/_proxy/status' });
 
+// ---- The latency injector (docs/distance.md): optional, between replicas and Redis and/or proxy and replicas ----
+
+/** Which paths go through the injector: replicas→Redis, proxy→replicas, or both. */
+export type LatencyPath = 'redis' | 'replicas';
+export const LATENCY_PATHS: readonly LatencyPath[] = Object.freeze(['redis', 'replicas'] as const);
+
+
+export interface LatencyLink {
+  name: string;
+  listenPort: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+/** One link per delayed path: `redis` to Redis, and `app1`..`app4` to each replica. */
+export function latencyLinks(
+  paths: readonly LatencyPath[],
+  where: { redisListen: number; redis: { host: string; port: number }; appListen: (name: string) => number; app: (name: string) => { host: string; port: number } },
+): LatencyLink[] {
+  const links: LatencyLink[] = [];
+  if (paths.includes('redis')) links.push({ name: 'redis', listenPort: where.redisListen, targetHost: where.redis.host, targetPort: where.redis.port });
+  if (paths.includes('replicas')) {
+    for (const name of APP_REPLICAS) links.push({ name, listenPort: where.appListen(name), targetHost: where.app(name).host, targetPort: where.app(name).port });
+  }
+  return links;
+}
+
+/** The injector's LATENCY_LINKS value: `redis=6379>redis:6379,app1=3001>app1:3000`. */
+export function latencyLinksValue(links: readonly LatencyLink[]): string {
+  return links.map((l) => `${l.name}=${l.listenPort}>${l.targetHost}:${l.targetPort}`).join(',');
+}
+
+export function latencyEnvironment(input: { host: string; controlPort: number; links: readonly LatencyLink[] }): Record<string, string> {
+  return {
+    APP_ENV: 'development',
+    LATENCY_HOST: input.host,
+    LATENCY_CONTROL_PORT: String(input.controlPort),
+    LATENCY_LINKS: latencyLinksValue(input.links),
+  };
+}
+
+export interface LocalLatencyPorts {
+  control: number;
+  redis: number;
+  apps: Readonly<Record<string, number>>;
+}
+
+/** Local ports of the injector (common/ports.ts): app1..4 links +24..+27, control +16, the Redis link +17. */
+export function localLatencyPorts(portBase: number): LocalLatencyPorts {
+  return {
+    control: portOf(portBase, 'latencyControl'),
+    redis: portOf(portBase, 'latencyRedis'),
+    apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portOf(portBase, 'latencyInjectors', i)])),
+  };
+}
+
 // ---- Compose-only facts (the container network) ----
 
 export const COMPOSE = Object.freeze({
@@ -224,5 +286,9 @@ export const COMPOSE = Object.freeze({
   appPort: 3000,
   redisImage: 'redis:7-bookworm',
   subnet: '172.28.0.0/24',
+  /** The injector in the compose network: control port, its Redis link, and app1..4 links from 3001. */
+  latencyControlPort: 8095,
+  latencyRedisPort: 6379,
+  latencyFirstAppPort: 3001,
   gateway: '172.28.0.1',
 });

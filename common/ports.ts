@@ -22,10 +22,13 @@ export const PORT_RANGES = Object.freeze({
   redis: { offset: 20, count: 1 },
   /** HA Redis (--redis ha): sentinel1..3. */
   sentinels: { offset: 21, count: 3 },
-  /** Reserved: latency injectors, one in front of each replica. */
+  /** The latency injector's links, one in front of each replica (app1..app4), docs/distance.md. */
   latencyInjectors: { offset: 24, count: 4 },
   /** HA Redis (--redis ha): redis2, the replica. */
   redisReplica: { offset: 28, count: 1 },
+  /** The latency injector's control API, and its link in front of Redis (docs/distance.md). */
+  latencyControl: { offset: 16, count: 1 },
+  latencyRedis: { offset: 17, count: 1 },
 } as const);
 export type PortRange = keyof typeof PORT_RANGES;
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Progress, RunContext } from './context';
-import { connectCompose } from './compose-target';
+import { connectCompose, publishedUrl, type Compose } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
 import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
@@ -14,6 +14,10 @@ import { memoryReplica, runMemory } from './scenarios/memory';
 import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
+import { runDistance } from './scenarios/distance';
+import { LatencyControl } from './latency-control';
+import { DISTANCE_COMPOSE_FILE } from '../cluster/compose-distance';
+import { COMPOSE } from '../cluster/topology';
 import { runThroughput } from './scenarios/throughput';
 import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
 import { runPublishedPort } from './scenarios/published-port';
@@ -90,11 +94,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
   'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
-  'failover-redis': 'failoverRedis',
+  'failover-redis': 'failoverRedis', distance: 'distance',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -185,7 +189,8 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
 async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: string) => void): Promise<BenchTarget> {
   if (config.compose) {
     log(`connecting to the docker compose stack${config.compose.project ? ` ${config.compose.project}` : ''}`);
-    return connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+    const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+    return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack.compose)) } : stack;
   }
   if (config.target) {
     log(`connecting to ${config.target}`);
@@ -196,6 +201,8 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
     portBase: config.portBase,
     redisAppendonly: config.redisPersistence,
     logs: config.clusterLogs,
+    // distance runs alone (options.ts), so only its cluster has the injector in its paths.
+    latency: config.scenarios.includes('distance') ? { paths: ['redis', 'replicas'] } : undefined,
     appEnv: benchAppEnv(config),
   }, deps.startCluster);
 }
@@ -208,6 +215,9 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     'pause-replica': plan('pause', 'unpause', config.victim),
     'kill-redis': plan('kill', 'start', 'redis'),
     'scale-out': scaleOutUnavailable(context),
+    distance: context.target.latencyControlUrl ?? config.distance.control
+      ? undefined
+      : 'no latency injector in the target\'s paths: start compose with -f docker-compose.yml -f docker-compose.distance.yml, or give --latency-control with --target (docs/distance.md)',
   };
   if (config.scenarios.includes('memory')) {
     const replica = await memoryReplica(context);
@@ -226,6 +236,7 @@ function benchAppEnv(config: BenchConfig): Record<string, string> {
     PASSWORD_HASH_COST: String(config.hashCost),
     LOG_LEVEL: 'warn',
     ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+    ...(config.redisAutoPipelining !== undefined ? { REDIS_AUTO_PIPELINING: String(config.redisAutoPipelining) } : {}),
   };
 }
 
@@ -254,6 +265,16 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
     case 'kill-redis': {
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
       return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
+    }
+    case 'distance': {
+      const url = context.target.latencyControlUrl ?? config.distance.control;
+      if (!url) return 'no latency injector: the bench\'s own cluster has one when distance runs; with --target give --latency-control <url>';
+      const st = results.settings;
+      results.scenarios.distance = await runDistance(context, new LatencyControl(url, config.adminToken), {
+        rttsMs: config.distance.rttsMs, axes: config.distance.axes,
+        replicaSettings: { autoPipelining: st.redisAutoPipelining ?? 'unknown', sessionTouch: st.sessionTouch },
+      });
+      return undefined;
     }
     case 'failover-redis': {
       const why = failoverUnavailable(context);
@@ -332,6 +353,9 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     redisPersistence: target.local ? config.redisPersistence : appendonly === 'on',
     redisAppendonly: appendonly,
     replicaSettings: readings,
+    redisAutoPipelining: target.local
+      ? config.redisAutoPipelining === undefined ? 'the app default' : config.redisAutoPipelining ? 'on' : 'off'
+      : 'the target\'s own setting (not set by the bench)',
     quick: config.quick,
     connections: config.connections,
     cellSeconds: t.cellSeconds,
@@ -339,5 +363,17 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     memoryUsers: t.memoryUsers,
     cpus,
     platform,
+  };
+}
+
+/**
+ * distance against --compose: the injector's published control port (the stack must have been
+ * started with docker-compose.distance.yml merged) and Redis's INFO through `docker compose exec`.
+ */
+async function composeLatency(compose: Compose): Promise<Pick<BenchTarget, 'latencyControlUrl' | 'redisCommandStats'>> {
+  const out = await compose.run(['-f', 'docker-compose.yml', '-f', DISTANCE_COMPOSE_FILE, 'port', 'latency', String(COMPOSE.latencyControlPort)], 20_000).catch(() => '');
+  return {
+    latencyControlUrl: publishedUrl(out),
+    redisCommandStats: () => compose.run(['exec', '-T', 'redis', 'redis-cli', 'INFO', 'commandstats'], 20_000),
   };
 }

@@ -235,6 +235,71 @@ export interface RevocationResult {
   modes: RevocationModeResult[];
 }
 
+/** One mode at one delay of the distance scenario. */
+export interface DistanceModeResult {
+  mode: string;
+  /** Closed loop at fixed concurrency: authenticated 2xx answers per second. */
+  okPerSec: number;
+  /** At the fixed rate (below saturation, so queueing does not hide the round trip): latency of every answer. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /**
+   * p50 here less p50 at 0 ms through the injector, both from the same fixed-rate cells (the delay
+   * alternates with 0 ms in short phases, so both halves meet the same background load); null at 0 ms.
+   */
+  addedP50Ms: number | null;
+  /** Redis commands per request in the closed-loop cell (INFO commandstats); null when Redis was not reachable. */
+  redisCommandsPerRequest: number | null;
+  /** Errors and logouts in both cells: a delay must slow requests down, not fail them. */
+  errors: number;
+  logouts: number;
+  /** Step by step, one user at a time: median ms of a login, a /me and a logout. */
+  steps: { loginP50Ms: number | null; meP50Ms: number | null; logoutP50Ms: number | null };
+}
+
+export interface DistancePoint {
+  /** Which path was delayed: replicas→Redis, or proxy→replicas. */
+  axis: 'redis' | 'replicas';
+  /** The round trip asked of the injector (ms). */
+  nominalRttMs: number;
+  /** Timed through the injector (PINGs to Redis, GET /health to a replica) and straight to the target: medians. */
+  throughRttMs: number | null;
+  directRttMs: number | null;
+  /** throughRttMs - directRttMs: the round trip the injector really added (timers overshoot a little). */
+  measuredAddedRttMs: number | null;
+  modes: DistanceModeResult[];
+}
+
+/** The price of distance for one mode on one axis: the least-squares slope over the sweep. */
+export interface DistancePrice {
+  axis: 'redis' | 'replicas';
+  mode: string;
+  /** ms of p50 per ms of measured added round trip: about the round trips a request waits for in sequence. */
+  p50MsPerMs: number | null;
+  /** ok req/s at the largest delay / at 0 ms (through the injector). */
+  okPerSecRatioAtMax: number | null;
+  /** p50 at the point nearest 1 ms nominal, less p50 at 0 ms: what a team should expect at 1 ms. */
+  addedP50AtOneMs: number | null;
+}
+
+export interface DistanceResult {
+  strategy: string;
+  connections: number;
+  /** Requests per second offered in each fixed-rate cell (users × per-user rate). */
+  fixedRate: number;
+  /** Seconds of each closed-loop and each fixed-rate measurement, summed over its rounds. */
+  secondsPerCell: number;
+  /** The sweep ran this many times, each in a rotated order; a point pools its rounds. */
+  rounds?: number;
+  walks: number;
+  /** How the nominal round trip is laid out: all of it on the request path, none on the answer path (see docs/distance.md). */
+  delayLayout: string;
+  /** Replica settings the sweep ran with (they change what a round trip costs). */
+  replicaSettings: { autoPipelining: string; sessionTouch: string };
+  points: DistancePoint[];
+  prices: DistancePrice[];
+}
+
 export interface PublishedPortRun {
   requestsPerSec: number;
   latencyP50Ms: number;
@@ -266,6 +331,8 @@ export interface BenchSettings {
   versions: Record<string, string>;
   passwordHashCost: string;
   sessionTouch: string;
+  /** REDIS_AUTO_PIPELINING of the replicas, as the bench set it (absent in older results). */
+  redisAutoPipelining?: string;
   redisPersistence: boolean;
   /** What the replicas' Redis reports (INFO persistence aof_enabled), read at run time. */
   redisAppendonly?: string;
@@ -355,6 +422,7 @@ export interface BenchResults {
     publishedPort?: PublishedPortResult;
     loginStorm?: LoginStormResult;
     failoverRedis?: FailoverRedisResult;
+    distance?: DistanceResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

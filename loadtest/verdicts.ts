@@ -1,3 +1,4 @@
+import { priceSentence } from './report/distance';
 import { modeByName } from './modes';
 import type {
   BenchResults, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
@@ -189,8 +190,10 @@ export function judgeClaim6(r: BenchResults): Verdict {
   const memory = cell(r, 'memory', 'sticky-cookie');
   const redis = cell(r, 'redis', 'sticky-cookie');
   const outage = r.scenarios.killRedis?.[0];
-  if ((!memory || !redis) && !outage) return verdict(6, 'not measured', [...notMeasured(6, rule, 'throughput or kill-redis').evidence, ...failoverEvidence(r)], rule);
-  const evidence: string[] = [];
+  // The distance sweep is evidence only: it never changes the verdict, it says what a round trip costs.
+  const distance = distanceEvidence(r);
+  if ((!memory || !redis) && !outage) return verdict(6, 'not measured', [...notMeasured(6, rule, 'throughput or kill-redis').evidence, ...failoverEvidence(r), ...distance], rule);
+  const evidence: string[] = [...distance];
   let cost: boolean | undefined;
   let spof: boolean | undefined;
   if (memory && redis && memory.okPerSec > 0) {
@@ -219,6 +222,13 @@ export function judgeClaim6(r: BenchResults): Verdict {
   if (cost && spof) return verdict(6, 'holds', evidence, rule);
   if (cost || spof) return verdict(6, 'holds with caveat', evidence, rule);
   return verdict(6, 'does not hold', evidence, rule);
+}
+
+/** The price per millisecond of replicas→Redis distance, per mode, when the distance sweep ran. */
+function distanceEvidence(r: BenchResults): string[] {
+  const prices = r.scenarios.distance?.prices.filter((p) => p.axis === 'redis') ?? [];
+  if (prices.length === 0) return [];
+  return [`distance sweep, replicas→Redis: ${prices.map(priceSentence).join('; ')}.`];
 }
 
 /** What the failover-redis scenario says about the single point of failure, when it ran. */

@@ -4,6 +4,7 @@ import type {
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { distanceSection } from './distance';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
 
@@ -26,6 +27,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.publishedPort ? publishedPortSection(s.publishedPort) : []),
     ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
     ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
+    ...(s.distance ? distanceSection(s.distance) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -258,6 +260,7 @@ function settingsSection(r: BenchResults): Block[] {
       ['password hash cost (scrypt log2 N, read from the replicas)', st.passwordHashCost], ['session touch policy (read from the replicas)', st.sessionTouch],
       ['Redis persistence (appendonly)', st.redisAppendonly ? `${st.redisAppendonly} (read from Redis by the replicas)` : st.redisPersistence ? 'on' : 'off'],
       ['replica count (serving at the start)', String(st.replicas.length)],
+      ...(st.redisAutoPipelining ? [['Redis auto-pipelining', st.redisAutoPipelining]] : []),
       ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
       ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],
       ['memory scenario logins per mode', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],

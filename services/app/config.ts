@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import {
-  DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
+  DEVELOPMENT_SECRETS, appEnv, bool, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
 import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../../common/server-limits';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
@@ -30,6 +30,8 @@ const schema = (cpus: number) => z
     LOG_LEVEL: logLevel,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    // ioredis auto-pipelining: commands issued in the same tick share one write (docs/distance.md).
+    REDIS_AUTO_PIPELINING: bool.default(false),
     // HA (docs/redis-ha.md): the Sentinels to ask for the primary; REDIS_URL then gives only the password.
     REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each must be host:port'))).optional(),
     REDIS_SENTINEL_MASTER: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('authscale'),
@@ -115,6 +117,7 @@ const schema = (cpus: number) => z
     redis: {
       url: env.REDIS_URL,
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      autoPipelining: env.REDIS_AUTO_PIPELINING,
       ...(env.REDIS_SENTINELS && env.REDIS_SENTINELS.length > 0 ? {
         sentinels: env.REDIS_SENTINELS.map((entry) => ({ host: entry.slice(0, entry.lastIndexOf(':')), port: Number(entry.slice(entry.lastIndexOf(':') + 1)) })),
         sentinelMaster: env.REDIS_SENTINEL_MASTER,

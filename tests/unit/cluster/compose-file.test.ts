@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from '../../../cluster/compose-distance';
 import { renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
 import { APP_REPLICAS, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
@@ -26,6 +27,27 @@ describe('docker-compose.yml', () => {
     const redis = committed.split('\n  redis:\n')[1].split('\n  app1:\n')[0];
     expect(redis).not.toContain('ports:');
     expect(redis).toContain('--appendonly');
+  });
+});
+
+describe('docker-compose.distance.yml', () => {
+  const distance = fs.readFileSync(path.join(__dirname, '../../../', DISTANCE_COMPOSE_FILE), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed override', () => {
+    expect(distance).toBe(renderDistanceComposeFile());
+  });
+
+  it('when read, then every replica reaches Redis and the proxy reaches every replica through the injector, whose control port is on loopback only', () => {
+    for (const name of APP_REPLICAS) {
+      const block = distance.split(`\n  ${name}:\n`)[1].split(/\n {2}\S/)[0];
+      expect(block).toContain('@latency:6379"');
+      expect(block).toMatch(/depends_on:\n\s+latency:\n\s+condition: service_healthy/);
+    }
+    const proxy = distance.split('\n  proxy:\n')[1];
+    expect(proxy).toContain(APP_REPLICAS.map((name, i) => `${name}=http://latency:${3001 + i}`).join(','));
+    const latency = distance.split('\n  latency:\n')[1].split('\n  app1:\n')[0];
+    expect(latency).toMatch(/ports:\n\s+- "127\.0\.0\.1:\$\{AUTHSCALE_PORT_LATENCY:-8095\}:8095"/);
+    expect(latency).toContain('restart: "no"');
   });
 });
 

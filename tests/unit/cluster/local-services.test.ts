@@ -86,6 +86,33 @@ describe('finding redis-server', () => {
   it('when the options are invalid, then every problem is listed at once', () => {
     expect(() => parseLaunchOptions({ portBase: 80, redis: { url: 'http://x' } })).toThrow(/portBase[\s\S]*redis\.url: must be a redis:\/\/ URL/);
   });
+
+  it('when the latency injector is on both paths, then replicas reach Redis and the proxy reaches replicas through its links', () => {
+    const specs = localProcessSpecs(input({ kind: 'spawn', bin: 'redis-server' }, { latency: { paths: ['redis', 'replicas'], upMs: 1 } }));
+    expect(specs.map((s) => s.name)).toEqual(['redis', 'latency', 'app1', 'app2', 'app3', 'app4', 'proxy']);
+    expect(specs.find((s) => s.name === 'latency')?.env).toMatchObject({
+      LATENCY_HOST: '127.0.0.1',
+      LATENCY_CONTROL_PORT: '9016',
+      LATENCY_LINKS: 'redis=9017>127.0.0.1:9020,app1=9024>127.0.0.1:9011,app2=9025>127.0.0.1:9012,app3=9026>127.0.0.1:9013,app4=9027>127.0.0.1:9014',
+      LATENCY_UP_MS: '1', LATENCY_DOWN_MS: '0', ADMIN_TOKEN: 'token',
+    });
+    expect(specs.find((s) => s.name === 'app1')?.env.REDIS_URL).toBe('redis://127.0.0.1:9017');
+    expect(specs.find((s) => s.name === 'proxy')?.env.UPSTREAMS).toBe(
+      'app1=http://127.0.0.1:9024,app2=http://127.0.0.1:9025,app3=http://127.0.0.1:9026,app4=http://127.0.0.1:9027',
+    );
+  });
+
+  it('when the injector is on the Redis path only, then the proxy still reaches replicas directly and a password survives the re-pointing', () => {
+    const specs = localProcessSpecs(input({ kind: 'external', url: 'redis://:s3cret@10.0.0.5:6380' }, { latency: { paths: ['redis'] } }));
+    expect(specs.find((s) => s.name === 'latency')?.env.LATENCY_LINKS).toBe('redis=9017>10.0.0.5:6380');
+    expect(specs.find((s) => s.name === 'app2')?.env.REDIS_URL).toBe('redis://:s3cret@127.0.0.1:9017');
+    expect(specs.find((s) => s.name === 'proxy')?.env.UPSTREAMS).toContain('app1=http://127.0.0.1:9011');
+  });
+
+  it('when the injector is asked for with no path or an unknown one, then the problem is listed', () => {
+    expect(() => parseLaunchOptions({ latency: { paths: [] } })).toThrow(/latency.paths/);
+    expect(() => parseLaunchOptions({ latency: { paths: ['disk' as 'redis'] } })).toThrow(/latency.paths/);
+  });
 });
 
 describe('local services, HA Redis (--redis ha)', () => {
