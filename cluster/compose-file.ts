@@ -1,7 +1,7 @@
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
   APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
-  proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ServiceSpec,
+  proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
 
@@ -21,20 +21,20 @@ const SECRET_DEFAULTS = {
   REDIS_PASSWORD: DEVELOPMENT_SECRETS.redisPassword,
 } as const;
 
-const fromEnv = (name: keyof typeof SECRET_DEFAULTS | string, fallback: string): string => `\${${name}:-${fallback}}`;
-const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(name, SECRET_DEFAULTS[name]);
+export const fromEnv = (name: keyof typeof SECRET_DEFAULTS | string, fallback: string): string => `\${${name}:-${fallback}}`;
+export const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(name, SECRET_DEFAULTS[name]);
 
 /** Host ports are overridable so a second copy (e.g. the compose test) never clashes with a running one. */
 export const HOST_PORT_VARIABLES = ['AUTHSCALE_PORT_ROUND_ROBIN', 'AUTHSCALE_PORT_STICKY', 'AUTHSCALE_PORT_HASH'] as const;
 
 /** Slim images have no curl: probe with the node binary the image already has. */
-function nodeProbe(url: string): string[] {
+export function nodeProbe(url: string): string[] {
   return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }
 
-const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
+export const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
 
-function redisService(): Record<string, YamlValue> {
+export function redisService(): Record<string, YamlValue> {
   return {
     image: COMPOSE.redisImage,
     command: ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), ...redisPersistenceArgs(true)],
@@ -51,26 +51,45 @@ function dependsOn(spec: ServiceSpec): Record<string, YamlValue> {
   return Object.fromEntries(spec.dependsOn.map((name) => [name, { condition: 'service_healthy' }]));
 }
 
-function appService(spec: ServiceSpec): Record<string, YamlValue> {
+/** A replica's environment in a container (compose and swarm): secrets and levels from the shell or `.env`. */
+export function appContainerEnvironment(instance: string): Record<string, string> {
   const env = appEnvironment({
-    instance: spec.name,
+    instance,
     host: '0.0.0.0',
     port: COMPOSE.appPort,
     redisUrl: `redis://:${secret('REDIS_PASSWORD')}@redis:6379`,
   });
   return {
+    ...env,
+    APP_ENV: fromEnv('APP_ENV', 'development'),
+    LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+    SESSION_SECRET: secret('SESSION_SECRET'),
+    JWT_SECRET: secret('JWT_SECRET'),
+    DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
+  };
+}
+
+/** The proxy's environment in a container: FRONTENDS on the container ports, secrets from the shell or `.env`. */
+export function proxyContainerEnvironment(input: Omit<ProxyEnvInput, 'host' | 'frontends'>): Record<string, string> {
+  return {
+    ...proxyEnvironment({ host: '0.0.0.0', frontends: frontendsValue(CONTAINER_FRONTENDS), ...input }),
+    APP_ENV: fromEnv('APP_ENV', 'development'),
+    LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+    ADMIN_TOKEN: secret('ADMIN_TOKEN'),
+    AFFINITY_SECRET: secret('AFFINITY_SECRET'),
+  };
+}
+
+/** Frontend ports inside the proxy container (published on the host as HOST_PORT_VARIABLES). */
+export const CONTAINER_FRONTENDS = FRONTENDS.map((f) => ({ port: DEFAULT_PORT_BASE + f.offset, strategy: f.strategy }));
+
+function appService(spec: ServiceSpec): Record<string, YamlValue> {
+  return {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
     command: ['node', 'dist/services/app/main.js'],
-    environment: {
-      ...env,
-      APP_ENV: fromEnv('APP_ENV', 'development'),
-      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
-      SESSION_SECRET: secret('SESSION_SECRET'),
-      JWT_SECRET: secret('JWT_SECRET'),
-      DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
-    },
+    environment: appContainerEnvironment(spec.name),
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
     '#1': 'Never restarted automatically: a killed replica must stay dead until `docker compose start`,',
@@ -80,24 +99,15 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
 }
 
 function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
-  const containerPorts = FRONTENDS.map((f) => ({ port: DEFAULT_PORT_BASE + f.offset, strategy: f.strategy }));
-  const env = proxyEnvironment({
-    host: '0.0.0.0',
-    frontends: frontendsValue(containerPorts),
-    upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
-    trustedProxies: `${fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway)}/32`,
-  });
+  const containerPorts = CONTAINER_FRONTENDS;
   return {
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
     command: ['node', 'dist/proxy/main.js'],
-    environment: {
-      ...env,
-      APP_ENV: fromEnv('APP_ENV', 'development'),
-      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
-      ADMIN_TOKEN: secret('ADMIN_TOKEN'),
-      AFFINITY_SECRET: secret('AFFINITY_SECRET'),
-    },
+    environment: proxyContainerEnvironment({
+      upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
+      trustedProxies: `${fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway)}/32`,
+    }),
     '#1': 'Published on loopback only. Connections arrive from the network gateway (docker-proxy),',
     '#2': 'the only address in TRUSTED_PROXIES, so X-Forwarded-For from the host is honoured.',
     ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
@@ -126,13 +136,17 @@ export function composeDocument(): Record<string, YamlValue> {
   };
 }
 
+export const COMPOSE_SECRETS_NOTE = [
+  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
+  '# refuses to start with any of the defaults below.',
+].join('\n');
+
 const HEADER = [
   '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
   '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
   '#',
   '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
-  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
-  '# refuses to start with any of the defaults below.',
+  COMPOSE_SECRETS_NOTE,
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
   '',
 ].join('\n');
