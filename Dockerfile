@@ -15,6 +15,8 @@ COPY proxy ./proxy
 COPY cluster ./cluster
 COPY loadtest ./loadtest
 RUN npm run build
+# The proxy benchmark runs on the host against nginx, never in a container.
+RUN rm -rf dist/proxy/bench
 
 # ---- runtime: production dependencies only, non-root ----
 FROM node:20-bookworm-slim
@@ -23,7 +25,13 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+# Only the code containers run (docker-compose.yml's commands: the app replica and the proxy),
+# the library they import and the page the proxy serves; tests/unit/common/image-contents.test.ts
+# checks these cover everything the entry points require. A process that joins the stack later
+# (a bench agent: dist/loadtest) is one more line here.
+COPY --from=build /app/dist/common ./dist/common
+COPY --from=build /app/dist/services ./dist/services
+COPY --from=build /app/dist/proxy ./dist/proxy
 COPY dashboard ./dashboard
 USER node
 EXPOSE 3000 8080 8081 8082

@@ -8,7 +8,8 @@ import { ControlClient, ControlUnreachableError } from './control-client';
 import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
 import { prefixedLine } from './log-format';
 import { defaultRunDir, repoRoot } from './paths';
-import { DEFAULT_PORT_BASE, PORT_OFFSETS, SERVICE_NAMES } from './topology';
+import { DEFAULT_PORT_BASE, SERVICE_NAMES, localPorts } from './topology';
+import { pollUntil } from '../common/poll';
 
 /**
  * `npm start` / `npm run cluster -- <verb>`: a thin shell over startCluster() (for `up`) and the
@@ -28,7 +29,7 @@ function portBaseOf(command: CliCommand): number {
 }
 
 function clientOf(command: CliCommand): ControlClient {
-  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${portBaseOf(command) + PORT_OFFSETS.control}`;
+  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${localPorts(portBaseOf(command)).control}`;
   return new ControlClient(url.replace(/\/+$/, ''), process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
 }
 
@@ -94,16 +95,14 @@ async function upDetached(command: CliCommand): Promise<number> {
   let exited = false;
   child.once('exit', () => { exited = true; });
   child.unref();
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !exited) {
-    const info = await client.info(1000).catch(() => undefined);
-    // The control API opens before the proxy; `up` is done when the proxy is running too.
-    if (info && (await client.services()).find((s) => s.name === 'proxy')?.state === 'running') {
-      out(upBanner(info, false));
-      out(`  launcher       pid ${info.pid}, log ${logFile}\n`);
-      return 0;
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  // The control API opens before the proxy; `up` is done when the proxy is running too.
+  const up = await pollUntil(async () => (await client.services()).find((s) => s.name === 'proxy')?.state === 'running',
+    { timeoutMs: 120_000, stepMs: 250, stop: () => exited });
+  const info = up ? await client.info(1000).catch(() => undefined) : undefined;
+  if (info) {
+    out(upBanner(info, false));
+    out(`  launcher       pid ${info.pid}, log ${logFile}\n`);
+    return 0;
   }
   err(`cluster: the launcher did not come up. ${fs.readFileSync(logFile, 'utf8')}\n`);
   if (!exited && child.pid) process.kill(child.pid, 'SIGTERM');
@@ -114,13 +113,11 @@ async function down(command: CliCommand): Promise<number> {
   const client = clientOf(command);
   const info = await client.info(2000);
   await client.down();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (!(await client.info(500).then(() => true, () => false)) && !processAlive(info.pid)) {
-      out('cluster: stopped\n');
-      return 0;
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const stopped = await pollUntil(async () => !(await client.info(500).then(() => true, () => false)) && !processAlive(info.pid),
+    { timeoutMs: 30_000, stepMs: 200 });
+  if (stopped) {
+    out('cluster: stopped\n');
+    return 0;
   }
   err(`cluster: launcher pid ${info.pid} still alive after 30 s\n`);
   return 1;

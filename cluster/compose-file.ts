@@ -4,6 +4,7 @@ import {
   proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
+import { portOf } from '../common/ports';
 
 /**
  * docker-compose.yml as a pure function of the topology. Compose-only values (host names,
@@ -81,7 +82,7 @@ export function proxyContainerEnvironment(input: Omit<ProxyEnvInput, 'host' | 'f
 }
 
 /** Frontend ports inside the proxy container (published on the host as HOST_PORT_VARIABLES). */
-export const CONTAINER_FRONTENDS = FRONTENDS.map((f) => ({ port: DEFAULT_PORT_BASE + f.offset, strategy: f.strategy }));
+export const CONTAINER_FRONTENDS = FRONTENDS.map((f) => ({ port: portOf(DEFAULT_PORT_BASE, 'frontends', f.offset), strategy: f.strategy }));
 
 function appService(spec: ServiceSpec): Record<string, YamlValue> {
   return {

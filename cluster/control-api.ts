@@ -1,6 +1,8 @@
-import crypto from 'node:crypto';
 import http from 'node:http';
+import { BearerToken } from '../common/bearer-token';
 import { AppError, errorBody } from '../common/errors';
+import { sendJson as send } from '../common/http-json';
+import { closeGracefully, listen } from '../common/http-listen';
 import type { Verb } from './verbs';
 import type { ServiceState } from './service-process';
 
@@ -27,32 +29,19 @@ export interface ControlApi {
   close(): Promise<void>;
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!match) return false;
-  const given = crypto.createHash('sha256').update(match[1].trim()).digest();
-  const wanted = crypto.createHash('sha256').update(token).digest();
-  return crypto.timingSafeEqual(given, wanted);
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 export async function startControlApi(options: {
   cluster: ControllableCluster;
   port: number;
   adminToken: string;
   onDown: () => void;
 }): Promise<ControlApi> {
-  const { cluster, adminToken } = options;
+  const { cluster } = options;
+  const admin = new BearerToken(options.adminToken);
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://control');
     const parts = url.pathname.split('/').filter(Boolean);
-    if (!tokenMatches(req.headers.authorization, adminToken)) throw new AppError('admin_token_required');
+    if (!admin.matches(req.headers.authorization)) throw new AppError('admin_token_required');
     if (req.method === 'GET' && url.pathname === '/services') {
       send(res, 200, { services: await cluster.services() });
       return;
@@ -88,15 +77,12 @@ export async function startControlApi(options: {
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
+  const url = await listen(server, options.port, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${options.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    url,
+    // Nobody waits on a control answer once the cluster is going down: no grace.
+    close: async () => {
+      await closeGracefully(server, 0);
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseConfig } from '../common/config';
-import { DEFAULT_PORT_BASE, PORT_OFFSETS } from './topology';
+import { DEFAULT_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
 
 /** Options of startCluster (docs/cluster.md), validated once and frozen. */
 export interface LaunchOptions {
@@ -29,7 +29,7 @@ export interface LaunchOptions {
 const stringRecord = z.record(z.string(), z.string());
 
 export const launchOptionsSchema = z.object({
-  portBase: z.number().int().min(1024).max(65535 - PORT_OFFSETS.redis).default(DEFAULT_PORT_BASE),
+  portBase: z.number().int().min(1024).max(MAX_PORT_BASE).default(DEFAULT_PORT_BASE),
   withApp4: z.boolean().default(false),
   redis: z.union([z.enum(['spawn', 'none']), z.object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') })]).default('spawn'),
   redisAppendonly: z.boolean().default(true),

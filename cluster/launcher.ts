@@ -7,7 +7,9 @@ import { parseLaunchOptions, type LaunchConfig, type LaunchOptions } from './lau
 import { prefixedLine } from './log-format';
 import { OrphanGuard } from './orphan-guard';
 import { defaultRunDir, entryPoints, repoRoot } from './paths';
-import { httpOk, portInUse, redisPing, until } from './probes';
+import { pollUntil } from '../common/poll';
+import { portInUse } from '../common/ports';
+import { httpOk, redisPing } from '../common/probes';
 import { ServiceProcess, type ServiceState } from './service-process';
 import { APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec } from './topology';
 import { localProcessSpecs, localRedisUrl, planRedis, type RedisPlan } from './local-services';
@@ -146,7 +148,7 @@ class LocalCluster implements RunningCluster {
     // A start queued behind close() must not spawn a process nobody will stop.
     if (this.closing) throw new ClusterStartError(`${name} not started: the cluster is shutting down.`, name);
     proc.spawn();
-    const ok = await until(() => this.healthy(name), this.config.startTimeoutMs, () => !proc.alive);
+    const ok = await pollUntil(() => this.healthy(name), { timeoutMs: this.config.startTimeoutMs, stop: () => !proc.alive });
     if (ok) {
       await this.waitForRedisConnection(name);
       proc.markRunning();
@@ -187,18 +189,18 @@ class LocalCluster implements RunningCluster {
     const redis = this.processes.get('redis');
     const expected = this.redisPlan.kind === 'external' || (redis !== undefined && redis.alive && redis.state !== 'paused');
     if (!expected) return;
-    const ready = await until(() => httpOk(`http://127.0.0.1:${this.ports.apps[name]}/ready`), 5000);
+    const ready = await pollUntil(() => httpOk(`http://127.0.0.1:${this.ports.apps[name]}/ready`), { timeoutMs: 5000 });
     if (!ready) this.say(`warning: ${name} is up but not ready (its Redis does not answer yet)`);
   }
 
   /** Until the proxy's health checks have admitted every running replica (best effort: warn otherwise). */
   private async waitForPool(timeoutMs: number): Promise<void> {
     const running = APP_REPLICAS.filter((name) => this.processes.get(name)?.state === 'running');
-    const admitted = await until(async () => {
+    const admitted = await pollUntil(async () => {
       const response = await fetch(`${this.frontends[0].url}${HEALTH_PATHS.proxy}`, { signal: AbortSignal.timeout(1000) });
       const body = (await response.json()) as { upstreams?: { id: string; healthy: boolean }[] };
       return running.every((name) => body.upstreams?.some((u) => u.id === name && u.healthy));
-    }, timeoutMs, undefined, 200).catch(() => false);
+    }, { timeoutMs, stepMs: 200 });
     if (!admitted) this.say(`warning: the proxy has not yet marked every replica healthy (${running.join(', ')})`);
   }
 
@@ -284,7 +286,7 @@ class LocalCluster implements RunningCluster {
       // Front to back: the proxy stops taking requests first, Redis goes last (SIGTERM lets it fsync).
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
-      await Promise.all(APP_REPLICAS.map((name) => this.processes.get(name)?.stop(grace)));
+      await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('redis')?.stop(grace);
       await this.control?.close();
       this.guard.close();

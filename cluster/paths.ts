@@ -1,19 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 
-/**
- * The repository root, found by walking up to package.json. Works from the TypeScript sources
- * (tests run them through ts-jest) and from the compiled dist/cluster/ alike.
- */
-export function repoRoot(from: string = __dirname): string {
-  let dir = from;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'cluster'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the authscale repository above ${from}`);
-    dir = parent;
-  }
-}
+export { repoRoot } from '../common/repo-root';
 
 /** Built entry points the launcher runs (docs/architecture.md). */
 export function entryPoints(root: string): { app: string; proxy: string } {

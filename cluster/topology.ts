@@ -5,6 +5,11 @@
  * ways of running the same topology cannot drift apart.
  */
 
+import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
+import { STRATEGIES, type StrategyName } from '../common/vocabulary';
+
+export { DEFAULT_PORT_BASE };
+
 export type ServiceKind = 'redis' | 'app' | 'proxy';
 
 export interface ServiceSpec {
@@ -18,14 +23,11 @@ export interface ServiceSpec {
 
 export interface FrontendSpec {
   readonly offset: number;
-  readonly strategy: 'round-robin' | 'sticky-cookie' | 'hash-ip';
+  readonly strategy: StrategyName;
 }
 
-export const FRONTENDS: readonly FrontendSpec[] = Object.freeze([
-  { offset: 0, strategy: 'round-robin' },
-  { offset: 1, strategy: 'sticky-cookie' },
-  { offset: 2, strategy: 'hash-ip' },
-] as const);
+/** One frontend per strategy, in the ports table's order (8080 round-robin, 8081 sticky, 8082 hash-ip). */
+export const FRONTENDS: readonly FrontendSpec[] = Object.freeze(STRATEGIES.map((strategy, offset) => ({ offset, strategy })));
 
 /** app1..app3 always, app4 only in the `scale` profile (or `withApp4`, or started later). */
 export const APP_REPLICAS: readonly string[] = Object.freeze(['app1', 'app2', 'app3', 'app4']);
@@ -48,10 +50,6 @@ export function serviceSpec(name: string): ServiceSpec | undefined {
   return SERVICES.find((s) => s.name === name);
 }
 
-/** Default port base: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100 (docs/cluster.md). */
-export const DEFAULT_PORT_BASE = 8080;
-export const PORT_OFFSETS = Object.freeze({ frontend: 0, control: 10, firstApp: 11, redis: 20 });
-
 export interface LocalPorts {
   readonly frontends: readonly { port: number; strategy: FrontendSpec['strategy'] }[];
   readonly control: number;
@@ -61,10 +59,10 @@ export interface LocalPorts {
 
 export function localPorts(portBase: number): LocalPorts {
   return {
-    frontends: FRONTENDS.map((f) => ({ port: portBase + PORT_OFFSETS.frontend + f.offset, strategy: f.strategy })),
-    control: portBase + PORT_OFFSETS.control,
-    apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portBase + PORT_OFFSETS.firstApp + i])),
-    redis: portBase + PORT_OFFSETS.redis,
+    frontends: FRONTENDS.map((f) => ({ port: portOf(portBase, 'frontends', f.offset), strategy: f.strategy })),
+    control: portOf(portBase, 'control'),
+    apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portOf(portBase, 'apps', i)])),
+    redis: portOf(portBase, 'redis'),
   };
 }
 

@@ -2,8 +2,7 @@ import os from 'node:os';
 import { AppError } from '../common/errors';
 
 /** The verbs of `docker compose` the launcher applies to a service, and signal names as users type them. */
-export const VERBS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;
-export type Verb = (typeof VERBS)[number];
+export { CLUSTER_VERBS as VERBS, type ClusterVerb as Verb } from '../common/vocabulary';
 
 /** Signals after which the launcher waits for the process to exit. */
 export const TERMINATING = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGABRT']);

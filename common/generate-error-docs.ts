@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { repoRoot } from '../cluster/paths';
+import { repoRoot } from './repo-root';
 import { renderErrorDocs } from './error-docs';
 import { writeOrCheckGenerated } from './generated-file';
 

@@ -10,6 +10,11 @@ const STATUS_TIMEOUT_MS = 3_000;
  * @returns an object with one method per route the dashboard uses
  */
 export function createApi(fetchImpl) {
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: unknown, bearer?: string, csrfToken?: string, timeoutMs?: number }} [options]
+   */
   async function call(method, path, { body, bearer, csrfToken, timeoutMs = APP_TIMEOUT_MS } = {}) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';

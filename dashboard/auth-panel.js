@@ -38,7 +38,8 @@ export class AuthPanel {
     this.accessToken = mode === 'jwt' ? this.readToken() : null;
     // Session modes: the CSRF token of the current session (from login and /me), sent on logout.
     this.csrfToken = null;
-    this.el = (name) => root.querySelector(`[data-part="${name}"]`);
+    /** @type {(name: string) => HTMLElement} */
+    this.el = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-part="${name}"]`));
     this.render();
   }
 
@@ -58,8 +59,8 @@ export class AuthPanel {
       node.id = `${part}-${mode}`;
       node.dataset.testid = `${part}-${mode}`;
     }
-    root.querySelector('label[data-for="user"]').htmlFor = `user-${mode}`;
-    root.querySelector('label[data-for="password"]').htmlFor = `password-${mode}`;
+    /** @type {HTMLLabelElement} */ (root.querySelector('label[data-for="user"]')).htmlFor = `user-${mode}`;
+    /** @type {HTMLLabelElement} */ (root.querySelector('label[data-for="password"]')).htmlFor = `password-${mode}`;
     this.el('strip').setAttribute('aria-label', `Last requests on /${mode}, oldest first`);
     this.el('form').addEventListener('submit', (event) => {
       event.preventDefault();
@@ -88,8 +89,8 @@ export class AuthPanel {
 
   async login() {
     await this.guarded(async () => {
-      const username = this.el('user').value;
-      const password = this.el('password').value;
+      const username = /** @type {HTMLInputElement} */ (this.el('user')).value;
+      const password = /** @type {HTMLInputElement} */ (this.el('password')).value;
       const result = await this.deps.api.login(this.mode, username, password);
       this.keepCsrfToken(result);
       if (result.status === 200) {

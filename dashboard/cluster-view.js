@@ -14,7 +14,7 @@ export class ClusterView {
     this.doc = doc;
     this.deps = deps;
     this.control = undefined;
-    this.tokenInput = doc.getElementById('admin-token');
+    this.tokenInput = /** @type {HTMLInputElement} */ (doc.getElementById('admin-token'));
     this.message = doc.getElementById('control-message');
     this.tokenInput.value = this.readToken();
     this.tokenInput.addEventListener('change', () => this.storeToken(this.tokenInput.value.trim()));
@@ -76,7 +76,7 @@ export class ClusterView {
   renderRows(rows) {
     const body = this.doc.getElementById('cluster-rows');
     const local = this.control === 'local';
-    const existing = new Map([...body.children].map((tr) => [tr.dataset.id, tr]));
+    const existing = new Map([...body.children].map((tr) => [/** @type {HTMLElement} */ (tr).dataset.id, tr]));
     const ordered = rows.map((row) => {
       const tr = existing.get(row.id) ?? this.createRow(row);
       this.updateRow(tr, row, local);

@@ -34,15 +34,15 @@ const storage = sessionStore();
 const now = () => new Date();
 
 const cluster = new ClusterView(document, { api, storage, here: location, now });
-const template = document.getElementById('panel-template');
+const template = /** @type {HTMLTemplateElement} */ (document.getElementById('panel-template'));
 const container = document.getElementById('panels');
 const panels = MODES.map((mode) => {
-  const root = template.content.firstElementChild.cloneNode(true);
+  const root = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
   container.append(root);
   return new AuthPanel(mode, root, { api, storage, now });
 });
 
-const autoCheck = document.getElementById('auto-check');
+const autoCheck = /** @type {HTMLInputElement} */ (document.getElementById('auto-check'));
 const firstRefresh = cluster.refresh();
 Promise.all([firstRefresh, ...panels.map((p) => p.discover())]).finally(() => {
   // A marker for people and tests alike: the page has asked everything once.

@@ -105,11 +105,12 @@ export function frontendLinks(frontends, here) {
     }));
 }
 
-const STRATEGY_SENTENCES = {
+/** One sentence per strategy of the proxy (kept equal to common/vocabulary.ts by a unit test). */
+export const STRATEGY_SENTENCES = Object.freeze({
   'round-robin': 'each request goes to the next healthy replica in turn, whoever logged you in',
   'sticky-cookie': "the proxy's lb cookie pins this browser to one replica until that replica fails",
   'hash-ip': 'your address is hashed onto one replica, so you stay on it without any cookie',
-};
+});
 
 /** One sentence on how the frontend this page came from routes its requests, and what follows. */
 export function describeFrontend(link) {

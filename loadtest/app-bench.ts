@@ -8,9 +8,12 @@
  *   npm run bench:app -- [--duration 4] [--rounds 2] [--connections 50] [--hash-cost 10]
  *                        [--touch rolling|always|never] [--json out.json]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { stopChild } from '../common/child-process';
+import { waitFor } from '../common/poll';
+import { freePort } from '../common/ports';
+import { httpOk } from '../common/probes';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -65,38 +68,6 @@ function parseArgs(argv: string[]): BenchOptions {
     hashCost: value('hash-cost', 10),
     json: jsonIndex >= 0 ? argv[jsonIndex + 1] : undefined,
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function loginAll(base: string, mode: 'jwt' | 'memory' | 'redis' | 'jwt-revocable', count: number): Promise<Record<string, string>[]> {
@@ -199,7 +170,7 @@ export async function runAppBench(options: BenchOptions): Promise<BenchReport> {
   const admin = new Redis({ port: redisPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     const base = `http://127.0.0.1:${appPort}`;
-    await waitUntil(async () => (await fetch(`${base}/ready`)).ok, 15_000, 'the replica and Redis');
+    await waitFor(() => httpOk(`${base}/ready`), 15_000, 50, 'the replica and Redis up');
     await admin.connect();
     const credentials = {
       '/jwt/me': await loginAll(base, 'jwt', options.connections),

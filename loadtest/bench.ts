@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
-import { sleep, type Progress, type RunContext } from './context';
+import type { Progress, RunContext } from './context';
 import { startLocalTarget, type StartCluster } from './local-target';
 import type { BenchConfig } from './options';
 import type { BenchResults, BenchSettings } from './results';
@@ -15,6 +15,8 @@ import { runThroughput } from './scenarios/throughput';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
 import { judgeClaims } from './verdicts';
+import { pollUntil } from '../common/poll';
+import { PORT_BLOCK } from '../common/ports';
 
 /**
  * The programmatic bench: `runBench(config)` returns a run that emits `progress` and `log`
@@ -78,7 +80,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
   const started = new Date();
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
-  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + 20}`);
+  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1}`);
   const target: BenchTarget = config.target
     ? await connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands })
     : await startLocalTarget({
@@ -202,26 +204,18 @@ function gcPreload(root: string): string | undefined {
  * check (app4 is listed before it runs), so wait until every entry has been checked once.
  */
 async function servingReplicas(target: BenchTarget): Promise<string[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const status = await target.status();
-    const checked = status.upstreams.every((u) => u.lastCheck);
-    if (checked || Date.now() > deadline) {
-      return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
-    }
-    await sleep(200);
-  }
+  await pollUntil(async () => (await target.status()).upstreams.every((u) => u.lastCheck), { timeoutMs: 5000, stepMs: 200 });
+  const status = await target.status();
+  return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
 }
 
 /** After a fault, until the proxy sees every replica healthy again (bounded). */
 async function waitHealthy(context: RunContext): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const status = await context.target.status().catch(() => undefined);
-    if (status && context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy))) return;
-    await sleep(250);
-  }
-  context.log('warning: not every replica is healthy again; continuing');
+  const healthy = await pollUntil(async () => {
+    const status = await context.target.status();
+    return context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy));
+  }, { timeoutMs: 20_000, stepMs: 250 });
+  if (!healthy) context.log('warning: not every replica is healthy again; continuing');
 }
 
 function settings(config: BenchConfig, target: BenchTarget, replicas: string[], root: string): BenchSettings {

@@ -3,7 +3,7 @@ import { ConfigError, DEVELOPMENT_SECRETS } from '../common/config';
 import { runBench } from './bench';
 import { parseBenchArgs, USAGE } from './options';
 import { formatProgress, formatSummary } from './progress';
-import { findRepoRoot } from './settings';
+import { repoRoot } from '../common/repo-root';
 import { writeResults } from './write-results';
 
 /** `npm run bench -- [options]`: parse, run, write the reports, print the verdicts. */
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = parsed.config;
-  const root = findRepoRoot(__dirname);
+  const root = repoRoot();
   const live = process.stderr.isTTY === true;
   const run = runBench(config, { root });
   run.on('progress', (p) => {

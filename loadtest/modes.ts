@@ -31,8 +31,7 @@ export const BASELINE_MODE: AuthModeSpec = Object.freeze({
   name: 'none', prefix: '', credential: 'none', state: 'none', needsRedis: false, revocable: false,
 });
 
-export const STRATEGIES = Object.freeze(['round-robin', 'sticky-cookie', 'hash-ip'] as const);
-export type StrategyName = (typeof STRATEGIES)[number];
+export { STRATEGIES, type StrategyName } from '../common/vocabulary';
 
 export function modeByName(name: string): AuthModeSpec | undefined {
   return [...AUTH_MODES, BASELINE_MODE].find((m) => m.name === name);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
 import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
+import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
 
 /** The bench's configuration, validated once from argv and frozen. */
 export interface BenchConfig {
@@ -79,7 +80,7 @@ const schema = z.object({
   'stop-app4': z.string().min(1).optional(),
   'app4-url': z.string().url().optional(),
   'admin-token': z.string().min(1).optional(),
-  'port-base': intArg(1024, 65000).default(18080),
+  'port-base': intArg(1024, MAX_PORT_BASE).default(BENCH_PORT_BASE),
   'hash-cost': intArg(4, 20).default(10),
   touch: z.enum(['rolling', 'always', 'never']).optional(),
   'cluster-logs': z.boolean().default(false),

@@ -8,17 +8,6 @@ export const MEASURED_PACKAGES = Object.freeze([
   'express', 'express-session', 'connect-redis', 'ioredis', 'jsonwebtoken', 'http-proxy', 'autocannon',
 ]);
 
-export function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && fs.existsSync(path.join(dir, 'node_modules'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return start;
-    dir = parent;
-  }
-}
-
 export function packageVersions(root: string): Record<string, string> {
   const versions: Record<string, string> = { node: process.version };
   for (const name of MEASURED_PACKAGES) {

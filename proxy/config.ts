@@ -1,11 +1,12 @@
-import fs from 'node:fs';
+import { repoRoot } from '../common/repo-root';
+import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
+import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
 import { parseCidr, type Cidr } from './net/cidr';
 
-export const STRATEGY_NAMES = ['round-robin', 'sticky-cookie', 'hash-ip'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+export { STRATEGIES, type StrategyName } from '../common/vocabulary';
 
 export interface FrontendConfig {
   readonly port: number;
@@ -29,7 +30,7 @@ const frontend = z
     const [p, strategy] = s.split(':');
     return { port: p as unknown, strategy: strategy as unknown };
   })
-  .pipe(z.object({ port, strategy: z.enum(STRATEGY_NAMES) }));
+  .pipe(z.object({ port, strategy: z.enum(STRATEGIES) }));
 
 export const upstreamUrl = z
   .string()
@@ -69,7 +70,7 @@ const schema = z
     APP_ENV: appEnv,
     LOG_LEVEL: logLevel,
     PROXY_HOST: z.string().min(1).default('0.0.0.0'),
-    FRONTENDS: csv.default(['8080:round-robin', '8081:sticky-cookie', '8082:hash-ip']).pipe(z.array(frontend).min(1)),
+    FRONTENDS: csv.default(STRATEGIES.map((strategy, i) => `${portOf(DEFAULT_PORT_BASE, 'frontends', i)}:${strategy}`)).pipe(z.array(frontend).min(1)),
     UPSTREAMS: csv.pipe(z.array(upstream)).optional(),
     UPSTREAM_DNS: z.preprocess((v) => (v === '' ? undefined : v), z
       .string()
@@ -138,15 +139,4 @@ export type ProxyConfig = Readonly<z.infer<typeof schema>>;
 /** Validate the proxy's environment once; every problem is listed in one ConfigError. */
 export function loadProxyConfig(env: Env): ProxyConfig {
   return parseConfig('proxy', schema, env);
-}
-
-/** The repository root, found from this file whether it runs from source (ts-jest) or from dist/. */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { closeGracefully, listen } from '../common/http-listen';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
 import { HashIpStrategy } from './balancing/hash-ip';
@@ -77,7 +78,8 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   const discovery = config.discovery
     ? new DnsDiscovery(config.discovery, {
       resolve: deps.resolve ?? resolveAll,
-      identify: identifyByHealth(config.health.timeoutMs),
+      // Admission is not on a request's path: a slow first answer (a busy new task) must not keep it out.
+      identify: identifyByHealth(Math.max(config.health.timeoutMs, 2000)),
       pool,
       logger: logger.child({ component: 'discovery' }),
     })
@@ -102,19 +104,12 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
         else socket.destroy();
       });
       servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(fc.port, config.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      const url = await listen(server, fc.port, config.host);
       const port = (server.address() as AddressInfo).port;
       frontend.port = port;
       frontend.counts = counters.forFrontend(port);
       strategyByPort.set(port, fc.strategy);
-      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      bound.push({ port, strategy: fc.strategy, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
+      bound.push({ port, strategy: fc.strategy, url });
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -128,18 +123,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      const grace = setTimeout(() => servers.forEach((s) => s.closeAllConnections()), config.shutdownGraceMs);
-      grace.unref();
-      // A keep-alive client's connection becomes idle once its in-flight request is answered: let it go then.
-      const sweep = setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 100);
-      sweep.unref();
-      // close() stops accepting and waits for in-flight requests; idle keep-alive clients are let go now.
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        s.closeIdleConnections();
-      })));
-      clearTimeout(grace);
-      clearInterval(sweep);
+      await Promise.all(servers.map((s) => closeGracefully(s, config.shutdownGraceMs)));
       discovery?.stop();
       checker.stop();
       forwarder.close();

@@ -3,6 +3,7 @@ import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { ScaleOutCellResult, ScaleOutResult, ScenarioEvent } from '../results';
 import { startConcurrentCells } from './concurrent-cells';
+import { pollUntil } from '../../common/poll';
 
 export const NEW_REPLICA = 'app4';
 
@@ -70,13 +71,8 @@ async function joinPool(context: RunContext, options: ScaleOutOptions): Promise<
     });
     if (!response.ok) throw new Error(`POST /_proxy/upstreams answered ${response.status} ${await response.text()}`);
   }
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    const now = await context.target.status().catch(() => undefined);
-    if (now?.upstreams.some((u) => u.id === NEW_REPLICA && u.healthy)) return;
-    await sleep(200);
-  }
-  throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 15 s`);
+  const admitted = await pollUntil(async () => (await context.target.status()).upstreams.some((u) => u.id === NEW_REPLICA && u.healthy), { timeoutMs: 15_000, stepMs: 200 });
+  if (!admitted) throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 15 s`);
 }
 
 /**

@@ -1,37 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
+import { waitFor } from '../../common/poll';
+import { httpOk } from '../../common/probes';
 import path from 'node:path';
 
-/** Helpers for the proxy benchmark: free ports, child processes, CPU time from /proc, nginx config. */
+/** The proxy benchmark's processes: spawning quietly, CPU time from /proc, nginx config. */
+export { stopChild } from '../../common/child-process';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+/** Until `url` answers 200 (throws after `timeoutMs`). */
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const req = http.get(url, { agent: false, timeout: 500 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.once('timeout', () => req.destroy());
-      req.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(() => httpOk(url, 500), timeoutMs, 100, `${url} answering 200`);
 }
 
 export function spawnQuiet(command: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -44,15 +22,6 @@ export function spawnQuiet(command: string, args: string[], env: Record<string, 
     if (code !== 0 && code !== null && signal === null) process.stderr.write(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr}\n`);
   });
   return child;
-}
-
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux

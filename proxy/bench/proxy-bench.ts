@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PLAIN_NODE_FORWARDER, cpuMicros, findNginx, freePort, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { freePort } from '../../common/ports';
+import { PLAIN_NODE_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:

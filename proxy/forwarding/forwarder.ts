@@ -8,7 +8,7 @@ import { clientAddress, peerOf, setForwardedHeaders } from '../net/forwarded';
 import type { TrustedProxies } from '../net/cidr';
 import { filterResponseHeaders, stripRequestHopByHop } from '../net/hop-by-hop';
 import { readCookie, AFFINITY_COOKIE } from '../balancing/sticky-cookie';
-import { sendError } from '../routes/respond';
+import { sendError } from '../../common/http-json';
 import { EXCHANGE, Exchange, type ExchangeOwner, type FrontendRuntime, type WithExchange } from './exchange';
 import { EMPTY_BODY, hasBody, readBody } from './request-body';
 import { classifyFailure, mayRetry } from './retry-policy';
@@ -89,6 +89,10 @@ export class Forwarder implements ExchangeOwner {
       ex.body = result.body;
       headers['content-length'] = String(result.body.bytes.length);
       this.dispatch(ex);
+    }).catch((err: unknown) => {
+      // A bug on this path must cost one request a 500, never the proxy process (unhandled rejection).
+      this.logger.error({ err }, 'forwarding a buffered request failed');
+      this.fail(ex, 'internal_error');
     });
   }
 

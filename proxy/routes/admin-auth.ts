@@ -1,26 +1,15 @@
-import crypto from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { BearerToken } from '../../common/bearer-token';
 
-/**
- * Checks `Authorization: Bearer <ADMIN_TOKEN>` in constant time: both sides are hashed first so
- * the comparison neither leaks the token's length nor throws on a length mismatch.
- */
+/** The proxy's admin routes answer only `Authorization: Bearer <ADMIN_TOKEN>` (constant-time check). */
 export class AdminAuth {
-  private readonly expected: Buffer;
+  private readonly bearer: BearerToken;
 
   constructor(readonly token: string) {
-    this.expected = digest(token);
+    this.bearer = new BearerToken(token);
   }
 
   allows(req: IncomingMessage): boolean {
-    const header = req.headers.authorization;
-    if (header === undefined) return false;
-    const match = /^bearer\s+(.+)$/i.exec(header.trim());
-    if (!match) return false;
-    return crypto.timingSafeEqual(digest(match[1]), this.expected);
+    return this.bearer.matches(req.headers.authorization);
   }
-}
-
-function digest(text: string): Buffer {
-  return crypto.createHash('sha256').update(text).digest();
 }

@@ -5,7 +5,7 @@ import type { UpstreamPool } from '../balancing/upstream-pool';
 import { UPSTREAM_ID, upstreamUrl } from '../config';
 import type { AdminAuth } from './admin-auth';
 import { readJson } from './json-body';
-import { sendError, sendJson } from './respond';
+import { sendError, sendJson } from '../../common/http-json';
 
 const newUpstream = z.object({ id: z.string().regex(UPSTREAM_ID, 'id must be letters, digits, _ . -'), url: upstreamUrl });
 

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminAuth } from './admin-auth';
-import { sendError } from './respond';
+import { sendError } from '../../common/http-json';
 
 const RELAY_TIMEOUT_MS = 30_000; // a `restart` of a replica waits for it to be ready
 const MAX_BODY = 64 * 1024;

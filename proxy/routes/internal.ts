@@ -6,7 +6,7 @@ import { handleAdmin } from './admin';
 import type { AdminAuth } from './admin-auth';
 import type { ClusterRelay } from './cluster-relay';
 import type { DashboardFiles } from './dashboard';
-import { sendError, sendJson } from './respond';
+import { sendError, sendJson } from '../../common/http-json';
 
 export interface InternalRouteDeps {
   readonly pool: UpstreamPool;

@@ -5,8 +5,9 @@ import {
   type LoginAttempt, type LoginThrottle, type ThrottleDecision, type ThrottlePolicy,
 } from './login-throttle';
 import type { RedisClient } from './redis-client';
+import { REDIS_KEY_PREFIXES } from '../../common/vocabulary';
 
-export const THROTTLE_PREFIX = 'login-fail:';
+export const THROTTLE_PREFIX = REDIS_KEY_PREFIXES.loginFailures;
 
 /**
  * Each counter is a hash {n, ends}: failures and the end of its window, in the app's clock (the

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeGracefully, listen } from '../../common/http-listen';
 import { createLogger, type Logger } from '../../common/logger';
 import { createApp, type AppDeps } from './app';
 import { systemClock } from './clock';
@@ -48,23 +48,15 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    url = await listen(server, config.port, config.host);
   } catch (err) {
     // e.g. EADDRINUSE: release what was opened so an in-process caller is not left with handles.
     closeApp();
     if (ownsRedis) await closeRedisClient(redis);
     throw err;
   }
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   logger.info({ url, sessionTouch: config.session.touch }, 'app replica listening');
 
   let closed: Promise<void> | undefined;
@@ -75,17 +67,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
         closing = true;
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         logger.info('shutting down: no new connections, finishing in-flight requests');
-        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-        const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs).unref());
-        const outcome = await Promise.race([drained, deadline]);
-        clearInterval(idleSweep);
-        if (outcome === 'timeout') {
-          logger.warn('shutdown timeout: closing remaining connections');
-          server.closeAllConnections();
-          await drained;
-        }
+        if ((await closeGracefully(server, config.shutdownTimeoutMs)) === 'forced') logger.warn('shutdown timeout: closed the remaining connections');
         closeApp();
         if (ownsRedis) await closeRedisClient(redis);
         logger.info('stopped');

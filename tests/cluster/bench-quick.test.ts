@@ -4,9 +4,9 @@ import path from 'node:path';
 import { runBench } from '../../loadtest/bench';
 import { parseBenchArgs, type BenchConfig } from '../../loadtest/options';
 import type { BenchResults, FaultCellResult } from '../../loadtest/results';
-import { findRepoRoot } from '../../loadtest/settings';
+import { repoRoot } from '../../common/repo-root';
 import { writeResults } from '../../loadtest/write-results';
-import { freePort } from '../support/ports';
+import { freePortBase } from '../../common/ports';
 
 /**
  * The whole scenario matrix against a real local cluster (redis-server, three replicas, the
@@ -15,7 +15,7 @@ import { freePort } from '../support/ports';
  */
 jest.setTimeout(300_000);
 
-const root = findRepoRoot(__dirname);
+const root = repoRoot();
 let results: BenchResults;
 let outDir: string;
 const logs: string[] = [];
@@ -23,7 +23,7 @@ let progressEvents = 0;
 
 async function quickConfig(): Promise<BenchConfig> {
   // A free port as the base of a block of 21: the launcher refuses (and we retry) if any is taken.
-  const base = Math.min(await freePort(), 65_000);
+  const base = await freePortBase();
   const parsed = parseBenchArgs(['--quick', '--duration', '2', '--connections', '20', '--port-base', String(base)], { adminToken: 'unused-locally', now: new Date() });
   if (parsed.help) throw new Error('unexpected help');
   const c = parsed.config;

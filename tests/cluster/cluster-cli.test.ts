@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { alive, freePortBase } from '../compose/port-base';
-import { waitFor } from '../support/ports';
+import { alive } from '../support/processes';
+import { freePortBase } from '../../common/ports';
+import { waitFor } from '../../common/poll';
+import { localPorts } from '../../cluster/topology';
 
 /** `npm run cluster -- <verb>` for real: a detached launcher, driven by the CLI through its control API. */
 jest.setTimeout(45_000);
@@ -75,7 +77,7 @@ describe('the cluster CLI', () => {
     expect(stateOf(await ps(), 'app2')?.state).toBe('exited');
     const started = await cli('start', 'app2');
     expect(started.stdout).toMatch(/^app2: running \(pid \d+\)\n$/);
-    const response = await fetch(`http://127.0.0.1:${portBase + 12}/health`);
+    const response = await fetch(`http://127.0.0.1:${localPorts(portBase).apps.app2}/health`);
     expect(response.headers.get('x-instance')).toBe('app2');
   });
 

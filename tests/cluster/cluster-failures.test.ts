@@ -1,29 +1,24 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 import { ControlClient } from '../../cluster/control-client';
 import { startCluster } from '../../cluster/launcher';
-import { portInUse } from '../../cluster/probes';
+import { portInUse } from '../../common/ports';
 import { localPorts } from '../../cluster/topology';
 import { User, frontendOf } from '../compose/kill-experiment';
-import { alive, freePortBase } from '../compose/port-base';
-import { waitFor } from '../support/ports';
+import { alive } from '../support/processes';
+import { freePortBase } from '../../common/ports';
+import { waitFor } from '../../common/poll';
 
 /** What a user sees when something is wrong: a clear message naming the service, and nothing left running. */
 jest.setTimeout(45_000);
 
 const CLI = path.join(__dirname, '../../dist/cluster/cli.js');
-const fast = { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' };
-const fastProxy = { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' };
-const tempDirs: string[] = [];
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-fail-'));
-  tempDirs.push(dir);
-  return dir;
-};
-afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const fast = TEST_APP_ENV;
+const fastProxy = TEST_PROXY_ENV;
+const tempDir = useTempDirs('fail');
 
 async function noneListening(ports: number[]): Promise<boolean> {
   return (await Promise.all(ports.map((p) => portInUse(p)))).every((used) => !used);
@@ -113,7 +108,7 @@ describe('a launcher killed with SIGKILL', () => {
     launcher.stderr.on('data', (d: Buffer) => { output += d.toString(); });
     try {
       await waitFor(() => output.includes('authscale cluster is up'), 30_000);
-      const client = new ControlClient(`http://127.0.0.1:${portBase + 10}`, 'dev-only-admin-token-change-me');
+      const client = new ControlClient(`http://127.0.0.1:${localPorts(portBase).control}`, 'dev-only-admin-token-change-me');
       const pids = (await client.services()).map((s) => s.pid).filter((p): p is number => p !== null);
       expect(pids.length).toBe(5);
 

@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { killExperimentSuite } from '../compose/kill-experiment-suite';
-import { alive, freePortBase } from '../compose/port-base';
-import { waitFor } from '../support/ports';
+import { alive } from '../support/processes';
+import { TEST_APP_ENV, TEST_PROXY_ENV } from '../support/cluster-fixtures';
+import { freePortBase } from '../../common/ports';
+import { waitFor } from '../../common/poll';
 
 /**
  * The local cluster for real: processes from dist/, a real redis-server, real HTTP through the
@@ -21,8 +23,8 @@ beforeAll(async () => {
     logs: 'silent',
     runDir,
     // Cheap password hashing and quick health checks keep the test in seconds; behaviour is unchanged.
-    env: { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' },
-    proxyEnv: { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' },
+    env: TEST_APP_ENV,
+    proxyEnv: TEST_PROXY_ENV,
   });
 });
 

@@ -1,23 +1,15 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 import { startCluster } from '../../cluster/launcher';
 import { User, eventually, frontendOf, sleep } from '../compose/kill-experiment';
-import { freePortBase } from '../compose/port-base';
+import { freePortBase } from '../../common/ports';
 import { RedisServer } from '../support/redis-server';
 
 /** The two other Redis set-ups of the launcher: persistence off (what the bench compares), and an external Redis. */
 jest.setTimeout(45_000);
 
-const fast = { PASSWORD_HASH_COST: '10', LOG_LEVEL: 'warn' };
-const fastProxy = { HEALTH_INTERVAL_MS: '250', HEALTH_TIMEOUT_MS: '200', LOG_LEVEL: 'warn' };
-const runDirs: string[] = [];
-const runDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-redis-'));
-  runDirs.push(dir);
-  return dir;
-};
-afterAll(() => runDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const fast = TEST_APP_ENV;
+const fastProxy = TEST_PROXY_ENV;
+const runDir = useTempDirs('redis');
 
 describe('local cluster with Redis persistence off', () => {
   it('when redis is killed and started again, then redis users are logged out (their sessions are gone)', async () => {

@@ -1,3 +1,5 @@
+import { pollUntil } from '../../common/poll';
+
 /**
  * The kill experiment, as a user of the cluster sees it, shared by the local cluster test
  * (tests/cluster/) and the Docker one (tests/compose/): the same checks against either way of
@@ -125,17 +127,8 @@ export async function instancesSeen(cluster: ClusterUnderTest, count = 9): Promi
   return seen;
 }
 
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return true;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+export function eventually(check: () => Promise<boolean>, timeoutMs: number, stepMs = 200): Promise<boolean> {
+  return pollUntil(check, { timeoutMs, stepMs });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

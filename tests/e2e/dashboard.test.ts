@@ -6,8 +6,9 @@ import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { loadProxyConfig } from '../../proxy/config';
 import { start as startProxy } from '../../proxy/server';
 import { silentLogger } from '../../common/logger';
-import { freePort, waitFor } from '../support/ports';
-import { freePortBase } from './port-base';
+import { freePort } from '../../common/ports';
+import { waitFor } from '../../common/poll';
+import { freePortBase } from '../../common/ports';
 
 /**
  * The dashboard in real headless Chromium against a real local cluster (redis, three app

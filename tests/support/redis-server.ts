@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { freePort, waitFor } from './ports';
+import { waitFor } from '../../common/poll';
+import { freePort } from '../../common/ports';
 
 /**
  * A real redis-server on a private port, started by the test. `kill()` stops it hard (SIGKILL)
@@ -15,13 +16,13 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
-    readonly options: { appendonly: boolean; password?: string },
+    readonly options: { appendonly: boolean; password?: string; databases?: number },
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-redis-'));
   }
 
-  static async start(options: { appendonly?: boolean; password?: string } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), { appendonly: options.appendonly ?? true, password: options.password });
+  static async start(options: { appendonly?: boolean; password?: string; databases?: number } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), { appendonly: options.appendonly ?? true, password: options.password, databases: options.databases });
     await server.start();
     return server;
   }
@@ -43,6 +44,7 @@ export class RedisServer {
       '--protected-mode', 'no', '--loglevel', 'warning',
     ];
     if (this.options.password) args.push('--requirepass', this.options.password);
+    if (this.options.databases) args.push('--databases', String(this.options.databases));
     this.child = spawn(redisServerBinary(), args, { stdio: 'ignore' });
     await waitFor(() => canConnect(this.port), 10_000);
   }

@@ -8,8 +8,9 @@ import type { RedisClient } from '../redis-client';
 import type { AuthMode } from './auth-mode';
 import { createSessionMode } from './session-mode';
 import { recordTtlSeconds } from './session-timeouts';
+import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
 
-export const REDIS_SESSION_PREFIX = 'sess:';
+export const REDIS_SESSION_PREFIX = REDIS_KEY_PREFIXES.session;
 
 /**
  * `/redis`: sessions in Redis, shared by every replica. Touch is disabled in the store: the

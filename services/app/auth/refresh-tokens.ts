@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock';
 import type { RedisClient } from '../redis-client';
+import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
 
 /**
  * Refresh-token families with rotation and reuse detection (RFC 9700 §4.14.2), in Redis so
@@ -15,9 +16,9 @@ import type { RedisClient } from '../redis-client';
  * token), `used:<hash>` = when each earlier token was used, `revoked` once revoked. Its TTL is
  * the refresh lifetime, renewed at each rotation (an unused family expires on its own).
  */
-const FAMILY_PREFIX = 'authscale:refresh:';
+const FAMILY_PREFIX = REDIS_KEY_PREFIXES.refreshFamily;
 /** Set when a family is revoked, for the access tokens issued in it (checked by /jwt-revocable). */
-export const REVOKED_FAMILY_PREFIX = 'authscale:revoked-family:';
+export const REVOKED_FAMILY_PREFIX = REDIS_KEY_PREFIXES.revokedFamily;
 const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 /**

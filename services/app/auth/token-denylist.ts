@@ -2,8 +2,9 @@ import type { Clock } from '../clock';
 import type { RedisClient } from '../redis-client';
 import type { AccessTokenClaims } from './access-tokens';
 import { REVOKED_FAMILY_PREFIX } from './refresh-tokens';
+import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
 
-const DENIED_PREFIX = 'authscale:denied-jti:';
+const DENIED_PREFIX = REDIS_KEY_PREFIXES.deniedJti;
 /** Replicas' clocks may differ a little: keep an entry this much past the token's own expiry. */
 const SKEW_MARGIN_MS = 1000;
 

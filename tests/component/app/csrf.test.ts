@@ -1,27 +1,17 @@
 import Redis from 'ioredis';
-import type { RunningProxy } from '../../../proxy/server';
-import { RedisServer } from '../../support/redis-server';
-import { JSON_HEADERS, DEMO_BODY, login, logout, me, proxyOver, request, startReplicas, type Replicas } from './session-replicas';
+import { sharedRedisUrl } from '../../support/shared-redis';
+import { JSON_HEADERS, DEMO_BODY, login, logout, me, request, useProxyOver, useReplicas } from './session-replicas';
 
-let redisServer: RedisServer;
-let cluster: Replicas;
-let proxy: RunningProxy;
+const cluster = useReplicas(3);
+const proxy = useProxyOver(cluster);
 let app1: string;
 let app2: string;
 let roundRobin: string;
 let sticky: string;
 
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
-  cluster = await startReplicas(redisServer.url, 3);
-  [app1, app2] = cluster.replicas.map((r) => r.url);
-  proxy = await proxyOver(cluster.replicas);
+beforeAll(() => {
+  [app1, app2] = cluster.urls;
   [roundRobin, sticky] = proxy.urls;
-});
-afterAll(async () => {
-  await proxy?.close();
-  await cluster?.close();
-  await redisServer?.stop();
 });
 
 const EVIL = 'https://evil.example';
@@ -78,7 +68,7 @@ describe.each(['memory', 'redis'])('%s: a cross-site or token-less logout change
 
 test('when a redis session predates CSRF tokens (no csrfToken in its record), then /me gives it one and logout with it works', async () => {
   const { cookie } = await login(app1, 'redis');
-  const admin = new Redis(redisServer.url);
+  const admin = new Redis(await sharedRedisUrl());
   try {
     const key = `sess:${decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0]}`;
     const record = JSON.parse((await admin.get(key))!) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
+import { sharedRedisUrl } from '../../support/shared-redis';
 import { silentLogger } from '../../../common/logger';
 import { createApp, type AppInstance } from '../../../services/app/app';
 import type { Clock } from '../../../services/app/clock';
@@ -58,6 +59,23 @@ export async function startTestApp(redisUrl: string, env: Record<string, string>
       await closeRedisClient(redis);
     },
   };
+}
+
+/**
+ * The fixture "a replica with Redis": one in-process app on this file's own database of the
+ * run's shared Redis (or on `redisUrl()` when the test brings its own server, to kill it),
+ * started before the file's tests and closed after them. The returned object is filled in by
+ * beforeAll, so tests read `t.app` as usual.
+ */
+export function useTestApp(env: Record<string, string> = {}, redisUrl: () => Promise<string> = sharedRedisUrl): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(t, await startTestApp(await redisUrl(), env));
+  });
+  afterAll(async () => {
+    await t.close?.();
+  });
+  return t;
 }
 
 /** `name=value` of a Set-Cookie header for `name`, or undefined. */

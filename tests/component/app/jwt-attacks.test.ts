@@ -3,20 +3,9 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { kidForSecret } from '../../../services/app/auth/signing-keys';
-import { RedisServer } from '../../support/redis-server';
-import { DEMO, startTestApp, type TestApp } from './harness';
+import { DEMO, useTestApp } from './harness';
 
-let redisServer: RedisServer;
-let t: TestApp;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
-  t = await startTestApp(redisServer.url, { JWT_ACCESS_TTL_SECONDS: '60' });
-});
-afterAll(async () => {
-  await t?.close();
-  await redisServer?.stop();
-});
+const t = useTestApp({ JWT_ACCESS_TTL_SECONDS: '60' });
 
 const key = crypto.createSecretKey(Buffer.from(DEVELOPMENT_SECRETS.jwt));
 // Everything an honest token's header carries, so each case below fails for its one flaw only.

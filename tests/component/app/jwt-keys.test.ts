@@ -2,8 +2,7 @@ import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { developmentEs256Pem } from '../../../services/app/auth/signing-keys';
-import { RedisServer } from '../../support/redis-server';
-import { DEMO, startTestApp, type TestApp } from './harness';
+import { DEMO, useTestApp, type TestApp } from './harness';
 
 /**
  * Key rotation, forged `kid`s, algorithm confusion and the JWKS, against the real app (in-process,
@@ -13,25 +12,10 @@ import { DEMO, startTestApp, type TestApp } from './harness';
 const K1 = 'Rk1-first-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 const K2 = 'Rk2-second-key-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 
-let redisServer: RedisServer;
-let before: TestApp;
-let during: TestApp;
-let after: TestApp;
-let es256: TestApp;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
-  [before, during, after, es256] = await Promise.all([
-    startTestApp(redisServer.url, { JWT_KEYS: `k1:${K1}` }),
-    startTestApp(redisServer.url, { JWT_KEYS: `k1:${K1},k2:${K2}`, JWT_SIGNING_KID: 'k2' }),
-    startTestApp(redisServer.url, { JWT_KEYS: `k2:${K2}` }),
-    startTestApp(redisServer.url, { JWT_ALGORITHM: 'ES256' }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([before, during, after, es256].map((t) => t?.close()));
-  await redisServer?.stop();
-});
+const before = useTestApp({ JWT_KEYS: `k1:${K1}` });
+const during = useTestApp({ JWT_KEYS: `k1:${K1},k2:${K2}`, JWT_SIGNING_KID: 'k2' });
+const after = useTestApp({ JWT_KEYS: `k2:${K2}` });
+const es256 = useTestApp({ JWT_ALGORITHM: 'ES256' });
 
 const loginOn = async (t: TestApp): Promise<string> => (await request(t.app).post('/jwt/login').send(DEMO)).body.accessToken;
 const meOn = (t: TestApp, token: string) => request(t.app).get('/jwt/me').set('Authorization', `Bearer ${token}`);

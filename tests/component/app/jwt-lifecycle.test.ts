@@ -1,25 +1,28 @@
 import Redis from 'ioredis';
+import { pollUntil } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
-import { call, login, startReplicas, type Replicas } from './jwt-replicas';
+import { call, login } from './jwt-replicas';
+import { useReplicas } from './session-replicas';
 
 /**
  * Refresh rotation and revocation over real HTTP against two real replicas sharing a real
  * Redis. The replicas share one hand-moved clock (the app's timestamps); Redis TTLs stay real.
  */
+// Its own redis-server: the last tests kill it.
 let redisServer: RedisServer;
+const replicas = useReplicas(2, { JWT_ACCESS_TTL_SECONDS: '300' }, [], async () => {
+  redisServer = await RedisServer.start({ appendonly: false });
+  return redisServer.url;
+});
 let admin: Redis;
-let replicas: Replicas;
 let app1: string;
 let app2: string;
 
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
+beforeAll(() => {
   admin = new Redis(redisServer.url);
-  replicas = await startReplicas(redisServer.url, 2, { JWT_ACCESS_TTL_SECONDS: '300' });
   [app1, app2] = replicas.urls;
 });
 afterAll(async () => {
-  await replicas?.close();
   admin?.disconnect();
   await redisServer?.stop();
 });
@@ -233,13 +236,7 @@ describe('with Redis down', () => {
 
   test('when Redis comes back, then refresh and /jwt-revocable answer again', async () => {
     await redisServer.start();
-    const deadline = Date.now() + 5_000;
-    let res = await me(app2, revocable.accessToken, '/jwt-revocable');
-    while (res.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      res = await me(app2, revocable.accessToken, '/jwt-revocable');
-    }
-    expect(res.status).toBe(200);
+    expect(await pollUntil(async () => (await me(app2, revocable.accessToken, '/jwt-revocable')).status === 200, { timeoutMs: 5_000 })).toBe(true);
     // This Redis runs without persistence: families from before the outage are gone, new ones work.
     expect((await refresh(app1, revocable.refreshToken, '/jwt-revocable')).status).toBe(401);
     expect((await refresh(app1, (await login(app2, '/jwt-revocable')).refreshToken, '/jwt-revocable')).status).toBe(200);

@@ -1,18 +1,7 @@
 import request from 'supertest';
-import { RedisServer } from '../../support/redis-server';
-import { DEMO, cookieFrom, setCookieLine, startTestApp, type TestApp } from './harness';
+import { DEMO, cookieFrom, setCookieLine, startTestApp, useTestApp, type TestApp } from './harness';
 
-let redisServer: RedisServer;
-let t: TestApp;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  t = await startTestApp(redisServer.url);
-});
-afterAll(async () => {
-  await t?.close();
-  await redisServer?.stop();
-});
+const t = useTestApp();
 
 describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
   const cookieName = `sid_${mode}`;
@@ -70,7 +59,7 @@ describe.each(['memory', 'redis'] as const)('%s sessions', (mode) => {
 describe('behind an untrusted hop', () => {
   let untrusting: TestApp;
   beforeAll(async () => {
-    untrusting = await startTestApp(redisServer.url, { TRUST_PROXY: 'false' });
+    untrusting = await startTestApp(t.config.redis.url, { TRUST_PROXY: 'false' });
   });
   afterAll(async () => {
     await untrusting?.close();

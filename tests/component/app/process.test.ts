@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '../../support/ports';
-import { RedisServer } from '../../support/redis-server';
+import { freePort } from '../../../common/ports';
+import { waitFor } from '../../../common/poll';
+import { sharedRedisUrl } from '../../support/shared-redis';
 
 /** The built replica in a real process, started the way the proxy and the launcher start it. */
 const MAIN = path.resolve(__dirname, '../../../dist/services/app/main.js');
@@ -29,10 +30,10 @@ async function spawnReplica(env: Record<string, string>): Promise<Replica> {
 }
 
 const running: Replica[] = [];
-let redisServer: RedisServer;
+let redisUrl: string;
 
 beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
+  redisUrl = await sharedRedisUrl();
 });
 afterEach(async () => {
   for (const replica of running.splice(0)) {
@@ -42,19 +43,17 @@ afterEach(async () => {
     }
   }
 });
-afterAll(async () => {
-  await redisServer?.stop();
-});
 
 async function started(env: Record<string, string>): Promise<Replica> {
   const replica = await spawnReplica(env);
   running.push(replica);
-  await waitFor(async () => (await fetch(`${replica.url}/health`)).ok, 10_000);
+  // Default cost hashes the demo users before listening: seconds when six engineers share 2 cores.
+  await waitFor(async () => (await fetch(`${replica.url}/health`)).ok, 30_000);
   return replica;
 }
 
 test('when SIGTERM arrives during a login (default password cost), then the login still completes and the process exits 0', async () => {
-  const replica = await started({ REDIS_URL: redisServer.url });
+  const replica = await started({ REDIS_URL: redisUrl });
   const login = fetch(`${replica.url}/redis/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

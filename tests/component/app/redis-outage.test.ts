@@ -1,24 +1,25 @@
 import Redis from 'ioredis';
 import request from 'supertest';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
-import { DEMO, cookieFrom, startTestApp, type TestApp } from './harness';
+import { DEMO, cookieFrom, useTestApp } from './harness';
 
+// Its own redis-server: these tests kill it.
 let redisServer: RedisServer;
-let t: TestApp;
+const t = useTestApp({}, async () => {
+  redisServer = await RedisServer.start({ appendonly: true });
+  return redisServer.url;
+});
 let redisCookie: string;
 let memoryCookie: string;
 let token: string;
 
 beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: true });
-  t = await startTestApp(redisServer.url);
   redisCookie = cookieFrom((await request(t.app).post('/redis/login').send(DEMO)).headers['set-cookie'], 'sid_redis')!;
   memoryCookie = cookieFrom((await request(t.app).post('/memory/login').send(DEMO)).headers['set-cookie'], 'sid_memory')!;
   token = (await request(t.app).post('/jwt/login').send(DEMO)).body.accessToken;
 });
 afterAll(async () => {
-  await t?.close();
   await redisServer?.stop();
 });
 

@@ -6,8 +6,9 @@ import { start, type RunningApp } from '../../../services/app/server';
 import { AppMetrics } from '../../../services/app/metrics';
 import type { RunningProxy } from '../../../proxy/server';
 import { request, startProxy, type Answer } from '../proxy/support';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { FakeClock } from './harness';
+import { sharedRedisUrl } from '../../support/shared-redis';
 
 export { request, type Answer };
 
@@ -75,6 +76,35 @@ export async function startReplicas(redisUrl: string, count: number, env: Record
       await Promise.all(replicas.map((r) => r.running.close()));
     },
   };
+}
+
+/**
+ * The fixture "replicas with Redis": `count` real replicas on this file's own database of the
+ * run's shared Redis (or on `redisUrl()` when a test brings its own server, to kill it), started
+ * before the file's (or describe block's) tests and closed after. Filled in by beforeAll.
+ */
+export function useReplicas(count: number, env: Record<string, string> = {}, perReplica: Record<string, string>[] = [],
+  redisUrl: () => Promise<string> = sharedRedisUrl): Replicas {
+  const fixture = {} as Replicas;
+  beforeAll(async () => {
+    Object.assign(fixture, await startReplicas(await redisUrl(), count, env, perReplica));
+  });
+  afterAll(async () => {
+    await fixture.close?.();
+  });
+  return fixture;
+}
+
+/** The real proxy over a replicas fixture (declare it after useReplicas, so it starts after them). */
+export function useProxyOver(replicas: Replicas): RunningProxy {
+  const proxy = {} as RunningProxy;
+  beforeAll(async () => {
+    Object.assign(proxy, await proxyOver(replicas.replicas));
+  });
+  afterAll(async () => {
+    await proxy.close?.();
+  });
+  return proxy;
 }
 
 /** The real proxy (round-robin, sticky-cookie, hash-ip frontends) over the replicas. */

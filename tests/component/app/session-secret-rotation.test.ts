@@ -1,27 +1,17 @@
-import { RedisServer } from '../../support/redis-server';
-import { login, logout, me, startReplicas, type Replicas } from './session-replicas';
+import { login, logout, me, useReplicas } from './session-replicas';
 
 // Three replicas sharing Redis, as during a rolling rotation of SESSION_SECRET:
 // before (old only), during (new signs, old still verifies), after (old dropped).
 const OLD = 'old-secret-4f9c1e7a2b8d3f6e0a5c9b1d7e3f2a8c';
 const NEW = 'new-secret-9b2e6d1f4a7c3e8b0d5f2a9c6e1b4d7f';
 
-let redisServer: RedisServer;
-let cluster: Replicas;
+const cluster = useReplicas(3, {}, [{ SESSION_SECRET: OLD }, { SESSION_SECRET: `${NEW},${OLD}` }, { SESSION_SECRET: NEW }]);
 let before: string;
 let during: string;
 let after: string;
 
-beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
-  cluster = await startReplicas(redisServer.url, 3, {}, [
-    { SESSION_SECRET: OLD }, { SESSION_SECRET: `${NEW},${OLD}` }, { SESSION_SECRET: NEW },
-  ]);
-  [before, during, after] = cluster.replicas.map((r) => r.url);
-});
-afterAll(async () => {
-  await cluster?.close();
-  await redisServer?.stop();
+beforeAll(() => {
+  [before, during, after] = cluster.urls;
 });
 
 test('when a session was signed with the old secret, then it still works while the old secret is listed, and logs out with its token', async () => {

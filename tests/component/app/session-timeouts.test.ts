@@ -1,28 +1,23 @@
 import Redis from 'ioredis';
-import { RedisServer } from '../../support/redis-server';
-import { login, me, startReplicas, type Replicas } from './session-replicas';
+import { sharedRedisUrl } from '../../support/shared-redis';
+import { login, me, useReplicas } from './session-replicas';
 
 // Idle 600 s and absolute 3600 s: the rolling write of lastSeenAt comes past half of
 // min(SESSION_TTL_SECONDS 3600, idle 600) = 300 s. Time moves by hand: no test sleeps.
 const ENV = { SESSION_IDLE_TIMEOUT_SECONDS: '600', SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600' };
 const SECOND = 1000;
 
-let redisServer: RedisServer;
+const cluster = useReplicas(2, ENV);
 let admin: Redis;
-let cluster: Replicas;
 let app1: string;
 let app2: string;
 
 beforeAll(async () => {
-  redisServer = await RedisServer.start({ appendonly: false });
-  admin = new Redis(redisServer.url);
-  cluster = await startReplicas(redisServer.url, 2, ENV);
-  [app1, app2] = cluster.replicas.map((r) => r.url);
+  admin = new Redis(await sharedRedisUrl());
+  [app1, app2] = cluster.urls;
 });
 afterAll(async () => {
-  await cluster?.close();
   await admin?.quit();
-  await redisServer?.stop();
 });
 
 const sessionKey = (cookie: string) => `sess:${decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0]}`;

@@ -1,17 +1,15 @@
 import Redis from 'ioredis';
 import request from 'supertest';
 import { RedisServer } from '../../support/redis-server';
-import { DEMO, cookieFrom, startTestApp, type TestApp } from './harness';
+import { DEMO, cookieFrom, startTestApp, useTestApp, type TestApp } from './harness';
 
+// Its own redis-server: the touch-policy tests count commands server-wide (INFO commandstats).
 let redisServer: RedisServer;
-let t: TestApp;
-
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  t = await startTestApp(redisServer.url);
+const t = useTestApp({}, async () => {
+  redisServer = await RedisServer.start({ appendonly: false });
+  return redisServer.url;
 });
 afterAll(async () => {
-  await t?.close();
   await redisServer?.stop();
 });
 
@@ -84,7 +82,7 @@ describe.each(['memory', 'redis'])('%s sessions under attack', (mode) => {
 describe('redis session touch policy (rolling, the default)', () => {
   let admin: Redis;
   beforeAll(() => {
-    admin = new Redis(redisServer.url);
+    admin = new Redis(t.config.redis.url);
   });
   afterAll(async () => {
     await admin.quit();
@@ -131,8 +129,8 @@ describe.each([
   let other: TestApp;
   let admin: Redis;
   beforeAll(async () => {
-    other = await startTestApp(redisServer.url, { SESSION_TOUCH: policy });
-    admin = new Redis(redisServer.url);
+    other = await startTestApp(t.config.redis.url, { SESSION_TOUCH: policy });
+    admin = new Redis(t.config.redis.url);
   });
   afterAll(async () => {
     await other?.close();
@@ -174,7 +172,7 @@ describe('login throttling', () => {
 describe('bounded memory store', () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await startTestApp(redisServer.url, { MEMORY_SESSION_MAX: '2', SESSION_TTL_SECONDS: '60' });
+    small = await startTestApp(t.config.redis.url, { MEMORY_SESSION_MAX: '2', SESSION_TTL_SECONDS: '60' });
   });
   afterAll(async () => {
     await small?.close();
@@ -208,7 +206,7 @@ describe('two replicas sharing one Redis', () => {
   let other: TestApp;
   beforeAll(async () => {
     // A second replica whose first session secret is new; the old one still verifies (rotation).
-    other = await startTestApp(redisServer.url, { INSTANCE_ID: 'app-other', SESSION_SECRET: `a-brand-new-secret,${t.config.session.secrets[0]}` });
+    other = await startTestApp(t.config.redis.url, { INSTANCE_ID: 'app-other', SESSION_SECRET: `a-brand-new-secret,${t.config.session.secrets[0]}` });
   });
   afterAll(async () => {
     await other?.close();

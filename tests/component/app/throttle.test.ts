@@ -1,7 +1,7 @@
-import type { RunningProxy } from '../../../proxy/server';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
-import { JSON_HEADERS, proxyOver, request, startReplicas, type Answer, type Replicas } from './session-replicas';
+import { sharedRedisUrl } from '../../support/shared-redis';
+import { JSON_HEADERS, request, startReplicas, useProxyOver, useReplicas, type Answer } from './session-replicas';
 
 const WINDOW_MS = 300_000; // LOGIN_FAILURE_WINDOW_SECONDS (default 300)
 
@@ -10,21 +10,12 @@ function attempt(base: string, mode: string, username: string, password: string,
 }
 
 describe('login throttling shared by three replicas behind round-robin', () => {
-  let redisServer: RedisServer;
-  let cluster: Replicas;
-  let proxy: RunningProxy;
+  const cluster = useReplicas(3, { LOGIN_ACCOUNT_MAX_FAILURES: '8', LOGIN_ADDRESS_MAX_FAILURES: '12' });
+  const proxy = useProxyOver(cluster);
   let rr: string;
 
-  beforeAll(async () => {
-    redisServer = await RedisServer.start({ appendonly: false });
-    cluster = await startReplicas(redisServer.url, 3, { LOGIN_ACCOUNT_MAX_FAILURES: '8', LOGIN_ADDRESS_MAX_FAILURES: '12' });
-    proxy = await proxyOver(cluster.replicas);
+  beforeAll(() => {
     rr = proxy.urls[0];
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await cluster?.close();
-    await redisServer?.stop();
   });
   // Every test starts with every window over.
   beforeEach(() => cluster.clock.advance(WINDOW_MS + 1000));
@@ -82,7 +73,7 @@ describe('login throttling shared by three replicas behind round-robin', () => {
   });
 
   test('when a client sends X-Forwarded-For straight to a replica that does not trust it, then the socket address is counted', async () => {
-    const strict = await startReplicas(redisServer.url, 1, { TRUST_PROXY: 'false' });
+    const strict = await startReplicas(await sharedRedisUrl(), 1, { TRUST_PROXY: 'false' });
     try {
       const base = strict.replicas[0].url;
       for (let i = 0; i < 5; i++) expect((await attempt(base, 'jwt', 'spoofed', 'wrong', from(`10.9.0.${i}`))).status).toBe(401);
@@ -94,18 +85,19 @@ describe('login throttling shared by three replicas behind round-robin', () => {
 });
 
 describe('login throttling while Redis is down', () => {
+  // Its own redis-server: this test kills it.
   let redisServer: RedisServer;
-  let cluster: Replicas;
+  const cluster = useReplicas(2, {}, [], async () => {
+    redisServer = await RedisServer.start({ appendonly: false });
+    return redisServer.url;
+  });
   let app1: string;
   let app2: string;
 
-  beforeAll(async () => {
-    redisServer = await RedisServer.start({ appendonly: false });
-    cluster = await startReplicas(redisServer.url, 2);
-    [app1, app2] = cluster.replicas.map((r) => r.url);
+  beforeAll(() => {
+    [app1, app2] = cluster.urls;
   });
   afterAll(async () => {
-    await cluster?.close();
     await redisServer?.stop();
   });
 

@@ -1,5 +1,6 @@
 import type { RunningProxy } from '../../../proxy/server';
-import { freePort, waitFor } from '../../support/ports';
+import { freePort } from '../../../common/ports';
+import { waitFor } from '../../../common/poll';
 import { TestUpstream, request, startProxy } from './support';
 
 /**
@@ -17,6 +18,7 @@ describe('proxy with DNS discovery (real upstream servers)', () => {
     upstreams = await Promise.all(['task-a', 'task-b'].map((id, i) => TestUpstream.start(id, { host: `127.0.0.${i + 2}`, port })));
     dns.answer = ['127.0.0.2', '127.0.0.3'];
     proxy = await startProxy({ UPSTREAM_DNS: `tasks.app:${port}`, UPSTREAM_DNS_INTERVAL_MS: '100' }, async () => dns.answer);
+    await waitFor(() => proxy!.pool.eligible().length === 2, 5000);
   });
 
   afterEach(async () => {

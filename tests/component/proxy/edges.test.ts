@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
-import { freePort } from '../../support/ports';
+import { freePort } from '../../../common/ports';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
 
 const ADMIN = `Bearer ${DEVELOPMENT_SECRETS.admin}`;

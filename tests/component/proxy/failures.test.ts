@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { RunningProxy } from '../../../proxy/server';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
 
 /** A client that reports whether the connection closed and how long it waited. */

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, waitFor } from '../../support/ports';
+import { freePort } from '../../../common/ports';
+import { waitFor } from '../../../common/poll';
 import { TestUpstream, request } from './support';
 
 const MAIN = path.resolve(__dirname, '../../../dist/proxy/main.js');

@@ -1,6 +1,6 @@
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
-import { waitFor } from '../../support/ports';
+import { waitFor } from '../../../common/poll';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
 
 const ADMIN = { Authorization: `Bearer ${DEVELOPMENT_SECRETS.admin}` };

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { loadProxyConfig } from '../../../proxy/config';
 import { start, type RunningProxy } from '../../../proxy/server';
 import { silentLogger } from '../../../common/logger';
-import { freePort } from '../../support/ports';
+import { freePort } from '../../../common/ports';
 
 export type Behaviour = 'ok' | 'slow' | 'hang' | 'reset' | 'die-mid-body';
 

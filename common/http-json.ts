@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ERRORS, type ErrorCode } from '../../common/errors';
+import { ERRORS, type ErrorCode } from './errors';
 
 /** Send a JSON body; when the response already started, the only honest signal left is closing the connection. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -17,7 +17,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** The one error shape (docs/errors.md): {"error": code, "message": text}. */
+/** The one error shape (docs/errors.md): {"error": code, "message": text}, status from the catalogue. */
 export function sendError(res: ServerResponse, code: ErrorCode, message?: string, headers?: Record<string, string>): void {
   sendJson(res, ERRORS[code].status, { error: code, message: message ?? ERRORS[code].message }, headers);
 }

@@ -23,22 +23,3 @@ export function redisPing(port: number, host = '127.0.0.1', timeoutMs = 1000): P
     socket.once('error', () => done(false));
   });
 }
-
-/** Whether something already listens on host:port (we try to bind it ourselves, then let go). */
-export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(true));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
-  });
-}
-
-export async function until(check: () => Promise<boolean>, timeoutMs: number, stop?: () => boolean, stepMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (stop?.()) return false;
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return false;
-}

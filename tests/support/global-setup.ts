@@ -1,0 +1,3 @@
+import { setup } from './global-redis';
+
+export default setup;

@@ -1,0 +1,3 @@
+import { teardown } from './global-redis';
+
+export default teardown;
