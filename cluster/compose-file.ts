@@ -35,7 +35,7 @@ export function nodeProbe(url: string): string[] {
 
 export const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
 
-export function redisService(): Record<string, YamlValue> {
+export function redisService(timing: Record<string, string | number> = HEALTH_TIMING): Record<string, YamlValue> {
   return {
     image: COMPOSE.redisImage,
     command: ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), ...redisPersistenceArgs(true)],
@@ -43,7 +43,7 @@ export function redisService(): Record<string, YamlValue> {
     environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') },
     '#2': 'Not published to the host: only the replicas reach it, on the compose network.',
     volumes: ['redis-data:/data'],
-    healthcheck: { test: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'], ...HEALTH_TIMING },
+    healthcheck: { test: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'], ...timing },
     restart: 'no',
   };
 }

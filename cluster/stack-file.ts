@@ -1,5 +1,5 @@
 import {
-  COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HEALTH_TIMING, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, nodeProbe,
+  COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, nodeProbe,
   proxyContainerEnvironment, redisService,
 } from './compose-file';
 import { COMPOSE, HEALTH_PATHS, SERVICES, SWARM } from './topology';
@@ -14,6 +14,12 @@ import { toYaml, type YamlValue } from './yaml';
  */
 
 const MANAGER = ['node.role == manager'];
+/**
+ * Swarm replaces a task whose health check fails `retries` times in a row (compose only marks it):
+ * a probe spawns `node`, which took over 2 s on this 2-core host at load ~100, so a 2 s timeout
+ * got healthy tasks killed every few minutes. A minute of failures before a replacement.
+ */
+const SWARM_HEALTH_TIMING = { interval: '5s', timeout: '10s', retries: 6 };
 const DNSRR = { endpoint_mode: 'dnsrr' };
 
 /** On the overlay the proxy sees every host connection from the docker_gwbridge gateway; `npm run swarm` reads its subnet. */
@@ -22,7 +28,7 @@ const DEFAULT_GWBRIDGE = '172.18.0.0/16';
 
 function swarmRedis(): Record<string, YamlValue> {
   // Swarm ignores `restart:`; deploy.restart_policy says it instead.
-  const redis = Object.fromEntries(Object.entries(redisService()).filter(([key]) => key !== 'restart'));
+  const redis = Object.fromEntries(Object.entries(redisService(SWARM_HEALTH_TIMING)).filter(([key]) => key !== 'restart'));
   return {
     ...redis,
     networks: ['cluster'],
@@ -43,7 +49,7 @@ function swarmApp(): Record<string, YamlValue> {
     environment: { ...appContainerEnvironment(SWARM.instanceTemplate) },
     '#2': 'Swarm replaces a task that turns unhealthy: hashing the demo users at the production cost takes',
     '#3': 'seconds (~40 s on a loaded 2-core host), so failures during start_period do not count.',
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING, start_period: '180s' },
+    healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...SWARM_HEALTH_TIMING, start_period: '180s' },
     '#4': 'SIGTERM, then this long to finish in-flight requests before SIGKILL.',
     stop_grace_period: SWARM.stopGracePeriod,
     networks: ['cluster'],
@@ -74,7 +80,7 @@ function swarmProxy(): Record<string, YamlValue> {
       protocol: 'tcp',
       mode: 'host',
     })),
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${CONTAINER_FRONTENDS[0].port}${HEALTH_PATHS.proxy}`), ...HEALTH_TIMING },
+    healthcheck: { test: nodeProbe(`http://127.0.0.1:${CONTAINER_FRONTENDS[0].port}${HEALTH_PATHS.proxy}`), ...SWARM_HEALTH_TIMING },
     stop_grace_period: SWARM.stopGracePeriod,
     networks: ['cluster'],
     deploy: {

@@ -31,12 +31,14 @@ function gwbridgeSubnet(): string | undefined {
   }
 }
 
-function stackServices(stack: string): { name: string; running: number; wanted: number }[] {
+function stackServices(stack: string): { name: string; running: number; wanted: number; updating: boolean }[] {
   const out = docker(['service', 'ls', '--filter', `label=com.docker.stack.namespace=${stack}`, '--format', '{{.Name}} {{.Replicas}}'], { capture: true });
   return out.trim().split('\n').filter(Boolean).map((line) => {
     const [name, replicas] = line.split(' ');
     const [running, wanted] = replicas.split('/').map((n) => Number.parseInt(n, 10));
-    return { name, running, wanted };
+    // A rolling update shows n/n between two of its steps: converged only once it has completed.
+    const update = docker(['service', 'inspect', name, '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}'], { capture: true }).trim();
+    return { name, running, wanted, updating: update === 'updating' || update === 'rollback_started' };
   });
 }
 
@@ -44,13 +46,13 @@ async function waitConverged(stack: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const services = stackServices(stack);
-    const pending = services.filter((s) => s.running !== s.wanted);
+    const pending = services.filter((s) => s.running !== s.wanted || s.updating);
     if (services.length > 0 && pending.length === 0) {
       process.stdout.write(`swarm: ${services.map((s) => `${s.name} ${s.running}/${s.wanted}`).join(', ')}: all tasks running\n`);
       return;
     }
     if (Date.now() > deadline) {
-      throw new Error(`not converged after ${timeoutMs / 1000} s: ${pending.map((s) => `${s.name} ${s.running}/${s.wanted}`).join(', ')} (see npm run swarm -- ps)`);
+      throw new Error(`not converged after ${timeoutMs / 1000} s: ${pending.map((s) => `${s.name} ${s.running}/${s.wanted}${s.updating ? ' (updating)' : ''}`).join(', ')} (see npm run swarm -- ps)`);
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
