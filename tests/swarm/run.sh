@@ -77,4 +77,4 @@ echo "test:swarm: stack $AUTHSCALE_STACK, ports $p_rr-$p_hash" >&2
 echo "test:swarm: deployed after $(( $(date +%s) - started )) s" >&2
 
 cd "$repo"
-npx jest --runTestsByPath tests/swarm/swarm-stack.test.ts --testMatch '**/*.test.ts' --testTimeout 600000
+npx jest --config jest.swarm.config.js --testTimeout 600000
