@@ -30,8 +30,10 @@ skip() {
 ready_nodes() { docker node ls --format '{{.Status}}' 2>/dev/null | grep -c Ready || true; }
 started_pair=""
 ship=${AUTHSCALE_SHIP:-}
-if [ "$(ready_nodes)" -lt 2 ]; then
-  swarm2=${SWARM2:-$repo/../shared/tools/swarm2}
+swarm2=${SWARM2:-$repo/../shared/tools/swarm2}
+if [ "$(ready_nodes)" -ge 2 ] && [ -z "$ship" ] && [ -x "$swarm2" ] && "$swarm2" status >/dev/null 2>&1; then
+  ship="$swarm2 load \"\$AUTHSCALE_IMAGE\""   # the pair is already up: no registry, copy the image
+elif [ "$(ready_nodes)" -lt 2 ]; then
   [ -x "$swarm2" ] || skip "no swarm manager with 2 ready nodes and no swarm2 at $swarm2"
   echo "test:swarm: no two-node swarm reachable, starting $swarm2" >&2
   if ! "$swarm2" status >/dev/null 2>&1; then started_pair=1; fi
