@@ -13,30 +13,20 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 started=$(date +%s)
 
-# As test:compose: locally a loud skip; under CI=true a skip is a failure (exit 3).
-skip() {
-  printf '\n%s\n' '########################################################################' >&2
-  printf '#  test:swarm SKIPPED: %s\n' "$1" >&2
-  if [ "${CI:-}" = true ]; then
-    printf '#  CI=true: a skipped swarm test fails the run.\n' >&2
-    printf '%s\n\n' '########################################################################' >&2
-    exit 3
-  fi
-  printf '#  docker-stack.yml was NOT tested. Use a swarm manager with 2+ nodes, or provide ../shared/tools/swarm2.\n' >&2
-  printf '%s\n\n' '########################################################################' >&2
-  exit 0
-}
+# shellcheck source=../support/loud-skip.sh
+. "$repo/tests/support/loud-skip.sh"
+skip() { loud_skip test:swarm docker-stack.yml 'Use a swarm manager with 2+ nodes, or provide ../shared/tools/swarm2.' "$1"; }
 
 ready_nodes() { docker node ls --format '{{.Status}}' 2>/dev/null | grep -c Ready || true; }
 started_pair=""
 ship=${AUTHSCALE_SHIP:-}
 swarm2=${SWARM2:-$repo/../shared/tools/swarm2}
-if [ "$(ready_nodes)" -ge 2 ] && [ -z "$ship" ] && [ -x "$swarm2" ] && "$swarm2" status >/dev/null 2>&1; then
+if [ "$(ready_nodes)" -ge 2 ] && [ -z "$ship" ] && [ -x "$swarm2" ] && "$swarm2" status 2>/dev/null | grep -q '^node 2: engine [0-9]'; then
   ship="$swarm2 load \"\$AUTHSCALE_IMAGE\""   # the pair is already up: no registry, copy the image
 elif [ "$(ready_nodes)" -lt 2 ]; then
   [ -x "$swarm2" ] || skip "no swarm manager with 2 ready nodes and no swarm2 at $swarm2"
-  echo "test:swarm: no two-node swarm reachable, starting $swarm2" >&2
-  if ! "$swarm2" status >/dev/null 2>&1; then started_pair=1; fi
+  echo "test:swarm: no two-node swarm reachable, starting $swarm2 (stopped again at the end)" >&2
+  started_pair=1
   eval "$("$swarm2" up)" || skip "swarm2 up failed"
   [ "$(ready_nodes)" -ge 2 ] || skip "swarm2 started but fewer than 2 nodes are ready"
   ship="$swarm2 load \"\$AUTHSCALE_IMAGE\""
