@@ -33,7 +33,9 @@ export function nodeProbe(url: string): string[] {
   return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
 }
 
-export const HEALTH_TIMING = { interval: '2s', timeout: '2s', retries: 15 };
+// A probe starts a node process: on a busy host that alone can take seconds. start_period covers a
+// replica hashing its demo users at production cost (2^17; measured 35 s under heavy load).
+export const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
 
 export function redisService(timing: Record<string, string | number> = HEALTH_TIMING): Record<string, YamlValue> {
   return {
@@ -107,10 +109,9 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
     command: ['node', 'dist/proxy/main.js'],
     environment: proxyContainerEnvironment({
       upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
-      trustedProxies: `${fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway)}/32`,
     }),
-    '#1': 'Published on loopback only. Connections arrive from the network gateway (docker-proxy),',
-    '#2': 'the only address in TRUSTED_PROXIES, so X-Forwarded-For from the host is honoured.',
+    '#1': 'Published on loopback only. Every client arrives from the network gateway (docker-proxy), so no',
+    '#2': 'peer is trusted: a client cannot choose its address (the bench uses the keyed claim, docs/security.md).',
     ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${containerPorts[0].port}${HEALTH_PATHS.proxy}`), ...HEALTH_TIMING },
@@ -129,7 +130,7 @@ export function composeDocument(): Record<string, YamlValue> {
     services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
     networks: {
       default: {
-        '#': 'Pinned subnet: the proxy trusts its gateway only (docs/design.md, client address).',
+        '#': 'Pinned subnet, so the replicas trust the proxy network only (TRUST_PROXY) and tests know the gateway.',
         ipam: { config: [{ subnet: fromEnv('AUTHSCALE_SUBNET', COMPOSE.subnet), gateway: fromEnv('AUTHSCALE_GATEWAY', COMPOSE.gateway) }] },
       },
     },
@@ -154,4 +155,44 @@ const HEADER = [
 
 export function renderComposeFile(): string {
   return `${HEADER}${toYaml(composeDocument())}`;
+}
+
+// ---- Production: docker-compose.production.yml, layered over docker-compose.yml ----
+
+/** Where the proxy container reads the certificate the user supplies (AUTHSCALE_TLS_DIR on the host). */
+const TLS_MOUNT = '/run/authscale-tls';
+
+/** The proxy answers HTTPS in production: probe it over TLS (its own loopback, so its certificate is not checked). */
+function httpsProbe(port: number, pathname: string): string[] {
+  return ['CMD', 'node', '-e',
+    `require('node:https').get({ host: '127.0.0.1', port: ${port}, path: '${pathname}', rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`];
+}
+
+export function productionOverride(): Record<string, YamlValue> {
+  const firstPort = DEFAULT_PORT_BASE + FRONTENDS[0].offset;
+  const services = Object.fromEntries(SERVICES.filter((spec) => spec.kind !== 'redis').map((spec) => {
+    if (spec.kind === 'app') return [spec.name, { environment: { APP_ENV: 'production' } }];
+    return [spec.name, {
+      environment: { APP_ENV: 'production', TLS_CERT_FILE: `${TLS_MOUNT}/cert.pem`, TLS_KEY_FILE: `${TLS_MOUNT}/key.pem` },
+      '#': 'cert.pem and key.pem from AUTHSCALE_TLS_DIR (default ./tls), readable by uid 1000 (the image user).',
+      volumes: [`${fromEnv('AUTHSCALE_TLS_DIR', './tls')}:${TLS_MOUNT}:ro`],
+      healthcheck: { test: httpsProbe(firstPort, HEALTH_PATHS.proxy), ...HEALTH_TIMING },
+    }];
+  }));
+  return { services };
+}
+
+const PRODUCTION_HEADER = [
+  '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
+  '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
+  '#',
+  '# Production, layered over docker-compose.yml (docs/security.md, "Production"):',
+  '#   docker compose -f docker-compose.yml -f docker-compose.production.yml up --build -d',
+  '# Every service runs with APP_ENV=production, so each refuses the development defaults of docker-compose.yml',
+  '# (put real secrets in .env), and the proxy terminates TLS with the certificate in ./tls.',
+  '',
+].join('\n');
+
+export function renderProductionOverride(): string {
+  return `${PRODUCTION_HEADER}${toYaml(productionOverride())}`;
 }

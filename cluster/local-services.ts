@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { accessibleFile } from '../common/files';
 import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
@@ -32,12 +33,7 @@ function findOnPath(name: string, pathVariable: string | undefined): string | un
 }
 
 function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return accessibleFile(file, fs.constants.X_OK);
 }
 
 export function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPlan {
@@ -100,8 +96,6 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
         host: '127.0.0.1',
         frontends: frontendsValue(ports.frontends),
         upstreams: upstreamsValue((name) => `http://127.0.0.1:${ports.apps[name]}`),
-        // Loopback is trusted so the bench can simulate many client addresses from one machine.
-        trustedProxies: '127.0.0.0/8,::1/128',
         controlUrl: input.controlUrl,
       }),
       APP_ENV: appEnv,

@@ -22,10 +22,6 @@ const MANAGER = ['node.role == manager'];
 const SWARM_HEALTH_TIMING = { interval: '5s', timeout: '10s', retries: 6 };
 const DNSRR = { endpoint_mode: 'dnsrr' };
 
-/** On the overlay the proxy sees every host connection from the docker_gwbridge gateway; `npm run swarm` reads its subnet. */
-export const SWARM_TRUSTED_VARIABLE = 'AUTHSCALE_TRUSTED_PROXIES';
-const DEFAULT_GWBRIDGE = '172.18.0.0/16';
-
 function swarmRedis(): Record<string, YamlValue> {
   // Swarm ignores `restart:`; deploy.restart_policy says it instead.
   const redis = Object.fromEntries(Object.entries(redisService(SWARM_HEALTH_TIMING)).filter(([key]) => key !== 'restart'));
@@ -70,7 +66,6 @@ function swarmProxy(): Record<string, YamlValue> {
     command: ['node', 'dist/proxy/main.js'],
     environment: proxyContainerEnvironment({
       upstreamDns: { name: `tasks.${SWARM.appService}`, port: COMPOSE.appPort, intervalMs: SWARM.discoveryIntervalMs },
-      trustedProxies: fromEnv(SWARM_TRUSTED_VARIABLE, DEFAULT_GWBRIDGE),
     }),
     '#1': 'Host mode: bound on the node that runs the proxy, on ALL its interfaces (swarm cannot bind 127.0.0.1);',
     '#2': 'restrict them with a firewall rule (docs/swarm.md).',

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { COMPOSE, SWARM } from './topology';
 import { repoRoot } from './paths';
 import { SWARM_USAGE, SwarmUsageError, parseSwarmArgs, type SwarmCommand } from './swarm-args';
-import { SWARM_TRUSTED_VARIABLE } from './stack-file';
 
 /**
  * `npm run swarm -- deploy|rm|ps|scale N`: thin wrapper around `docker stack deploy` and friends
@@ -20,15 +19,6 @@ function docker(args: readonly string[], options: { capture?: boolean; env?: Nod
   if (result.error) throw new Error(`docker ${args[0]}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`docker ${args.join(' ')} exited ${result.status}${options.capture ? `: ${result.stderr.trim()}` : ''}`);
   return result.stdout ?? '';
-}
-
-/** Host connections reach the proxy from docker_gwbridge's gateway: trust that subnet's X-Forwarded-For only. */
-function gwbridgeSubnet(): string | undefined {
-  try {
-    return docker(['network', 'inspect', 'docker_gwbridge', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}'], { capture: true }).trim().split(' ')[0] || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function stackServices(stack: string): { name: string; running: number; wanted: number; updating: boolean }[] {
@@ -74,10 +64,7 @@ async function run(command: SwarmCommand): Promise<void> {
       } else {
         process.stdout.write(`swarm: ${image} exists on this node only; other nodes need it from a registry or --ship (docs/swarm.md)\n`);
       }
-      const trusted = process.env[SWARM_TRUSTED_VARIABLE] ?? gwbridgeSubnet();
-      docker(['stack', 'deploy', '-c', path.join(repoRoot(), 'docker-stack.yml'), command.stack], {
-        env: { AUTHSCALE_IMAGE: image, ...(trusted ? { [SWARM_TRUSTED_VARIABLE]: trusted } : {}) },
-      });
+      docker(['stack', 'deploy', '-c', path.join(repoRoot(), 'docker-stack.yml'), command.stack], { env: { AUTHSCALE_IMAGE: image } });
       await waitConverged(command.stack, 240_000);
       ps(command.stack);
       return;

@@ -112,7 +112,8 @@ export interface ProxyEnvInput {
   upstreams?: string;
   /** …or a DNS name and port whose addresses are the replicas (swarm: `tasks.app:3000`). */
   upstreamDns?: { name: string; port: number; intervalMs: number };
-  trustedProxies: string;
+  /** Peers whose X-Forwarded-For is believed; none unless given (docs/security.md, "Client address"). */
+  trustedProxies?: string;
   controlUrl?: string;
 }
 
@@ -125,7 +126,7 @@ export function proxyEnvironment(input: ProxyEnvInput): Record<string, string> {
     ...(input.upstreamDns
       ? { UPSTREAM_DNS: `${input.upstreamDns.name}:${input.upstreamDns.port}`, UPSTREAM_DNS_INTERVAL_MS: String(input.upstreamDns.intervalMs) }
       : {}),
-    TRUSTED_PROXIES: input.trustedProxies,
+    ...(input.trustedProxies ? { TRUSTED_PROXIES: input.trustedProxies } : {}),
     ...(input.controlUrl ? { CLUSTER_CONTROL_URL: input.controlUrl } : {}),
   };
 }

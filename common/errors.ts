@@ -13,6 +13,7 @@ export const ERRORS = {
   unauthenticated: { status: 401, message: 'Not logged in, or the credentials are invalid, expired or revoked.' },
   admin_token_required: { status: 401, message: 'This action needs Authorization: Bearer <ADMIN_TOKEN>.' },
   csrf_rejected: { status: 403, message: 'Cross-site request refused.' },
+  https_required: { status: 403, message: 'Session cookies are Secure here: log in over HTTPS.' },
   not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
@@ -22,6 +23,7 @@ export const ERRORS = {
   bad_gateway: { status: 502, message: 'The upstream replica failed to answer.' },
   no_healthy_upstream: { status: 503, message: 'No healthy replica can serve this request.' },
   session_store_unavailable: { status: 503, message: 'The session store (Redis) is unavailable.' },
+  login_overloaded: { status: 503, message: 'Too many logins are being checked right now; retry after the Retry-After seconds.' },
   store_unavailable: { status: 503, message: 'A shared store (Redis) needed for this request is unavailable.' },
   gateway_timeout: { status: 504, message: 'The upstream replica did not answer in time.' },
 } as const satisfies Record<string, { status: number; message: string }>;

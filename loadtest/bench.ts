@@ -9,6 +9,7 @@ import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
 import { startConcurrentCells } from './scenarios/concurrent-cells';
 import { replicaUrl, runMemory } from './scenarios/memory';
+import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
@@ -70,11 +71,11 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -174,6 +175,12 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const why = scaleOutUnavailable(context);
       if (why) return why;
       results.scenarios.scaleOut = await runScaleOut(context, { app4Url: config.app4Url });
+      return undefined;
+    }
+    case 'login-storm': {
+      const replicas = await stormReplicas(context);
+      if (typeof replicas === 'string') return replicas;
+      results.scenarios.loginStorm = await runLoginStorm(context, replicas);
       return undefined;
     }
   }

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { clientAddressKey } from '../common/client-address';
 import type { AuthModeSpec } from './modes';
 import { createLedger, type UserLedger } from './ledger';
 import { clientAddressFor, VirtualUser } from './virtual-user';
@@ -23,6 +24,8 @@ export interface CellLoad {
   firstUserIndex: number;
   usernames: readonly string[];
   password: string;
+  /** The target's admin token: hash-ip cells claim their users' addresses with the key derived from it. */
+  adminToken: string;
   /** Per-request timeout; a paused replica must show up as slow, then as errors. */
   timeoutSeconds?: number;
   /** Stops the load early (the run was interrupted). */
@@ -44,6 +47,7 @@ export function startCell(load: CellLoad): RunningCell {
   const ledgers: UserLedger[] = [];
   const target = new URL(load.url);
   const hashIp = load.strategy === 'hash-ip';
+  const key = clientAddressKey(load.adminToken);
   let next = 0;
 
   const setupClient = (client: autocannon.Client): void => {
@@ -54,7 +58,10 @@ export function startCell(load: CellLoad): RunningCell {
     const user = new VirtualUser(load.mode, ledger, {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
-      clientAddress: hashIp ? clientAddress : undefined,
+      clientAddress: hashIp ? { address: clientAddress, key } : undefined,
+      // Distinct people: otherwise all users of a cell share one address and their logins in
+      // flight fill each other's throttle slots (the pair limit counts attempts being checked).
+      loginAddress: { address: clientAddress, key },
     });
     // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
     const events = client as NodeJS.EventEmitter;

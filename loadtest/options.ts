@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
-import { FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
+import { EXTRA_SCENARIO_NAMES, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+
+const NAMED_SCENARIOS: readonly string[] = [...SCENARIO_NAMES, ...EXTRA_SCENARIO_NAMES];
 
 /** The bench's configuration, validated once from argv and frozen. */
 export interface BenchConfig {
@@ -26,7 +28,8 @@ export interface BenchConfig {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --scenario <name>|all   ${SCENARIO_NAMES.join(', ')} (comma-separated list allowed; default all)
+  --scenario <name>|all   ${SCENARIO_NAMES.join(', ')} (comma-separated list allowed; default all);
+                          extra, by name only (never in all): ${EXTRA_SCENARIO_NAMES.join(', ')}
   --quick                 the whole matrix in under 3 minutes (short cells, fewer users)
   --duration <s>          seconds per throughput cell (default 10, quick 3)
   --connections <n>       users per throughput cell (default 50)
@@ -56,9 +59,9 @@ const schema = z.object({
   scenario: z.string().default('all').transform((v, ctx) => {
     if (v === 'all') return [...SCENARIO_NAMES];
     const names = v.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = names.filter((n) => !(SCENARIO_NAMES as readonly string[]).includes(n));
+    const unknown = names.filter((n) => !NAMED_SCENARIOS.includes(n));
     if (unknown.length > 0 || names.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown scenario ${unknown.join(', ') || '(empty)'}; choose from ${SCENARIO_NAMES.join(', ')} or all` });
+      ctx.addIssue({ code: 'custom', message: `unknown scenario ${unknown.join(', ') || '(empty)'}; choose from ${NAMED_SCENARIOS.join(', ')} or all` });
       return z.NEVER;
     }
     return names as ScenarioName[];

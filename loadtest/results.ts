@@ -198,6 +198,49 @@ export interface Verdict {
   rule: string;
 }
 
+/** Latencies of one probe during the login storm (successful answers; failures counted). */
+export interface ProbeLatency {
+  count: number;
+  failed: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+/** CPU of each replica (percent of one core) over a window after the last storm client left. */
+export interface CpuWindow {
+  fromMs: number;
+  toMs: number;
+  percent: Record<string, number>;
+}
+
+/** login-storm: many impatient logins at the target's hash cost; what they cost and who suffers. */
+export interface LoginStormResult {
+  /** The replicas' own authscale_password_hash_cost (null when they do not report it). */
+  hashCost: number | null;
+  clients: number;
+  stormSeconds: number;
+  clientTimeoutMs: number;
+  /** CPU (ms, summed over replicas, idle subtracted) of one login, from sequential logins before the storm. */
+  loginCpuMs: number | null;
+  loginCpuSamples: number;
+  /** Client-side outcomes of the storm's login attempts. */
+  logins: { ok: number; refused: number; abandoned: number; throttled: number; errors: number };
+  /** The replicas' own counters over the storm (null when they do not report them). */
+  replicaCounters: { refused: number; abandonedClientGone: number; abandonedQueueTimeout: number } | null;
+  probes: { health: ProbeLatency; me: ProbeLatency };
+  /** p99 of the bench process's own event-loop delay during the storm: part of every probe's latency. */
+  benchLoopDelayP99Ms: number;
+  cpuDuringStorm: Record<string, number>;
+  /** 500 ms windows from the moment the last client left. */
+  cpuAfter: CpuWindow[];
+  /** Every replica's CPU over [2 s, 3 s] after the last client left (the target: < 5 %). */
+  cpuAt2s: Record<string, number> | null;
+  /** When every replica stayed under 5 % from (ms after the last client left); null if not within the watch. */
+  quietAfterMs: number | null;
+  loadAverage: { before: number[]; after: number[] };
+}
+
 export interface BenchResults {
   schema: 1;
   startedAt: string;
@@ -212,6 +255,7 @@ export interface BenchResults {
     scaleOut?: ScaleOutResult;
     memory?: MemoryResult;
     revocation?: RevocationResult;
+    loginStorm?: LoginStormResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

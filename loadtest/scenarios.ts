@@ -5,7 +5,9 @@
 export const SCENARIO_NAMES = Object.freeze([
   'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
 ] as const);
-export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+/** Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`. */
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm'] as const);
+export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -21,16 +23,19 @@ export interface ScenarioTiming {
   /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
   readonly revocationSeconds: number;
+  /** login-storm: concurrent impatient clients and how long they keep trying. */
+  readonly stormClients: number;
+  readonly stormSeconds: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
-  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({
@@ -41,4 +46,5 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'scale-out': 'add app4 under load; who moves, and who is logged out by the move',
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
+  'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
 });

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { closeGracefully, listen } from '../common/http-listen';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
+import { capConnections, serverOptions } from '../common/server-limits';
 import { HashIpStrategy } from './balancing/hash-ip';
 import { RoundRobinStrategy } from './balancing/round-robin';
 import { StickyCookieStrategy } from './balancing/sticky-cookie';
@@ -16,6 +19,7 @@ import { ActiveHealthChecker } from './health/active-checker';
 import { PassiveHealth } from './health/passive';
 import { ProxyCounters, createProxyRegistry } from './metrics';
 import { TrustedProxies } from './net/cidr';
+import { ClientAddressClaims } from './net/client-claim';
 import { AdminAuth } from './routes/admin-auth';
 import { ClusterRelay } from './routes/cluster-relay';
 import { DashboardFiles } from './routes/dashboard';
@@ -37,12 +41,12 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export function createStrategy(name: StrategyName, affinitySecret: string): Strategy {
+export function createStrategy(name: StrategyName, affinitySecret: string, secureCookie = false): Strategy {
   switch (name) {
     case 'round-robin':
       return new RoundRobinStrategy();
     case 'sticky-cookie':
-      return new StickyCookieStrategy(affinitySecret, new RoundRobinStrategy());
+      return new StickyCookieStrategy(affinitySecret, new RoundRobinStrategy(), secureCookie);
     case 'hash-ip':
       return new HashIpStrategy();
   }
@@ -59,6 +63,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   const trusted = new TrustedProxies(config.trustedProxies);
   const forwarder = new Forwarder(pool, new PassiveHealth(pool, checker), trusted, counters, {
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    claims: new ClientAddressClaims(config.adminToken),
     maxBufferedBodyBytes: config.maxBufferedBodyBytes,
   }, logger.child({ component: 'forwarder' }));
 
@@ -89,18 +94,26 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   await checker.start();
 
   const servers: http.Server[] = [];
+  // Read once at start: a renewed certificate takes a restart (docs/security.md, "TLS").
+  const tls = config.tls && { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   try {
     for (const fc of config.frontends) {
-      const strategy = createStrategy(fc.strategy, config.affinitySecret);
-      const frontend: { port: number; strategy: Strategy; counts: number[] } = { port: fc.port, strategy, counts: [] };
-      const server = http.createServer((req, res) => {
+      const strategy = createStrategy(fc.strategy, config.affinitySecret, tls !== undefined);
+      const frontend: { port: number; strategy: Strategy; counts: number[]; tls: boolean } = { port: fc.port, strategy, counts: [], tls: tls !== undefined };
+      const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
         if (isInternal(req.url ?? '/')) internal.handle(req, res);
         else forwarder.handle(req, res, frontend as FrontendRuntime);
-      });
+      };
+      const server = tls === undefined
+        ? http.createServer(serverOptions(config.limits), handler)
+        : https.createServer({ ...serverOptions(config.limits), ...tls }, handler);
       // Clients may keep connections open longer than Node's 5 s default, as they would with nginx.
       server.keepAliveTimeout = 30_000;
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      capConnections(server, config.limits);
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        // A slow client (headers or request timeout) gets 408, as Node's own handler would answer.
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+        if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         else socket.destroy();
       });
       servers.push(server);
@@ -109,7 +122,8 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
       frontend.port = port;
       frontend.counts = counters.forFrontend(port);
       strategyByPort.set(port, fc.strategy);
-      bound.push({ port, strategy: fc.strategy, url });
+      // listen() answers the local URL in http:; a TLS frontend is reached over https.
+      bound.push({ port, strategy: fc.strategy, url: tls ? url.replace(/^http:/, 'https:') : url });
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -1,6 +1,6 @@
 import { AUTH_MODES, STRATEGIES } from '../modes';
 import type {
-  BenchResults, FaultScenarioResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
+  BenchResults, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
@@ -23,6 +23,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
     ...(s.memory ? memorySection(s.memory) : []),
     ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -156,6 +157,25 @@ function revocationSection(r: RevocationResult): Block[] {
       m.mode, m.strategy, m.okBeforeLogout ? '200' : 'not 200', String(m.logoutStatus), String(m.probes), String(m.okAfterLogout),
       m.firstRefusedAfterMs === null ? 'never (in window)' : `${m.firstRefusedAfterMs} ms`, m.validUntil ?? '—',
       m.redisCommandsPerRequest === undefined || m.redisCommandsPerRequest === null ? '—' : m.redisCommandsPerRequest.toFixed(2),
+    ])),
+  ];
+}
+
+function loginStormSection(l: LoginStormResult): Block[] {
+  const ms = (x: number | null): string => (x === null ? '—' : `${fixed(x, 1)} ms`);
+  const cpu = (p: Record<string, number> | null): string => (p ? Object.entries(p).sort().map(([id, v]) => `${id} ${fixed(v, 1)} %`).join(', ') : 'not measured');
+  const tail = l.cpuAfter.filter((_, i) => i < 12 || i === l.cpuAfter.length - 1);
+  return [
+    heading(2, 'login-storm'),
+    paragraph(`One login at hash cost ${l.hashCost ?? '(not reported by the target)'} costs ${l.loginCpuMs === null ? 'not measured' : `${fixed(l.loginCpuMs)} ms`} of replica CPU (${l.loginCpuSamples} sequential logins, idle CPU subtracted): re-logins are what logouts really cost a cluster.`),
+    paragraph(`${l.clients} clients logged in through the round-robin frontend for ${l.stormSeconds} s, each attempt abandoned after ${l.clientTimeoutMs / 1000} s. Logins: ${l.logins.ok} ok, ${l.logins.refused} refused (503 login_overloaded), ${l.logins.abandoned} abandoned by their client, ${l.logins.throttled} throttled, ${l.logins.errors} other errors.${l.replicaCounters ? ` The replicas counted ${l.replicaCounters.refused} refused, ${l.replicaCounters.abandonedClientGone} dropped because the client had gone and ${l.replicaCounters.abandonedQueueTimeout} because they waited too long.` : ''} Load average ${l.loadAverage.before.map((x) => fixed(x, 2)).join(' ')} before, ${l.loadAverage.after.map((x) => fixed(x, 2)).join(' ')} after.`),
+    table(['probe during the storm', 'answers', 'failed', 'p50', 'p99', 'max'], [
+      ['/health', String(l.probes.health.count), String(l.probes.health.failed), ms(l.probes.health.p50Ms), ms(l.probes.health.p99Ms), ms(l.probes.health.maxMs)],
+      ['/jwt/me (authenticated)', String(l.probes.me.count), String(l.probes.me.failed), ms(l.probes.me.p50Ms), ms(l.probes.me.p99Ms), ms(l.probes.me.maxMs)],
+    ]),
+    paragraph(`Target: p99 below 100 ms. The bench's own event-loop delay p99 over the storm, part of every figure above: ${fixed(l.benchLoopDelayP99Ms, 1)} ms. Replica CPU during the storm: ${cpu(l.cpuDuringStorm)}. After the last client left, over [2 s, 3 s]: ${cpu(l.cpuAt2s)} (target: every replica below 5 %); every replica stayed below 5 % from ${l.quietAfterMs === null ? 'never, within the watch' : `${fixed(l.quietAfterMs / 1000, 1)} s`}.`),
+    table(['after the last client left', ...Object.keys(l.cpuDuringStorm).sort()], tail.map((w) => [
+      `${fixed(w.fromMs / 1000, 1)}–${fixed(w.toMs / 1000, 1)} s`, ...Object.keys(l.cpuDuringStorm).sort().map((id) => `${fixed(w.percent[id], 1)} %`),
     ])),
   ];
 }

@@ -27,7 +27,7 @@ export function startConcurrentCells(context: RunContext, seconds: number, timeo
       signal: context.signal,
       mode, strategy: frontend.strategy, url: frontend.url, connections: users, durationSeconds: seconds,
       userRate: context.timing.faultUserRate, t0, firstUserIndex: 100_000 + i * users, usernames: context.usernames,
-      password: context.password, timeoutSeconds,
+      password: context.password, adminToken: context.target.adminToken, timeoutSeconds,
     }),
   }));
   return {

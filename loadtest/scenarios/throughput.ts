@@ -39,7 +39,7 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
         const running = startCell({
           signal: context.signal,
           mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections, durationSeconds: seconds,
-          t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
+          t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
         });
         current = running.ledgers;
         const commandsBefore = await redis.count();

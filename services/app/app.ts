@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../../common/logger';
-import { AccessTokens } from './auth/access-tokens';
+import { AccessTokens, modeAudience } from './auth/access-tokens';
 import { BoundedMemoryStore } from './auth/bounded-memory-store';
 import { createJwtMode, createRevocableJwtMode } from './auth/jwt-mode';
 import { JWKS_PATH, jwksHandler, tokenLifecycleRoutes } from './auth/jwt-routes';
@@ -13,12 +13,14 @@ import { storeTtlSeconds } from './auth/session-timeouts';
 import type { Clock } from './clock';
 import type { AppConfig } from './config';
 import { errorHandler, notFound } from './error-handler';
+import { LoginAdmission } from './login-admission';
 import type { LoginThrottle } from './login-throttle';
 import { AppMetrics } from './metrics';
 import type { UserDirectory } from './passwords';
 import type { RedisClient } from './redis-client';
 import { RedisLoginThrottle } from './redis-login-throttle';
 import { modeRoutes, operationalRoutes, requestMetrics } from './routes';
+import { ScryptWorkers } from './scrypt-workers';
 
 export interface AppDeps {
   logger: Logger;
@@ -27,14 +29,16 @@ export interface AppDeps {
   users: UserDirectory;
   throttle?: LoginThrottle;
   metrics?: AppMetrics;
+  /** Wall time of one hash at start-up, the admission's first wait estimate (default 300 ms). */
+  initialHashMs?: number;
 }
 
 export interface AppInstance {
   app: Express;
   metrics: AppMetrics;
   memoryStore: BoundedMemoryStore;
-  /** Stops the app's own timers; the caller owns and closes Redis. */
-  close(): void;
+  /** Stops the app's own timers and hashing workers; the caller owns and closes Redis. */
+  close(): Promise<void>;
 }
 
 /** express `trust proxy` from the environment string: true/false, a hop count, or address names/CIDRs. */
@@ -52,28 +56,58 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   const metrics = deps.metrics ?? new AppMetrics({ instance });
   // Failed-login counters in Redis, shared by every replica (per-replica while Redis is down).
   const throttle = deps.throttle ?? new RedisLoginThrottle(config.loginThrottle, { redis: deps.redis, clock: deps.clock, logger: deps.logger });
+  // Login admission (docs/login-admission.md): bounded, lower-priority password hashing.
+  const limits = config.loginAdmission;
+  const workers = new ScryptWorkers({
+    size: limits.concurrency,
+    nice: limits.hashNice,
+    onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
+  });
+  const admission = new LoginAdmission(limits, {
+    initialHashMs: deps.initialHashMs ?? 300,
+    events: {
+      depth: (waiting, hashing) => {
+        metrics.loginQueueDepth.set(waiting);
+        metrics.loginsHashing.set(hashing);
+      },
+      refused: () => metrics.loginsRefused.inc(),
+      abandoned: (reason) => metrics.loginsAbandoned.inc({ reason }),
+    },
+  });
+  for (const [limit, value] of [['concurrency', limits.concurrency], ['queue', limits.queueLimit], ['queue_timeout_ms', limits.queueTimeoutMs], ['cpus', limits.cpus]] as const) {
+    metrics.loginAdmissionLimits.set({ limit }, value);
+  }
+  metrics.passwordHashCost.set(config.passwords.hashCost);
+  const login = { users: deps.users, throttle, admission, derive: workers.derive };
   const memoryStore = new BoundedMemoryStore(
     { maxSessions: config.session.memoryMax, ttlSeconds: storeTtlSeconds(config.session) },
     deps.clock,
   );
   // JWT lifecycle (README, "JWT lifecycle"): key ring, refresh families and denylist in Redis.
   const keyRing = new KeyRing(config.jwt.keyRing);
-  const tokens = new AccessTokens(
-    keyRing,
-    { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtlSeconds },
-    deps.clock,
-  );
-  const refresh = new RefreshTokens(deps.redis, {
-    ttlSeconds: config.jwt.refreshTtlSeconds,
-    reuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
-    accessTtlSeconds: config.jwt.accessTtlSeconds,
-  }, deps.clock);
-  const tokenDeps = { tokens, refresh, metrics, logger: deps.logger };
+  // Each token mode has its own audience and its own refresh families: a token or a refresh
+  // token works only in the mode that issued it (checked in AccessTokens.verify and the Lua scripts).
+  const tokenDepsOf = (mode: 'jwt' | 'jwt-revocable') => ({
+    tokens: new AccessTokens(
+      keyRing,
+      { issuer: config.jwt.issuer, audience: modeAudience(config.jwt.audience, mode), ttlSeconds: config.jwt.accessTtlSeconds },
+      deps.clock,
+    ),
+    refresh: new RefreshTokens(deps.redis, {
+      mode,
+      ttlSeconds: config.jwt.refreshTtlSeconds,
+      reuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+      accessTtlSeconds: config.jwt.accessTtlSeconds,
+    }, deps.clock),
+    metrics,
+    logger: deps.logger,
+  });
+  const tokenDeps = { jwt: tokenDepsOf('jwt'), 'jwt-revocable': tokenDepsOf('jwt-revocable') };
   const modes = [
     createMemoryMode(config, { clock: deps.clock, store: memoryStore }),
     createRedisMode(config, { clock: deps.clock, redis: deps.redis, metrics, logger: deps.logger }),
-    createJwtMode(tokenDeps),
-    createRevocableJwtMode({ ...tokenDeps, denylist: new TokenDenylist(deps.redis, deps.clock) }),
+    createJwtMode(tokenDeps.jwt),
+    createRevocableJwtMode({ ...tokenDeps['jwt-revocable'], denylist: new TokenDenylist(deps.redis, deps.clock) }),
   ];
 
   const app = express();
@@ -93,11 +127,17 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   app.get(JWKS_PATH, jwksHandler(keyRing));
   for (const mode of modes) {
     const router = express.Router();
-    if (mode.name === 'jwt' || mode.name === 'jwt-revocable') tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps }, router);
-    app.use(`/${mode.name}`, modeRoutes(mode, { instance, users: deps.users, throttle, metrics }, router));
+    if (mode.name === 'jwt' || mode.name === 'jwt-revocable') tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps[mode.name] }, router);
+    app.use(`/${mode.name}`, modeRoutes(mode, { instance, login, metrics }, router));
   }
   app.use(notFound);
   app.use(errorHandler(deps.logger));
 
-  return { app, metrics, memoryStore, close: () => memoryStore.close() };
+  return {
+    app, metrics, memoryStore,
+    close: async () => {
+      memoryStore.close();
+      await workers.close();
+    },
+  };
 }

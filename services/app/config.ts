@@ -3,13 +3,25 @@ import { z } from 'zod';
 import {
   DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
+import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../../common/server-limits';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
+import { availableCpus } from './cpu-quota';
 
 /** How often a session's lifetime is renewed in its store (see README, "The app replica", "Touch policy"). */
 export const TOUCH_POLICIES = ['rolling', 'always', 'never'] as const;
 export type TouchPolicy = (typeof TOUCH_POLICIES)[number];
 
-const schema = z
+/** Login admission defaults from the CPU count (quota included); see docs/login-admission.md. */
+export function admissionDefaults(cpus: number): { concurrency: number; queueLimit: number } {
+  // Half the CPUs hash (at lowered priority); each waiting login holds only its request.
+  const concurrency = Math.max(1, Math.floor(cpus / 2));
+  return { concurrency, queueLimit: 32 * concurrency };
+}
+
+// Below the proxy's UPSTREAM_TIMEOUT_MS (10 s): a login the proxy gave up on is never hashed.
+const DEFAULT_LOGIN_QUEUE_TIMEOUT_MS = 3000;
+
+const schema = (cpus: number) => z
   .object({
     APP_ENV: appEnv,
     PORT: port.default(3000),
@@ -32,6 +44,9 @@ const schema = z
     SESSION_TTL_SECONDS: positiveInt.max(30 * 86_400).default(3600),
     MEMORY_SESSION_MAX: positiveInt.default(100_000),
     SESSION_TOUCH: z.enum(TOUCH_POLICIES).default('rolling'),
+    // "always": Secure on every session cookie (production's default and only choice); "auto":
+    // Secure when the request came over HTTPS through a trusted proxy (development over plain HTTP).
+    SESSION_COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
     // OWASP (2024): scrypt N=2^17, r=8, p=1. Below 10 is no hash at all; above 20 needs > 1 GiB per login.
     PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(20).default(17),
     DEMO_PASSWORD: z.string().min(1).default('demo-password'),
@@ -44,8 +59,15 @@ const schema = z
     SESSION_ABSOLUTE_TIMEOUT_SECONDS: positiveInt.max(90 * 86_400).default(28_800),
     LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
     LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(100),
+    // Login admission (docs/login-admission.md): bounded hashing, bounded wait.
+    LOGIN_HASH_CONCURRENCY: positiveInt.max(64).default(admissionDefaults(cpus).concurrency),
+    LOGIN_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(admissionDefaults(cpus).queueLimit),
+    LOGIN_QUEUE_TIMEOUT_MS: positiveInt.max(60_000).default(DEFAULT_LOGIN_QUEUE_TIMEOUT_MS),
+    LOGIN_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+    ...serverLimitsEnv,
   })
+  .superRefine(checkServerLimits)
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
     const sessionSecrets = env.SESSION_SECRET ?? [];
@@ -54,8 +76,19 @@ const schema = z
       const weakness = secretWeakness(secret);
       if (weakness) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET', i], message: weakness });
     });
-    if (env.DEMO_PASSWORD === 'demo-password') {
-      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'is the built-in demo password' });
+    // A demo password guards real logins in production: at least 12 characters, no placeholder.
+    const demo = secretWeakness(env.DEMO_PASSWORD, 12);
+    if (demo) ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: demo });
+    if (env.SESSION_COOKIE_SECURE !== undefined && env.SESSION_COOKIE_SECURE !== 'always') {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_SECURE'], message: 'must be "always" in production: a session cookie without Secure travels over plain HTTP' });
+    }
+    if (env.PASSWORD_HASH_COST < MIN_PRODUCTION_HASH_COST) {
+      ctx.addIssue({ code: 'custom', path: ['PASSWORD_HASH_COST'], message: `is ${env.PASSWORD_HASH_COST}; production needs at least ${MIN_PRODUCTION_HASH_COST} (scrypt N=2^17, OWASP)` });
+    }
+    const redisPassword = redisPasswordOf(env.REDIS_URL);
+    if (redisPassword !== undefined) {
+      const weakness = redisPassword === DEVELOPMENT_SECRETS.redisPassword ? 'is the built-in development value' : secretWeakness(redisPassword, 16);
+      if (weakness) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: `its password ${weakness}` });
     }
   })
   // The JWT key ring is checked in every environment (a key must parse); production's refusals inside.
@@ -74,6 +107,7 @@ const schema = z
       ttlSeconds: env.SESSION_TTL_SECONDS,
       memoryMax: env.MEMORY_SESSION_MAX,
       touch: env.SESSION_TOUCH,
+      cookieSecure: env.SESSION_COOKIE_SECURE ?? (env.APP_ENV === 'production' ? 'always' : 'auto'),
       idleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
       absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
     },
@@ -95,18 +129,42 @@ const schema = z
       accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
       addressMaxFailures: env.LOGIN_ADDRESS_MAX_FAILURES,
     },
+    loginAdmission: {
+      concurrency: env.LOGIN_HASH_CONCURRENCY,
+      queueLimit: env.LOGIN_QUEUE_LIMIT,
+      queueTimeoutMs: env.LOGIN_QUEUE_TIMEOUT_MS,
+      hashNice: env.LOGIN_HASH_NICE,
+      cpus,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: serverLimitsOf(env),
   }));
 
-export type AppConfig = Readonly<z.infer<typeof schema>>;
+export type AppConfig = Readonly<z.infer<ReturnType<typeof schema>>>;
+
+/** OWASP's minimum for scrypt (N=2^17, r=8, p=1); development may go lower for fast tests. */
+export const MIN_PRODUCTION_HASH_COST = 17;
+
+/** The password in a redis:// URL (user info after ":"), or undefined when there is none. */
+function redisPasswordOf(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
 
 function keyRingOf(env: { APP_ENV: string; JWT_ALGORITHM: (typeof JWT_ALGORITHMS)[number]; JWT_KEYS?: string; JWT_SIGNING_KID?: string; JWT_SECRET?: string }) {
   return parseKeyRing({ appEnv: env.APP_ENV, algorithm: env.JWT_ALGORITHM, keys: env.JWT_KEYS, signingKid: env.JWT_SIGNING_KID, secret: env.JWT_SECRET });
 }
 
-/** Validate the environment once; throws a ConfigError listing every problem. The result is frozen. */
-export function loadAppConfig(env: Env): AppConfig {
+/**
+ * Validate the environment once; throws a ConfigError listing every problem. The result is frozen.
+ * `cpus` (default: this process's, cgroup quota included) sizes the login admission defaults.
+ */
+export function loadAppConfig(env: Env, cpus: number = availableCpus()): AppConfig {
   // An empty variable (`JWT_SECRET=` in a compose file) means "not set", not "the empty secret".
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  return parseConfig('app', schema, present);
+  return parseConfig('app', schema(cpus), present);
 }

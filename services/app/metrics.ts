@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The replica's Prometheus metrics, on a registry of its own (not prom-client's global one),
@@ -11,6 +11,12 @@ export class AppMetrics {
   readonly logouts: Counter<'mode'>;
   readonly sessionStoreErrors: Counter<'mode'>;
   readonly refreshes: Counter<'mode' | 'outcome'>;
+  readonly loginQueueDepth: Gauge;
+  readonly loginsHashing: Gauge;
+  readonly loginsRefused: Counter;
+  readonly loginsAbandoned: Counter<'reason'>;
+  readonly loginAdmissionLimits: Gauge<'limit'>;
+  readonly passwordHashCost: Gauge;
 
   constructor(options: { instance: string; processMetrics?: boolean }) {
     this.registry.setDefaultLabels({ instance: options.instance });
@@ -19,7 +25,7 @@ export class AppMetrics {
       labelNames: ['mode', 'route', 'status'], registers: [this.registry],
     });
     this.logins = new Counter({
-      name: 'authscale_logins_total', help: 'Login attempts by mode and outcome (ok, invalid, throttled, error).',
+      name: 'authscale_logins_total', help: 'Login attempts by mode and outcome (ok, invalid, throttled, overloaded, abandoned).',
       labelNames: ['mode', 'outcome'], registers: [this.registry],
     });
     this.logouts = new Counter({
@@ -33,6 +39,28 @@ export class AppMetrics {
       name: 'authscale_token_refreshes_total',
       help: 'POST /{jwt,jwt-revocable}/refresh by outcome (rotated, reused_in_grace, theft, invalid, store_unavailable).',
       labelNames: ['mode', 'outcome'], registers: [this.registry],
+    });
+    this.loginQueueDepth = new Gauge({
+      name: 'authscale_login_queue_depth', help: 'Logins waiting for a password-hashing slot.', registers: [this.registry],
+    });
+    this.loginsHashing = new Gauge({
+      name: 'authscale_logins_hashing', help: 'Logins whose password is being hashed now.', registers: [this.registry],
+    });
+    this.loginsRefused = new Counter({
+      name: 'authscale_logins_refused_total', help: 'Logins refused with 503 login_overloaded: hashing slots and queue full.',
+      registers: [this.registry],
+    });
+    this.loginsAbandoned = new Counter({
+      name: 'authscale_logins_abandoned_total',
+      help: 'Queued logins dropped before their hash: client_gone (socket closed) or queue_timeout (waited too long).',
+      labelNames: ['reason'], registers: [this.registry],
+    });
+    this.loginAdmissionLimits = new Gauge({
+      name: 'authscale_login_admission_limit', help: 'Login admission settings: concurrency, queue, queue_timeout_ms, cpus.',
+      labelNames: ['limit'], registers: [this.registry],
+    });
+    this.passwordHashCost = new Gauge({
+      name: 'authscale_password_hash_cost', help: 'scrypt cost (log2 N) of the demo users\' password hashes.', registers: [this.registry],
     });
     // Process metrics install GC observers: only for the real process, not per in-process test app.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import type { ScryptDerive } from './scrypt-workers';
 
-const scrypt = promisify(crypto.scrypt) as (
-  password: crypto.BinaryLike, salt: crypto.BinaryLike, keylen: number, options: crypto.ScryptOptions,
-) => Promise<Buffer>;
+/** crypto.scrypt on the libuv pool: start-up hashing and tests; logins use the niced workers. */
+export const poolScrypt = promisify(crypto.scrypt) as ScryptDerive;
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
@@ -20,17 +20,22 @@ export interface PasswordHash {
 function scryptOptions(cost: number): crypto.ScryptOptions {
   const N = 2 ** cost;
   // scrypt needs 128·N·r bytes; Node's default maxmem (32 MiB) refuses N=2^17 (128 MiB).
-  return { N, r: BLOCK_SIZE, p: PARALLELISM, maxmem: 128 * N * BLOCK_SIZE + 16 * 1024 * 1024 };
+  return { N, r: BLOCK_SIZE, p: PARALLELISM, maxmem: scryptMemoryBytes(cost) + 16 * 1024 * 1024 };
+}
+
+/** Bytes one scrypt at this cost allocates (128·N·r): what each concurrent login holds. */
+export function scryptMemoryBytes(cost: number): number {
+  return 128 * 2 ** cost * BLOCK_SIZE;
 }
 
 export async function hashPassword(password: string, cost: number): Promise<PasswordHash> {
   const salt = crypto.randomBytes(SALT_LENGTH);
-  const hash = await scrypt(password, salt, KEY_LENGTH, scryptOptions(cost));
+  const hash = await poolScrypt(password, salt, KEY_LENGTH, scryptOptions(cost));
   return Object.freeze({ cost, salt, hash });
 }
 
-export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
-  const candidate = await scrypt(password, stored.salt, KEY_LENGTH, scryptOptions(stored.cost));
+export async function verifyPassword(password: string, stored: PasswordHash, derive: ScryptDerive = poolScrypt): Promise<boolean> {
+  const candidate = await derive(password, stored.salt, KEY_LENGTH, scryptOptions(stored.cost));
   return crypto.timingSafeEqual(candidate, stored.hash);
 }
 
@@ -59,10 +64,10 @@ export class UserDirectory {
     return UserDirectory.create(Object.fromEntries(DEMO_USERNAMES.map((u) => [u, password])), cost);
   }
 
-  /** The username when the password is right, else undefined; always one full hash. */
-  async authenticate(username: string, password: string): Promise<string | undefined> {
+  /** The username when the password is right, else undefined; always one full hash (by `derive`). */
+  async authenticate(username: string, password: string, derive?: ScryptDerive): Promise<string | undefined> {
     const stored = this.users.get(username);
-    const ok = await verifyPassword(password, stored ?? this.dummy);
+    const ok = await verifyPassword(password, stored ?? this.dummy, derive);
     return ok && stored ? username : undefined;
   }
 }

@@ -2,9 +2,8 @@ import express, { type IRouter, type Request, type RequestHandler } from 'expres
 import { z } from 'zod';
 import { AppError } from '../../common/errors';
 import type { AuthMode } from './auth/auth-mode';
-import type { LoginThrottle } from './login-throttle';
+import { checkLogin, type LoginCheckDeps } from './login-check';
 import type { AppMetrics } from './metrics';
-import type { UserDirectory } from './passwords';
 import type { RedisClient } from './redis-client';
 
 const credentialsSchema = z.object({
@@ -28,9 +27,16 @@ function parseCredentials(req: Request): z.infer<typeof credentialsSchema> {
 
 export interface ModeRouteDeps {
   instance: string;
-  users: UserDirectory;
-  throttle: LoginThrottle;
+  login: LoginCheckDeps;
   metrics: AppMetrics;
+}
+
+/** Aborts when the client's connection closes before the answer is written (it gave up). */
+function clientGoneSignal(res: express.Response): AbortSignal {
+  const controller = new AbortController();
+  if (res.socket?.destroyed) controller.abort();
+  else res.once('close', () => { if (!res.writableFinished) controller.abort(); });
+  return controller.signal;
 }
 
 /**
@@ -38,25 +44,23 @@ export interface ModeRouteDeps {
  * `router` (a token mode's router already holds its lifecycle routes: one router to enter per request).
  */
 export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps, router: IRouter = express.Router()): IRouter {
-  const { instance, users, throttle, metrics } = deps;
+  const { instance, metrics } = deps;
   if (mode.middleware.length > 0) router.use(...mode.middleware);
 
   router.post('/login', jsonBody, async (req, res) => {
     const { username, password } = parseCredentials(req);
     // Client address from req.ip: X-Forwarded-For counts only from a TRUST_PROXY address.
     const attempt = { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', account: username };
-    const decision = await throttle.check(attempt);
-    if (!decision.allowed) {
-      metrics.logins.inc({ mode: mode.name, outcome: 'throttled' });
-      throw new AppError('too_many_attempts', undefined, { headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
+    const checked = await checkLogin(deps.login, attempt, password, clientGoneSignal(res));
+    if (checked.outcome === 'gone') {
+      metrics.logins.inc({ mode: mode.name, outcome: 'abandoned' });
+      return; // its connection is closed: nobody to answer
     }
-    const user = await users.authenticate(username, password);
-    if (!user) {
-      await throttle.recordFailure(attempt);
-      metrics.logins.inc({ mode: mode.name, outcome: 'invalid' });
-      throw new AppError('invalid_credentials');
+    if (checked.outcome !== 'ok') {
+      metrics.logins.inc({ mode: mode.name, outcome: checked.outcome });
+      throw checked.error;
     }
-    await throttle.recordSuccess(attempt);
+    const user = checked.user;
     const extra = await mode.establish(req, res, user);
     metrics.logins.inc({ mode: mode.name, outcome: 'ok' });
     res.json({ user, instance, ...extra });

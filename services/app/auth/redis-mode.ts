@@ -37,6 +37,7 @@ export function createRedisMode(
     name: 'redis',
     store,
     secrets: config.session.secrets,
+    secureCookies: config.session.cookieSecure === 'always',
     timeouts: config.session,
     instance: config.instanceId,
     clock: deps.clock,

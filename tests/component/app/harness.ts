@@ -55,7 +55,7 @@ export async function startTestApp(redisUrl: string, env: Record<string, string>
     redis,
     clock,
     async close() {
-      instance.close();
+      await instance.close();
       await closeRedisClient(redis);
     },
   };

@@ -42,23 +42,26 @@ export interface Replicas {
   close(): Promise<void>;
 }
 
-let users: Promise<UserDirectory> | undefined;
+const usersByCost = new Map<number, Promise<UserDirectory>>();
 
 /**
  * Real app replicas (server.ts `start`: real listen on 127.0.0.1, each with its own Redis
  * client) sharing one Redis URL and one hand-moved clock, so timeouts and throttle windows are
- * tested without sleeping. `env` applies to all; `perReplica[i]` adds to replica i.
+ * tested without sleeping. `env` applies to all; `perReplica[i]` adds to replica i; `hashCost`
+ * (default 10, milliseconds per login) is the demo users' cost, for tests that need logins to overlap.
  */
 export async function startReplicas(redisUrl: string, count: number, env: Record<string, string> = {},
-  perReplica: Record<string, string>[] = []): Promise<Replicas> {
+  perReplica: Record<string, string>[] = [], options: { hashCost?: number } = {}): Promise<Replicas> {
   const clock = new FakeClock();
-  // Hashing the demo users once (cost 10) keeps each replica's start in milliseconds.
-  users ??= UserDirectory.demo('demo-password', 10);
+  const hashCost = options.hashCost ?? 10;
+  // Hashing the demo users once per cost keeps each replica's start in milliseconds.
+  if (!usersByCost.has(hashCost)) usersByCost.set(hashCost, UserDirectory.demo('demo-password', hashCost));
+  const users = usersByCost.get(hashCost)!;
   const replicas: Replica[] = [];
   for (let i = 0; i < count; i++) {
     const id = `app${i + 1}`;
     const config = loadAppConfig({
-      INSTANCE_ID: id, HOST: '127.0.0.1', PORT: '0', REDIS_URL: redisUrl, PASSWORD_HASH_COST: '10',
+      INSTANCE_ID: id, HOST: '127.0.0.1', PORT: '0', REDIS_URL: redisUrl, PASSWORD_HASH_COST: String(hashCost),
       LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000', ...env, ...(perReplica[i] ?? {}),
     });
     const logs = new LogLines();
@@ -84,10 +87,10 @@ export async function startReplicas(redisUrl: string, count: number, env: Record
  * before the file's (or describe block's) tests and closed after. Filled in by beforeAll.
  */
 export function useReplicas(count: number, env: Record<string, string> = {}, perReplica: Record<string, string>[] = [],
-  redisUrl: () => Promise<string> = sharedRedisUrl): Replicas {
+  redisUrl: () => Promise<string> = sharedRedisUrl, options: { hashCost?: number } = {}): Replicas {
   const fixture = {} as Replicas;
   beforeAll(async () => {
-    Object.assign(fixture, await startReplicas(await redisUrl(), count, env, perReplica));
+    Object.assign(fixture, await startReplicas(await redisUrl(), count, env, perReplica, options));
   });
   afterAll(async () => {
     await fixture.close?.();
@@ -108,8 +111,8 @@ export function useProxyOver(replicas: Replicas): RunningProxy {
 }
 
 /** The real proxy (round-robin, sticky-cookie, hash-ip frontends) over the replicas. */
-export function proxyOver(replicas: Replica[]): Promise<RunningProxy> {
-  return startProxy({ UPSTREAMS: replicas.map((r) => `${r.id}=${r.url}`).join(',') });
+export function proxyOver(replicas: Replica[], env: Record<string, string> = {}): Promise<RunningProxy> {
+  return startProxy({ UPSTREAMS: replicas.map((r) => `${r.id}=${r.url}`).join(','), ...env });
 }
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' };

@@ -17,6 +17,7 @@ test('when nothing is configured, then the development defaults of docs/app.md a
     jwt: { secret: DEVELOPMENT_SECRETS.jwt, issuer: 'authscale', audience: 'authscale-api', accessTtlSeconds: 900 },
     passwords: { hashCost: 17, demoPassword: 'demo-password' },
     trustProxy: 'loopback, linklocal, uniquelocal',
+    limits: { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 },
   });
   expect(Object.isFrozen(config)).toBe(true);
   expect(Object.isFrozen(config.session.secrets)).toBe(true);
@@ -66,4 +67,51 @@ test('when several values are invalid, then all are listed at once', () => {
   expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
     ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
   );
+});
+
+describe('production refuses weak settings, every one listed in one error (issue 13 item 5)', () => {
+  const strong = { APP_ENV: 'production', SESSION_SECRET: STRONG_SESSION, JWT_SECRET: STRONG_JWT, DEMO_PASSWORD: 'Another-Strong-Pass-123' };
+
+  test('when production is given cookies without Secure, a weak demo password, a cheap hash and the development Redis password, then each is listed', () => {
+    const problems = problemsOf({
+      ...strong,
+      SESSION_COOKIE_SECURE: 'auto',
+      DEMO_PASSWORD: 'alice2024',
+      PASSWORD_HASH_COST: '12',
+      REDIS_URL: `redis://:${DEVELOPMENT_SECRETS.redisPassword}@redis:6379`,
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^SESSION_COOKIE_SECURE: .*Secure/),
+      expect.stringMatching(/^DEMO_PASSWORD: is too short/),
+      expect.stringMatching(/^PASSWORD_HASH_COST: .*17/),
+      expect.stringMatching(/^REDIS_URL: .*development/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  test.each([
+    ['a placeholder word', 'Password-Password-1'],
+    ['too few distinct characters', 'aaaaaaaaaaaaaaaa'],
+  ])('when the demo password is %s, then production refuses it', (_what, password) => {
+    expect(problemsOf({ ...strong, DEMO_PASSWORD: password })).toEqual([expect.stringMatching(/^DEMO_PASSWORD: /)]);
+  });
+
+  test('when production sets nothing about cookies, then session cookies are always Secure; development keeps "auto"', () => {
+    expect(loadAppConfig(strong).session.cookieSecure).toBe('always');
+    expect(loadAppConfig({}).session.cookieSecure).toBe('auto');
+  });
+});
+
+test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {
+  const config = loadAppConfig({}, 4);
+  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, cpus: 4 });
+  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_NICE: '19' }, 1).loginAdmission)
+    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashNice: 19, cpus: 1 });
+});
+
+test('when login admission settings are out of range, then every one is listed', () => {
+  const problems = problemsOf({ LOGIN_HASH_CONCURRENCY: '0', LOGIN_QUEUE_LIMIT: '-1', LOGIN_QUEUE_TIMEOUT_MS: 'soon', LOGIN_HASH_NICE: '20' });
+  for (const name of ['LOGIN_HASH_CONCURRENCY', 'LOGIN_QUEUE_LIMIT', 'LOGIN_QUEUE_TIMEOUT_MS', 'LOGIN_HASH_NICE']) {
+    expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
+  }
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderComposeFile } from '../../../cluster/compose-file';
+import { renderComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
 import { APP_REPLICAS, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
 
@@ -26,6 +26,24 @@ describe('docker-compose.yml', () => {
     const redis = committed.split('\n  redis:\n')[1].split('\n  app1:\n')[0];
     expect(redis).not.toContain('ports:');
     expect(redis).toContain('--appendonly');
+  });
+});
+
+describe('docker-compose.production.yml', () => {
+  const production = fs.readFileSync(path.join(__dirname, '../../../docker-compose.production.yml'), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed override', () => {
+    expect(production).toBe(renderProductionOverride());
+  });
+
+  it('when read, then every app and the proxy run in production and the proxy reads a certificate and is probed over HTTPS', () => {
+    for (const name of SERVICE_NAMES.filter((n) => n !== 'redis')) {
+      expect(production.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0]).toContain('APP_ENV: production');
+    }
+    const proxy = production.split('\n  proxy:\n')[1];
+    expect(proxy).toContain('TLS_CERT_FILE: /run/authscale-tls/cert.pem');
+    expect(proxy).toMatch(/AUTHSCALE_TLS_DIR:-\.\/tls\}:\/run\/authscale-tls:ro/);
+    expect(proxy).toContain("require('node:https')");
   });
 });
 

@@ -38,17 +38,17 @@ describe('local services', () => {
     expect(specs.map((s) => s.name)).toEqual(['redis', 'app1', 'app2', 'app3', 'app4', 'proxy']);
   });
 
-  it('when the proxy is built, then it gets the frontends, every replica, loopback trust, the admin token and the control URL', () => {
+  it('when the proxy is built, then it gets the frontends, every replica, no trusted peer, the admin token and the control URL', () => {
     const proxy = localProcessSpecs(input({ kind: 'external', url: 'redis://elsewhere:6379' })).find((s) => s.name === 'proxy');
     expect(proxy?.env).toMatchObject({
       APP_ENV: 'development',
       PROXY_HOST: '127.0.0.1',
       FRONTENDS: '9000:round-robin,9001:sticky-cookie,9002:hash-ip',
       UPSTREAMS: 'app1=http://127.0.0.1:9011,app2=http://127.0.0.1:9012,app3=http://127.0.0.1:9013,app4=http://127.0.0.1:9014',
-      TRUSTED_PROXIES: '127.0.0.0/8,::1/128',
       ADMIN_TOKEN: 'token',
       CLUSTER_CONTROL_URL: 'http://127.0.0.1:9010',
     });
+    expect(proxy?.env.TRUSTED_PROXIES).toBeUndefined();
   });
 
   it('when redis is external, then no redis process is planned and apps use its URL', () => {

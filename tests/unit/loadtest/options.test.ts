@@ -22,6 +22,13 @@ describe('bench command line', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('when login-storm is asked for by name, then it runs; all and --quick never include it', () => {
+    expect(config(['--scenario', 'login-storm']).scenarios).toEqual(['login-storm']);
+    expect(config(['--scenario', 'all']).scenarios).not.toContain('login-storm');
+    expect(config(['--quick']).scenarios).toEqual([...SCENARIO_NAMES]);
+    expect(config(['--quick']).scenarios).not.toContain('login-storm');
+  });
+
   it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
     const c = config(['--quick', '--duration', '2', '--scenario', 'throughput,kill-redis', '--no-persistence', '--connections', '20']);
     expect(c.timing).toEqual({ ...QUICK_TIMING, cellSeconds: 2 });

@@ -10,7 +10,14 @@ describe('proxy configuration', () => {
     expect(config.health).toEqual({ intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2 });
     expect(config.clusterControlUrl).toBeUndefined();
     expect(config.dashboardDir).toMatch(/dashboard$/);
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.limits).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when the header timeout exceeds the request timeout, or the connection cap is 0, then it is refused', () => {
+    expect(() => loadProxyConfig({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toThrow(/HEADERS_TIMEOUT_SECONDS: must not exceed REQUEST_TIMEOUT_SECONDS/);
+    expect(() => loadProxyConfig({ MAX_CONNECTIONS: '0' })).toThrow(/MAX_CONNECTIONS/);
   });
 
   it('when several values are wrong, then one error lists every problem', () => {
@@ -37,7 +44,8 @@ describe('proxy configuration', () => {
 
   it('when production runs with development or weak secrets, then it refuses to start', () => {
     expect(() => loadProxyConfig({ APP_ENV: 'production' })).toThrow(/ADMIN_TOKEN[\s\S]*AFFINITY_SECRET/);
-    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p' };
+    // TLS is terminated by a trusted proxy in front here (tests/component/proxy/tls.test.ts covers TLS files).
+    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p', TRUSTED_PROXIES: '10.0.0.0/8' };
     expect(loadProxyConfig(strong).adminToken).toBe(strong.ADMIN_TOKEN);
   });
 
