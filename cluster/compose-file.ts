@@ -1,7 +1,7 @@
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
-  APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HEALTH_PATHS, SERVICES, appEnvironment, frontendsValue,
-  proxyEnvironment, redisPersistenceArgs, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
+  APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES, appEnvironment,
+  frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
@@ -69,8 +69,14 @@ export function appContainerEnvironment(instance: string): Record<string, string
     SESSION_SECRET: secret('SESSION_SECRET'),
     JWT_SECRET: secret('JWT_SECRET'),
     DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
+    // The app's own defaults (production scrypt cost 17, rolling touch) unless .env says otherwise.
+    PASSWORD_HASH_COST: fromEnv('PASSWORD_HASH_COST', '17'),
+    SESSION_TOUCH: fromEnv('SESSION_TOUCH', 'rolling'),
   };
 }
+
+/** --expose-gc: SIGUSR2 makes a replica collect garbage (the bench's memory scenario, `docker compose kill -s SIGUSR2`). */
+export const APP_COMMAND = ['node', '--expose-gc', 'dist/services/app/main.js'];
 
 /** The proxy's environment in a container: FRONTENDS on the container ports, secrets from the shell or `.env`. */
 export function proxyContainerEnvironment(input: Omit<ProxyEnvInput, 'host' | 'frontends'>): Record<string, string> {
@@ -91,7 +97,7 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
-    command: ['node', 'dist/services/app/main.js'],
+    command: APP_COMMAND,
     environment: appContainerEnvironment(spec.name),
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
@@ -195,4 +201,70 @@ const PRODUCTION_HEADER = [
 
 export function renderProductionOverride(): string {
   return `${PRODUCTION_HEADER}${toYaml(productionOverride())}`;
+}
+
+// ---- docker-compose.ha.yml: the HA Redis topology as an override of docker-compose.yml ----
+
+const SENTINEL_PORT = 26379;
+const HA_HEADER = [
+  '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
+  '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
+  '#',
+  '# HA Redis (docs/redis-ha.md): `redis` starts as the primary, `redis2` as its replica, and three Sentinels',
+  '# promote the replica when the primary dies; the app replicas ask the Sentinels where the primary is.',
+  '#   docker compose -f docker-compose.yml -f docker-compose.ha.yml up --build',
+  '# An override file, not a profile: a profile can add services but cannot re-point the replicas at the Sentinels.',
+  `# Failover settings: quorum ${SENTINEL.quorum} of ${SENTINEL_NAMES.length}, down-after ${SENTINEL.downAfterMs} ms, failover-timeout ${SENTINEL.failoverTimeoutMs} ms.`,
+  '',
+].join('\n');
+
+/** A Redis node of the HA pair: password for clients and for its own link to whichever node is primary. */
+function haNodeCommand(extra: string[]): string[] {
+  return ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), '--masterauth', secret('REDIS_PASSWORD'),
+    ...redisPersistenceArgs(true), ...haNodeArgs(), ...extra];
+}
+
+function sentinelService(): Record<string, YamlValue> {
+  // Sentinel rewrites its config file, so the container writes a fresh one at start. `$$` is a literal
+  // `$` for compose: the password is expanded by the container's shell from its environment.
+  const conf = sentinelConf({
+    port: SENTINEL_PORT, dir: '/data', primaryHost: 'redis', primaryPort: 6379, password: '$$REDIS_PASSWORD', hostnames: true,
+  }).trimEnd().split('\n');
+  return {
+    image: COMPOSE.redisImage,
+    command: ['sh', '-c', `printf '%s\\n' ${conf.map((line) => `"${line}"`).join(' ')} > /data/sentinel.conf && exec redis-server /data/sentinel.conf --sentinel`],
+    environment: { REDIS_PASSWORD: secret('REDIS_PASSWORD'), REDISCLI_AUTH: secret('REDIS_PASSWORD') },
+    depends_on: { redis: { condition: 'service_healthy' }, redis2: { condition: 'service_healthy' } },
+    healthcheck: { test: ['CMD-SHELL', `redis-cli -p ${SENTINEL_PORT} ping | grep -q PONG`], ...HEALTH_TIMING },
+    restart: 'no',
+  };
+}
+
+export function haComposeDocument(): Record<string, YamlValue> {
+  const sentinels = SENTINEL_NAMES.map((name) => `${name}:${SENTINEL_PORT}`);
+  const apps = Object.fromEntries(APP_REPLICAS.map((name) => [name, {
+    environment: { REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName },
+    depends_on: Object.fromEntries(SENTINEL_NAMES.map((s) => [s, { condition: 'service_healthy' }])),
+  }]));
+  return {
+    services: {
+      redis: { command: haNodeCommand([]) },
+      ...Object.fromEntries(HA_SERVICES.map((spec) => [spec.name, spec.kind === 'sentinel' ? sentinelService() : {
+        image: COMPOSE.redisImage,
+        command: haNodeCommand(['--replicaof', 'redis', '6379']),
+        environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') },
+        volumes: ['redis2-data:/data'],
+        depends_on: { redis: { condition: 'service_healthy' } },
+        '#': 'Healthy once in sync with the primary: before that it holds nothing a failover could keep.',
+        healthcheck: { test: ['CMD-SHELL', 'redis-cli info replication | grep -Eq "master_link_status:up|role:master"'], ...HEALTH_TIMING },
+        restart: 'no',
+      }])),
+      ...apps,
+    },
+    volumes: { 'redis2-data': {} },
+  };
+}
+
+export function renderHaComposeFile(): string {
+  return `${HA_HEADER}${toYaml(haComposeDocument())}`;
 }

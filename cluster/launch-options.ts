@@ -8,7 +8,8 @@ export interface LaunchOptions {
   portBase?: number;
   /** Start app4 too (default false; it can be started later with act('app4', 'start')). */
   withApp4?: boolean;
-  redis?: 'spawn' | { url: string } | 'none';
+  /** 'spawn': one redis-server; 'ha': primary, replica and three Sentinels (docs/redis-ha.md); a URL: an existing Redis; 'none'. */
+  redis?: 'spawn' | 'ha' | { url: string } | 'none';
   /** Append-only persistence (default true); the bench turns it off to show the other case. */
   redisAppendonly?: boolean;
   /** Extra env for every app replica (e.g. PASSWORD_HASH_COST). */
@@ -20,6 +21,8 @@ export interface LaunchOptions {
   runDir?: string;
   /** redis-server binary; default $REDIS_SERVER_BIN, else redis-server on PATH. */
   redisServerBin?: string;
+  /** redis-sentinel binary (HA); default $REDIS_SENTINEL_BIN, else redis-sentinel on PATH. */
+  redisSentinelBin?: string;
   /** How long one service may take to become healthy. */
   startTimeoutMs?: number;
   /** Grace period of a graceful stop before SIGKILL. */
@@ -31,13 +34,14 @@ const stringRecord = z.record(z.string(), z.string());
 export const launchOptionsSchema = z.object({
   portBase: z.number().int().min(1024).max(MAX_PORT_BASE).default(DEFAULT_PORT_BASE),
   withApp4: z.boolean().default(false),
-  redis: z.union([z.enum(['spawn', 'none']), z.object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') })]).default('spawn'),
+  redis: z.union([z.enum(['spawn', 'ha', 'none']), z.object({ url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL') })]).default('spawn'),
   redisAppendonly: z.boolean().default(true),
   env: stringRecord.default({}),
   proxyEnv: stringRecord.default({}),
   logs: z.enum(['inherit', 'silent']).default('inherit'),
   runDir: z.string().min(1).optional(),
   redisServerBin: z.string().min(1).optional(),
+  redisSentinelBin: z.string().min(1).optional(),
   startTimeoutMs: z.number().int().positive().default(20_000),
   stopGraceMs: z.number().int().positive().default(5_000),
 });

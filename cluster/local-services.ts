@@ -5,7 +5,8 @@ import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
 import {
-  APP_REPLICAS, appEnvironment, frontendsValue, localPorts, proxyEnvironment, redisPersistenceArgs, upstreamsValue,
+  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
+  upstreamsValue,
 } from './topology';
 
 /**
@@ -18,8 +19,12 @@ export const REDIS_INSTALL_HINT =
   'install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), ' +
   'or set REDIS_SERVER_BIN to the binary, or REDIS_URL to a running Redis';
 
+export const SENTINEL_INSTALL_HINT =
+  'install it with `apt-get install redis-sentinel` (Debian/Ubuntu; macOS: `brew install redis` has it), or set REDIS_SENTINEL_BIN';
+
 export type RedisPlan =
   | { kind: 'spawn'; bin: string }
+  | { kind: 'ha'; bin: string; sentinelBin: string }
   | { kind: 'missing'; message: string }
   | { kind: 'external'; url: string }
   | { kind: 'none' };
@@ -41,8 +46,19 @@ export function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPl
   if (typeof config.redis === 'object') return { kind: 'external', url: config.redis.url };
   const configured = config.redisServerBin ?? env.REDIS_SERVER_BIN;
   const bin = configured ?? findOnPath('redis-server', env.PATH);
-  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
   const where = configured ? `REDIS_SERVER_BIN=${configured} is not an executable file` : 'redis-server is not on PATH';
+  if (config.redis === 'ha') {
+    // HA was asked for explicitly: no silent fallback to a single node or to none (the launcher refuses to start).
+    if (!bin || !isExecutable(bin)) return { kind: 'missing', message: `redis (--redis ha): ${where}; ${REDIS_INSTALL_HINT}.` };
+    const sentinelConfigured = config.redisSentinelBin ?? env.REDIS_SENTINEL_BIN;
+    const sentinelBin = sentinelConfigured ?? findOnPath('redis-sentinel', env.PATH);
+    if (!sentinelBin || !isExecutable(sentinelBin)) {
+      const missing = sentinelConfigured ? `REDIS_SENTINEL_BIN=${sentinelConfigured} is not an executable file` : 'redis-sentinel is not on PATH';
+      return { kind: 'missing', message: `redis (--redis ha): ${missing}; ${SENTINEL_INSTALL_HINT}.` };
+    }
+    return { kind: 'ha', bin, sentinelBin };
+  }
+  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
   return {
     kind: 'missing',
     message: `redis: ${where}; ${REDIS_INSTALL_HINT}. Starting without Redis: /memory and /jwt work, /redis answers 503.`,
@@ -62,7 +78,31 @@ export interface LocalSpecInput {
 
 export function localRedisUrl(plan: RedisPlan, portBase: number): string | undefined {
   if (plan.kind === 'external') return plan.url;
-  return plan.kind === 'spawn' ? `redis://127.0.0.1:${localPorts(portBase).redis}` : undefined;
+  // HA: the initial primary; the replicas themselves find the current one through the Sentinels.
+  return plan.kind === 'spawn' || plan.kind === 'ha' ? `redis://127.0.0.1:${localPorts(portBase).redis}` : undefined;
+}
+
+/** `host:port` of each local Sentinel, when the plan runs them. */
+export function localSentinels(plan: RedisPlan, portBase: number): string[] | undefined {
+  return plan.kind === 'ha' ? localPorts(portBase).sentinels.map((port) => `127.0.0.1:${port}`) : undefined;
+}
+
+/** Where each HA node keeps its data and each Sentinel its (rewritten) config, under the run's redis dir. */
+export function haPaths(redisDir: string): { data: Record<string, string>; sentinelConf: (name: string) => string } {
+  return {
+    data: { redis: path.join(redisDir, 'redis'), redis2: path.join(redisDir, 'redis2') },
+    sentinelConf: (name) => path.join(redisDir, `${name}.conf`),
+  };
+}
+
+/** The initial Sentinel config files of a local HA cluster: path → content (written once per cluster). */
+export function sentinelConfFiles(redisDir: string, portBase: number): Record<string, string> {
+  const ports = localPorts(portBase);
+  const paths = haPaths(redisDir);
+  return Object.fromEntries(SENTINEL_NAMES.map((name, i) => [
+    paths.sentinelConf(name),
+    sentinelConf({ port: ports.sentinels[i], bind: '127.0.0.1', dir: redisDir, primaryHost: '127.0.0.1', primaryPort: ports.redis }),
+  ]));
 }
 
 export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
@@ -80,11 +120,27 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
         ...redisPersistenceArgs(config.redisAppendonly)],
     });
   }
+  if (redisPlan.kind === 'ha') {
+    const paths = haPaths(input.redisDir);
+    const node = (name: 'redis' | 'redis2', port: number, extra: string[]): ProcessSpec => ({
+      name, command: redisPlan.bin, cwd: paths.data[name], port, logFile: input.logFile(name), env,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', paths.data[name], '--protected-mode', 'no',
+        ...redisPersistenceArgs(config.redisAppendonly), ...haNodeArgs(), ...extra],
+    });
+    // Both start as configured here; after a failover the Sentinels re-point whichever comes back.
+    specs.push(node('redis', ports.redis, []));
+    specs.push(node('redis2', ports.redis2, ['--replicaof', '127.0.0.1', String(ports.redis)]));
+    SENTINEL_NAMES.forEach((name, i) => specs.push({
+      name, command: redisPlan.sentinelBin, args: [paths.sentinelConf(name)], cwd: input.redisDir, port: ports.sentinels[i],
+      logFile: input.logFile(name), env,
+    }));
+  }
+  const sentinels = localSentinels(redisPlan, config.portBase);
   for (const name of APP_REPLICAS) {
     const port = ports.apps[name];
     specs.push({
       name, command: process.execPath, args: [entries.app], cwd: root, port, logFile: input.logFile(name),
-      env: { ...env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl }), APP_ENV: appEnv, ...config.env },
+      env: { ...env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl, ...(sentinels ? { sentinels } : {}) }), APP_ENV: appEnv, ...config.env },
     });
   }
   specs.push({

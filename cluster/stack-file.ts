@@ -1,5 +1,5 @@
 import {
-  COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, nodeProbe,
+  APP_COMMAND, COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, nodeProbe,
   proxyContainerEnvironment, redisService,
 } from './compose-file';
 import { COMPOSE, HEALTH_PATHS, SERVICES, SWARM } from './topology';
@@ -40,7 +40,7 @@ function swarmRedis(): Record<string, YamlValue> {
 function swarmApp(): Record<string, YamlValue> {
   return {
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
-    command: ['node', 'dist/services/app/main.js'],
+    command: APP_COMMAND,
     '#1': 'The task is the replica: X-Instance and /_proxy/status name its node and task (name includes the task id).',
     environment: { ...appContainerEnvironment(SWARM.instanceTemplate) },
     '#2': 'Swarm replaces a task that turns unhealthy: hashing the demo users at the production cost takes',
@@ -94,7 +94,7 @@ export function stackDocument(): Record<string, YamlValue> {
   for (const spec of SERVICES) {
     if (spec.kind === 'redis') services[spec.name] = swarmRedis();
     else if (spec.kind === 'app') services[SWARM.appService] ??= swarmApp();
-    else services[spec.name] = swarmProxy();
+    else if (spec.kind === 'proxy') services[spec.name] = swarmProxy();
   }
   return {
     version: '3.8',

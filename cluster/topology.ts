@@ -10,7 +10,7 @@ import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 
 export { DEFAULT_PORT_BASE };
 
-export type ServiceKind = 'redis' | 'app' | 'proxy';
+export type ServiceKind = 'redis' | 'sentinel' | 'app' | 'proxy';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -46,8 +46,72 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
 
 export const SERVICE_NAMES: readonly string[] = Object.freeze(SERVICES.map((s) => s.name));
 
+/**
+ * The HA Redis topology (`--redis ha`, docker-compose.ha.yml): `redis` starts as the primary,
+ * `redis2` as its replica, and three Sentinels watch them and promote the replica when the
+ * primary is gone. Which node is primary changes at run time; the Sentinels know.
+ */
+export const SENTINEL_NAMES: readonly string[] = Object.freeze(['sentinel1', 'sentinel2', 'sentinel3']);
+export const HA_SERVICES: readonly ServiceSpec[] = Object.freeze([
+  { name: 'redis2', kind: 'redis', dependsOn: ['redis'] },
+  ...SENTINEL_NAMES.map((name): ServiceSpec => ({ name, kind: 'sentinel', dependsOn: ['redis', 'redis2'] })),
+]);
+export const REDIS_NODES: readonly string[] = Object.freeze(['redis', 'redis2']);
+
+/** Every service name a cluster of either Redis topology can have. */
+export const ALL_SERVICE_NAMES: readonly string[] = Object.freeze([...SERVICE_NAMES, ...HA_SERVICES.map((s) => s.name)]);
+
 export function serviceSpec(name: string): ServiceSpec | undefined {
-  return SERVICES.find((s) => s.name === name);
+  return [...SERVICES, ...HA_SERVICES].find((s) => s.name === name);
+}
+
+/**
+ * Sentinel's failover settings (docs/redis-ha.md explains each):
+ * - quorum 2 of 3: one Sentinel alone (restarting, partitioned) can neither declare the primary
+ *   down nor be outvoted into a failover; the failover itself needs a majority (2) anyway.
+ * - down-after 2000 ms: the primary must miss PINGs for 2 s. Short, so the outage is bounded by
+ *   a few seconds; not shorter, because on a loaded 2-core machine an event-loop stall of a
+ *   second happens, and a false failover loses the writes a healthy primary had not yet shipped.
+ * - failover-timeout 10000 ms: a failover stuck that long (the chosen replica does not answer)
+ *   is abandoned and retried by another Sentinel; also the least time between two failovers.
+ * - parallel-syncs 1: with one replica, irrelevant; with more, one resyncs at a time so the rest keep serving.
+ */
+export const SENTINEL = Object.freeze({
+  masterName: 'authscale',
+  quorum: 2,
+  downAfterMs: 2000,
+  failoverTimeoutMs: 10_000,
+  parallelSyncs: 1,
+});
+
+export interface SentinelConfInput {
+  port: number;
+  bind?: string;
+  dir: string;
+  primaryHost: string;
+  primaryPort: number;
+  password?: string;
+  /** Compose: the primary is named by its service host name. */
+  hostnames?: boolean;
+}
+
+/** A Sentinel's config file (Sentinel rewrites it with what it learns, so each gets its own). */
+export function sentinelConf(input: SentinelConfInput): string {
+  const name = SENTINEL.masterName;
+  return [
+    `port ${input.port}`,
+    ...(input.bind ? [`bind ${input.bind}`] : []),
+    'protected-mode no',
+    `dir ${input.dir}`,
+    ...(input.hostnames ? ['sentinel resolve-hostnames yes', 'sentinel announce-hostnames yes'] : []),
+    ...(input.password ? [`requirepass ${input.password}`] : []),
+    `sentinel monitor ${name} ${input.primaryHost} ${input.primaryPort} ${SENTINEL.quorum}`,
+    ...(input.password ? [`sentinel auth-pass ${name} ${input.password}`] : []),
+    `sentinel down-after-milliseconds ${name} ${SENTINEL.downAfterMs}`,
+    `sentinel failover-timeout ${name} ${SENTINEL.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${name} ${SENTINEL.parallelSyncs}`,
+    '',
+  ].join('\n');
 }
 
 export interface LocalPorts {
@@ -55,6 +119,8 @@ export interface LocalPorts {
   readonly control: number;
   readonly apps: Readonly<Record<string, number>>;
   readonly redis: number;
+  readonly redis2: number;
+  readonly sentinels: readonly number[];
 }
 
 export function localPorts(portBase: number): LocalPorts {
@@ -63,6 +129,8 @@ export function localPorts(portBase: number): LocalPorts {
     control: portOf(portBase, 'control'),
     apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portOf(portBase, 'apps', i)])),
     redis: portOf(portBase, 'redis'),
+    redis2: portOf(portBase, 'redisReplica'),
+    sentinels: SENTINEL_NAMES.map((_, i) => portOf(portBase, 'sentinels', i)),
   };
 }
 
@@ -74,6 +142,8 @@ export function portsToCheck(portBase: number): { port: number; owner: string }[
     { port: ports.control, owner: 'cluster control API' },
     ...Object.entries(ports.apps).map(([name, port]) => ({ port, owner: name })),
     { port: ports.redis, owner: 'redis' },
+    { port: ports.redis2, owner: 'redis2' },
+    ...ports.sentinels.map((port, i) => ({ port, owner: SENTINEL_NAMES[i] })),
   ];
 }
 
@@ -92,6 +162,8 @@ export interface AppEnvInput {
   host: string;
   port: number;
   redisUrl: string;
+  /** HA: `host:port` of each Sentinel; the replica then asks them where the primary is. */
+  sentinels?: readonly string[];
 }
 
 /** Environment of one app replica (names from docs/app.md). */
@@ -102,6 +174,7 @@ export function appEnvironment(input: AppEnvInput): Record<string, string> {
     HOST: input.host,
     PORT: String(input.port),
     REDIS_URL: input.redisUrl,
+    ...(input.sentinels ? { REDIS_SENTINELS: input.sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName } : {}),
   };
 }
 
@@ -136,6 +209,15 @@ export function redisPersistenceArgs(appendonly: boolean): string[] {
   return appendonly
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '']
     : ['--appendonly', 'no', '--save', ''];
+}
+
+/**
+ * Arguments of both HA nodes: a replica (re)syncs at once instead of after Redis's default
+ * 5 s diskless-sync delay (meant for several replicas arriving together); until it has, it
+ * holds nothing a failover could keep, and a WAIT for it times out.
+ */
+export function haNodeArgs(): string[] {
+  return ['--repl-diskless-sync-delay', '0'];
 }
 
 /** Health probes, by kind: liveness for apps (touches no dependency), status for the proxy, PING for redis. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Progress, RunContext } from './context';
@@ -13,6 +14,8 @@ import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
+import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
+import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
 import { connectTarget, type BenchTarget } from './target';
 import { judgeClaims } from './verdicts';
@@ -72,13 +75,15 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
   'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
+  'failover-redis': 'failoverRedis',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm'];
+const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis'];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
+  const loadAtStart = os.loadavg()[0];
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
   log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1}`);
@@ -89,11 +94,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       redisAppendonly: config.redisPersistence,
       logs: config.clusterLogs,
       gcPreload: gcPreload(deps.root),
-      appEnv: {
-        PASSWORD_HASH_COST: String(config.hashCost),
-        LOG_LEVEL: 'warn',
-        ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
-      },
+      appEnv: benchAppEnv(config),
     }, deps.startCluster);
   run.target = target;
   try {
@@ -103,6 +104,14 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
       progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
+    };
+    const failoverDeps: FailoverDeps = {
+      startCluster: deps.startCluster ?? startCluster,
+      // Its own clusters, one per variant, on the block after the bench's cluster.
+      portBase: config.portBase + PORT_BLOCK,
+      appEnv: benchAppEnv(config),
+      logs: config.clusterLogs,
+      loginPriceSeconds: config.quick ? 3 : 5,
     };
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
@@ -115,7 +124,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       }
       const scenarioStarted = Date.now();
       try {
-        const skipped = await runScenario(name, context, config, results);
+        const skipped = await runScenario(name, context, config, results, failoverDeps);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
         if (run.aborted && !skipped) {
           // figures from a half-run scenario against a closing cluster are not evidence
@@ -137,6 +146,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     const finished = new Date();
     results.finishedAt = finished.toISOString();
     results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+    results.settings.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
     results.verdicts = judgeClaims(results);
     return results;
   } finally {
@@ -146,7 +156,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
 }
 
 /** Runs one scenario into `results`; returns why it was skipped, if it was. */
-async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults): Promise<string | undefined> {
+/** The replica settings of every local cluster the bench starts (recorded in the report's settings). */
+function benchAppEnv(config: BenchConfig): Record<string, string> {
+  return {
+    PASSWORD_HASH_COST: String(config.hashCost),
+    LOG_LEVEL: 'warn',
+    ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+  };
+}
+
+async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failoverDeps: FailoverDeps): Promise<string | undefined> {
   const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
@@ -170,6 +189,12 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
     case 'kill-redis': {
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
       return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
+    }
+    case 'failover-redis': {
+      const why = failoverUnavailable(context);
+      if (why) return why;
+      results.scenarios.failoverRedis = await runFailoverRedis(context, failoverDeps);
+      return undefined;
     }
     case 'scale-out': {
       const why = scaleOutUnavailable(context);

@@ -25,6 +25,11 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     env: options.gcPreload ? { ...options.appEnv, NODE_OPTIONS: `--expose-gc --require ${options.gcPreload}` } : options.appEnv,
     logs: options.logs,
   });
+  return clusterTarget(cluster, options.gcPreload);
+}
+
+/** A running local cluster as the bench's target (faults through the launcher itself). */
+export function clusterTarget(cluster: RunningCluster, gcPreload: string | undefined): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
     unavailable: () => undefined,
@@ -37,7 +42,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
     faults,
-    collectGarbage: options.gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
+    collectGarbage: gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
     status: () => fetchProxyStatus(url),
     close: () => cluster.close(),
   };

@@ -103,6 +103,61 @@ export interface FaultScenarioResult {
   cells: FaultCellResult[];
 }
 
+export interface LoginPrice {
+  seconds: number;
+  logins: number;
+  failed: number;
+  loginsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface FailoverModeResult {
+  mode: string;
+  users: number;
+  /** Seconds from the kill on in which fewer than half of the mode's answers were ok. */
+  secondsWithoutService: number;
+  /** Errors and logouts from the kill's second on, over every strategy. */
+  errors: number;
+  logouts: number;
+  usersLoggedOut: number;
+  okShareBeforeFault: number | null;
+}
+
+export interface FailoverVariantResult {
+  variant: string;
+  redis: 'ha' | 'single';
+  appendonly: boolean;
+  /** SESSION_WAIT_REPLICAS of the replicas (0: asynchronous replication). */
+  waitReplicas: number;
+  /** The replica was frozen and its link dropped while the cohort logged in (forced replication lag). */
+  replicaCutOff: boolean;
+  killedAtSecond: number;
+  /** HA: ms from the kill until a Sentinel named the replica primary. */
+  promotedAfterMs: number | null;
+  /** Single: ms from the kill until redis-server, started again at once, answered PING. */
+  restartedAfterMs: number | null;
+  /** ms from the kill until every app replica answered /ready connected to a live primary; null when not within 20 s. */
+  clientsFollowAfterMs: number | null;
+  /** /redis users who logged in during the last seconds before the kill, each asked afterwards whether its session survived. */
+  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[] };
+  /** Closed-loop /redis logins on the fresh cluster (HA variants): what WAIT costs per login. */
+  loginPrice: LoginPrice | null;
+  modes: FailoverModeResult[];
+  events: ScenarioEvent[];
+  cells: FaultCellResult[];
+}
+
+export interface FailoverRedisResult {
+  variants: FailoverVariantResult[];
+  seconds: number;
+  cohortSeconds: number;
+  usersPerCell: number;
+  userRate: number;
+  sentinel: { quorum: number; downAfterMs: number; failoverTimeoutMs: number };
+  loginPriceConnections: number;
+}
+
 export interface ScaleOutCellResult {
   mode: string;
   strategy: string;
@@ -184,6 +239,8 @@ export interface BenchSettings {
   memoryUsers: number;
   cpus: number;
   platform: string;
+  /** 1-minute load average when the run began and ended (absolute figures drift with it on shared cores). */
+  loadAverage?: { atStart: number; atEnd: number };
 }
 
 export type VerdictValue = 'holds' | 'does not hold' | 'holds with caveat' | 'not measured';
@@ -256,6 +313,7 @@ export interface BenchResults {
     memory?: MemoryResult;
     revocation?: RevocationResult;
     loginStorm?: LoginStormResult;
+    failoverRedis?: FailoverRedisResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

@@ -6,7 +6,7 @@ export const SCENARIO_NAMES = Object.freeze([
   'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
 ] as const);
 /** Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`. */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm'] as const);
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis'] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {
@@ -47,4 +47,5 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
   'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
+  'failover-redis': 'extra, by name only: kill the Redis primary under load; Sentinel failover vs single Redis restarted (AOF on/off), sessions lost, WAIT price',
 });

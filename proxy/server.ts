@@ -77,6 +77,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     dashboard: new DashboardFiles(config.dashboardDir),
     relay: new ClusterRelay(config.clusterControlUrl, auth),
     frontends: () => bound.map(({ port, strategy }) => ({ port, strategy })),
+    modeOutcomes: () => counters.modes,
     logger: logger.child({ component: 'routes' }),
   });
 

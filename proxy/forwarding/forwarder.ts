@@ -150,6 +150,7 @@ export class Forwarder implements ExchangeOwner {
     const cookie = ex.frontend.strategy.affinityCookie?.(ex.upstream!, ex.ctx);
     if (cookie !== undefined) headers.push('Set-Cookie', cookie);
     ex.frontend.counts[(status / 100) | 0] += 1;
+    this.counters.countMode(ex.req.url, status);
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(res);
@@ -205,7 +206,11 @@ export class Forwarder implements ExchangeOwner {
 
   private fail(ex: Exchange, code: Parameters<typeof sendError>[1], message?: string, headers?: Record<string, string>): void {
     // By the catalogue's status, so a refused request (400, 413) is never counted as a 5xx.
-    if (!ex.res.headersSent) ex.frontend.counts[(ERRORS[code].status / 100) | 0] += 1;
+    if (!ex.res.headersSent) {
+      const status = ERRORS[code].status;
+      ex.frontend.counts[(status / 100) | 0] += 1;
+      this.counters.countMode(ex.req.url, status);
+    }
     sendError(ex.res, code, message, headers);
     this.finish(ex);
   }

@@ -30,6 +30,12 @@ const schema = (cpus: number) => z
     LOG_LEVEL: logLevel,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    // HA (docs/redis-ha.md): the Sentinels to ask for the primary; REDIS_URL then gives only the password.
+    REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each must be host:port'))).optional(),
+    REDIS_SENTINEL_MASTER: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('authscale'),
+    // Synchronous replication of session writes: WAIT for this many replicas (0: off, Redis's asynchronous default).
+    SESSION_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+    SESSION_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(250),
     SESSION_SECRET: csv.optional(),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('authscale'),
@@ -69,6 +75,11 @@ const schema = (cpus: number) => z
   })
   .superRefine(checkServerLimits)
   .superRefine((env, ctx) => {
+    if (env.SESSION_WAIT_REPLICAS > 0 && env.SESSION_WAIT_TIMEOUT_MS >= env.REDIS_COMMAND_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_WAIT_TIMEOUT_MS'], message: `must be below REDIS_COMMAND_TIMEOUT_MS (${env.REDIS_COMMAND_TIMEOUT_MS}), or the client gives up on WAIT first` });
+    }
+  })
+  .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
     const sessionSecrets = env.SESSION_SECRET ?? [];
     if (sessionSecrets.length === 0) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
@@ -101,7 +112,15 @@ const schema = (cpus: number) => z
     host: env.HOST,
     instanceId: env.INSTANCE_ID,
     logLevel: env.LOG_LEVEL,
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: env.REDIS_URL,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      ...(env.REDIS_SENTINELS && env.REDIS_SENTINELS.length > 0 ? {
+        sentinels: env.REDIS_SENTINELS.map((entry) => ({ host: entry.slice(0, entry.lastIndexOf(':')), port: Number(entry.slice(entry.lastIndexOf(':') + 1)) })),
+        sentinelMaster: env.REDIS_SENTINEL_MASTER,
+      } : {}),
+    },
+    sessionWait: { replicas: env.SESSION_WAIT_REPLICAS, timeoutMs: env.SESSION_WAIT_TIMEOUT_MS },
     session: {
       secrets: env.SESSION_SECRET && env.SESSION_SECRET.length > 0 ? env.SESSION_SECRET : [DEVELOPMENT_SECRETS.session],
       ttlSeconds: env.SESSION_TTL_SECONDS,

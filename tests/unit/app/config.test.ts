@@ -102,6 +102,23 @@ describe('production refuses weak settings, every one listed in one error (issue
   });
 });
 
+test('when REDIS_SENTINELS lists Sentinels, then the Redis client asks them for the named primary', () => {
+  expect(loadAppConfig({ REDIS_SENTINELS: 'sentinel1:26379, 127.0.0.1:8102', REDIS_SENTINEL_MASTER: 'authscale' }).redis).toMatchObject({
+    sentinels: [{ host: 'sentinel1', port: 26379 }, { host: '127.0.0.1', port: 8102 }], sentinelMaster: 'authscale',
+  });
+  expect(loadAppConfig({}).redis).not.toHaveProperty('sentinels');
+  expect(loadAppConfig({}).sessionWait).toEqual({ replicas: 0, timeoutMs: 250 });
+});
+
+test('when REDIS_SENTINELS or the WAIT settings are wrong, then each problem is listed', () => {
+  expect(problemsOf({ REDIS_SENTINELS: 'sentinel1', SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^REDIS_SENTINELS\.0: each must be host:port/),
+  ]));
+  expect(problemsOf({ SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual([
+    expect.stringMatching(/^SESSION_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS \(500\)/),
+  ]);
+});
+
 test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {
   const config = loadAppConfig({}, 4);
   expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, cpus: 4 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
+import { renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
 import { APP_REPLICAS, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
 
@@ -44,6 +44,27 @@ describe('docker-compose.production.yml', () => {
     expect(proxy).toContain('TLS_CERT_FILE: /run/authscale-tls/cert.pem');
     expect(proxy).toMatch(/AUTHSCALE_TLS_DIR:-\.\/tls\}:\/run\/authscale-tls:ro/);
     expect(proxy).toContain("require('node:https')");
+  });
+});
+
+describe('docker-compose.ha.yml (HA Redis override)', () => {
+  const ha = fs.readFileSync(path.join(__dirname, '../../../docker-compose.ha.yml'), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed docker-compose.ha.yml', () => {
+    expect(ha).toBe(renderHaComposeFile());
+  });
+
+  it('when read, then redis2 replicates redis, three Sentinels watch it, and every app replica asks them', () => {
+    expect(ha.split('\n  redis2:\n')[1].split('\n  sentinel1:\n')[0]).toMatch(/- "--replicaof"\n\s+- redis\n\s+- "6379"/);
+    for (const name of ['sentinel1', 'sentinel2', 'sentinel3']) {
+      const block = ha.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0];
+      expect(block).toContain('sentinel monitor authscale redis 6379 2');
+      expect(block).toContain('healthcheck:');
+      expect(block).not.toContain('ports:');
+    }
+    for (const app of APP_REPLICAS) {
+      expect(ha.split(`\n  ${app}:\n`)[1]).toMatch(/^ {4}environment:\n {6}REDIS_SENTINELS: "sentinel1:26379,sentinel2:26379,sentinel3:26379"/);
+    }
   });
 });
 

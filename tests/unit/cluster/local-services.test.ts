@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseLaunchOptions } from '../../../cluster/launch-options';
-import { localProcessSpecs, planRedis, type RedisPlan } from '../../../cluster/local-services';
+import { localProcessSpecs, planRedis, sentinelConfFiles, type RedisPlan } from '../../../cluster/local-services';
+import { SENTINEL } from '../../../cluster/topology';
 
 const input = (redisPlan: RedisPlan, options = {}) => ({
   config: parseLaunchOptions({ portBase: 9000, ...options }),
@@ -84,5 +85,48 @@ describe('finding redis-server', () => {
 
   it('when the options are invalid, then every problem is listed at once', () => {
     expect(() => parseLaunchOptions({ portBase: 80, redis: { url: 'http://x' } })).toThrow(/portBase[\s\S]*redis\.url: must be a redis:\/\/ URL/);
+  });
+});
+
+describe('local services, HA Redis (--redis ha)', () => {
+  const ha: RedisPlan = { kind: 'ha', bin: '/usr/bin/redis-server', sentinelBin: '/usr/bin/redis-sentinel' };
+
+  it('when HA is planned, then a primary, a replica of it and three Sentinels run on base+20, +28 and +21..23, and the apps ask the Sentinels', () => {
+    const specs = localProcessSpecs(input(ha));
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    expect(byName.get('redis')?.port).toBe(9020);
+    expect(byName.get('redis2')?.port).toBe(9028);
+    expect(byName.get('redis')?.args).not.toContain('--replicaof');
+    expect(byName.get('redis2')?.args.join(' ')).toContain('--replicaof 127.0.0.1 9020');
+    expect(byName.get('redis2')?.args.join(' ')).toContain('--appendonly yes');
+    expect(byName.get('redis')?.args[byName.get('redis')!.args.indexOf('--dir') + 1]).not.toBe(byName.get('redis2')?.args[byName.get('redis2')!.args.indexOf('--dir') + 1]);
+    expect(['sentinel1', 'sentinel2', 'sentinel3'].map((n) => byName.get(n)?.port)).toEqual([9021, 9022, 9023]);
+    expect(byName.get('sentinel1')?.command).toBe('/usr/bin/redis-sentinel');
+    expect(byName.get('app1')?.env).toMatchObject({
+      REDIS_SENTINELS: '127.0.0.1:9021,127.0.0.1:9022,127.0.0.1:9023', REDIS_SENTINEL_MASTER: 'authscale',
+    });
+  });
+
+  it('when the Sentinel config is written, then it monitors the primary with the documented quorum and timings', () => {
+    const files = sentinelConfFiles('/run/redis-data', 9000);
+    const conf = files['/run/redis-data/sentinel2.conf'];
+    expect(conf).toContain('port 9022');
+    expect(conf).toContain(`sentinel monitor authscale 127.0.0.1 9020 ${SENTINEL.quorum}`);
+    expect(conf).toContain(`sentinel down-after-milliseconds authscale ${SENTINEL.downAfterMs}`);
+    expect(conf).toContain(`sentinel failover-timeout authscale ${SENTINEL.failoverTimeoutMs}`);
+    expect(Object.keys(files)).toHaveLength(3);
+  });
+
+  it('when redis-sentinel cannot be found, then HA is refused with what to install (no silent single node)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-bin-'));
+    try {
+      const bin = path.join(dir, 'redis-server');
+      fs.writeFileSync(bin, '#!/bin/sh\n', { mode: 0o755 });
+      const plan = planRedis(parseLaunchOptions({ redis: 'ha' }), { PATH: dir });
+      expect(plan).toMatchObject({ kind: 'missing' });
+      expect(plan.kind === 'missing' && plan.message).toContain('apt-get install redis-sentinel');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
