@@ -6,7 +6,7 @@ import { emptyCounts, type Counts, type TimelinePoint, type UserGroup } from './
  * where, who moved. No I/O, so each is unit-tested on synthetic ledgers.
  */
 
-const OUTCOMES: readonly Outcome[] = ['ok', 'logouts', 'errors', 'logins', 'other'];
+const OUTCOMES: readonly Outcome[] = ['ok', 'logouts', 'errors', 'logins', 'other', 'refused'];
 
 export function addCounts(into: Counts, from: Counts): Counts {
   for (const k of OUTCOMES) into[k] += from[k];

@@ -1,23 +1,25 @@
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Progress, RunContext } from './context';
+import { connectCompose } from './compose-target';
+import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
-import type { BenchConfig } from './options';
+import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
 import type { BenchResults, BenchSettings } from './results';
 import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
-import { startConcurrentCells } from './scenarios/concurrent-cells';
-import { replicaUrl, runMemory } from './scenarios/memory';
+import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
+import { agreed, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
+import { memoryReplica, runMemory } from './scenarios/memory';
 import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runThroughput } from './scenarios/throughput';
 import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
+import { runPublishedPort } from './scenarios/published-port';
 import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
-import { connectTarget, type BenchTarget } from './target';
+import { connectTarget, type BenchTarget, type FaultVerb } from './target';
 import { judgeClaims } from './verdicts';
 import { pollUntil } from '../common/poll';
 import { PORT_BLOCK } from '../common/ports';
@@ -29,9 +31,14 @@ import { PORT_BLOCK } from '../common/ports';
 export interface BenchDeps {
   /** The local launcher (tests may hand in their own). */
   startCluster?: StartCluster;
-  /** Repository root, for package versions. */
+  /** Repository root, for package versions (and docker-compose.yml when the cwd has none). */
   root: string;
+  /** Where the bench was started (--compose looks for docker-compose.yml here first). */
+  cwd?: string;
 }
+
+/** A scenario asked for that this target cannot run: the CLI exits with code 2 and says why. */
+export class TargetCannotRun extends Error {}
 
 export interface BenchEvents {
   progress: [Progress];
@@ -43,6 +50,7 @@ export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<B
   /** Aborted by abort(): the load stops, no further scenario starts, and the local cluster is closed. */
   readonly controller = new AbortController();
   target: BenchTarget | undefined;
+  journal: FaultJournal | undefined;
 
   get aborted(): boolean {
     return this.controller.signal.aborted;
@@ -50,14 +58,21 @@ export class BenchRun extends EventEmitter<BenchEvents> implements PromiseLike<B
 
   constructor(config: BenchConfig, deps: BenchDeps) {
     super();
+    // Every running cell and login ramp listens for the abort: dozens at once in a fault scenario.
+    setMaxListeners(200, this.controller.signal);
     // Started on the next tick so callers can attach listeners first.
     this.result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => execute(config, deps, this));
   }
 
-  /** Stop: close the local cluster now (the running scenario then ends with errors) and run no more. */
-  async abort(): Promise<void> {
+  /**
+   * Stop: undo the faults the run caused (start what it killed, unpause what it paused, stop app4),
+   * close the local cluster (the running scenario then ends with errors) and run no more.
+   */
+  async abort(): Promise<string[]> {
     this.controller.abort();
+    const undone = await this.journal?.undo();
     await this.target?.close();
+    return [...(undone?.done ?? []), ...(undone?.failed.map((f) => `FAILED ${f}`) ?? [])];
   }
 
   then<A = BenchResults, B = never>(
@@ -86,20 +101,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
   const loadAtStart = os.loadavg()[0];
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
-  log(config.target ? `connecting to ${config.target}` : `starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1}`);
-  const target: BenchTarget = config.target
-    ? await connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands })
-    : await startLocalTarget({
-      portBase: config.portBase,
-      redisAppendonly: config.redisPersistence,
-      logs: config.clusterLogs,
-      gcPreload: gcPreload(deps.root),
-      appEnv: benchAppEnv(config),
-    }, deps.startCluster);
+  const connected: BenchTarget = await openTarget(config, deps, log);
+  const journal = new FaultJournal(connected.faults);
+  const target: BenchTarget = { ...connected, faults: journal };
+  run.journal = journal;
   run.target = target;
   try {
     const replicas = await servingReplicas(target);
     log(`replicas serving: ${replicas.join(', ')}`);
+    const readings = await readTargetSettings(target, replicas);
+    log(`target settings: hash cost ${agreed(readings, (x) => x.passwordHashCost)}, touch ${agreed(readings, (x) => x.sessionTouch)}, Redis appendonly ${agreed(readings, (x) => x.redisAppendonly)}`);
     const context: RunContext = {
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
@@ -113,9 +124,11 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       logs: config.clusterLogs,
       loginPriceSeconds: config.quick ? 3 : 5,
     };
+    const cannot = await preflight(config, context);
+    if (cannot.length > 0) throw new TargetCannotRun(`this target cannot run ${cannot.map((c) => `${c.scenario} (${c.reason})`).join('; ')}; leave those out with --scenario`);
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
-      settings: settings(config, target, replicas, deps.root), scenarios: {}, skipped: [], warnings: [], scenarioSeconds: {}, verdicts: [],
+      settings: settings(config, target, replicas, readings, deps.root), scenarios: {}, skipped: [], warnings: [], scenarioSeconds: {}, verdicts: [],
     };
     for (const name of ORDER.filter((n) => config.scenarios.includes(n))) {
       if (run.aborted) {
@@ -140,6 +153,16 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       if (!run.aborted) await waitHealthy(context);
       results.scenarioSeconds[name] = Math.round((Date.now() - scenarioStarted) / 100) / 10;
     }
+    if (config.compose && config.scenarios.includes('throughput') && !run.aborted) {
+      try {
+        results.scenarios.publishedPort = await runPublishedPort(context, {
+          startCluster: deps.startCluster ?? startCluster, portBase: config.portBase, hashCost: PRODUCTION_HASH_COST,
+          seconds: config.timing.cellSeconds, rounds: 2, connections: config.connections,
+        });
+      } catch (error) {
+        results.warnings.push(`Docker's own cost (/health through the published port against a local cluster) was not measured: ${(error as Error).message}`);
+      }
+    }
     if (target.local && buildFingerprint(deps.root) !== buildAtStart) {
       results.warnings.push('dist/ (the built app or proxy) changed during the run: replicas started after that (a restart, app4) ran different code from the others, so cross-replica figures after a restart may reflect the change, not the scenario.');
     }
@@ -150,12 +173,53 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     results.verdicts = judgeClaims(results);
     return results;
   } finally {
+    // A scenario that failed half-way (or an interrupt) leaves no replica killed or paused behind.
+    const undone = await journal.undo();
+    if (undone.done.length > 0) log(`undid the faults left behind: ${undone.done.join(', ')}`);
+    for (const failure of undone.failed) log(`warning: could not undo ${failure}`);
     log('closing');
     await target.close();
   }
 }
 
-/** Runs one scenario into `results`; returns why it was skipped, if it was. */
+async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: string) => void): Promise<BenchTarget> {
+  if (config.compose) {
+    log(`connecting to the docker compose stack${config.compose.project ? ` ${config.compose.project}` : ''}`);
+    return connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+  }
+  if (config.target) {
+    log(`connecting to ${config.target}`);
+    return connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands });
+  }
+  log(`starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1} (password hash cost ${config.hashCost})`);
+  return startLocalTarget({
+    portBase: config.portBase,
+    redisAppendonly: config.redisPersistence,
+    logs: config.clusterLogs,
+    appEnv: benchAppEnv(config),
+  }, deps.startCluster);
+}
+
+/** Requested scenarios this target cannot run, and why, before anything is measured. */
+async function preflight(config: BenchConfig, context: RunContext): Promise<{ scenario: string; reason: string }[]> {
+  const plan = (fault: FaultVerb, recover: FaultVerb, service: string) => context.target.faults.unavailable(service, fault) ?? context.target.faults.unavailable(service, recover);
+  const reasons: Partial<Record<ScenarioName, string | undefined>> = {
+    'kill-replica': plan('kill', 'start', config.victim),
+    'pause-replica': plan('pause', 'unpause', config.victim),
+    'kill-redis': plan('kill', 'start', 'redis'),
+    'scale-out': scaleOutUnavailable(context),
+  };
+  if (config.scenarios.includes('memory')) {
+    const replica = await memoryReplica(context);
+    if (typeof replica === 'string') reasons.memory = replica;
+  }
+  if (config.scenarios.includes('login-storm')) {
+    const replicas = await stormReplicas(context);
+    if (typeof replicas === 'string') reasons['login-storm'] = replicas;
+  }
+  return config.scenarios.filter((name) => reasons[name]).map((scenario) => ({ scenario, reason: reasons[scenario]! }));
+}
+
 /** The replica settings of every local cluster the bench starts (recorded in the report's settings). */
 function benchAppEnv(config: BenchConfig): Record<string, string> {
   return {
@@ -165,12 +229,13 @@ function benchAppEnv(config: BenchConfig): Record<string, string> {
   };
 }
 
+/** Runs one scenario into `results`; returns why it was skipped, if it was. */
 async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failoverDeps: FailoverDeps): Promise<string | undefined> {
   const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
     case 'memory': {
-      const replica = await replicaUrl(context);
+      const replica = await memoryReplica(context);
       if (typeof replica === 'string') return replica;
       results.scenarios.memory = await runMemory(context, replica);
       return undefined;
@@ -222,13 +287,10 @@ async function runFaultInto(context: RunContext, plan: FaultPlan, keep: (result:
 /** JIT, connection pools and the first logins before the first measured cell. */
 async function warmUp(context: RunContext): Promise<void> {
   context.log('warming up');
-  const load = startConcurrentCells({ ...context, timing: { ...context.timing, faultUserRate: 50 } }, 2, 10);
+  // Two users per cell: warming the code paths needs few logins, and each costs a password hash.
+  const warm = { ...context, timing: { ...context.timing, faultUserRate: 50 } };
+  const load = startConcurrentCells(warm, 2, 10, await prepareConcurrentCells(warm, 2));
   await load.done();
-}
-
-function gcPreload(root: string): string | undefined {
-  const file = path.join(root, 'dist', 'loadtest', 'gc-on-signal.js');
-  return fs.existsSync(file) ? file : undefined;
 }
 
 /**
@@ -250,18 +312,26 @@ async function waitHealthy(context: RunContext): Promise<void> {
   if (!healthy) context.log('warning: not every replica is healthy again; continuing');
 }
 
-function settings(config: BenchConfig, target: BenchTarget, replicas: string[], root: string): BenchSettings {
+function settings(config: BenchConfig, target: BenchTarget, replicas: string[], readings: ReplicaSettingsReading[], root: string): BenchSettings {
   const { cpus, platform } = machine();
   const t = config.timing;
+  // Read from the replicas' /settings at run time; for the bench's own cluster, say when the cost is not production's.
+  const cost = agreed(readings, (x) => x.passwordHashCost);
+  const cheaper = target.local && config.hashCostChosen && config.hashCost !== PRODUCTION_HASH_COST
+    ? ` (--hash-cost ${config.hashCost}: not production's ${PRODUCTION_HASH_COST})` : '';
+  const appendonly = agreed(readings, (x) => x.redisAppendonly, (v) => (v ? 'on' : 'off'));
   return {
     target: target.url,
     localCluster: target.local,
+    targetKind: target.local ? 'own cluster' : config.compose ? 'docker compose' : 'target',
     replicas,
     frontends: target.frontends,
     versions: packageVersions(root),
-    passwordHashCost: target.local ? String(config.hashCost) : 'the target\'s own setting (not set by the bench)',
-    sessionTouch: target.local ? config.sessionTouch ?? 'rolling (the app default)' : 'the target\'s own setting (not set by the bench)',
-    redisPersistence: config.redisPersistence,
+    passwordHashCost: `${cost}${cheaper}`,
+    sessionTouch: agreed(readings, (x) => x.sessionTouch),
+    redisPersistence: target.local ? config.redisPersistence : appendonly === 'on',
+    redisAppendonly: appendonly,
+    replicaSettings: readings,
     quick: config.quick,
     connections: config.connections,
     cellSeconds: t.cellSeconds,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, DEVELOPMENT_SECRETS } from '../common/config';
-import { runBench } from './bench';
+import { runBench, TargetCannotRun } from './bench';
 import { parseBenchArgs, USAGE } from './options';
 import { formatProgress, formatSummary } from './progress';
 import { repoRoot } from '../common/repo-root';
@@ -10,7 +10,9 @@ import { writeResults } from './write-results';
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseBenchArgs(process.argv.slice(2), { adminToken: process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin, now: new Date() });
+    parsed = parseBenchArgs(process.argv.slice(2), {
+      adminToken: process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin, now: new Date(), composeProject: process.env.COMPOSE_PROJECT_NAME || undefined,
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
@@ -29,7 +31,8 @@ async function main(): Promise<number> {
   }
   const root = repoRoot();
   const live = process.stderr.isTTY === true;
-  const run = runBench(config, { root });
+  // npm runs scripts in the package root; INIT_CWD is where the user typed `npm run bench`.
+  const run = runBench(config, { root, cwd: process.env.INIT_CWD ?? process.cwd() });
   run.on('progress', (p) => {
     // one rewritten line on a terminal, a line every update otherwise (CI logs)
     if (live) process.stderr.write(`\r\x1b[K${formatProgress(p)}`);
@@ -41,13 +44,24 @@ async function main(): Promise<number> {
   const interrupt = (): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stderr.write('\ninterrupted: stopping the local cluster; partial results follow (Ctrl-C again to force)\n');
-    void run.abort();
+    process.stderr.write(`\ninterrupted: ${config.target || config.compose ? 'undoing the faults this run caused' : 'stopping the local cluster'}; partial results follow (Ctrl-C again to force)\n`);
+    void run.abort().then((undone) => {
+      if (undone.length > 0) process.stderr.write(`undone: ${undone.join(', ')}\n`);
+    });
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
 
-  const results = await run;
+  let results;
+  try {
+    results = await run;
+  } catch (error) {
+    if (error instanceof TargetCannotRun) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   const outDir = path.resolve(config.outDir);
   await writeResults(outDir, results);
   if (live) process.stderr.write('\r\x1b[K');

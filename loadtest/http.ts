@@ -8,6 +8,8 @@ export interface JsonResponse {
   status: number;
   body: Record<string, unknown> | undefined;
   instance: string | undefined;
+  /** Retry-After, when the answer carried one (a refused login). */
+  retryAfter?: string;
 }
 
 export class SteppingClient {
@@ -16,17 +18,18 @@ export class SteppingClient {
   /** Session modes: the CSRF token from the login answer, sent with every POST (X-CSRF-Token). */
   csrfToken: string | undefined;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `baseUrl` may carry a path (a replica through the proxy's direct route); `fixedHeaders` go with every request. */
+  constructor(private readonly baseUrl: string, private readonly fixedHeaders: Record<string, string> = {}, private readonly timeoutMs = 10_000) {}
 
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.fixedHeaders };
     const cookie = this.jar.header();
     if (cookie) headers.Cookie = cookie;
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (this.csrfToken && method === 'POST') headers['X-CSRF-Token'] = this.csrfToken;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(new URL(path, this.baseUrl), {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+    const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs),
     });
     this.jar.store(response.headers.getSetCookie());
     const text = await response.text();
@@ -37,7 +40,7 @@ export class SteppingClient {
     } catch {
       parsed = undefined;
     }
-    return { status: response.status, body: parsed, instance: response.headers.get('x-instance') ?? undefined };
+    return { status: response.status, body: parsed, instance: response.headers.get('x-instance') ?? undefined, retryAfter: response.headers.get('retry-after') ?? undefined };
   }
 }
 

@@ -30,6 +30,28 @@ export interface CellLoad {
   timeoutSeconds?: number;
   /** Stops the load early (the run was interrupted). */
   signal?: AbortSignal;
+  /** What a user does after a 401 (VirtualUser); default: log in again. */
+  afterLogout?: 'log in again' | 'keep credential';
+  /** Users already logged in by the ramp (cellUsers + rampLogins), one per connection; else each logs in as its first request. */
+  users?: readonly VirtualUser[];
+}
+
+/** The cell's users, one per connection, each with its identity (pure): log them in with rampLogins before the cell starts. */
+export function cellUsers(load: Omit<CellLoad, 'users' | 'durationSeconds' | 't0'>): VirtualUser[] {
+  const hashIp = load.strategy === 'hash-ip';
+  const key = clientAddressKey(load.adminToken);
+  return Array.from({ length: load.connections }, (_, k) => {
+    const index = load.firstUserIndex + k;
+    const clientAddress = clientAddressFor(index);
+    return new VirtualUser(load.mode, createLedger(index, String(index), Date.now()), {
+      username: load.usernames[index % load.usernames.length],
+      password: load.password,
+      clientAddress: hashIp ? { address: clientAddress, key } : undefined,
+      // Distinct people, as in startCell: each login its own throttle pair.
+      loginAddress: { address: clientAddress, key },
+      afterLogout: load.afterLogout,
+    });
+  });
 }
 
 export interface CellRun {
@@ -55,10 +77,13 @@ export function startCell(load: CellLoad): RunningCell {
     const clientAddress = clientAddressFor(index);
     const ledger = createLedger(index, hashIp ? clientAddress : String(index), load.t0);
     ledgers.push(ledger);
-    const user = new VirtualUser(load.mode, ledger, {
+    const prepared = load.users?.[index - load.firstUserIndex];
+    prepared?.measureInto(ledger);
+    const user = prepared ?? new VirtualUser(load.mode, ledger, {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
       clientAddress: hashIp ? { address: clientAddress, key } : undefined,
+      afterLogout: load.afterLogout,
       // Distinct people: otherwise all users of a cell share one address and their logins in
       // flight fill each other's throttle slots (the pair limit counts attempts being checked).
       loginAddress: { address: clientAddress, key },

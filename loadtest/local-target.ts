@@ -11,8 +11,6 @@ export interface LocalTargetOptions {
   appEnv: Record<string, string>;
   redisAppendonly: boolean;
   logs: 'silent' | 'inherit';
-  /** Absolute path of the built gc-on-signal.js, preloaded into the replicas when present. */
-  gcPreload?: string;
 }
 
 export type StartCluster = typeof startCluster;
@@ -22,14 +20,15 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     portBase: options.portBase,
     redis: 'spawn',
     redisAppendonly: options.redisAppendonly,
-    env: options.gcPreload ? { ...options.appEnv, NODE_OPTIONS: `--expose-gc --require ${options.gcPreload}` } : options.appEnv,
+    // --expose-gc: a replica collects garbage on SIGUSR2 (services/app/gc-on-signal.ts) for the memory scenario.
+    env: { ...options.appEnv, NODE_OPTIONS: '--expose-gc' },
     logs: options.logs,
   });
-  return clusterTarget(cluster, options.gcPreload);
+  return clusterTarget(cluster);
 }
 
 /** A running local cluster as the bench's target (faults through the launcher itself). */
-export function clusterTarget(cluster: RunningCluster, gcPreload: string | undefined): BenchTarget {
+export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
     unavailable: () => undefined,
@@ -42,7 +41,7 @@ export function clusterTarget(cluster: RunningCluster, gcPreload: string | undef
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
     faults,
-    collectGarbage: gcPreload ? (replica) => cluster.act(replica, 'kill', 'SIGUSR2') : undefined,
+    collectGarbage: (replica) => cluster.act(replica, 'kill', 'SIGUSR2'),
     status: () => fetchProxyStatus(url),
     close: () => cluster.close(),
   };

@@ -13,10 +13,14 @@ export interface BenchConfig {
   timing: ScenarioTiming;
   connections: number;
   target?: string;
+  /** Drive a running `docker compose up` stack of this repo (project name when given with -p). */
+  compose?: { project?: string };
   outDir: string;
   redisPersistence: boolean;
   portBase: number;
   hashCost: number;
+  /** Whether --hash-cost was given: a cost other than production's is reported as such. */
+  hashCostChosen: boolean;
   sessionTouch?: 'rolling' | 'always' | 'never';
   victim: string;
   /** Shell commands by "service verb", e.g. {"app2 kill": "docker compose kill app2"}. */
@@ -35,7 +39,14 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections <n>       users per throughput cell (default 50)
   --out <dir>             where results.json, report.md, report.html go (default results/<timestamp>)
   --no-persistence        Redis without appendonly (local cluster), to show a restart losing sessions
-  --target <url>          drive a running cluster (e.g. http://127.0.0.1:8080) instead of starting one
+  --compose               drive a running \`docker compose up\` stack of this repo: ports from
+                          \`docker compose port\`, fault commands filled in (kill/start/pause/unpause,
+                          Redis, app4 from the scale profile); compose file from the current
+                          directory, else the repository's
+  -p, --project <name>    with --compose: the compose project name (default $COMPOSE_PROJECT_NAME,
+                          else compose's own default)
+  --target <url>          drive another running cluster (e.g. http://127.0.0.1:8080) with the
+                          fault commands below
   --victim <replica>      the replica killed/paused (default app2)
   --kill <cmd>            shell command that SIGKILLs the victim, e.g. "docker compose kill app2"
   --restart <cmd>         shell command that starts it again, e.g. "docker compose start app2"
@@ -44,14 +55,18 @@ export const USAGE = `Usage: npm run bench -- [options]
   --start-app4 <cmd>      / --stop-app4 <cmd>       bring app4 up / down (scale-out)
   --app4-url <url>        URL the proxy should use for app4 if its pool lacks it
   --admin-token <token>   proxy admin token (default $ADMIN_TOKEN or the development token)
-  --port-base <n>         ports of the bench's own local cluster (default 18080: frontends 18080-18082)
-  --hash-cost <n>         PASSWORD_HASH_COST of the local replicas (default 10; production is 17)
+  --port-base <n>         ports of the bench's own local cluster (default 18080: frontends 18080-18082);
+                          with --compose, of the local cluster it compares /health with
+  --hash-cost <n>         PASSWORD_HASH_COST of the local replicas (default 17, production's;
+                          a cheaper cost is reported as such)
   --touch <policy>        SESSION_TOUCH of the local replicas: rolling, always, never (default: app default)
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
 
-Without --target, faults use the local launcher; with --target, they use the commands above,
-or the launcher's control API when /_proxy/status says control: "local".`;
+Targets are exclusive: the bench's own cluster (no target option), --target, or --compose.
+Without a target, faults use the local launcher; with --target, they use the commands above,
+or the launcher's control API when /_proxy/status says control: "local"; with --compose,
+docker compose itself. A scenario the target cannot run ends the bench with exit code 2.`;
 
 const intArg = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -70,6 +85,8 @@ const schema = z.object({
   duration: intArg(1, 3600).optional(),
   connections: intArg(1, 1000).default(50),
   target: z.string().url().optional(),
+  compose: z.boolean().default(false),
+  project: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a compose project name (lowercase letters, digits, _ and -)').optional(),
   out: z.string().min(1).optional(),
   'no-persistence': z.boolean().default(false),
   victim: z.string().regex(/^app[1-9]$/, 'must be a replica id such as app2').default('app2'),
@@ -84,30 +101,56 @@ const schema = z.object({
   'app4-url': z.string().url().optional(),
   'admin-token': z.string().min(1).optional(),
   'port-base': intArg(1024, MAX_PORT_BASE).default(BENCH_PORT_BASE),
-  'hash-cost': intArg(4, 20).default(10),
+  'hash-cost': intArg(4, 20).optional(),
   touch: z.enum(['rolling', 'always', 'never']).optional(),
   'cluster-logs': z.boolean().default(false),
 });
 
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
-  'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch',
+  'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
 ] as const;
+
+/** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
+export const PRODUCTION_HASH_COST = 17;
+
+/** Options that only shape the bench's own cluster, and the fault-command options of --target. */
+const OWN_CLUSTER_OPTIONS = ['hash-cost', 'touch', 'no-persistence', 'cluster-logs'] as const;
+const FAULT_COMMAND_OPTIONS = ['kill', 'restart', 'kill-redis', 'restart-redis', 'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url'] as const;
+
+/** Every conflict between the target options (pure): targets are exclusive, and each has its own options. */
+export function targetConflicts(values: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const given = (name: string): boolean => values[name] !== undefined && values[name] !== false;
+  const targets = ['target', 'compose'].filter(given);
+  if (targets.length > 1) problems.push(`choose one target: ${targets.map((t) => `--${t}`).join(' and ')} are mutually exclusive`);
+  if (given('project') && !given('compose')) problems.push('-p/--project names a compose project: it needs --compose');
+  if (targets.length > 0) {
+    for (const name of OWN_CLUSTER_OPTIONS.filter(given)) {
+      problems.push(`--${name} sets up the bench's own cluster; a ${targets[0] === 'compose' ? 'compose stack' : '--target cluster'} runs with its own settings (for compose: PASSWORD_HASH_COST, SESSION_TOUCH in .env)`);
+    }
+  }
+  if (given('compose')) {
+    for (const name of FAULT_COMMAND_OPTIONS.filter(given)) problems.push(`--${name} is for --target; --compose fills in its own fault commands`);
+  }
+  return problems;
+}
 
 export type ParsedArgs = { help: true } | { help: false; config: BenchConfig };
 
 /**
  * argv (after `node cli.js`) → a frozen BenchConfig, or a ConfigError listing every problem.
- * `defaults` carries what only the CLI may read: the environment's admin token and the clock.
+ * `defaults` carries what only the CLI may read: the environment's admin token, COMPOSE_PROJECT_NAME and the clock.
  */
-export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: string; now: Date }): ParsedArgs {
+export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: string; now: Date; composeProject?: string }): ParsedArgs {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
-        quick: { type: 'boolean' }, 'no-persistence': { type: 'boolean' }, 'cluster-logs': { type: 'boolean' },
+        quick: { type: 'boolean' }, 'no-persistence': { type: 'boolean' }, 'cluster-logs': { type: 'boolean' }, compose: { type: 'boolean' },
+        project: { type: 'string', short: 'p' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -118,7 +161,8 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
   }
   if (values.help) return { help: true };
   const result = schema.safeParse(values);
-  if (!result.success) throw new ConfigError('bench', formatZodIssues(result.error));
+  const problems = [...(result.success ? [] : formatZodIssues(result.error)), ...targetConflicts(values)];
+  if (!result.success || problems.length > 0) throw new ConfigError('bench', problems);
   const o = result.data;
   const base = o.quick ? QUICK_TIMING : FULL_TIMING;
   const commands: Record<string, string> = {};
@@ -142,10 +186,12 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       timing: { ...base, cellSeconds: o.duration ?? base.cellSeconds },
       connections: o.connections,
       target: o.target,
+      compose: o.compose ? { project: o.project ?? defaults.composeProject } : undefined,
       outDir: o.out ?? `results/${stamp}`,
       redisPersistence: !o['no-persistence'],
       portBase: o['port-base'],
-      hashCost: o['hash-cost'],
+      hashCost: o['hash-cost'] ?? PRODUCTION_HASH_COST,
+      hashCostChosen: o['hash-cost'] !== undefined,
       sessionTouch: o.touch,
       victim: o.victim,
       commands,

@@ -15,6 +15,8 @@ export interface Counts {
   logins: number;
   /** Anything else (a 4xx other than those above): should stay 0. */
   other: number;
+  /** Logins refused by the replica's admission control (503 login_overloaded): a login refused, never an error. */
+  refused: number;
 }
 
 export interface TimelinePoint extends Counts {
@@ -47,6 +49,8 @@ export interface ThroughputCellResult {
   userImbalance: number | null;
   /** Redis commands per request during the cell (INFO commandstats); null when Redis was not reachable. */
   redisCommandsPerRequest: number | null;
+  /** The users' logins before the cell was measured (absent for the /health baseline). */
+  loginRamp?: { loggedIn: number; refused: number; seconds: number };
   /** requestsPerSec / the same strategy's /health baseline. */
   ratioToBaseline: number | null;
 }
@@ -192,12 +196,20 @@ export interface MemoryModeResult {
   heapBeforeBytes: number;
   heapAfterBytes: number;
   bytesPerUser: number;
+  /** Logins refused by admission control (503 login_overloaded) and retried during the measured batch. */
+  loginsRefused?: number;
+  /** |difference| of two heap readings with nothing in between, per measured user: the figure's noise. */
+  noiseBytesPerUser?: number | null;
   /** Growth of Redis used_memory per user, when the bench could read it. */
   redisBytesPerUser: number | null;
 }
 
 export interface MemoryResult {
   replica: string;
+  /** How the bench reached the replica: straight, or through the proxy's admin-token direct route. */
+  via?: 'direct' | 'proxy';
+  /** Logins per second measured on the replica at the start; the batch size follows from it. */
+  loginsPerSecond?: number;
   /** How heap was sampled: GC forced by the replica, or median of samples after a pause. */
   gc: 'forced' | 'not forced';
   modes: MemoryModeResult[];
@@ -223,15 +235,42 @@ export interface RevocationResult {
   modes: RevocationModeResult[];
 }
 
+export interface PublishedPortRun {
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  errors: number;
+}
+
+/** /health through the compose stack's published port against a local cluster, same run (--compose only). */
+export interface PublishedPortResult {
+  composeUrl: string;
+  localUrl: string;
+  seconds: number;
+  rounds: number;
+  connections: number;
+  compose: PublishedPortRun;
+  local: PublishedPortRun;
+  runs: { compose: PublishedPortRun[]; local: PublishedPortRun[] };
+  /** compose req/s ÷ local req/s. */
+  ratio: number | null;
+}
+
 export interface BenchSettings {
   target: string;
   localCluster: boolean;
+  /** own cluster, docker compose, or target (--target). */
+  targetKind?: 'own cluster' | 'docker compose' | 'target';
   replicas: string[];
   frontends: { port: number; strategy: string; url: string }[];
   versions: Record<string, string>;
   passwordHashCost: string;
   sessionTouch: string;
   redisPersistence: boolean;
+  /** What the replicas' Redis reports (INFO persistence aof_enabled), read at run time. */
+  redisAppendonly?: string;
+  /** Each replica's GET /settings at the start of the run. */
+  replicaSettings?: { replica: string; passwordHashCost: number | null; sessionTouch: string | null; redisAppendonly: boolean | null }[];
   quick: boolean;
   connections: number;
   cellSeconds: number;
@@ -312,6 +351,8 @@ export interface BenchResults {
     scaleOut?: ScaleOutResult;
     memory?: MemoryResult;
     revocation?: RevocationResult;
+    /** Docker's own cost (--compose): not one of the seven scenarios and not judged. */
+    publishedPort?: PublishedPortResult;
     loginStorm?: LoginStormResult;
     failoverRedis?: FailoverRedisResult;
   };
@@ -325,5 +366,5 @@ export interface BenchResults {
 }
 
 export function emptyCounts(): Counts {
-  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 };
+  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0, refused: 0 };
 }

@@ -22,6 +22,8 @@ export interface ScenarioTiming {
   readonly faultUserRate: number;
   /** memory: logins per measured batch (after an equal warm-up batch) per mode; revocation: seconds a logged-out credential is probed. */
   readonly memoryUsers: number;
+  /** memory: seconds one batch of logins should take; its size follows from the login cost measured at the start (capped by memoryUsers). */
+  readonly memoryBatchSeconds: number;
   readonly revocationSeconds: number;
   /** login-storm: concurrent impatient clients and how long they keep trying. */
   readonly stormClients: number;
@@ -30,12 +32,12 @@ export interface ScenarioTiming {
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
-  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
+  faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, memoryBatchSeconds: 40, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
-  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
+  faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, memoryBatchSeconds: 8, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({

@@ -45,6 +45,10 @@ export const THRESHOLDS = Object.freeze({
   statelessHeapShare: 0.25,
   /** Claim 8: /jwt-revocable's state shows as at least this many Redis commands per request, or throughput below roundTripCostRatio × /jwt's. */
   revocableCommandsPerRequest: 0.9,
+  /** Any claim: a throughput cell it reads needs this many authenticated requests (ok + logouts)… */
+  minAuthenticatedRequests: 500,
+  /** …and at most this share of unexpected errors (5xx, timeouts); a fault cell, at most this before its fault. */
+  maxUnexpectedErrorShare: 0.2,
 });
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
@@ -245,6 +249,8 @@ export function judgeClaim7(r: BenchResults): Verdict {
     const rd = mem.modes.find((x) => x.mode === 'redis');
     if (m && j && mem.gc !== 'forced') {
       evidence.push(`memory: the replica's heap could not be collected before reading it (GC not forced), so its figures (memory ${num(m.bytesPerUser)} B, jwt ${num(j.bytesPerUser)} B per user) are mostly garbage; the heap half is not judged.`);
+    } else if (m && j && m.noiseBytesPerUser != null && m.noiseBytesPerUser * 2 > Math.abs(m.bytesPerUser)) {
+      evidence.push(`memory (${m.users} logins per mode on ${mem.replica}): heap growth per user memory ${num(m.bytesPerUser)} B, jwt ${num(j.bytesPerUser)} B, but one heap reading's noise is ±${num(m.noiseBytesPerUser)} B per user, at least half the signal: the heap half is not judged (more logins per batch would be needed at this login cost).`);
     } else if (m && j) {
       halves.push(m.bytesPerUser > 0 && j.bytesPerUser <= THRESHOLDS.statelessHeapShare * m.bytesPerUser);
       evidence.push(`memory (${m.users} logins per mode on ${mem.replica}, GC ${mem.gc}): heap growth per user memory ${num(m.bytesPerUser)} B, redis ${num(rd?.bytesPerUser)} B on the replica (+${num(rd?.redisBytesPerUser)} B in Redis), jwt ${num(j.bytesPerUser)} B${j.redisBytesPerUser !== null && j.redisBytesPerUser !== undefined ? ` (+${num(j.redisBytesPerUser)} B in Redis at login: its refresh token, which /jwt/me never reads)` : ''}.`);
@@ -314,8 +320,63 @@ export function judgeClaim8(r: BenchResults): Verdict {
   return verdict(8, sessionsRefused ? 'holds' : 'holds with caveat', evidence, rule);
 }
 
+/** The throughput cells (mode, strategy) and fault scenarios each claim reads: a gap in any of them leaves it unjudged. */
+const CLAIM_EVIDENCE: Readonly<Record<number, { cells: readonly (readonly [string, string])[]; faults: readonly ('killReplica' | 'killRedis')[]; faultModes?: readonly string[] }>> = {
+  1: { cells: [['jwt', 'round-robin']], faults: ['killReplica'], faultModes: ['jwt'] },
+  2: { cells: [['memory', 'round-robin']], faults: [] },
+  3: { cells: [['memory', 'sticky-cookie']], faults: ['killReplica'], faultModes: ['memory'] },
+  4: { cells: ['round-robin', 'sticky-cookie', 'hash-ip'].flatMap((s) => ['memory', 'redis', 'jwt'].map((m) => [m, s] as const)), faults: [] },
+  5: { cells: [], faults: ['killReplica'], faultModes: ['redis'] },
+  6: { cells: [['memory', 'sticky-cookie'], ['redis', 'sticky-cookie']], faults: ['killRedis'] },
+  7: { cells: [['jwt', 'sticky-cookie'], ['memory', 'sticky-cookie'], ['redis', 'sticky-cookie']], faults: [] },
+  8: { cells: [], faults: [] },
+};
+
+/**
+ * Why the figures a claim reads are too thin to judge (pure): a throughput cell with fewer than
+ * `minAuthenticatedRequests` authenticated requests or more than `maxUnexpectedErrorShare` errors,
+ * or a fault cell whose users were not served before the fault. Missing data is never a "does not hold".
+ */
+export function evidenceGaps(r: BenchResults, claim: number): string[] {
+  const wanted = CLAIM_EVIDENCE[claim];
+  if (!wanted) return [];
+  const gaps: string[] = [];
+  for (const [mode, strategy] of wanted.cells) {
+    const c = cell(r, mode, strategy);
+    if (!c) continue; // a cell that did not run is the judge's "not measured"
+    const authenticated = c.counts.ok + c.counts.logouts;
+    const all = authenticated + c.counts.errors + c.counts.logins + c.counts.other;
+    if (authenticated < THRESHOLDS.minAuthenticatedRequests) {
+      gaps.push(`throughput, ${mode} + ${strategy}: only ${authenticated} authenticated requests (at least ${THRESHOLDS.minAuthenticatedRequests} needed; ${c.counts.logins} logins, ${c.counts.errors} errors, ${c.counts.other} other answers).`);
+    } else if (all > 0 && c.counts.errors / all > THRESHOLDS.maxUnexpectedErrorShare) {
+      gaps.push(`throughput, ${mode} + ${strategy}: ${c.counts.errors} errors in ${all} requests (${pct(c.counts.errors / all)}, above ${pct(THRESHOLDS.maxUnexpectedErrorShare)}).`);
+    }
+  }
+  for (const key of wanted.faults) {
+    const scenario = key === 'killRedis' ? r.scenarios.killRedis?.[0] : r.scenarios.killReplica;
+    const faultSecond = Math.floor(scenario?.events.find((e) => e.kind === 'fault')?.second ?? 0);
+    for (const c of scenario?.cells ?? []) {
+      if (wanted.faultModes && !wanted.faultModes.includes(c.mode)) continue;
+      // Answered before the fault: any answer but an error (a memory + round-robin miss is an answer).
+      // Second 0 is left out: every user starts then.
+      const before = c.timeline.filter((p) => p.second >= Math.min(1, faultSecond) && p.second < faultSecond);
+      const total = before.reduce((n, p) => n + p.ok + p.logouts + p.errors + p.logins + p.other, 0);
+      const errors = before.reduce((n, p) => n + p.errors, 0);
+      if (total === 0 || errors / total > THRESHOLDS.maxUnexpectedErrorShare) {
+        gaps.push(`${scenario!.scenario}, ${c.mode} + ${c.strategy}: before the fault its users got ${total === 0 ? 'no answer' : `${errors} errors in ${total} requests (${pct(errors / total)})`}, so the fault's effect cannot be told apart.`);
+      }
+    }
+  }
+  return gaps;
+}
+
 export function judgeClaims(results: BenchResults): Verdict[] {
-  return [judgeClaim1, judgeClaim2, judgeClaim3, judgeClaim4, judgeClaim5, judgeClaim6, judgeClaim7, judgeClaim8].map((judge) => judge(results));
+  return [judgeClaim1, judgeClaim2, judgeClaim3, judgeClaim4, judgeClaim5, judgeClaim6, judgeClaim7, judgeClaim8].map((judge, i) => {
+    const judged = judge(results);
+    const gaps = evidenceGaps(results, i + 1);
+    if (gaps.length === 0) return judged;
+    return { ...judged, verdict: 'not measured', evidence: [...gaps.map((g) => `Not enough data: ${g}`), ...judged.evidence] };
+  });
 }
 
 function maxOf(values: number[]): number {

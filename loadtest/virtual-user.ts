@@ -40,6 +40,12 @@ export interface VirtualUserOptions {
    */
   loginAddress?: ClientClaim;
   now?: () => number;
+  /**
+   * After a 401: log in again (what a person does), or keep presenting the credential. Throughput
+   * cells and memory + round-robin keep it: their session still lives on the replica that made it,
+   * so each request measures the routing, not one more password hash (see docs/bench.md).
+   */
+  afterLogout?: 'log in again' | 'keep credential';
 }
 
 /** Renew a token this long before it expires, so an expiry is never mistaken for a logout. */
@@ -55,7 +61,7 @@ export class VirtualUser {
 
   constructor(
     readonly mode: AuthModeSpec,
-    readonly ledger: UserLedger,
+    public ledger: UserLedger,
     private readonly options: VirtualUserOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -63,6 +69,11 @@ export class VirtualUser {
 
   get isLoggedIn(): boolean {
     return this.loggedIn;
+  }
+
+  /** From now on, record outcomes in `ledger` (a user logged in during the ramp, then measured in a cell). */
+  measureInto(ledger: UserLedger): void {
+    this.ledger = ledger;
   }
 
   nextRequest(): UserRequest {
@@ -102,6 +113,7 @@ export class VirtualUser {
     const at = this.now();
     const instance = firstHeader(headers, 'x-instance');
     this.jar.store(headerValue(headers, 'set-cookie'));
+    if (this.pending === 'login' && status === 503 && body.includes('"login_overloaded"')) return recordOutcome(this.ledger, 'refused', at, instance);
     if (status >= 500) return recordOutcome(this.ledger, 'errors', at, instance);
 
     if (this.pending === 'login') {
@@ -110,7 +122,7 @@ export class VirtualUser {
     }
     if (status >= 200 && status < 300) return recordOutcome(this.ledger, 'ok', at, instance);
     if (status === 401 && this.mode.credential !== 'none') {
-      this.forget();
+      if (this.options.afterLogout !== 'keep credential') this.forget();
       return recordOutcome(this.ledger, 'logouts', at, instance);
     }
     recordOutcome(this.ledger, 'other', at, instance);

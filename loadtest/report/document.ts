@@ -1,6 +1,6 @@
 import { AUTH_MODES, STRATEGIES } from '../modes';
 import type {
-  BenchResults, FailoverRedisResult, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, RevocationResult, TimelinePoint,
+  BenchResults, FailoverRedisResult, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, PublishedPortResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
@@ -12,7 +12,7 @@ export function buildReport(results: BenchResults): Block[] {
   const s = results.scenarios;
   return [
     heading(1, 'authscale bench report'),
-    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
     ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
@@ -23,6 +23,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.scaleOut ? scaleOutSection(s.scaleOut) : []),
     ...(s.memory ? memorySection(s.memory) : []),
     ...(s.revocation ? revocationSection(s.revocation) : []),
+    ...(s.publishedPort ? publishedPortSection(s.publishedPort) : []),
     ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
     ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
     ...skippedSection(results),
@@ -53,14 +54,14 @@ function throughputSection(t: ThroughputResult): Block[] {
   const rows = t.cells.map((c) => [
     c.mode === 'none' ? 'none (/health)' : c.mode, c.strategy, int(c.requestsPerSec), int(c.okPerSec),
     fixed(c.latencyP50Ms, 1), fixed(c.latencyP99Ms, 1), int(c.counts.logouts), pct(c.logoutRate), int(c.counts.logins),
-    int(c.counts.errors), fixed(c.redisCommandsPerRequest, 2), fixed(c.imbalance, 2), c.strategy === 'round-robin' || c.mode === 'none' ? '—' : fixed(c.userImbalance, 2), fixed(c.ratioToBaseline, 2),
+    int(c.counts.errors), c.loginRamp ? `${c.loginRamp.loggedIn} in ${fixed(c.loginRamp.seconds, 1)} s${c.loginRamp.refused ? `, ${c.loginRamp.refused} refused` : ''}` : '—', fixed(c.redisCommandsPerRequest, 2), fixed(c.imbalance, 2), c.strategy === 'round-robin' || c.mode === 'none' ? '—' : fixed(c.userImbalance, 2), fixed(c.ratioToBaseline, 2),
     Object.entries(c.shares).sort().map(([id, n]) => `${id} ${int(n)}`).join(', '),
   ]);
   const label = (c: { mode: string; strategy: string }): string => `${c.mode === 'none' ? '/health' : c.mode} · ${c.strategy}`;
   return [
     heading(2, 'Throughput (one cell at a time)'),
-    paragraph(`${t.rounds && t.rounds > 1 ? `The matrix ran ${t.rounds} times (${t.secondsPerRound} s per cell each time, each round in a rotated order, so drifting background load falls on every cell alike); a cell pools its rounds, its p50 is the median of its rounds' p50 and its p99 the worst round's. ` : ''}` + 'req/s counts every response, logins included; ok req/s counts authenticated answers only (the useful work). Latency is over 2xx responses. logout rate = logouts / (ok + logouts). Redis cmds/req = commands Redis ran during the cell (INFO commandstats) per request: the round trips a mode costs. imbalance = max/mean of per-replica requests; user imbalance = max/mean of users per replica (each user counted where most of its requests went), shown for affinity frontends, where it is the hotspot a closed-loop test hides: a crowded replica answers each of its users more slowly. × baseline = req/s / the same frontend\'s no-auth /health req/s.'),
-    table(['mode', 'strategy', 'req/s', 'ok req/s', 'p50 ms', 'p99 ms', 'logouts', 'logout rate', 'logins', 'errors', 'Redis cmds/req', 'imbalance', 'user imbalance', '× baseline', 'requests per replica'], rows),
+    paragraph(`${t.rounds && t.rounds > 1 ? `The matrix ran ${t.rounds} times (${t.secondsPerRound} s per cell each time, each round in a rotated order, so drifting background load falls on every cell alike); a cell pools its rounds, its p50 is the median of its rounds' p50 and its p99 the worst round's. ` : ''}` + 'Users log in before their cell is measured (ramped a few at a time; a login refused by admission control waits its Retry-After), then keep their credential for the whole cell, so a cell measures requests at steady state, not password hashes. req/s counts every response, logins included; ok req/s counts authenticated answers only (the useful work). Latency is over 2xx responses. logout rate = logouts / (ok + logouts). Redis cmds/req = commands Redis ran during the cell (INFO commandstats) per request: the round trips a mode costs. imbalance = max/mean of per-replica requests; user imbalance = max/mean of users per replica (each user counted where most of its requests went), shown for affinity frontends, where it is the hotspot a closed-loop test hides: a crowded replica answers each of its users more slowly. × baseline = req/s / the same frontend\'s no-auth /health req/s.'),
+    table(['mode', 'strategy', 'req/s', 'ok req/s', 'p50 ms', 'p99 ms', 'logouts', 'logout rate', 'logins', 'errors', 'logged in before (ramp)', 'Redis cmds/req', 'imbalance', 'user imbalance', '× baseline', 'requests per replica'], rows),
     chart('ok requests per second per cell (grey: /health baseline)', barChart({
       title: 'ok req/s',
       bars: t.cells.map((c) => ({ label: label(c), value: c.okPerSec, text: int(c.okPerSec), color: c.mode === 'none' ? COLORS.baseline : COLORS.ok })),
@@ -166,8 +167,8 @@ function byMode(cells: { mode: string; strategy: string; timeline: TimelinePoint
     const mine = cells.filter((c) => c.mode === mode);
     const timeline = mine[0].timeline.map((p, i) => mine.reduce((sum, c) => {
       const q = c.timeline[i];
-      return q ? { ...sum, ok: sum.ok + q.ok, logouts: sum.logouts + q.logouts, errors: sum.errors + q.errors, logins: sum.logins + q.logins, other: sum.other + q.other } : sum;
-    }, { second: p.second, ok: 0, logouts: 0, errors: 0, logins: 0, other: 0 }));
+      return q ? { ...sum, ok: sum.ok + q.ok, logouts: sum.logouts + q.logouts, errors: sum.errors + q.errors, logins: sum.logins + q.logins, refused: sum.refused + q.refused, other: sum.other + q.other } : sum;
+    }, { second: p.second, ok: 0, logouts: 0, errors: 0, logins: 0, refused: 0, other: 0 }));
     return { mode, strategy: 'every strategy', timeline };
   });
 }
@@ -189,9 +190,24 @@ function memorySection(m: MemoryResult): Block[] {
   return [
     heading(2, 'memory'),
     paragraph(`Heap used on ${m.replica} (its /metrics nodejs_heap_size_used_bytes), logging in straight at the replica: after a warm-up batch of N logins per mode, before and after a second batch of N, the sessions kept alive; GC ${m.gc === 'forced' ? 'forced before each reading' : 'not forced (the lowest of several samples)'}. Redis growth is INFO used_memory over the same batch.`),
-    table(['mode', 'users', 'heap before', 'heap after', 'bytes per user (replica)', 'bytes per user (Redis)'], m.modes.map((x) => [
-      x.mode, String(x.users), int(x.heapBeforeBytes), int(x.heapAfterBytes), int(x.bytesPerUser), x.redisBytesPerUser === null ? '—' : int(x.redisBytesPerUser),
+    ...(m.loginsPerSecond !== undefined ? [paragraph(`The batch size N follows from the login cost measured on ${m.replica} at the start: ${fixed(m.loginsPerSecond, 1)} logins/s${m.via === 'proxy' ? ', reached through the proxy\'s admin-token direct route (its replicas are not published)' : ''}. Noise = the difference between two heap readings with nothing in between, per measured user.`)] : []),
+    table(['mode', 'users', 'heap before', 'heap after', 'bytes per user (replica)', 'noise per user', 'bytes per user (Redis)', 'logins refused, retried'], m.modes.map((x) => [
+      x.mode, String(x.users), int(x.heapBeforeBytes), int(x.heapAfterBytes), int(x.bytesPerUser),
+      x.noiseBytesPerUser === undefined || x.noiseBytesPerUser === null ? '—' : `±${int(x.noiseBytesPerUser)}`,
+      x.redisBytesPerUser === null ? '—' : int(x.redisBytesPerUser), String(x.loginsRefused ?? 0),
     ])),
+  ];
+}
+
+function publishedPortSection(p: PublishedPortResult): Block[] {
+  return [
+    heading(2, 'Docker\'s own cost (/health, published port vs local)'),
+    paragraph(`/health with ${p.connections} connections, ${p.seconds} s per run, ${p.rounds} alternating rounds: through the compose stack's published port (${p.composeUrl}: docker's userland proxy, the bridge network, the proxy container, a replica container) and through a local cluster of the same code started by the bench (${p.localUrl}). The ratio is what Docker's path costs before any auth mode does anything; divide a compose cell's × baseline by nothing else.`),
+    table(['path', 'req/s', 'p50 ms', 'p99 ms', 'errors'], [
+      ['compose (published port)', int(p.compose.requestsPerSec), fixed(p.compose.latencyP50Ms, 1), fixed(p.compose.latencyP99Ms, 1), String(p.compose.errors)],
+      ['local cluster', int(p.local.requestsPerSec), fixed(p.local.latencyP50Ms, 1), fixed(p.local.latencyP99Ms, 1), String(p.local.errors)],
+      ['ratio compose / local', fixed(p.ratio, 2), '', '', ''],
+    ]),
   ];
 }
 
@@ -238,8 +254,10 @@ function settingsSection(r: BenchResults): Block[] {
     table(['setting', 'value'], [
       ['target', st.target], ['replicas', st.replicas.join(', ')],
       ['frontends', st.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')],
-      ['password hash cost (scrypt log2 N)', st.passwordHashCost], ['session touch policy', st.sessionTouch],
-      ['Redis persistence (appendonly)', st.redisPersistence ? 'on' : 'off'],
+      ['target kind', st.targetKind ?? (st.localCluster ? 'own cluster' : 'target')],
+      ['password hash cost (scrypt log2 N, read from the replicas)', st.passwordHashCost], ['session touch policy (read from the replicas)', st.sessionTouch],
+      ['Redis persistence (appendonly)', st.redisAppendonly ? `${st.redisAppendonly} (read from Redis by the replicas)` : st.redisPersistence ? 'on' : 'off'],
+      ['replica count (serving at the start)', String(st.replicas.length)],
       ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
       ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],
       ['memory scenario logins per mode', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],

@@ -8,7 +8,7 @@ import { sleep, trackProgress, type RunContext } from '../context';
 import { clusterTarget, type StartCluster } from '../local-target';
 import type { FailoverModeResult, FailoverRedisResult, FailoverVariantResult, LoginPrice, ScenarioEvent } from '../results';
 import { SessionCohort } from '../session-cohort';
-import { startConcurrentCells } from './concurrent-cells';
+import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
 import { faultCell } from './fault';
 
 /**
@@ -86,13 +86,13 @@ export async function runFailoverRedis(context: RunContext, deps: FailoverDeps, 
 }
 
 async function runVariant(context: RunContext, cluster: RunningCluster, plan: FailoverVariantPlan, deps: FailoverDeps): Promise<FailoverVariantResult> {
-  const target = clusterTarget(cluster, undefined);
+  const target = clusterTarget(cluster);
   const sub: RunContext = { ...context, target };
   const loginPrice = plan.redis === 'ha' && !plan.lagReplica ? await measureLoginPrice(cluster.frontends[0].url, deps.loginPriceSeconds, context) : null;
 
   const { beforeSeconds, faultSeconds, afterSeconds } = context.timing;
   const seconds = beforeSeconds + faultSeconds + afterSeconds;
-  const load = startConcurrentCells(sub, seconds, 15);
+  const load = startConcurrentCells(sub, seconds, 15, await prepareConcurrentCells(sub));
   const stopProgress = trackProgress(context, `failover-redis (${plan.name})`, seconds, load.ledgers);
   const cohort = new SessionCohort(cluster.frontends[0].url, context.usernames[0], context.password);
   const events: ScenarioEvent[] = [];

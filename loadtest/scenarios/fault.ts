@@ -3,7 +3,7 @@ import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { FaultCellResult, FaultScenarioResult, ScenarioEvent } from '../results';
 import type { FaultVerb } from '../target';
-import { startConcurrentCells } from './concurrent-cells';
+import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
 
 export interface FaultPlan {
   scenario: FaultScenarioResult['scenario'];
@@ -28,7 +28,7 @@ export async function runFault(context: RunContext, plan: FaultPlan): Promise<Fa
   const { beforeSeconds, faultSeconds, afterSeconds } = context.timing;
   const seconds = beforeSeconds + faultSeconds + afterSeconds;
   // A paused replica holds requests: let the proxy's timeout or health check answer first.
-  const load = startConcurrentCells(context, seconds, 15);
+  const load = startConcurrentCells(context, seconds, 15, await prepareConcurrentCells(context));
   const stopProgress = trackProgress(context, plan.scenario, seconds, load.ledgers);
   const events: ScenarioEvent[] = [];
   let faultMs = 0;

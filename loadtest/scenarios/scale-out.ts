@@ -2,7 +2,7 @@ import { countBetween, lastInstance, instanceAt, mergeTimeline, moduloMovedFract
 import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { ScaleOutCellResult, ScaleOutResult, ScenarioEvent } from '../results';
-import { startConcurrentCells } from './concurrent-cells';
+import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
 import { pollUntil } from '../../common/poll';
 
 export const NEW_REPLICA = 'app4';
@@ -24,7 +24,7 @@ export function scaleOutUnavailable(context: RunContext): string | undefined {
 export async function runScaleOut(context: RunContext, options: ScaleOutOptions): Promise<ScaleOutResult> {
   const { beforeSeconds, faultSeconds, afterSeconds } = context.timing;
   const seconds = beforeSeconds + faultSeconds + afterSeconds;
-  const load = startConcurrentCells(context, seconds, 10);
+  const load = startConcurrentCells(context, seconds, 10, await prepareConcurrentCells(context));
   const stopProgress = trackProgress(context, 'scale-out', seconds, load.ledgers);
   const events: ScenarioEvent[] = [];
   let joinedMs = 0;
@@ -71,8 +71,9 @@ async function joinPool(context: RunContext, options: ScaleOutOptions): Promise<
     });
     if (!response.ok) throw new Error(`POST /_proxy/upstreams answered ${response.status} ${await response.text()}`);
   }
-  const admitted = await pollUntil(async () => (await context.target.status()).upstreams.some((u) => u.id === NEW_REPLICA && u.healthy), { timeoutMs: 15_000, stepMs: 200 });
-  if (!admitted) throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 15 s`);
+  // A container (compose) starts slower than a local process: image, demo users hashed at the target's cost.
+  const admitted = await pollUntil(async () => (await context.target.status()).upstreams.some((u) => u.id === NEW_REPLICA && u.healthy), { timeoutMs: 60_000, stepMs: 200 });
+  if (!admitted) throw new Error(`${NEW_REPLICA} was not marked healthy by the proxy within 60 s`);
 }
 
 /**

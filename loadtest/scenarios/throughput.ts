@@ -1,7 +1,9 @@
 import { imbalance, ratio, sumShares, totalCounts, usersPerReplica } from '../aggregate';
 import type { RunContext } from '../context';
 import { trackProgress } from '../context';
-import { startCell } from '../load';
+import { cellUsers, startCell } from '../load';
+import { rampConcurrency, rampLogins, type RampResult } from '../login-ramp';
+import type { VirtualUser } from '../virtual-user';
 import type { UserLedger } from '../ledger';
 import { AUTH_MODES, BASELINE_MODE, type AuthModeSpec } from '../modes';
 import { RedisCommandCounter } from '../redis-commands';
@@ -31,15 +33,30 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
   let done: UserLedger[] = [];
   const stop = trackProgress(context, 'throughput', plan.length * seconds * rounds, () => [...done, ...current]);
   const redis = await RedisCommandCounter.open(context.target.redisUrl);
+  // Users log in before their cell is measured (ramped, a few at a time), and stay logged in
+  // across rounds: the cell measures requests at steady state, not a queue of password hashes.
+  const prepared = new Map<number, { users: VirtualUser[]; ramp: RampResult }>();
   try {
     for (let round = 0; round < rounds; round++) {
       for (const i of rotatedOrder(plan.length, round, rounds)) {
         if (context.signal.aborted) break;
         const { frontend, mode } = plan[i];
+        const identity = {
+          mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections,
+          firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
+          adminToken: context.target.adminToken,
+          // Throughput measures requests: a user refused by a replica without its session keeps
+          // the credential (the session still lives where it was made) instead of hashing again.
+          afterLogout: 'keep credential' as const,
+        };
+        if (mode.credential !== 'none' && !prepared.has(i)) {
+          const users = cellUsers(identity);
+          const ramp = await rampLogins(users, frontend.url, { concurrency: rampConcurrency(context), signal: context.signal });
+          context.log(`throughput: ${mode.name} + ${frontend.strategy}: ${ramp.loggedIn} of ${ramp.users} users logged in in ${ramp.seconds.toFixed(1)} s (${ramp.refused} logins refused, then retried)`);
+          prepared.set(i, { users, ramp });
+        }
         const running = startCell({
-          signal: context.signal,
-          mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections, durationSeconds: seconds,
-          t0: Date.now(), firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
+          ...identity, signal: context.signal, durationSeconds: seconds, t0: Date.now(), users: prepared.get(i)?.users,
         });
         current = running.ledgers;
         const commandsBefore = await redis.count();
@@ -68,7 +85,9 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
     const { frontend, mode } = plan[i];
     const baselineIndex = plan.findIndex((p) => p.frontend === frontend && p.mode === BASELINE_MODE);
     const baseline = i === baselineIndex ? undefined : measured(baselineIndex);
+    const ramp = prepared.get(i)?.ramp;
     return throughputCell(mode, frontend.strategy, cell.ledgers, {
+      ramp: ramp ? { loggedIn: ramp.loggedIn, refused: ramp.refused, seconds: Math.round(ramp.seconds * 10) / 10 } : undefined,
       seconds: cell.seconds, connections: context.connections, responses: cell.responses,
       p50: median(cell.p50s), p99: Math.max(...cell.p99s), redisCommands: cell.redisCommands,
     }, context.replicas, baseline?.requestsPerSec);
@@ -93,7 +112,7 @@ export function throughputCell(
   mode: AuthModeSpec,
   strategy: string,
   ledgers: readonly UserLedger[],
-  measured: { seconds: number; connections: number; responses: number; p50: number; p99: number; redisCommands?: number },
+  measured: { seconds: number; connections: number; responses: number; p50: number; p99: number; redisCommands?: number; ramp?: ThroughputCellResult['loginRamp'] },
   replicas: readonly string[],
   baselineRequestsPerSec: number | undefined,
 ): ThroughputCellResult {
@@ -120,6 +139,7 @@ export function throughputCell(
     usersPerReplica: users,
     userImbalance: imbalance(users, replicas),
     redisCommandsPerRequest: measured.redisCommands !== undefined && all > 0 ? measured.redisCommands / all : null,
+    ...(measured.ramp ? { loginRamp: measured.ramp } : {}),
     ratioToBaseline: baselineRequestsPerSec ? requestsPerSec / baselineRequestsPerSec : mode.name === BASELINE_MODE.name ? 1 : null,
   };
 }

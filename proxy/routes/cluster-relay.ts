@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { UpstreamPool } from '../balancing/upstream-pool';
 import type { AdminAuth } from './admin-auth';
 import { sendError } from '../../common/http-json';
 
@@ -29,6 +30,50 @@ export function controlRoute(method: string | undefined, rest: string): { pathna
 }
 
 /**
+ * One request relayed to a fixed URL (bounded body, timeout, no shared agent): the proxy's own
+ * relays below, never the balanced path. `forward` names the request headers passed on,
+ * `answer` the response headers passed back.
+ */
+function relayTo(
+  req: IncomingMessage, res: ServerResponse, target: URL,
+  options: { headers: Record<string, string>; forward: readonly string[]; answer: readonly string[]; what: string },
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY) chunks.push(chunk);
+  });
+  req.once('error', () => res.destroy());
+  req.once('end', () => {
+    if (size > MAX_BODY) return sendError(res, 'payload_too_large');
+    const body = Buffer.concat(chunks);
+    const headers: Record<string, string | number> = { ...options.headers, 'content-length': body.length };
+    for (const name of options.forward) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const upstream = http.request(target, { method: req.method, headers, timeout: RELAY_TIMEOUT_MS, agent: false }, (answer) => {
+      const out: Record<string, string | string[]> = { 'Cache-Control': 'no-store' };
+      for (const name of options.answer) {
+        const value = answer.headers[name];
+        if (value !== undefined) out[name] = value;
+      }
+      res.writeHead(answer.statusCode ?? 502, out);
+      answer.pipe(res);
+      answer.once('aborted', () => res.destroy());
+    });
+    upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    upstream.once('error', (err: NodeJS.ErrnoException) => {
+      if (res.headersSent) return void res.destroy();
+      if (err.code === 'ETIMEDOUT') sendError(res, 'gateway_timeout', `${options.what} did not answer in time.`);
+      else sendError(res, 'bad_gateway', `${options.what} is unreachable (${err.code ?? err.message}).`);
+    });
+    upstream.end(body);
+  });
+}
+
+/**
  * /_proxy/cluster/* → CLUSTER_CONTROL_URL/* (docs/proxy.md), so the dashboard can drive the
  * local launcher from the same origin. Changing anything needs the admin token on the incoming
  * request; only the read-only service list is open. The proxy adds its own token upstream.
@@ -55,33 +100,45 @@ export class ClusterRelay {
     const target = new URL(this.controlUrl);
     target.pathname = route.pathname;
     target.search = route.query;
-
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
+    relayTo(req, res, target, {
+      headers: { authorization: `Bearer ${this.auth.token}`, accept: 'application/json' },
+      forward: ['content-type'],
+      answer: ['content-type'],
+      what: 'The cluster control API',
     });
-    req.once('error', () => res.destroy());
-    req.once('end', () => {
-      if (size > MAX_BODY) return sendError(res, 'payload_too_large');
-      const body = Buffer.concat(chunks);
-      const headers: Record<string, string | number> = { authorization: `Bearer ${this.auth.token}`, accept: 'application/json', 'content-length': body.length };
-      if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-      const upstream = http.request(target, { method: req.method, headers, timeout: RELAY_TIMEOUT_MS, agent: false }, (answer) => {
-        const out: Record<string, string | number> = { 'Cache-Control': 'no-store' };
-        if (answer.headers['content-type']) out['Content-Type'] = answer.headers['content-type'];
-        res.writeHead(answer.statusCode ?? 502, out);
-        answer.pipe(res);
-        answer.once('aborted', () => res.destroy());
-      });
-      upstream.once('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      upstream.once('error', (err: NodeJS.ErrnoException) => {
-        if (res.headersSent) return void res.destroy();
-        if (err.code === 'ETIMEDOUT') sendError(res, 'gateway_timeout', 'The cluster control API did not answer in time.');
-        else sendError(res, 'bad_gateway', `The cluster control API is unreachable (${err.code ?? err.message}).`);
-      });
-      upstream.end(body);
+  }
+}
+
+/**
+ * /_proxy/upstreams/{id}/direct/{path} → that upstream's {path}, admin token only: one replica
+ * reached on purpose, past the balancer, from outside a network where replicas are not published
+ * (the bench's memory scenario weighs one replica's heap). The caller's Authorization (the admin
+ * token) is never passed on; cookies and bodies are, so a login lands on that replica.
+ */
+export class UpstreamRelay {
+  constructor(
+    private readonly pool: UpstreamPool,
+    private readonly auth: AdminAuth,
+  ) {}
+
+  static match(pathname: string): { id: string; rest: string } | undefined {
+    const m = /^\/_proxy\/upstreams\/([\w.-]+)\/direct(\/.*)$/.exec(pathname);
+    return m ? { id: m[1], rest: m[2] } : undefined;
+  }
+
+  relay(req: IncomingMessage, res: ServerResponse, id: string, rest: string, query: string): void {
+    if (!this.auth.allows(req)) return sendError(res, 'admin_token_required', undefined, { 'WWW-Authenticate': 'Bearer' });
+    const upstream = this.pool.get(id);
+    if (!upstream) return sendError(res, 'not_found', `No upstream ${id}.`);
+    // Path and query set on the upstream's own URL, never resolved against it: "//host" stays a path.
+    const target = new URL(upstream.url);
+    target.pathname = rest;
+    target.search = query;
+    relayTo(req, res, target, {
+      headers: {},
+      forward: ['content-type', 'cookie', 'accept', 'x-csrf-token'],
+      answer: ['content-type', 'set-cookie', 'x-instance', 'retry-after'],
+      what: `Upstream ${id}`,
     });
   }
 }

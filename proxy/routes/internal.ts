@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import { handleAdmin } from './admin';
 import type { AdminAuth } from './admin-auth';
-import type { ClusterRelay } from './cluster-relay';
+import { UpstreamRelay, type ClusterRelay } from './cluster-relay';
 import type { DashboardFiles } from './dashboard';
 import type { ModeOutcomes } from '../metrics';
 import { sendError, sendJson } from '../../common/http-json';
@@ -28,7 +28,11 @@ export function isInternal(url: string): boolean {
 
 /** The proxy's own routes, the same on every frontend. */
 export class InternalRoutes {
-  constructor(private readonly deps: InternalRouteDeps) {}
+  private readonly direct: UpstreamRelay;
+
+  constructor(private readonly deps: InternalRouteDeps) {
+    this.direct = new UpstreamRelay(deps.pool, deps.auth);
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     this.route(req, res).catch((err: unknown) => {
@@ -58,6 +62,8 @@ export class InternalRoutes {
       res.end(text);
       return;
     }
+    const direct = UpstreamRelay.match(pathname);
+    if (direct) return this.direct.relay(req, res, direct.id, direct.rest, queryAt === -1 ? '' : url.slice(queryAt));
     if (pathname === '/_proxy/upstreams' || pathname.startsWith('/_proxy/upstreams/')) {
       return handleAdmin(req, res, pathname.slice('/_proxy/upstreams'.length), pool, auth);
     }

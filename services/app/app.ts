@@ -123,7 +123,10 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   app.use(requestMetrics(metrics));
   // Routes on the app itself and one router per mode: each sub-router a request passes through
   // costs a prefix match, an enter and a leave, on every request.
-  operationalRoutes({ instance, redis: deps.redis, metrics }, app);
+  operationalRoutes({
+    instance, redis: deps.redis, metrics,
+    settings: { passwordHashCost: config.passwords.hashCost, sessionTouch: config.session.touch },
+  }, app);
   app.get(JWKS_PATH, jwksHandler(keyRing));
   for (const mode of modes) {
     const router = express.Router();

@@ -1,7 +1,10 @@
 import { createLogger } from '../../common/logger';
 import { runServiceMain } from '../../common/service-main';
 import { loadAppConfig } from './config';
+import { collectGarbageOnSignal } from './gc-on-signal';
 import { start } from './server';
+
+collectGarbageOnSignal();
 
 /** The app replica process: env → validated config → start(); SIGTERM/SIGINT stop it gracefully. */
 runServiceMain({

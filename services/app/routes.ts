@@ -98,13 +98,32 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps, router: IRouter 
   return router;
 }
 
+export interface ReplicaSettings {
+  passwordHashCost: number;
+  sessionTouch: string;
+}
+
 /**
- * /health (liveness: no dependency), /ready (Redis answers), /metrics (Prometheus), added to
+ * /health (liveness: no dependency), /ready (Redis answers), /metrics (Prometheus), /settings (read-only), added to
  * `router` (the app itself, so other requests do not enter and leave a sub-router on the way).
  */
-export function operationalRoutes(deps: { instance: string; redis: RedisClient; metrics: AppMetrics }, router: IRouter = express.Router()): IRouter {
+export function operationalRoutes(
+  deps: { instance: string; redis: RedisClient; metrics: AppMetrics; settings: ReplicaSettings },
+  router: IRouter = express.Router(),
+): IRouter {
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok', instance: deps.instance });
+  });
+  // Read-only: the settings that shape the bench's figures, so a report states what the target
+  // runs with instead of assuming it. Redis persistence is asked of Redis itself (null when down).
+  router.get('/settings', async (_req, res) => {
+    const info = await deps.redis.info('persistence').catch(() => undefined);
+    const aof = info ? /^aof_enabled:(\d)/m.exec(info) : null;
+    res.set('Cache-Control', 'no-store').json({
+      instance: deps.instance,
+      ...deps.settings,
+      redisAppendonly: aof ? aof[1] === '1' : null,
+    });
   });
   router.get('/ready', async (_req, res) => {
     const redisUp = await deps.redis.ping().then(() => true, () => false);
@@ -122,7 +141,7 @@ export function operationalRoutes(deps: { instance: string; redis: RedisClient; 
   return router;
 }
 
-const ROUTE_LABELS = new Set(['/health', '/ready', '/metrics']);
+const ROUTE_LABELS = new Set(['/health', '/ready', '/metrics', '/settings']);
 for (const mode of ['memory', 'redis', 'jwt']) for (const r of ['login', 'me', 'logout']) ROUTE_LABELS.add(`/${mode}/${r}`);
 for (const r of ['login', 'me', 'logout', 'refresh']) ROUTE_LABELS.add(`/jwt-revocable/${r}`);
 ROUTE_LABELS.add('/jwt/refresh');

@@ -74,5 +74,11 @@ done
 echo "test:compose: all ${#services[@]} services healthy after $(( $(date +%s) - started )) s" >&2
 
 cd "$repo"
+# The kill experiment, then `npm run bench -- --compose --quick` against the same stack, at its
+# production settings (hash cost 17), with the physics of the local bench test and a Ctrl-C check.
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
-  npx jest --config jest.compose.config.js --testTimeout 60000
+  npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/compose-cluster.test.ts --testTimeout 60000
+bench_started=$(date +%s)
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/compose-bench.test.ts
+echo "test:compose: the compose bench test took $(( $(date +%s) - bench_started )) s" >&2

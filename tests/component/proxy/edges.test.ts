@@ -184,3 +184,44 @@ describe('dashboard files and the cluster control relay', () => {
     expect(controlSeen.at(-1)).toMatchObject({ method: 'POST', url: '/services/app2/kill?signal=SIGKILL', auth: ADMIN });
   });
 });
+
+describe('one upstream, directly (/_proxy/upstreams/{id}/direct)', () => {
+  let a: TestUpstream;
+  let b: TestUpstream;
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    a = await TestUpstream.start('app1');
+    b = await TestUpstream.start('app2');
+    proxy = await startProxy({ UPSTREAMS: upstreamsEnv([a, b]) });
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await a.stop();
+    await b.stop();
+  });
+
+  it('when the admin token is given, then every request lands on that upstream, with its body and cookie but never the admin token', async () => {
+    for (let i = 0; i < 4; i++) {
+      const answer = await request(proxy.urls[0], {
+        method: 'POST', path: '/_proxy/upstreams/app2/direct/memory/login?x=1',
+        headers: { Authorization: ADMIN, 'Content-Type': 'application/json', Cookie: 'sid=s1' }, body: '{"username":"alice"}',
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers['x-instance']).toBe('app2');
+    }
+    const seen = b.seen.at(-1)!;
+    expect(seen).toMatchObject({ method: 'POST', url: '/memory/login?x=1', body: '{"username":"alice"}' });
+    expect(seen.headers.cookie).toBe('sid=s1');
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(a.seen.filter((s) => s.url.startsWith('/memory'))).toHaveLength(0);
+  });
+
+  it('when the admin token is missing, then 401 and nothing reaches the upstream; an unknown upstream is 404', async () => {
+    const before = b.count();
+    expect((await request(proxy.urls[0], { path: '/_proxy/upstreams/app2/direct/metrics' })).status).toBe(401);
+    expect(b.count()).toBe(before);
+    expect((await request(proxy.urls[0], { path: '/_proxy/upstreams/app9/direct/metrics', headers: { Authorization: ADMIN } })).status).toBe(404);
+  });
+});

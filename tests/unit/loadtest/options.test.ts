@@ -72,3 +72,46 @@ describe('bench command line', () => {
       .toBe('[kill-replica] 4/12 s · 1,235 req/s · 17 logouts');
   });
 });
+
+describe('bench targets', () => {
+  const problems = (argv: string[]): readonly string[] => {
+    try {
+      parseBenchArgs(argv, defaults);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('when given --compose -p NAME, then it drives that compose project, at no hash cost of its own', () => {
+    const c = config(['--compose', '-p', 'authscale-h12', '--quick']);
+    expect(c.compose).toEqual({ project: 'authscale-h12' });
+    expect(c.target).toBeUndefined();
+    expect(c.hashCostChosen).toBe(false);
+  });
+
+  it('when --compose has no -p, then COMPOSE_PROJECT_NAME names the project', () => {
+    const parsed = parseBenchArgs(['--compose'], { ...defaults, composeProject: 'from-env' });
+    expect(!parsed.help && parsed.config.compose).toEqual({ project: 'from-env' });
+  });
+
+  it('when two targets are given, then it refuses with both named', () => {
+    expect(problems(['--compose', '--target', 'http://127.0.0.1:8080'])).toEqual(['choose one target: --target and --compose are mutually exclusive']);
+  });
+
+  it('when --compose comes with fault commands or own-cluster settings, then each is refused with the reason', () => {
+    const list = problems(['--compose', '--kill', 'docker kill x', '--hash-cost', '10']);
+    expect(list).toHaveLength(2);
+    expect(list.join('\n')).toMatch(/--hash-cost sets up the bench's own cluster/);
+    expect(list.join('\n')).toMatch(/--kill is for --target; --compose fills in its own fault commands/);
+  });
+
+  it('when -p is given without --compose, then it is refused', () => {
+    expect(problems(['-p', 'x'])).toEqual(['-p/--project names a compose project: it needs --compose']);
+  });
+
+  it('when no --hash-cost is given, then the own cluster runs at production cost 17; a cheaper one is marked as chosen', () => {
+    expect(config([]).hashCost).toBe(17);
+    expect(config(['--hash-cost', '10'])).toMatchObject({ hashCost: 10, hashCostChosen: true });
+  });
+});

@@ -4,7 +4,7 @@ import type {
 
 /** Synthetic results shaped like a real run, with the physics right; tests flip one figure. */
 export function counts(partial: Partial<Counts> = {}): Counts {
-  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0, ...partial };
+  return { ok: 0, logouts: 0, errors: 0, logins: 0, other: 0, refused: 0, ...partial };
 }
 
 export function throughputCell(mode: string, strategy: string, partial: Partial<ThroughputCellResult> = {}): ThroughputCellResult {

@@ -203,3 +203,56 @@ describe('claim 6 and the failover-redis scenario', () => {
     expect(line).toContain('4 of 4 sessions from the last 2 s lost');
   });
 });
+
+describe('claims from missing data', () => {
+  it('when every authenticated throughput cell measured 0 requests, then claims 1, 2, 3, 4, 6 and 7 are "not measured" with the reason, never "does not hold"', () => {
+    const r = syntheticResults();
+    for (const c of r.scenarios.throughput!.cells.filter((x) => x.mode !== 'none')) {
+      Object.assign(c, { counts: counts({ errors: 40 }), logoutRate: 0, okPerSec: 0, shares: {}, imbalance: null, userImbalance: null });
+    }
+    const verdicts = judgeClaims(r);
+    for (const claim of [1, 2, 3, 4, 6, 7]) {
+      const v = verdicts[claim - 1];
+      expect(v.verdict).toBe('not measured');
+      expect(v.evidence[0]).toMatch(/^Not enough data: throughput, .* only 0 authenticated requests/);
+    }
+    for (const v of verdicts) expect(v.verdict).not.toBe('does not hold');
+  });
+
+  it('when a cell has 499 authenticated requests, then its claim is not measured; at 500 it is judged', () => {
+    const r = syntheticResults();
+    Object.assign(cell(r, 'memory', 'round-robin'), { counts: counts({ ok: 166, logouts: 333, logins: 50 }) });
+    expect(verdictOf(r, 2)).toBe('not measured');
+    Object.assign(cell(r, 'memory', 'round-robin'), { counts: counts({ ok: 167, logouts: 333, logins: 50 }) });
+    expect(verdictOf(r, 2)).toBe('holds');
+  });
+
+  it('when more than 20 % of a cell\'s requests are errors, then its claim is not measured', () => {
+    const r = syntheticResults();
+    Object.assign(cell(r, 'jwt', 'round-robin'), { counts: counts({ ok: 3000, errors: 1000, logins: 50 }) });
+    expect(verdictOf(r, 1)).toBe('not measured');
+    expect(judgeClaims(r)[0].evidence[0]).toContain('1000 errors');
+  });
+
+  it('when the redis users of kill-replica were never served before the fault, then claim 5 is not measured', () => {
+    const r = syntheticResults();
+    for (const c of r.scenarios.killReplica!.cells.filter((x) => x.mode === 'redis')) {
+      c.timeline = c.timeline.map((p) => (p.second < 3 ? { ...p, ok: 0, errors: 36 } : p));
+    }
+    expect(verdictOf(r, 5)).toBe('not measured');
+    expect(judgeClaims(r)[4].evidence[0]).toMatch(/before the fault its users got 72 errors in 72 requests/);
+  });
+});
+
+describe('claim 7 heap half and its noise', () => {
+  it('when the heap noise per user is at least half of memory mode\'s growth per user, then the heap half is not judged', () => {
+    const r = syntheticResults();
+    const memory = r.scenarios.memory!.modes.find((m) => m.mode === 'memory')!;
+    memory.noiseBytesPerUser = memory.bytesPerUser;
+    const v = judgeClaims(r)[6];
+    expect(v.verdict).toBe('holds with caveat');
+    expect(v.evidence.join(' ')).toMatch(/the heap half is not judged/);
+    memory.noiseBytesPerUser = memory.bytesPerUser / 10;
+    expect(judgeClaims(r)[6].verdict).toBe('holds');
+  });
+});

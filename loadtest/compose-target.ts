@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_PORT_BASE, FRONTENDS, SCALE_ONLY } from '../cluster/topology';
+import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
+import { fetchProxyStatus } from './target';
+
+/**
+ * `npm run bench -- --compose [-p NAME]`: a running `docker compose up` stack of this repo. The
+ * frontends' host ports come from `docker compose port`, faults are docker compose verbs on the
+ * services, garbage collection is `docker compose kill -s SIGUSR2`. Replicas are not published:
+ * the memory scenario reaches one through the proxy's admin-token route (/_proxy/upstreams/{id}/direct).
+ */
+export interface ComposeOptions {
+  project?: string;
+  /** Where docker-compose.yml is: the current directory when it has one, else the repository. */
+  cwd: string;
+  root: string;
+  adminToken: string;
+}
+
+export interface Compose {
+  /** e.g. ["docker", "compose"] or ["docker-compose"] */
+  readonly command: readonly string[];
+  readonly dir: string;
+  readonly project?: string;
+  run(args: readonly string[], timeoutMs?: number): Promise<string>;
+}
+
+const exec = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
+  new Promise((resolve, reject) => {
+    execFile(file, [...args], { cwd: options.cwd, timeout: options.timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`\`${file} ${args.join(' ')}\` failed: ${(stderr || error.message).trim().split('\n').slice(-3).join(' ')}`));
+      else resolve(stdout.trim());
+    });
+  });
+
+/** The compose file's directory: the current one when it holds a docker-compose.yml, else the repository root (pure but for fs). */
+export function composeDir(cwd: string, root: string): string {
+  for (const dir of [cwd, root]) {
+    if (['docker-compose.yml', 'compose.yml', 'docker-compose.yaml', 'compose.yaml'].some((f) => fs.existsSync(path.join(dir, f)))) return dir;
+  }
+  throw new Error(`no docker-compose.yml in ${cwd} or ${root}: run the bench from this repository`);
+}
+
+/** `docker compose` (v2, or v1.29 behind the plugin name) when it answers, else `docker-compose`. */
+export async function findCompose(options: { project?: string; dir: string }): Promise<Compose> {
+  const candidates: string[][] = [['docker', 'compose'], ['docker-compose']];
+  for (const command of candidates) {
+    const works = await exec(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
+    if (!works) continue;
+    const projectArgs = options.project ? ['-p', options.project] : [];
+    return {
+      command,
+      dir: options.dir,
+      project: options.project,
+      run: (args, timeoutMs = 90_000) => exec(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
+    };
+  }
+  throw new Error('neither `docker compose` nor `docker-compose` is installed or answering (is DOCKER_HOST set?)');
+}
+
+/** "127.0.0.1:18080" or "0.0.0.0:8080" or "[::]:8080" → a loopback URL (pure); undefined when not published. */
+export function publishedUrl(portOutput: string): string | undefined {
+  const line = portOutput.split('\n').map((l) => l.trim()).find((l) => /:\d+$/.test(l));
+  if (!line) return undefined;
+  const port = Number(line.slice(line.lastIndexOf(':') + 1));
+  return port > 0 ? `http://127.0.0.1:${port}` : undefined;
+}
+
+/** The compose verb for each fault (pure): app4 comes from the `scale` profile. */
+export function composeFaultArgs(service: string, verb: FaultVerb): string[] {
+  if (service === SCALE_ONLY) {
+    if (verb === 'start') return ['--profile', 'scale', 'up', '-d', '--no-deps', SCALE_ONLY];
+    if (verb === 'stop') return ['--profile', 'scale', 'stop', SCALE_ONLY];
+  }
+  return [verb, service];
+}
+
+export async function connectCompose(options: ComposeOptions): Promise<BenchTarget & { compose: Compose }> {
+  const compose = await findCompose({ project: options.project, dir: composeDir(options.cwd, options.root) });
+  const named = `compose project ${compose.project ? `"${compose.project}"` : '(compose\'s default name)'} in ${compose.dir}`;
+  const hostUrl = new Map<number, string>();
+  for (const frontend of FRONTENDS) {
+    const containerPort = DEFAULT_PORT_BASE + frontend.offset;
+    const out = await compose.run(['port', 'proxy', String(containerPort)], 20_000).catch((error: Error) => {
+      throw new Error(`${named}: the proxy's port ${containerPort} is not published (${error.message}); start the stack first: docker compose${compose.project ? ` -p ${compose.project}` : ''} up --build -d`);
+    });
+    const url = publishedUrl(out);
+    if (!url) throw new Error(`${named}: the proxy is not running or its port ${containerPort} is not published; start the stack first: docker compose${compose.project ? ` -p ${compose.project}` : ''} up --build -d`);
+    hostUrl.set(containerPort, url);
+  }
+  const first = hostUrl.get(DEFAULT_PORT_BASE)!;
+  const status = await fetchProxyStatus(first);
+  // The proxy reports its container ports; the bench reaches them through the published ones.
+  const frontends: Frontend[] = status.frontends.map((f) => {
+    const url = hostUrl.get(f.port);
+    if (!url) throw new Error(`${named}: the proxy serves port ${f.port}, which docker-compose.yml does not publish`);
+    return { port: Number(new URL(url).port), strategy: f.strategy, url };
+  });
+  const faults: FaultActions = {
+    unavailable: () => undefined,
+    run: async (service, verb) => {
+      await compose.run(composeFaultArgs(service, verb));
+    },
+  };
+  return {
+    url: first,
+    local: false,
+    frontends,
+    adminToken: options.adminToken,
+    faults,
+    compose,
+    collectGarbage: async (replica) => {
+      await compose.run(['kill', '-s', 'SIGUSR2', replica]);
+    },
+    status: () => fetchProxyStatus(first),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,67 @@
+import type { BenchTarget } from './target';
+
+/**
+ * How the bench reaches one replica past the balancer: straight at its URL when the bench can
+ * (the local cluster), else through the proxy's admin-token route /_proxy/upstreams/{id}/direct
+ * (docker compose: replicas are not published, and the bench never uses container addresses).
+ */
+export interface ReplicaAccess {
+  id: string;
+  /** Prefix for a replica path, e.g. `${base}/metrics`. */
+  base: string;
+  headers: Record<string, string>;
+  via: 'direct' | 'proxy';
+}
+
+const probe = (url: string, headers: Record<string, string>, timeoutMs: number): Promise<number | undefined> =>
+  fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.status, () => undefined);
+
+/** A way to reach `id`, or why there is none. */
+export async function reachReplica(target: BenchTarget, id: string): Promise<ReplicaAccess | string> {
+  const status = await target.status();
+  const upstream = status.upstreams.find((u) => u.id === id);
+  if (!upstream) return `${id} is not in the proxy's pool`;
+  if ((await probe(`${upstream.url}/health`, {}, 2000)) === 200) return { id, base: upstream.url, headers: {}, via: 'direct' };
+  const base = `${target.frontends[0].url}/_proxy/upstreams/${encodeURIComponent(id)}/direct`;
+  const headers = { Authorization: `Bearer ${target.adminToken}` };
+  // A busy machine answers slowly: this probe waits longer than the one above, which fails fast on a name the host cannot resolve.
+  const answer = await probe(`${base}/health`, headers, 15_000);
+  if (answer === 200) return { id, base, headers, via: 'proxy' };
+  if (answer === 401) return `${id} is not reachable from the bench (${upstream.url}), and the proxy refused the admin token for its direct route: give --admin-token or $ADMIN_TOKEN`;
+  return `${id} is not reachable from the bench at ${upstream.url}, nor through the proxy's direct route (answered ${answer ?? 'nothing'})`;
+}
+
+/** What a replica says it runs with (GET /settings, read-only). */
+export interface ReplicaSettingsReading {
+  replica: string;
+  passwordHashCost: number | null;
+  sessionTouch: string | null;
+  redisAppendonly: boolean | null;
+}
+
+/** Every serving replica's /settings, read at run time; a replica that cannot say is listed with nulls. */
+export async function readTargetSettings(target: BenchTarget, replicas: readonly string[]): Promise<ReplicaSettingsReading[]> {
+  const readings: ReplicaSettingsReading[] = [];
+  for (const replica of replicas) {
+    const access = await reachReplica(target, replica);
+    const body = typeof access === 'string'
+      ? undefined
+      : await fetch(`${access.base}/settings`, { headers: access.headers, signal: AbortSignal.timeout(15_000) })
+        .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : undefined), () => undefined);
+    readings.push({
+      replica,
+      passwordHashCost: typeof body?.passwordHashCost === 'number' ? body.passwordHashCost : null,
+      sessionTouch: typeof body?.sessionTouch === 'string' ? body.sessionTouch : null,
+      redisAppendonly: typeof body?.redisAppendonly === 'boolean' ? body.redisAppendonly : null,
+    });
+  }
+  return readings;
+}
+
+/** One value when every replica agrees, else each replica's (pure). */
+export function agreed<T>(readings: readonly ReplicaSettingsReading[], pick: (r: ReplicaSettingsReading) => T | null, show: (v: T) => string = String): string {
+  const values = readings.map((r) => pick(r));
+  if (values.length === 0 || values.every((v) => v === null)) return 'not reported by the target';
+  const shown = values.map((v) => (v === null ? 'not reported' : show(v)));
+  return new Set(shown).size === 1 ? shown[0] : readings.map((r, i) => `${r.replica} ${shown[i]}`).join(', ');
+}
