@@ -1,7 +1,7 @@
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
   APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES, appEnvironment,
-  frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ServiceSpec,
+  frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
@@ -37,7 +37,7 @@ export function nodeProbe(url: string): string[] {
 // replica hashing its demo users at production cost (2^17; measured 35 s under heavy load).
 export const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
 
-function redisService(): Record<string, YamlValue> {
+export function redisService(timing: Record<string, string | number> = HEALTH_TIMING): Record<string, YamlValue> {
   return {
     image: COMPOSE.redisImage,
     command: ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), ...redisPersistenceArgs(true)],
@@ -45,7 +45,7 @@ function redisService(): Record<string, YamlValue> {
     environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') },
     '#2': 'Not published to the host: only the replicas reach it, on the compose network.',
     volumes: ['redis-data:/data'],
-    healthcheck: { test: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'], ...HEALTH_TIMING },
+    healthcheck: { test: ['CMD-SHELL', 'redis-cli ping | grep -q PONG'], ...timing },
     restart: 'no',
   };
 }
@@ -59,30 +59,51 @@ function dependsOn(spec: ServiceSpec): Record<string, YamlValue> {
   return Object.fromEntries(spec.dependsOn.map((name) => [name, { condition: 'service_healthy' }]));
 }
 
-function appService(spec: ServiceSpec): Record<string, YamlValue> {
+/** A replica's environment in a container (compose and swarm): secrets and levels from the shell or `.env`. */
+export function appContainerEnvironment(instance: string): Record<string, string> {
   const env = appEnvironment({
-    instance: spec.name,
+    instance,
     host: '0.0.0.0',
     port: COMPOSE.appPort,
     redisUrl: composeRedisUrl('redis', 6379),
   });
   return {
+    ...env,
+    APP_ENV: fromEnv('APP_ENV', 'development'),
+    LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+    SESSION_SECRET: secret('SESSION_SECRET'),
+    JWT_SECRET: secret('JWT_SECRET'),
+    DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
+    // The app's own defaults (production scrypt cost 17, rolling touch) unless .env says otherwise.
+    PASSWORD_HASH_COST: fromEnv('PASSWORD_HASH_COST', '17'),
+    SESSION_TOUCH: fromEnv('SESSION_TOUCH', 'rolling'),
+  };
+}
+
+/** --expose-gc: SIGUSR2 makes a replica collect garbage (the bench's memory scenario, `docker compose kill -s SIGUSR2`). */
+export const APP_COMMAND = ['node', '--expose-gc', 'dist/services/app/main.js'];
+
+/** The proxy's environment in a container: FRONTENDS on the container ports, secrets from the shell or `.env`. */
+export function proxyContainerEnvironment(input: Omit<ProxyEnvInput, 'host' | 'frontends'>): Record<string, string> {
+  return {
+    ...proxyEnvironment({ host: '0.0.0.0', frontends: frontendsValue(CONTAINER_FRONTENDS), ...input }),
+    APP_ENV: fromEnv('APP_ENV', 'development'),
+    LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
+    ADMIN_TOKEN: secret('ADMIN_TOKEN'),
+    AFFINITY_SECRET: secret('AFFINITY_SECRET'),
+  };
+}
+
+/** Frontend ports inside the proxy container (published on the host as HOST_PORT_VARIABLES). */
+export const CONTAINER_FRONTENDS = FRONTENDS.map((f) => ({ port: portOf(DEFAULT_PORT_BASE, 'frontends', f.offset), strategy: f.strategy }));
+
+function appService(spec: ServiceSpec): Record<string, YamlValue> {
+  return {
     ...(spec.profile ? { '#0': 'Only with `--profile scale`: the fourth replica of the scale-out scenario.', profiles: [spec.profile] } : {}),
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
-    // --expose-gc: SIGUSR2 makes a replica collect garbage (the bench's memory scenario, `docker compose kill -s SIGUSR2`).
-    command: ['node', '--expose-gc', 'dist/services/app/main.js'],
-    environment: {
-      ...env,
-      APP_ENV: fromEnv('APP_ENV', 'development'),
-      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
-      SESSION_SECRET: secret('SESSION_SECRET'),
-      JWT_SECRET: secret('JWT_SECRET'),
-      DEMO_PASSWORD: fromEnv('DEMO_PASSWORD', 'demo-password'),
-      // The app's own defaults (production scrypt cost 17, rolling touch) unless .env says otherwise.
-      PASSWORD_HASH_COST: fromEnv('PASSWORD_HASH_COST', '17'),
-      SESSION_TOUCH: fromEnv('SESSION_TOUCH', 'rolling'),
-    },
+    command: APP_COMMAND,
+    environment: appContainerEnvironment(spec.name),
     depends_on: dependsOn(spec),
     healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
     '#1': 'Never restarted automatically: a killed replica must stay dead until `docker compose start`,',
@@ -92,23 +113,14 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
 }
 
 function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
-  const containerPorts = FRONTENDS.map((f) => ({ port: portOf(DEFAULT_PORT_BASE, 'frontends', f.offset), strategy: f.strategy }));
-  const env = proxyEnvironment({
-    host: '0.0.0.0',
-    frontends: frontendsValue(containerPorts),
-    upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
-  });
+  const containerPorts = CONTAINER_FRONTENDS;
   return {
     build: '.',
     image: fromEnv('AUTHSCALE_IMAGE', COMPOSE.image),
     command: ['node', 'dist/proxy/main.js'],
-    environment: {
-      ...env,
-      APP_ENV: fromEnv('APP_ENV', 'development'),
-      LOG_LEVEL: fromEnv('LOG_LEVEL', 'info'),
-      ADMIN_TOKEN: secret('ADMIN_TOKEN'),
-      AFFINITY_SECRET: secret('AFFINITY_SECRET'),
-    },
+    environment: proxyContainerEnvironment({
+      upstreams: upstreamsValue((name) => `http://${name}:${COMPOSE.appPort}`),
+    }),
     '#1': 'Published on loopback only. Every client arrives from the network gateway (docker-proxy), so no',
     '#2': 'peer is trusted: a client cannot choose its address (the bench uses the keyed claim, docs/security.md).',
     ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
@@ -137,13 +149,17 @@ export function composeDocument(): Record<string, YamlValue> {
   };
 }
 
+export const COMPOSE_SECRETS_NOTE = [
+  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
+  '# refuses to start with any of the defaults below.',
+].join('\n');
+
 const HEADER = [
   '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
   '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
   '#',
   '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
-  '# Beyond a laptop, put APP_ENV=production and real secrets in .env (see README, "The cluster"): production',
-  '# refuses to start with any of the defaults below.',
+  COMPOSE_SECRETS_NOTE,
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
   '',
 ].join('\n');

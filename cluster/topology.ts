@@ -187,7 +187,10 @@ export function appEnvironment(input: AppEnvInput): Record<string, string> {
 export interface ProxyEnvInput {
   host: string;
   frontends: string;
-  upstreams: string;
+  /** A static list (compose, local cluster)… */
+  upstreams?: string;
+  /** …or a DNS name and port whose addresses are the replicas (swarm: `tasks.app:3000`). */
+  upstreamDns?: { name: string; port: number; intervalMs: number };
   /** Peers whose X-Forwarded-For is believed; none unless given (docs/security.md, "Client address"). */
   trustedProxies?: string;
   controlUrl?: string;
@@ -198,7 +201,10 @@ export function proxyEnvironment(input: ProxyEnvInput): Record<string, string> {
     APP_ENV: 'development',
     PROXY_HOST: input.host,
     FRONTENDS: input.frontends,
-    UPSTREAMS: input.upstreams,
+    ...(input.upstreams !== undefined ? { UPSTREAMS: input.upstreams } : {}),
+    ...(input.upstreamDns
+      ? { UPSTREAM_DNS: `${input.upstreamDns.name}:${input.upstreamDns.port}`, UPSTREAM_DNS_INTERVAL_MS: String(input.upstreamDns.intervalMs) }
+      : {}),
     ...(input.trustedProxies ? { TRUSTED_PROXIES: input.trustedProxies } : {}),
     ...(input.controlUrl ? { CLUSTER_CONTROL_URL: input.controlUrl } : {}),
   };
@@ -291,4 +297,19 @@ export const COMPOSE = Object.freeze({
   latencyRedisPort: 6379,
   latencyFirstAppPort: 3001,
   gateway: '172.28.0.1',
+});
+
+// ---- Swarm-only facts (docker-stack.yml, `npm run swarm`) ----
+
+export const SWARM = Object.freeze({
+  stack: 'authscale',
+  /** One service whose tasks the proxy discovers by DNS: `tasks.<service>` lists every running task. */
+  appService: 'app',
+  replicas: 3,
+  /** Seconds a stopping task gets to finish in-flight requests (the app's own drain deadline is shorter). */
+  stopGracePeriod: '20s',
+  /** How often the proxy re-resolves `tasks.app` (ms). */
+  discoveryIntervalMs: 2000,
+  /** A task's identity: node and task (name includes the unique task id), so users see who served them. */
+  instanceTemplate: '{{.Node.Hostname}}.{{.Task.Name}}',
 });

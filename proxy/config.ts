@@ -53,6 +53,12 @@ const upstream = z
   })
   .pipe(z.object({ id: z.string().regex(UPSTREAM_ID, 'id must be letters, digits, _ . -'), url: upstreamUrl }));
 
+const DEFAULT_UPSTREAMS: UpstreamConfig[] = [
+  { id: 'app1', url: 'http://127.0.0.1:3001' },
+  { id: 'app2', url: 'http://127.0.0.1:3002' },
+  { id: 'app3', url: 'http://127.0.0.1:3003' },
+];
+
 const cidr = z.string().transform((s, ctx) => {
   const parsed = parseCidr(s);
   if (!parsed) {
@@ -68,9 +74,15 @@ const schema = z
     LOG_LEVEL: logLevel,
     PROXY_HOST: z.string().min(1).default('0.0.0.0'),
     FRONTENDS: csv.default(STRATEGIES.map((strategy, i) => `${portOf(DEFAULT_PORT_BASE, 'frontends', i)}:${strategy}`)).pipe(z.array(frontend).min(1)),
-    UPSTREAMS: csv
-      .default(['app1=http://127.0.0.1:3001', 'app2=http://127.0.0.1:3002', 'app3=http://127.0.0.1:3003'])
-      .pipe(z.array(upstream)),
+    UPSTREAMS: csv.pipe(z.array(upstream)).optional(),
+    UPSTREAM_DNS: z.preprocess((v) => (v === '' ? undefined : v), z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:\d{1,5}$/, 'expected name:port, e.g. tasks.app:3000')
+      .transform((s) => ({ name: s.slice(0, s.lastIndexOf(':')), port: s.slice(s.lastIndexOf(':') + 1) as unknown }))
+      .pipe(z.object({ name: z.string(), port }))
+      .optional()),
+    UPSTREAM_DNS_INTERVAL_MS: positiveInt.default(2000),
+    UPSTREAM_DRAIN_MS: positiveInt.default(30_000),
     // None by default: no client chooses its address (docs/security.md, "Client address").
     TRUSTED_PROXIES: csv.default([]).pipe(z.array(cidr)),
     ADMIN_TOKEN: z.string().optional(),
@@ -93,7 +105,9 @@ const schema = z
   .superRefine((env, ctx) => {
     const ports = env.FRONTENDS.map((f) => f.port).filter((p) => p !== 0);
     if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['FRONTENDS'], message: 'a port is listed twice' });
-    const ids = env.UPSTREAMS.map((u) => u.id);
+    if (env.UPSTREAM_DNS && env.UPSTREAMS && env.UPSTREAMS.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['UPSTREAM_DNS'], message: 'set either UPSTREAMS (a static list) or UPSTREAM_DNS (discovery), not both' });
+    const ids = (env.UPSTREAMS ?? []).map((u) => u.id);
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['UPSTREAMS'], message: 'an upstream id is listed twice' });
     if (env.HEALTH_TIMEOUT_MS > env.HEALTH_INTERVAL_MS)
       ctx.addIssue({ code: 'custom', path: ['HEALTH_TIMEOUT_MS'], message: 'must not exceed HEALTH_INTERVAL_MS' });
@@ -121,7 +135,10 @@ const schema = z
     logLevel: env.LOG_LEVEL,
     host: env.PROXY_HOST,
     frontends: env.FRONTENDS as FrontendConfig[],
-    upstreams: env.UPSTREAMS as UpstreamConfig[],
+    upstreams: (env.UPSTREAM_DNS ? [] : (env.UPSTREAMS ?? DEFAULT_UPSTREAMS)) as UpstreamConfig[],
+    discovery: env.UPSTREAM_DNS
+      ? { name: env.UPSTREAM_DNS.name, port: env.UPSTREAM_DNS.port, intervalMs: env.UPSTREAM_DNS_INTERVAL_MS, drainMs: env.UPSTREAM_DRAIN_MS }
+      : undefined,
     trustedProxies: env.TRUSTED_PROXIES as Cidr[],
     adminToken: env.ADMIN_TOKEN ?? DEVELOPMENT_SECRETS.admin,
     affinitySecret: env.AFFINITY_SECRET ?? DEV_AFFINITY_SECRET,

@@ -13,6 +13,8 @@ import { UpstreamPool } from './balancing/upstream-pool';
 import type { ProxyConfig, StrategyName } from './config';
 import type { FrontendRuntime } from './forwarding/exchange';
 import { Forwarder } from './forwarding/forwarder';
+import { DnsDiscovery } from './discovery/dns-discovery';
+import { identifyByHealth, resolveAll } from './discovery/identify';
 import { ActiveHealthChecker } from './health/active-checker';
 import { PassiveHealth } from './health/passive';
 import { ProxyCounters, createProxyRegistry } from './metrics';
@@ -26,6 +28,8 @@ import { InternalRoutes, isInternal } from './routes/internal';
 export interface ProxyDeps {
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** DNS lookup for UPSTREAM_DNS (tests pass a fixed answer; default: the system resolver). */
+  readonly resolve?: (name: string) => Promise<string[]>;
 }
 
 export interface RunningProxy {
@@ -77,7 +81,17 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     logger: logger.child({ component: 'routes' }),
   });
 
-  // Know which upstreams are up before the first client arrives (bounded by the check timeout).
+  const discovery = config.discovery
+    ? new DnsDiscovery(config.discovery, {
+      resolve: deps.resolve ?? resolveAll,
+      // Admission is not on a request's path: a slow first answer (a busy new task) must not keep it out.
+      identify: identifyByHealth(Math.max(config.health.timeoutMs, 2000)),
+      pool,
+      logger: logger.child({ component: 'discovery' }),
+    })
+    : undefined;
+  // Know which upstreams exist and are up before the first client arrives (bounded by the check timeout).
+  await discovery?.start();
   await checker.start();
 
   const servers: http.Server[] = [];
@@ -114,16 +128,18 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
     }
   } catch (err) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    discovery?.stop();
     checker.stop();
     forwarder.close();
     throw err;
   }
-  logger.info({ frontends: bound.map((b) => `${b.port}:${b.strategy}`), upstreams: config.upstreams.map((u) => u.id) }, 'proxy listening');
+  logger.info({ frontends: bound.map((b) => `${b.port}:${b.strategy}`), upstreams: pool.all().map((u) => u.id), discovery: config.discovery?.name }, 'proxy listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await Promise.all(servers.map((s) => closeGracefully(s, config.shutdownGraceMs)));
+      discovery?.stop();
       checker.stop();
       forwarder.close();
       logger.info('proxy stopped');

@@ -9,20 +9,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 started=$(date +%s)
 
-# Locally a missing engine is a loud skip; under CI=true a skip is a failure (exit 3), so CI
-# never reports green without having tested docker-compose.yml.
-skip() {
-  printf '\n%s\n' '########################################################################' >&2
-  printf '#  test:compose SKIPPED: %s\n' "$1" >&2
-  if [ "${CI:-}" = true ]; then
-    printf '#  CI=true: a skipped compose test fails the run.\n' >&2
-    printf '%s\n\n' '########################################################################' >&2
-    exit 3
-  fi
-  printf '#  docker-compose.yml was NOT tested. Install Docker or provide ../shared/tools/docker-sandbox.\n' >&2
-  printf '%s\n\n' '########################################################################' >&2
-  exit 0
-}
+# shellcheck source=../support/loud-skip.sh
+. "$repo/tests/support/loud-skip.sh"
+skip() { loud_skip test:compose docker-compose.yml 'Install Docker or provide ../shared/tools/docker-sandbox.' "$1"; }
 
 if ! docker info >/dev/null 2>&1; then
   sandbox=${DOCKER_SANDBOX:-$repo/../shared/tools/docker-sandbox}

@@ -49,6 +49,15 @@ describe('proxy configuration', () => {
     expect(loadProxyConfig(strong).adminToken).toBe(strong.ADMIN_TOKEN);
   });
 
+  it('when UPSTREAM_DNS is set, then upstreams come from discovery only; with UPSTREAMS too, or malformed, it is refused', () => {
+    const config = loadProxyConfig({ UPSTREAM_DNS: 'tasks.app:3000' });
+    expect(config.upstreams).toEqual([]);
+    expect(config.discovery).toEqual({ name: 'tasks.app', port: 3000, intervalMs: 2000, drainMs: 30_000 });
+    expect(loadProxyConfig({}).discovery).toBeUndefined();
+    expect(() => loadProxyConfig({ UPSTREAM_DNS: 'tasks.app:3000', UPSTREAMS: 'app1=http://127.0.0.1:3001' })).toThrow(/not both/);
+    expect(() => loadProxyConfig({ UPSTREAM_DNS: 'tasks.app' })).toThrow(/name:port/);
+  });
+
   it('when CLUSTER_CONTROL_URL is set, then it is kept as an origin', () => {
     expect(loadProxyConfig({ CLUSTER_CONTROL_URL: 'http://127.0.0.1:8090/' }).clusterControlUrl).toBe('http://127.0.0.1:8090');
   });
