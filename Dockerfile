@@ -1,5 +1,6 @@
-# One image for every Node service of the cluster: the app replica (default command) and the
-# proxy (`command: node dist/proxy/main.js` in docker-compose.yml).
+# One image for every Node service of the cluster: the app replica (default command), the
+# proxy (`command: node dist/proxy/main.js` in docker-compose.yml) and the latency injector
+# (docker-compose.distance.yml).
 # No BuildKit-only syntax (no RUN --mount, no heredocs): it builds with the classic builder too.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
@@ -12,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY common ./common
 COPY services ./services
 COPY proxy ./proxy
+COPY latency ./latency
 COPY cluster ./cluster
 COPY loadtest ./loadtest
 RUN npm run build
@@ -25,13 +27,15 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# Only the code containers run (docker-compose.yml's commands: the app replica and the proxy),
+# Only the code containers run (docker-compose.yml's commands: the app replica and the proxy;
+# docker-compose.distance.yml's: the latency injector),
 # the library they import and the page the proxy serves; tests/unit/common/image-contents.test.ts
 # checks these cover everything the entry points require. A process that joins the stack later
 # (a bench agent: dist/loadtest) is one more line here.
 COPY --from=build /app/dist/common ./dist/common
 COPY --from=build /app/dist/services ./dist/services
 COPY --from=build /app/dist/proxy ./dist/proxy
+COPY --from=build /app/dist/latency ./dist/latency
 COPY dashboard ./dashboard
 USER node
 EXPOSE 3000 8080 8081 8082

@@ -1,3 +1,5 @@
+import { MAX_PORT_BASE } from '../common/ports';
+
 /**
  * Command line of `npm run cluster -- <verb> [options] [service...]`, parsed into plain data.
  * Pure (no process access), so every flag is unit-tested; cli.ts decides what to do with it.
@@ -17,7 +19,8 @@ export interface CliCommand {
   controlUrl?: string;
   runDir?: string;
   withApp4: boolean;
-  noRedis: boolean;
+  /** --redis single|ha|none (single by default, unless --redis-url names an external one). */
+  redis?: RedisChoice;
   redisUrl?: string;
   redisBin?: string;
   persistence: boolean;
@@ -25,12 +28,15 @@ export interface CliCommand {
 
 export class CliUsageError extends Error {}
 
-const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin']);
+export const REDIS_CHOICES = ['single', 'ha', 'none'] as const;
+export type RedisChoice = (typeof REDIS_CHOICES)[number];
+
+const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin', '--redis']);
 
 export function parseCli(argv: readonly string[]): CliCommand {
   const command: CliCommand = {
     verb: 'help', services: [], detach: false, daemonChild: false, json: false, follow: false,
-    withApp4: false, noRedis: false, persistence: true,
+    withApp4: false, persistence: true,
   };
   let verbSeen = false;
   for (let i = 0; i < argv.length; i++) {
@@ -48,13 +54,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
       else if (flag === '--control-url') command.controlUrl = v;
       else if (flag === '--run-dir') command.runDir = v;
       else if (flag === '--redis-url') command.redisUrl = v;
+      else if (flag === '--redis') command.redis = redisChoice(v);
       else command.redisBin = v;
     } else if (flag === '-d' || flag === '--detach') command.detach = true;
     else if (flag === '--daemon-child') command.daemonChild = true;
     else if (flag === '--json') command.json = true;
     else if (flag === '-f' || flag === '--follow') command.follow = true;
     else if (flag === '--with-app4') command.withApp4 = true;
-    else if (flag === '--no-redis') command.noRedis = true;
+    else if (flag === '--no-redis') throw new CliUsageError('--no-redis was replaced by --redis none (choices: --redis single|ha|none)');
     else if (flag === '--no-persistence') command.persistence = false;
     else if (flag === '-h' || flag === '--help') command.verb = 'help';
     else if (flag.startsWith('-')) throw new CliUsageError(`unknown option ${flag}`);
@@ -65,12 +72,20 @@ export function parseCli(argv: readonly string[]): CliCommand {
     } else command.services.push(flag);
   }
   if (command.signal !== undefined && command.verb !== 'kill') throw new CliUsageError('-s/--signal only goes with kill');
+  if (command.redis !== undefined && command.redis !== 'single' && command.redisUrl !== undefined) {
+    throw new CliUsageError(`--redis ${command.redis} and --redis-url exclude each other: the URL names one Redis the launcher does not run`);
+  }
   return command;
+}
+
+function redisChoice(text: string): RedisChoice {
+  if ((REDIS_CHOICES as readonly string[]).includes(text)) return text as RedisChoice;
+  throw new CliUsageError(`--redis must be one of ${REDIS_CHOICES.join(', ')}, not "${text}"`);
 }
 
 function portNumber(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1024 || n > 65515) throw new CliUsageError(`--port-base must be an integer from 1024 to 65515, not "${text}"`);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_PORT_BASE) throw new CliUsageError(`--port-base must be an integer from 1024 to ${MAX_PORT_BASE}, not "${text}"`);
   return n;
 }
 
@@ -89,17 +104,20 @@ Commands (the verbs of docker compose, applied to the local cluster):
   pause [svc...]          SIGSTOP: the process hangs with its connections open
   unpause [svc...]        SIGCONT
 
-Services: redis, app1, app2, app3, app4, proxy
+Services: redis, app1, app2, app3, app4, proxy; with --redis ha also redis2, sentinel1, sentinel2, sentinel3
 
 Options:
-  --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20 (env AUTHSCALE_PORT_BASE, default 8080)
+  --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20, HA: sentinels N+21..23, redis2 N+28
+                          (env AUTHSCALE_PORT_BASE, default 8080)
   --control-url URL       control API of a running launcher (env AUTHSCALE_CONTROL_URL)
   --run-dir DIR           logs and redis data (default .authscale/<port base>)
   up only:
   --with-app4             also start the fourth replica
   --redis-url URL         use a running Redis instead of starting redis-server (env REDIS_URL)
   --redis-bin PATH        redis-server binary (env REDIS_SERVER_BIN; default: on PATH)
-  --no-redis              start no Redis (memory and jwt modes only)
+  --redis single|ha|none  single: one redis-server (default); ha: primary redis, replica redis2 and three
+                          Sentinels that promote the replica when the primary dies (docs/redis-ha.md);
+                          none: no Redis (memory and jwt modes only)
   --no-persistence        Redis without append-only persistence
 Environment: ADMIN_TOKEN (control API and proxy admin; development default), APP_ENV, secrets (README, "The cluster").
 `;

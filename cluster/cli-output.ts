@@ -8,18 +8,22 @@ export function servicesTable(services: readonly ServiceState[]): string {
     s.state + (s.state === 'exited' && (s.signal || s.exitCode !== undefined) ? ` (${s.signal ?? `code ${s.exitCode}`})` : ''),
     s.pid === null ? '-' : String(s.pid),
     s.port === null ? (s.url ?? '-') : String(s.port),
-    s.note ?? '',
+    [s.role ? `${s.role}${s.role === 'primary' ? ' (the Sentinels\' choice: writes go here)' : ''}` : '', s.note ?? ''].filter(Boolean).join('; '),
   ]);
   const header = ['NAME', 'STATE', 'PID', 'PORT', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export function upBanner(info: { frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[] }, foreground: boolean): string {
+export function upBanner(info: {
+  frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[];
+  sentinels?: readonly string[] | null;
+}, foreground: boolean): string {
   const lines = [
     'authscale cluster is up',
     ...info.frontends.map((f, i) => `  ${f.strategy.padEnd(14)} ${f.url}${i === 0 ? `   dashboard: ${f.url}/_dashboard/` : ''}`),
     `  control API    ${info.controlUrl}  (Authorization: Bearer <ADMIN_TOKEN>)`,
+    ...(info.sentinels ? [`  redis (HA)     primary redis, replica redis2, sentinels ${info.sentinels.join(' ')}  (\`npm run cluster -- ps\` shows which is primary)`] : []),
     `  logs           ${info.runDir}/logs/`,
     ...info.warnings.map((w) => `  warning: ${w}`),
     `Try: npm run cluster -- ps; npm run cluster -- kill app2; npm run cluster -- start app2.${foreground ? ' Ctrl-C stops everything.' : ' `npm run cluster -- down` stops everything.'}`,

@@ -8,8 +8,9 @@ import { ControlClient, ControlUnreachableError } from './control-client';
 import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
 import { prefixedLine } from './log-format';
 import { defaultRunDir, repoRoot } from './paths';
-import { DEFAULT_PORT_BASE, SERVICE_NAMES, localPorts } from './topology';
+import { ALL_SERVICE_NAMES, DEFAULT_PORT_BASE, localPorts } from './topology';
 import { pollUntil } from '../common/poll';
+import { MAX_PORT_BASE } from '../common/ports';
 
 /**
  * `npm start` / `npm run cluster -- <verb>`: a thin shell over startCluster() (for `up`) and the
@@ -24,7 +25,7 @@ function portBaseOf(command: CliCommand): number {
   const fromEnv = process.env.AUTHSCALE_PORT_BASE;
   if (fromEnv === undefined || fromEnv === '') return DEFAULT_PORT_BASE;
   const n = Number(fromEnv);
-  if (!Number.isInteger(n) || n < 1024 || n > 65515) throw new CliUsageError(`AUTHSCALE_PORT_BASE must be an integer from 1024 to 65515, not "${fromEnv}"`);
+  if (!Number.isInteger(n) || n < 1024 || n > MAX_PORT_BASE) throw new CliUsageError(`AUTHSCALE_PORT_BASE must be an integer from 1024 to ${MAX_PORT_BASE}, not "${fromEnv}"`);
   return n;
 }
 
@@ -38,7 +39,7 @@ function launchOptions(command: CliCommand, logs: LaunchOptions['logs']): Launch
   return {
     portBase: portBaseOf(command),
     withApp4: command.withApp4,
-    redis: command.noRedis ? 'none' : redisUrl ? { url: redisUrl } : 'spawn',
+    redis: command.redis === 'none' ? 'none' : command.redis === 'ha' ? 'ha' : redisUrl && command.redis === undefined ? { url: redisUrl } : 'spawn',
     redisAppendonly: command.persistence,
     logs,
     ...(command.runDir ? { runDir: path.resolve(command.runDir) } : {}),
@@ -134,8 +135,8 @@ function processAlive(pid: number): boolean {
 
 async function act(command: CliCommand): Promise<number> {
   const client = clientOf(command);
-  const unknown = command.services.filter((s) => !SERVICE_NAMES.includes(s));
-  if (unknown.length > 0) throw new CliUsageError(`no such service: ${unknown.join(', ')} (services: ${SERVICE_NAMES.join(', ')})`);
+  const unknown = command.services.filter((s) => !ALL_SERVICE_NAMES.includes(s));
+  if (unknown.length > 0) throw new CliUsageError(`no such service: ${unknown.join(', ')} (services: ${ALL_SERVICE_NAMES.join(', ')})`);
   let targets = command.services;
   if (targets.length === 0) {
     // Like docker compose: no service means all of them (that can take the action).
@@ -162,7 +163,7 @@ async function act(command: CliCommand): Promise<number> {
 async function logs(command: CliCommand): Promise<number> {
   const info = await clientOf(command).info(1000).catch(() => undefined);
   const runDir = command.runDir ? path.resolve(command.runDir) : info?.runDir ?? defaultRunDir(repoRoot(), portBaseOf(command));
-  const services = command.services.length > 0 ? command.services : [...SERVICE_NAMES, 'cluster'];
+  const services = command.services.length > 0 ? command.services : [...ALL_SERVICE_NAMES, 'cluster'];
   const colour = process.stdout.isTTY === true;
   const offsets = new Map<string, number>();
   const print = (service: string, index: number): void => {

@@ -18,6 +18,8 @@ export interface ControllableCluster {
   readonly frontends: readonly { port: number; strategy: string; url: string }[];
   readonly controlUrl: string;
   readonly redisUrl?: string;
+  readonly sentinels?: readonly string[];
+  readonly redisTopology: string;
   readonly runDir: string;
   readonly warnings: readonly string[];
   services(): Promise<ServiceState[]>;
@@ -49,6 +51,7 @@ export async function startControlApi(options: {
     if (req.method === 'GET' && url.pathname === '/cluster') {
       send(res, 200, {
         pid: process.pid, frontends: cluster.frontends, controlUrl: cluster.controlUrl, redisUrl: cluster.redisUrl ?? null,
+        redisTopology: cluster.redisTopology, sentinels: cluster.sentinels ?? null,
         runDir: cluster.runDir, warnings: cluster.warnings,
       });
       return;

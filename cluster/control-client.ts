@@ -8,6 +8,8 @@ export interface ClusterInfo {
   frontends: { port: number; strategy: string; url: string }[];
   controlUrl: string;
   redisUrl: string | null;
+  redisTopology?: string;
+  sentinels?: string[] | null;
   runDir: string;
   warnings: string[];
 }

@@ -9,10 +9,12 @@ import { OrphanGuard } from './orphan-guard';
 import { defaultRunDir, entryPoints, repoRoot } from './paths';
 import { pollUntil } from '../common/poll';
 import { portInUse } from '../common/ports';
-import { httpOk, redisPing } from '../common/probes';
+import { httpOk, redisCommand, redisPing } from '../common/probes';
 import { ServiceProcess, type ServiceState } from './service-process';
-import { APP_REPLICAS, HEALTH_PATHS, SERVICE_NAMES, localPorts, portsToCheck, serviceSpec } from './topology';
-import { localProcessSpecs, localRedisUrl, planRedis, type RedisPlan } from './local-services';
+import {
+  ALL_SERVICE_NAMES, APP_REPLICAS, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localLatencyPorts, localPorts, portsToCheck, serviceSpec,
+} from './topology';
+import { haPaths, localProcessSpecs, localRedisUrl, localSentinels, planRedis, sentinelConfFiles, type RedisPlan } from './local-services';
 import { TERMINATING, VERBS, normaliseSignal, type Verb } from './verbs';
 
 export type { LaunchOptions } from './launch-options';
@@ -25,6 +27,10 @@ export interface RunningCluster {
   controlUrl: string;
   adminToken: string;
   redisUrl?: string;
+  /** HA (`redis: 'ha'`): `host:port` of each Sentinel; the replicas find the primary through them. */
+  sentinels?: readonly string[];
+  /** 'single', 'ha', 'external' or 'none': which Redis set-up this cluster runs. */
+  redisTopology: RedisTopology;
   /** Where logs/<service>.log and the redis data live. */
   runDir: string;
   /** Things the user should know (e.g. redis-server missing), already printed to the logs. */
@@ -32,9 +38,13 @@ export interface RunningCluster {
   services(): Promise<ServiceState[]>;
   act(service: string, verb: Verb, signal?: string): Promise<void>;
   close(): Promise<void>;
+  /** With the `latency` option: the injector's control API (docs/distance.md), behind the admin token. */
+  latency?: { controlUrl: string };
   /** Settles once the cluster is closed (by close() or by `POST /cluster/down` on the control API). */
   closed: Promise<void>;
 }
+
+export type RedisTopology = 'single' | 'ha' | 'external' | 'none';
 
 export interface LaunchDeps {
   /** Base environment of the services (secrets, APP_ENV, PATH); default: this process's. */
@@ -62,9 +72,12 @@ class LocalCluster implements RunningCluster {
   readonly controlUrl: string;
   readonly adminToken: string;
   readonly redisUrl?: string;
+  readonly sentinels?: readonly string[];
+  readonly redisTopology: RedisTopology;
   readonly runDir: string;
   readonly warnings: string[] = [];
   readonly closed: Promise<void>;
+  readonly latency?: { controlUrl: string };
 
   private readonly ports: ReturnType<typeof localPorts>;
   private readonly processes = new Map<string, ServiceProcess>();
@@ -88,14 +101,22 @@ class LocalCluster implements RunningCluster {
     this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
     this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
     this.redisUrl = localRedisUrl(redisPlan, config.portBase);
+    if (config.latency) this.latency = { controlUrl: `http://127.0.0.1:${localLatencyPorts(config.portBase).control}` };
+    this.sentinels = localSentinels(redisPlan, config.portBase);
+    this.redisTopology = redisPlan.kind === 'ha' ? 'ha' : redisPlan.kind === 'spawn' ? 'single' : redisPlan.kind === 'external' ? 'external' : 'none';
     this.runDir = runDir;
     this.logDir = path.join(runDir, 'logs');
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
     fs.mkdirSync(this.logDir, { recursive: true });
     // A fresh cluster starts with fresh logs and an empty Redis (kept across kill/start within a run).
-    for (const name of [...SERVICE_NAMES, 'cluster']) fs.rmSync(this.logFile(name), { force: true });
+    for (const name of [...ALL_SERVICE_NAMES, 'latency', 'cluster']) fs.rmSync(this.logFile(name), { force: true });
     fs.rmSync(this.redisDir, { recursive: true, force: true });
     fs.mkdirSync(this.redisDir, { recursive: true });
+    if (redisPlan.kind === 'ha') {
+      // Written once: Sentinels rewrite their file with what they learn, and keep it across a restart.
+      for (const dir of Object.values(haPaths(this.redisDir).data)) fs.mkdirSync(dir, { recursive: true });
+      for (const [file, content] of Object.entries(sentinelConfFiles(this.redisDir, config.portBase))) fs.writeFileSync(file, content);
+    }
     this.clusterLog = fs.createWriteStream(this.logFile('cluster'), { flags: 'a' });
     this.clusterLog.on('error', () => undefined);
     this.createProcesses();
@@ -112,7 +133,7 @@ class LocalCluster implements RunningCluster {
   private show(service: string, line: string): void {
     const logs = this.config.logs;
     if (logs === 'silent') return;
-    const index = SERVICE_NAMES.indexOf(service);
+    const index = ALL_SERVICE_NAMES.indexOf(service);
     const stream = logs === 'inherit' ? process.stdout : logs;
     const colour = logs === 'inherit' && process.stdout.isTTY === true;
     stream.write(`${prefixedLine(service, line, { width: 7, colour, index: index < 0 ? 6 : index })}\n`);
@@ -135,8 +156,9 @@ class LocalCluster implements RunningCluster {
   }
 
   private healthy(name: string): Promise<boolean> {
+    if (name === 'latency' && this.latency) return httpOk(`${this.latency.controlUrl}/health`);
     const kind = serviceSpec(name)?.kind;
-    if (kind === 'redis') return redisPing(this.ports.redis);
+    if (kind === 'redis' || kind === 'sentinel') return redisPing(this.processes.get(name)?.spec.port ?? this.ports.redis);
     if (kind === 'app') return httpOk(`http://127.0.0.1:${this.ports.apps[name]}${HEALTH_PATHS.app}`);
     return Promise.all(this.frontends.map((f) => httpOk(`${f.url}${HEALTH_PATHS.proxy}`))).then((all) => all.every(Boolean));
   }
@@ -147,7 +169,7 @@ class LocalCluster implements RunningCluster {
     if (!proc || proc.alive) return;
     // A start queued behind close() must not spawn a process nobody will stop.
     if (this.closing) throw new ClusterStartError(`${name} not started: the cluster is shutting down.`, name);
-    proc.spawn();
+    proc.spawn(await this.nodeArgs(proc));
     const ok = await pollUntil(() => this.healthy(name), { timeoutMs: this.config.startTimeoutMs, stop: () => !proc.alive });
     if (ok) {
       await this.waitForRedisConnection(name);
@@ -172,11 +194,57 @@ class LocalCluster implements RunningCluster {
       this.say(this.redisPlan.message);
     }
     if (this.processes.has('redis')) await this.startService('redis');
+    if (this.redisPlan.kind === 'ha') await this.upSentinels();
+    // Before the replicas: their Redis (and the proxy's route to them) may go through it.
+    if (this.processes.has('latency')) await this.startService('latency');
     const apps = APP_REPLICAS.filter((name) => serviceSpec(name)?.profile === undefined || this.config.withApp4);
     await settleAll(apps.map((name) => this.startService(name)));
     this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
     await this.startService('proxy');
     await this.waitForPool(10_000);
+  }
+
+  /**
+   * HA: a node started again comes back as a replica of whichever node the Sentinels name as
+   * primary now (after a failover, not necessarily the one it was configured with), so it never
+   * serves its stale data as a second primary while the Sentinels catch up.
+   */
+  private async nodeArgs(proc: ServiceProcess): Promise<string[] | undefined> {
+    if (this.redisPlan.kind !== 'ha' || !REDIS_NODES.includes(proc.name)) return undefined;
+    const primary = await this.redisPrimary();
+    const base = proc.spec.args.filter((_, i, all) => all[i] !== '--replicaof' && all[i - 1] !== '--replicaof' && all[i - 2] !== '--replicaof');
+    if (primary === undefined || primary === proc.name) return primary === proc.name ? base : undefined;
+    const port = this.processes.get(primary)?.spec.port;
+    return port === undefined ? undefined : [...base, '--replicaof', '127.0.0.1', String(port)];
+  }
+
+  /** HA: the replica, then the Sentinels, then until every Sentinel knows the primary and its replica. */
+  private async upSentinels(): Promise<void> {
+    await this.startService('redis2');
+    // Up means in sync: before that the replica holds nothing a failover could keep.
+    const synced = await pollUntil(async () => (await redisCommand(this.ports.redis2, ['INFO', 'replication']))?.[0]?.includes('master_link_status:up') ?? false, { timeoutMs: this.config.startTimeoutMs });
+    if (!synced) throw new ClusterStartError('redis2 did not finish its first sync with the primary in time: see logs/redis2.log.', 'redis2');
+    await settleAll(SENTINEL_NAMES.map((name) => this.startService(name)));
+    const ports = this.ports.sentinels;
+    const ready = await pollUntil(async () => {
+      const views = await Promise.all(ports.map((port) => redisCommand(port, ['SENTINEL', 'replicas', SENTINEL.masterName])));
+      return views.every((view) => view !== null && view.length > 0);
+    }, { timeoutMs: this.config.startTimeoutMs });
+    if (!ready) throw new ClusterStartError('The Sentinels did not discover the replica redis2 in time: see the sentinel logs.', 'sentinel1');
+    this.say(`sentinels watch ${SENTINEL.masterName}: primary redis, replica redis2 (quorum ${SENTINEL.quorum}, down-after ${SENTINEL.downAfterMs} ms)`);
+  }
+
+  /** HA: the node the Sentinels currently name as primary (the first Sentinel that answers), if any. */
+  async redisPrimary(): Promise<string | undefined> {
+    if (this.redisPlan.kind !== 'ha') return this.redisPlan.kind === 'spawn' ? 'redis' : undefined;
+    for (const [i, port] of this.ports.sentinels.entries()) {
+      if (this.processes.get(SENTINEL_NAMES[i])?.state !== 'running') continue;
+      const address = await redisCommand(port, ['SENTINEL', 'get-master-addr-by-name', SENTINEL.masterName], '127.0.0.1', 500);
+      if (address && address.length === 2) {
+        return REDIS_NODES.find((name) => this.processes.get(name)?.spec.port === Number(address[1]));
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -205,9 +273,12 @@ class LocalCluster implements RunningCluster {
   }
 
   async services(): Promise<ServiceState[]> {
-    return SERVICE_NAMES.map((name) => {
+    const primary = this.redisPlan.kind === 'ha' ? await this.redisPrimary() : undefined;
+    // HA-only services are listed only when this cluster runs them.
+    return ALL_SERVICE_NAMES.filter((name) => this.processes.has(name) || SERVICE_NAMES.includes(name)).map((name) => {
       const proc = this.processes.get(name);
-      if (proc) return { ...proc.snapshot(), ...(name === 'proxy' ? { url: this.frontends[0].url } : {}) };
+      const role = this.redisPlan.kind === 'ha' && REDIS_NODES.includes(name) && proc?.alive ? { role: name === primary ? 'primary' as const : 'replica' as const } : {};
+      if (proc) return { ...proc.snapshot(), ...role, ...(name === 'proxy' ? { url: this.frontends[0].url } : {}) };
       // Only redis can lack a process: missing binary, external URL, or disabled.
       const plan = this.redisPlan;
       if (plan.kind === 'external') return { name, state: 'external' as const, pid: null, port: null, url: plan.url };
@@ -216,15 +287,17 @@ class LocalCluster implements RunningCluster {
   }
 
   async act(service: string, verb: Verb, signal?: string): Promise<void> {
-    if (!SERVICE_NAMES.includes(service)) {
-      throw new AppError('not_found', `No service "${service}". Services: ${SERVICE_NAMES.join(', ')}.`);
+    if (!ALL_SERVICE_NAMES.includes(service)) {
+      throw new AppError('not_found', `No service "${service}". Services: ${ALL_SERVICE_NAMES.join(', ')}.`);
     }
     if (!(VERBS as readonly string[]).includes(verb)) {
       throw new AppError('bad_request', `Unknown verb "${verb}". Verbs: ${VERBS.join(', ')}.`);
     }
     const proc = this.processes.get(service);
     if (!proc) {
-      const note = this.redisPlan.kind === 'missing' ? this.redisPlan.message : 'redis is not managed by this launcher';
+      const haOnly = service !== 'redis';
+      const note = haOnly ? `${service} runs only in the HA Redis topology (up --redis ha)`
+        : this.redisPlan.kind === 'missing' ? this.redisPlan.message : 'redis is not managed by this launcher';
       throw new AppError('conflict', note);
     }
     if (this.closing) throw new AppError('conflict', 'The cluster is shutting down.');
@@ -287,6 +360,10 @@ class LocalCluster implements RunningCluster {
       const grace = this.config.stopGraceMs;
       await this.processes.get('proxy')?.stop(grace);
       await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
+      await this.processes.get('latency')?.stop(grace);
+      // Sentinels before the nodes, so stopping the primary does not start a failover.
+      await Promise.all(SENTINEL_NAMES.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
+      await this.processes.get('redis2')?.stop(grace);
       await this.processes.get('redis')?.stop(grace);
       await this.control?.close();
       this.guard.close();
@@ -315,7 +392,7 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   const env = deps.env ?? process.env;
   const root = repoRoot();
   const entries = entryPoints(root);
-  const missing = Object.entries(entries).filter(([, file]) => !fs.existsSync(file));
+  const missing = Object.entries(entries).filter(([name, file]) => (name !== 'latency' || config.latency) && !fs.existsSync(file));
   if (missing.length > 0) {
     throw new ClusterStartError(
       `${missing.map(([name, file]) => `${name === 'app' ? 'app replica' : name}: ${path.relative(root, file)} not found`).join('; ')}. ` +
@@ -324,9 +401,12 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
     );
   }
   const redisPlan = planRedis(config, env);
+  if (config.redis === 'ha' && redisPlan.kind === 'missing') throw new ClusterStartError(`${redisPlan.message} Nothing was started.`, 'redis');
   const busy: string[] = [];
-  for (const { port, owner } of portsToCheck(config.portBase)) {
-    if (owner === 'redis' && redisPlan.kind !== 'spawn') continue;
+  const spawnsRedis = redisPlan.kind === 'spawn' || redisPlan.kind === 'ha';
+  for (const { port, owner } of portsToCheck(config.portBase, config.latency !== undefined)) {
+    if (owner === 'redis' && !spawnsRedis) continue;
+    if ((owner === 'redis2' || SENTINEL_NAMES.includes(owner)) && redisPlan.kind !== 'ha') continue;
     if (await portInUse(port)) busy.push(`${port} (${owner})`);
   }
   if (busy.length > 0) {

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { accessibleFile } from '../common/files';
 import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
 import {
-  APP_REPLICAS, appEnvironment, frontendsValue, localPorts, proxyEnvironment, redisPersistenceArgs, upstreamsValue,
+  APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, latencyEnvironment, latencyLinks, localLatencyPorts, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
+  upstreamsValue,
 } from './topology';
 
 /**
@@ -17,8 +19,12 @@ export const REDIS_INSTALL_HINT =
   'install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS), ' +
   'or set REDIS_SERVER_BIN to the binary, or REDIS_URL to a running Redis';
 
+export const SENTINEL_INSTALL_HINT =
+  'install it with `apt-get install redis-sentinel` (Debian/Ubuntu; macOS: `brew install redis` has it), or set REDIS_SENTINEL_BIN';
+
 export type RedisPlan =
   | { kind: 'spawn'; bin: string }
+  | { kind: 'ha'; bin: string; sentinelBin: string }
   | { kind: 'missing'; message: string }
   | { kind: 'external'; url: string }
   | { kind: 'none' };
@@ -32,12 +38,7 @@ function findOnPath(name: string, pathVariable: string | undefined): string | un
 }
 
 function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return accessibleFile(file, fs.constants.X_OK);
 }
 
 export function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPlan {
@@ -45,8 +46,19 @@ export function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPl
   if (typeof config.redis === 'object') return { kind: 'external', url: config.redis.url };
   const configured = config.redisServerBin ?? env.REDIS_SERVER_BIN;
   const bin = configured ?? findOnPath('redis-server', env.PATH);
-  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
   const where = configured ? `REDIS_SERVER_BIN=${configured} is not an executable file` : 'redis-server is not on PATH';
+  if (config.redis === 'ha') {
+    // HA was asked for explicitly: no silent fallback to a single node or to none (the launcher refuses to start).
+    if (!bin || !isExecutable(bin)) return { kind: 'missing', message: `redis (--redis ha): ${where}; ${REDIS_INSTALL_HINT}.` };
+    const sentinelConfigured = config.redisSentinelBin ?? env.REDIS_SENTINEL_BIN;
+    const sentinelBin = sentinelConfigured ?? findOnPath('redis-sentinel', env.PATH);
+    if (!sentinelBin || !isExecutable(sentinelBin)) {
+      const missing = sentinelConfigured ? `REDIS_SENTINEL_BIN=${sentinelConfigured} is not an executable file` : 'redis-sentinel is not on PATH';
+      return { kind: 'missing', message: `redis (--redis ha): ${missing}; ${SENTINEL_INSTALL_HINT}.` };
+    }
+    return { kind: 'ha', bin, sentinelBin };
+  }
+  if (bin && isExecutable(bin)) return { kind: 'spawn', bin };
   return {
     kind: 'missing',
     message: `redis: ${where}; ${REDIS_INSTALL_HINT}. Starting without Redis: /memory and /jwt work, /redis answers 503.`,
@@ -66,15 +78,52 @@ export interface LocalSpecInput {
 
 export function localRedisUrl(plan: RedisPlan, portBase: number): string | undefined {
   if (plan.kind === 'external') return plan.url;
-  return plan.kind === 'spawn' ? `redis://127.0.0.1:${localPorts(portBase).redis}` : undefined;
+  // HA: the initial primary; the replicas themselves find the current one through the Sentinels.
+  return plan.kind === 'spawn' || plan.kind === 'ha' ? `redis://127.0.0.1:${localPorts(portBase).redis}` : undefined;
+}
+
+/** `host:port` of each local Sentinel, when the plan runs them. */
+export function localSentinels(plan: RedisPlan, portBase: number): string[] | undefined {
+  return plan.kind === 'ha' ? localPorts(portBase).sentinels.map((port) => `127.0.0.1:${port}`) : undefined;
+}
+
+/** Where each HA node keeps its data and each Sentinel its (rewritten) config, under the run's redis dir. */
+export function haPaths(redisDir: string): { data: Record<string, string>; sentinelConf: (name: string) => string } {
+  return {
+    data: { redis: path.join(redisDir, 'redis'), redis2: path.join(redisDir, 'redis2') },
+    sentinelConf: (name) => path.join(redisDir, `${name}.conf`),
+  };
+}
+
+/** The initial Sentinel config files of a local HA cluster: path → content (written once per cluster). */
+export function sentinelConfFiles(redisDir: string, portBase: number): Record<string, string> {
+  const ports = localPorts(portBase);
+  const paths = haPaths(redisDir);
+  return Object.fromEntries(SENTINEL_NAMES.map((name, i) => [
+    paths.sentinelConf(name),
+    sentinelConf({ port: ports.sentinels[i], bind: '127.0.0.1', dir: redisDir, primaryHost: '127.0.0.1', primaryPort: ports.redis }),
+  ]));
+}
+
+/** Where a replica reaches Redis: straight, or through the injector's Redis link (same credentials, other port). */
+function replicaRedisUrl(config: LaunchConfig, plan: RedisPlan): string {
+  const ports = localPorts(config.portBase);
+  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
+  const direct = localRedisUrl(plan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  if (!config.latency?.paths.includes('redis')) return direct;
+  const url = new URL(direct);
+  url.hostname = '127.0.0.1';
+  url.port = String(localLatencyPorts(config.portBase).redis);
+  return url.toString().replace(/\/$/, '');
 }
 
 export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
   const { config, env, root, redisPlan } = input;
   const ports = localPorts(config.portBase);
+  const injector = localLatencyPorts(config.portBase);
   const appEnv = env.APP_ENV || 'development';
-  // Without a Redis the apps still get a URL; nothing answers there, so /redis says 503 and the rest works.
-  const redisUrl = localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`;
+  const redisUrl = replicaRedisUrl(config, redisPlan);
+  const throughInjector = config.latency?.paths.includes('replicas') === true;
   const entries = entryPoints(root);
   const specs: ProcessSpec[] = [];
   if (redisPlan.kind === 'spawn') {
@@ -84,11 +133,46 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
         ...redisPersistenceArgs(config.redisAppendonly)],
     });
   }
+  if (redisPlan.kind === 'ha') {
+    const paths = haPaths(input.redisDir);
+    const node = (name: 'redis' | 'redis2', port: number, extra: string[]): ProcessSpec => ({
+      name, command: redisPlan.bin, cwd: paths.data[name], port, logFile: input.logFile(name), env,
+      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', paths.data[name], '--protected-mode', 'no',
+        ...redisPersistenceArgs(config.redisAppendonly), ...haNodeArgs(), ...extra],
+    });
+    // Both start as configured here; after a failover the Sentinels re-point whichever comes back.
+    specs.push(node('redis', ports.redis, []));
+    specs.push(node('redis2', ports.redis2, ['--replicaof', '127.0.0.1', String(ports.redis)]));
+    SENTINEL_NAMES.forEach((name, i) => specs.push({
+      name, command: redisPlan.sentinelBin, args: [paths.sentinelConf(name)], cwd: input.redisDir, port: ports.sentinels[i],
+      logFile: input.logFile(name), env,
+    }));
+  }
+  if (config.latency) {
+    const redisTarget = new URL(localRedisUrl(redisPlan, config.portBase) ?? `redis://127.0.0.1:${ports.redis}`);
+    const links = latencyLinks(config.latency.paths, {
+      redisListen: injector.redis,
+      redis: { host: redisTarget.hostname, port: Number(redisTarget.port || 6379) },
+      appListen: (name) => injector.apps[name],
+      app: (name) => ({ host: '127.0.0.1', port: ports.apps[name] }),
+    });
+    specs.push({
+      name: 'latency', command: process.execPath, args: [entries.latency], cwd: root, port: injector.control, logFile: input.logFile('latency'),
+      env: {
+        ...env,
+        ...latencyEnvironment({ host: '127.0.0.1', controlPort: injector.control, links }),
+        LATENCY_UP_MS: String(config.latency.upMs), LATENCY_DOWN_MS: String(config.latency.downMs), LATENCY_JITTER_MS: String(config.latency.jitterMs),
+        APP_ENV: appEnv,
+        ADMIN_TOKEN: input.adminToken,
+      },
+    });
+  }
+  const sentinels = localSentinels(redisPlan, config.portBase);
   for (const name of APP_REPLICAS) {
     const port = ports.apps[name];
     specs.push({
       name, command: process.execPath, args: [entries.app], cwd: root, port, logFile: input.logFile(name),
-      env: { ...env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl }), APP_ENV: appEnv, ...config.env },
+      env: { ...env, ...appEnvironment({ instance: name, host: '127.0.0.1', port, redisUrl, ...(sentinels ? { sentinels } : {}) }), APP_ENV: appEnv, ...config.env },
     });
   }
   specs.push({
@@ -99,9 +183,7 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
       ...proxyEnvironment({
         host: '127.0.0.1',
         frontends: frontendsValue(ports.frontends),
-        upstreams: upstreamsValue((name) => `http://127.0.0.1:${ports.apps[name]}`),
-        // Loopback is trusted so the bench can simulate many client addresses from one machine.
-        trustedProxies: '127.0.0.0/8,::1/128',
+        upstreams: upstreamsValue((name) => `http://127.0.0.1:${throughInjector ? injector.apps[name] : ports.apps[name]}`),
         controlUrl: input.controlUrl,
       }),
       APP_ENV: appEnv,

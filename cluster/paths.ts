@@ -3,8 +3,9 @@ import path from 'node:path';
 export { repoRoot } from '../common/repo-root';
 
 /** Built entry points the launcher runs (docs/architecture.md). */
-export function entryPoints(root: string): { app: string; proxy: string } {
+export function entryPoints(root: string): { app: string; proxy: string; latency: string } {
   return {
+    latency: path.join(root, 'dist', 'latency', 'main.js'),
     app: path.join(root, 'dist', 'services', 'app', 'main.js'),
     proxy: path.join(root, 'dist', 'proxy', 'main.js'),
   };

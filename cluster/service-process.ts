@@ -11,6 +11,8 @@ export interface ServiceState {
   pid: number | null;
   port: number | null;
   url?: string;
+  /** HA Redis nodes: what the Sentinels say this node is now. */
+  role?: 'primary' | 'replica';
   exitCode?: number | null;
   signal?: string | null;
   note?: string;
@@ -68,13 +70,14 @@ export class ServiceProcess {
     };
   }
 
-  spawn(): void {
+  /** `args` replaces the spec's arguments for this start (an HA node re-pointed at the current primary). */
+  spawn(args: readonly string[] = this.spec.args): void {
     if (this.alive) return;
     const log = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
     log.on('error', () => undefined);
     // detached: its own process group, so a terminal's Ctrl-C reaches only the launcher, which
     // then stops the services in order; and a group signal also reaches anything it forks.
-    const child = spawn(this.spec.command, this.spec.args, {
+    const child = spawn(this.spec.command, [...args], {
       cwd: this.spec.cwd,
       env: this.spec.env,
       detached: true,

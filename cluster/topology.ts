@@ -10,7 +10,7 @@ import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 
 export { DEFAULT_PORT_BASE };
 
-export type ServiceKind = 'redis' | 'app' | 'proxy';
+export type ServiceKind = 'redis' | 'sentinel' | 'app' | 'proxy';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -46,8 +46,72 @@ export const SERVICES: readonly ServiceSpec[] = Object.freeze([
 
 export const SERVICE_NAMES: readonly string[] = Object.freeze(SERVICES.map((s) => s.name));
 
+/**
+ * The HA Redis topology (`--redis ha`, docker-compose.ha.yml): `redis` starts as the primary,
+ * `redis2` as its replica, and three Sentinels watch them and promote the replica when the
+ * primary is gone. Which node is primary changes at run time; the Sentinels know.
+ */
+export const SENTINEL_NAMES: readonly string[] = Object.freeze(['sentinel1', 'sentinel2', 'sentinel3']);
+export const HA_SERVICES: readonly ServiceSpec[] = Object.freeze([
+  { name: 'redis2', kind: 'redis', dependsOn: ['redis'] },
+  ...SENTINEL_NAMES.map((name): ServiceSpec => ({ name, kind: 'sentinel', dependsOn: ['redis', 'redis2'] })),
+]);
+export const REDIS_NODES: readonly string[] = Object.freeze(['redis', 'redis2']);
+
+/** Every service name a cluster of either Redis topology can have. */
+export const ALL_SERVICE_NAMES: readonly string[] = Object.freeze([...SERVICE_NAMES, ...HA_SERVICES.map((s) => s.name)]);
+
 export function serviceSpec(name: string): ServiceSpec | undefined {
-  return SERVICES.find((s) => s.name === name);
+  return [...SERVICES, ...HA_SERVICES].find((s) => s.name === name);
+}
+
+/**
+ * Sentinel's failover settings (docs/redis-ha.md explains each):
+ * - quorum 2 of 3: one Sentinel alone (restarting, partitioned) can neither declare the primary
+ *   down nor be outvoted into a failover; the failover itself needs a majority (2) anyway.
+ * - down-after 2000 ms: the primary must miss PINGs for 2 s. Short, so the outage is bounded by
+ *   a few seconds; not shorter, because on a loaded 2-core machine an event-loop stall of a
+ *   second happens, and a false failover loses the writes a healthy primary had not yet shipped.
+ * - failover-timeout 10000 ms: a failover stuck that long (the chosen replica does not answer)
+ *   is abandoned and retried by another Sentinel; also the least time between two failovers.
+ * - parallel-syncs 1: with one replica, irrelevant; with more, one resyncs at a time so the rest keep serving.
+ */
+export const SENTINEL = Object.freeze({
+  masterName: 'authscale',
+  quorum: 2,
+  downAfterMs: 2000,
+  failoverTimeoutMs: 10_000,
+  parallelSyncs: 1,
+});
+
+export interface SentinelConfInput {
+  port: number;
+  bind?: string;
+  dir: string;
+  primaryHost: string;
+  primaryPort: number;
+  password?: string;
+  /** Compose: the primary is named by its service host name. */
+  hostnames?: boolean;
+}
+
+/** A Sentinel's config file (Sentinel rewrites it with what it learns, so each gets its own). */
+export function sentinelConf(input: SentinelConfInput): string {
+  const name = SENTINEL.masterName;
+  return [
+    `port ${input.port}`,
+    ...(input.bind ? [`bind ${input.bind}`] : []),
+    'protected-mode no',
+    `dir ${input.dir}`,
+    ...(input.hostnames ? ['sentinel resolve-hostnames yes', 'sentinel announce-hostnames yes'] : []),
+    ...(input.password ? [`requirepass ${input.password}`] : []),
+    `sentinel monitor ${name} ${input.primaryHost} ${input.primaryPort} ${SENTINEL.quorum}`,
+    ...(input.password ? [`sentinel auth-pass ${name} ${input.password}`] : []),
+    `sentinel down-after-milliseconds ${name} ${SENTINEL.downAfterMs}`,
+    `sentinel failover-timeout ${name} ${SENTINEL.failoverTimeoutMs}`,
+    `sentinel parallel-syncs ${name} ${SENTINEL.parallelSyncs}`,
+    '',
+  ].join('\n');
 }
 
 export interface LocalPorts {
@@ -55,6 +119,8 @@ export interface LocalPorts {
   readonly control: number;
   readonly apps: Readonly<Record<string, number>>;
   readonly redis: number;
+  readonly redis2: number;
+  readonly sentinels: readonly number[];
 }
 
 export function localPorts(portBase: number): LocalPorts {
@@ -63,17 +129,27 @@ export function localPorts(portBase: number): LocalPorts {
     control: portOf(portBase, 'control'),
     apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portOf(portBase, 'apps', i)])),
     redis: portOf(portBase, 'redis'),
+    redis2: portOf(portBase, 'redisReplica'),
+    sentinels: SENTINEL_NAMES.map((_, i) => portOf(portBase, 'sentinels', i)),
   };
 }
 
 /** Every port a local cluster with this base may bind (checked up front so a clash is reported before anything starts). */
-export function portsToCheck(portBase: number): { port: number; owner: string }[] {
+export function portsToCheck(portBase: number, latency = false): { port: number; owner: string }[] {
   const ports = localPorts(portBase);
+  const injector = localLatencyPorts(portBase);
   return [
+    ...(latency ? [
+      { port: injector.control, owner: 'latency injector control' },
+      { port: injector.redis, owner: 'latency link to redis' },
+      ...Object.entries(injector.apps).map(([name, port]) => ({ port, owner: `latency link to ${name}` })),
+    ] : []),
     ...ports.frontends.map((f) => ({ port: f.port, owner: `proxy frontend ${f.strategy}` })),
     { port: ports.control, owner: 'cluster control API' },
     ...Object.entries(ports.apps).map(([name, port]) => ({ port, owner: name })),
     { port: ports.redis, owner: 'redis' },
+    { port: ports.redis2, owner: 'redis2' },
+    ...ports.sentinels.map((port, i) => ({ port, owner: SENTINEL_NAMES[i] })),
   ];
 }
 
@@ -92,6 +168,8 @@ export interface AppEnvInput {
   host: string;
   port: number;
   redisUrl: string;
+  /** HA: `host:port` of each Sentinel; the replica then asks them where the primary is. */
+  sentinels?: readonly string[];
 }
 
 /** Environment of one app replica (names from docs/app.md). */
@@ -102,14 +180,19 @@ export function appEnvironment(input: AppEnvInput): Record<string, string> {
     HOST: input.host,
     PORT: String(input.port),
     REDIS_URL: input.redisUrl,
+    ...(input.sentinels ? { REDIS_SENTINELS: input.sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName } : {}),
   };
 }
 
 export interface ProxyEnvInput {
   host: string;
   frontends: string;
-  upstreams: string;
-  trustedProxies: string;
+  /** A static list (compose, local cluster)… */
+  upstreams?: string;
+  /** …or a DNS name and port whose addresses are the replicas (swarm: `tasks.app:3000`). */
+  upstreamDns?: { name: string; port: number; intervalMs: number };
+  /** Peers whose X-Forwarded-For is believed; none unless given (docs/security.md, "Client address"). */
+  trustedProxies?: string;
   controlUrl?: string;
 }
 
@@ -118,8 +201,11 @@ export function proxyEnvironment(input: ProxyEnvInput): Record<string, string> {
     APP_ENV: 'development',
     PROXY_HOST: input.host,
     FRONTENDS: input.frontends,
-    UPSTREAMS: input.upstreams,
-    TRUSTED_PROXIES: input.trustedProxies,
+    ...(input.upstreams !== undefined ? { UPSTREAMS: input.upstreams } : {}),
+    ...(input.upstreamDns
+      ? { UPSTREAM_DNS: `${input.upstreamDns.name}:${input.upstreamDns.port}`, UPSTREAM_DNS_INTERVAL_MS: String(input.upstreamDns.intervalMs) }
+      : {}),
+    ...(input.trustedProxies ? { TRUSTED_PROXIES: input.trustedProxies } : {}),
     ...(input.controlUrl ? { CLUSTER_CONTROL_URL: input.controlUrl } : {}),
   };
 }
@@ -131,8 +217,73 @@ export function redisPersistenceArgs(appendonly: boolean): string[] {
     : ['--appendonly', 'no', '--save', ''];
 }
 
+/**
+ * Arguments of both HA nodes: a replica (re)syncs at once instead of after Redis's default
+ * 5 s diskless-sync delay (meant for several replicas arriving together); until it has, it
+ * holds nothing a failover could keep, and a WAIT for it times out.
+ */
+export function haNodeArgs(): string[] {
+  return ['--repl-diskless-sync-delay', '0'];
+}
+
 /** Health probes, by kind: liveness for apps (touches no dependency), status for the proxy, PING for redis. */
 export const HEALTH_PATHS = Object.freeze({ app: '/health', proxy: '/_proxy/status' });
+
+// ---- The latency injector (docs/distance.md): optional, between replicas and Redis and/or proxy and replicas ----
+
+/** Which paths go through the injector: replicas→Redis, proxy→replicas, or both. */
+export type LatencyPath = 'redis' | 'replicas';
+export const LATENCY_PATHS: readonly LatencyPath[] = Object.freeze(['redis', 'replicas'] as const);
+
+
+export interface LatencyLink {
+  name: string;
+  listenPort: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+/** One link per delayed path: `redis` to Redis, and `app1`..`app4` to each replica. */
+export function latencyLinks(
+  paths: readonly LatencyPath[],
+  where: { redisListen: number; redis: { host: string; port: number }; appListen: (name: string) => number; app: (name: string) => { host: string; port: number } },
+): LatencyLink[] {
+  const links: LatencyLink[] = [];
+  if (paths.includes('redis')) links.push({ name: 'redis', listenPort: where.redisListen, targetHost: where.redis.host, targetPort: where.redis.port });
+  if (paths.includes('replicas')) {
+    for (const name of APP_REPLICAS) links.push({ name, listenPort: where.appListen(name), targetHost: where.app(name).host, targetPort: where.app(name).port });
+  }
+  return links;
+}
+
+/** The injector's LATENCY_LINKS value: `redis=6379>redis:6379,app1=3001>app1:3000`. */
+export function latencyLinksValue(links: readonly LatencyLink[]): string {
+  return links.map((l) => `${l.name}=${l.listenPort}>${l.targetHost}:${l.targetPort}`).join(',');
+}
+
+export function latencyEnvironment(input: { host: string; controlPort: number; links: readonly LatencyLink[] }): Record<string, string> {
+  return {
+    APP_ENV: 'development',
+    LATENCY_HOST: input.host,
+    LATENCY_CONTROL_PORT: String(input.controlPort),
+    LATENCY_LINKS: latencyLinksValue(input.links),
+  };
+}
+
+export interface LocalLatencyPorts {
+  control: number;
+  redis: number;
+  apps: Readonly<Record<string, number>>;
+}
+
+/** Local ports of the injector (common/ports.ts): app1..4 links +24..+27, control +16, the Redis link +17. */
+export function localLatencyPorts(portBase: number): LocalLatencyPorts {
+  return {
+    control: portOf(portBase, 'latencyControl'),
+    redis: portOf(portBase, 'latencyRedis'),
+    apps: Object.fromEntries(APP_REPLICAS.map((name, i) => [name, portOf(portBase, 'latencyInjectors', i)])),
+  };
+}
 
 // ---- Compose-only facts (the container network) ----
 
@@ -142,7 +293,7 @@ export const HEALTH_PATHS = Object.freeze({ app: '/health', proxy: '/_proxy/stat
  * capacity even on a 2-core host (the bench's `scaling` scenario). docker-compose 1.29 applies it
  * without --compatibility (it sets NanoCpus, i.e. cpu.cfs_quota_us = cpus × 100 ms per 100 ms).
  */
-export const CPU_QUOTA_VARIABLES: Readonly<Record<ServiceKind, string>> = Object.freeze({
+export const CPU_QUOTA_VARIABLES: Readonly<Record<Exclude<ServiceKind, 'sentinel'>, string>> = Object.freeze({
   app: 'AUTHSCALE_REPLICA_CPUS',
   proxy: 'AUTHSCALE_PROXY_CPUS',
   redis: 'AUTHSCALE_REDIS_CPUS',
@@ -153,5 +304,24 @@ export const COMPOSE = Object.freeze({
   appPort: 3000,
   redisImage: 'redis:7-bookworm',
   subnet: '172.28.0.0/24',
+  /** The injector in the compose network: control port, its Redis link, and app1..4 links from 3001. */
+  latencyControlPort: 8095,
+  latencyRedisPort: 6379,
+  latencyFirstAppPort: 3001,
   gateway: '172.28.0.1',
+});
+
+// ---- Swarm-only facts (docker-stack.yml, `npm run swarm`) ----
+
+export const SWARM = Object.freeze({
+  stack: 'authscale',
+  /** One service whose tasks the proxy discovers by DNS: `tasks.<service>` lists every running task. */
+  appService: 'app',
+  replicas: 3,
+  /** Seconds a stopping task gets to finish in-flight requests (the app's own drain deadline is shorter). */
+  stopGracePeriod: '20s',
+  /** How often the proxy re-resolves `tasks.app` (ms). */
+  discoveryIntervalMs: 2000,
+  /** A task's identity: node and task (name includes the unique task id), so users see who served them. */
+  instanceTemplate: '{{.Node.Hostname}}.{{.Task.Name}}',
 });

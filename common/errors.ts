@@ -13,6 +13,7 @@ export const ERRORS = {
   unauthenticated: { status: 401, message: 'Not logged in, or the credentials are invalid, expired or revoked.' },
   admin_token_required: { status: 401, message: 'This action needs Authorization: Bearer <ADMIN_TOKEN>.' },
   csrf_rejected: { status: 403, message: 'Cross-site request refused.' },
+  https_required: { status: 403, message: 'Session cookies are Secure here: log in over HTTPS.' },
   not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },

@@ -20,17 +20,22 @@ export const PORT_RANGES = Object.freeze({
   /** Reserved: a bench agent or other helper inside the topology. */
   agent: { offset: 15, count: 1 },
   redis: { offset: 20, count: 1 },
-  /** Reserved: Redis Sentinels. */
+  /** HA Redis (--redis ha): sentinel1..3. */
   sentinels: { offset: 21, count: 3 },
-  /** Reserved: latency injectors, one in front of each replica. */
+  /** The latency injector's links, one in front of each replica (app1..app4), docs/distance.md. */
   latencyInjectors: { offset: 24, count: 4 },
+  /** HA Redis (--redis ha): redis2, the replica. */
+  redisReplica: { offset: 28, count: 1 },
+  /** The latency injector's control API, and its link in front of Redis (docs/distance.md). */
+  latencyControl: { offset: 16, count: 1 },
+  latencyRedis: { offset: 17, count: 1 },
 } as const);
 export type PortRange = keyof typeof PORT_RANGES;
 
 /** Ports per cluster; freePortBase hands out multiples of it, so two test clusters never overlap. */
 export const PORT_BLOCK = 30;
 
-/** `npm start`: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100. */
+/** `npm start`: frontends 8080-8082, control 8090, app1..4 8091-8094, redis 8100; --redis ha: sentinels 8101-8103, redis2 8108. */
 export const DEFAULT_PORT_BASE = 8080;
 
 /** The bench's own cluster (no --target): 18080-18109, so it never meets a running `npm start`. */

@@ -1,6 +1,7 @@
 // One login panel per auth mode: log in as a demo user, send requests to /{mode}/me, and show
 // request by request which replica answered and whether the visitor is still logged in.
-import { appendBounded, classifyResponse, decodeJwtPayload, describeSummary, instanceSlot, summariseRequests } from './model.js';
+import { BEARER_MODES, appendBounded, classifyResponse, decodeJwtPayload, describeSummary, instanceSlot, summariseRequests } from './model.js';
+import { LiveChart } from './live-chart.js';
 import { describeFailure } from './api.js';
 
 const BATCH_SIZE = 20;
@@ -13,17 +14,20 @@ const EXPLANATIONS = {
     'The session lives in Redis, which every replica reads: any replica can answer and a replica dying logs nobody out, but while Redis is down nobody on this panel can be served.',
   jwt:
     'The server keeps nothing: the signed token travels with every request and any replica can verify it alone, which is also why logging out cannot revoke it before it expires.',
+  'jwt-revocable':
+    'The same signed token, but every request also asks Redis whether it was revoked: logging out ends it at once on every replica, and while Redis is down nobody on this panel is served (it fails closed).',
 };
 
 const HOLDS = {
   memory: 'Your browser holds only the cookie sid_memory, an opaque signed id; it is HttpOnly, so this page cannot read it (nor could a script injected into it). The replica keeps:',
   redis: 'Your browser holds only the cookie sid_redis, an opaque signed id; it is HttpOnly, so this page cannot read it (nor could a script injected into it). Redis keeps:',
+  'jwt-revocable': 'The server keeps nothing for you while you are logged in (stored: null); a logout adds the token to a denylist in Redis until it expires. This page holds the token in sessionStorage and sends it as Authorization: Bearer. Its payload, decoded here:',
   jwt: 'The server keeps nothing for you (stored: null). This page holds the token in sessionStorage, readable by any script on the page, and sends it as Authorization: Bearer. Its payload, decoded here (the page cannot check the signature, every replica can):',
 };
 
 export class AuthPanel {
   /**
-   * @param {string} mode  memory | redis | jwt
+   * @param {string} mode  memory | redis | jwt | jwt-revocable
    * @param {HTMLElement} root  a clone of the panel template, already in the document
    * @param {{ api: ReturnType<import('./api.js').createApi>, storage: Storage | null, now: () => Date }} deps
    */
@@ -35,12 +39,14 @@ export class AuthPanel {
     this.busy = false;
     // Credentials the visitor has no reason to think invalid: a login succeeded and no logout since.
     this.holdsCredentials = false;
-    this.accessToken = mode === 'jwt' ? this.readToken() : null;
+    this.bearer = BEARER_MODES.includes(mode);
+    this.accessToken = this.bearer ? this.readToken() : null;
     // Session modes: the CSRF token of the current session (from login and /me), sent on logout.
     this.csrfToken = null;
     /** @type {(name: string) => HTMLElement} */
     this.el = (name) => /** @type {HTMLElement} */ (root.querySelector(`[data-part="${name}"]`));
     this.render();
+    this.chart = new LiveChart(this.el('chart'), mode);
   }
 
   render() {
@@ -54,7 +60,7 @@ export class AuthPanel {
     root.setAttribute('aria-labelledby', title.id);
     this.el('explanation').textContent = EXPLANATIONS[mode];
     this.el('holds').textContent = HOLDS[mode];
-    for (const part of ['user', 'password', 'login', 'check', 'send20', 'logout', 'state', 'strip', 'summary', 'batch', 'stored']) {
+    for (const part of ['user', 'password', 'login', 'check', 'send20', 'logout', 'state', 'strip', 'summary', 'batch', 'stored', 'chart']) {
       const node = this.el(part);
       node.id = `${part}-${mode}`;
       node.dataset.testid = `${part}-${mode}`;
@@ -74,14 +80,14 @@ export class AuthPanel {
 
   /** On load: find out whether the browser already holds a valid cookie or token for this mode. */
   async discover() {
-    if (this.mode === 'jwt' && !this.accessToken) return;
+    if (this.bearer && !this.accessToken) return;
     const result = await this.deps.api.me(this.mode, this.accessToken);
     this.keepCsrfToken(result);
     // A 401 here only means "not logged in yet": it is not drawn, so the strip starts clean.
     if (result.status === 200) {
       this.holdsCredentials = true;
       this.record(result, 'me', true);
-    } else if (result.status === 401 && this.mode === 'jwt') {
+    } else if (result.status === 401 && this.bearer) {
       this.storeToken(null); // expired since the last visit: forget it
     }
     this.show(result);
@@ -96,7 +102,7 @@ export class AuthPanel {
       if (result.status === 200) {
         this.log = [];
         this.holdsCredentials = true;
-        if (this.mode === 'jwt') this.storeToken(result.body?.accessToken ?? null);
+        if (this.bearer) this.storeToken(result.body?.accessToken ?? null);
         this.record(result, 'login', false);
         this.setState('logged-in', `Logged in as ${result.body?.user ?? username} by ${result.instance ?? 'an unknown replica'}.`, result.instance);
         this.el('batch').textContent = '';
@@ -130,7 +136,7 @@ export class AuthPanel {
     const result = await this.deps.api.logout(this.mode, this.accessToken, this.csrfToken);
     this.record(result, 'logout', this.holdsCredentials);
     this.holdsCredentials = false;
-    if (this.mode === 'jwt') {
+    if (this.bearer) {
       this.storeToken(null);
       const until = result.body?.validUntil ? ` The server says it stays valid until ${result.body.validUntil}.` : '';
       const revoked = result.status === 200 ? ` revoked: ${String(result.body?.revoked)}.` : ` (${describeFailure(result)})`;
@@ -172,8 +178,8 @@ export class AuthPanel {
       this.setState('logged-in', `Logged in as ${result.body?.user ?? '?'}: ${who} answered 200.`, result.instance);
       this.showStored(result.body);
     } else if (result.status === 401 && this.holdsCredentials) {
-      this.setState('logged-out', `Logged out: ${who} answered 401, it does not accept your ${this.mode === 'jwt' ? 'token' : 'session'}.`, result.instance);
-      this.showStored(null, `(${who} keeps nothing for this ${this.mode === 'jwt' ? 'token' : 'cookie'})`);
+      this.setState('logged-out', `Logged out: ${who} answered 401, it does not accept your ${this.bearer ? 'token' : 'session'}.`, result.instance);
+      this.showStored(null, `(${who} keeps nothing for this ${this.bearer ? 'token' : 'cookie'})`);
     } else if (result.status === 401) {
       this.setState('anonymous', 'Not logged in.', result.instance);
     } else {
@@ -219,8 +225,13 @@ export class AuthPanel {
       target.textContent = emptyText;
       return;
     }
-    const shown = this.mode === 'jwt' ? (decodeJwtPayload(this.accessToken) ?? body.claims ?? null) : (body.stored ?? null);
+    const shown = this.bearer ? (decodeJwtPayload(this.accessToken) ?? body.claims ?? null) : (body.stored ?? null);
     target.textContent = JSON.stringify(shown, null, 2);
+  }
+
+  /** One reading of the proxy's per-mode counters (every second): the chart draws the difference. */
+  sample(modes, at) {
+    this.chart.push(modes?.[this.mode], at);
   }
 
   readToken() {

@@ -1,6 +1,6 @@
 // The cluster as the proxy and the replicas report it, refreshed live, with the controls to
 // break it: buttons through the proxy's relay to the local launcher, or the docker command.
-import { describeFrontend, dockerCommand, frontendLinks, instanceSlot, serviceRows, verbsFor } from './model.js';
+import { describeFrontend, dockerCommand, frontendLinks, instanceSlot, redisPrimary, serviceRows, verbsFor } from './model.js';
 import { describeFailure } from './api.js';
 
 const TOKEN_KEY = 'authscale.adminToken';
@@ -8,12 +8,18 @@ const TOKEN_KEY = 'authscale.adminToken';
 export class ClusterView {
   /**
    * @param {Document} doc
-   * @param {{ api: ReturnType<import('./api.js').createApi>, storage: Storage | null, here: Location, now: () => Date }} deps
+   * @param {{ api: ReturnType<import('./api.js').createApi>, storage: Storage | null, here: Location, now: () => Date,
+   *          onStatus?: (status: object | null) => void }} deps
    */
   constructor(doc, deps) {
     this.doc = doc;
     this.deps = deps;
     this.control = undefined;
+    /** @type {string | null} the Redis node the Sentinels call primary (HA), if any */
+    this.primary = null;
+    doc.getElementById('kill-redis-primary').addEventListener('click', () => {
+      if (this.primary) void this.act(this.primary, 'kill');
+    });
     this.tokenInput = /** @type {HTMLInputElement} */ (doc.getElementById('admin-token'));
     this.message = doc.getElementById('control-message');
     this.tokenInput.value = this.readToken();
@@ -34,14 +40,36 @@ export class ClusterView {
     const services = this.control === 'local' ? await api.clusterServices() : null;
     const redisCheck = redisHealth(ready);
     const rows = serviceRows(proxyUp ? status.body : null, services?.status === 200 ? services.body?.services : null, redisCheck);
+    this.deps.onStatus?.(proxyUp ? status.body : null);
     this.renderLinks(proxyUp ? status.body.frontends : []);
     this.renderRows(rows);
     this.renderMode();
+    this.renderTopology(rows, ready);
     const updated = this.doc.getElementById('cluster-updated');
     updated.textContent = proxyUp
       ? `Updated ${this.deps.now().toLocaleTimeString()}; /ready answered by ${ready.instance ?? 'no replica'}.`
       : `The proxy does not answer /_proxy/status (${describeFailure(status)}); retrying.`;
     updated.dataset.ok = String(Boolean(proxyUp));
+  }
+
+  /** Which Redis the replicas write to: the Sentinels' primary (HA, local), or what /ready reports. */
+  renderTopology(rows, ready) {
+    this.primary = redisPrimary(rows);
+    const line = this.doc.getElementById('redis-topology');
+    const nodes = rows.filter((r) => r.kind === 'redis');
+    const sentinels = rows.filter((r) => r.kind === 'sentinel');
+    let text;
+    if (sentinels.length > 0) {
+      const replicas = nodes.filter((r) => r.role === 'replica').map((r) => r.id);
+      const up = sentinels.filter((r) => r.health === 'up').length;
+      text = `Redis HA: primary ${this.primary ?? 'none right now (failover in progress?)'}${replicas.length ? `, replica ${replicas.join(', ')}` : ', no live replica'}; ${up} of ${sentinels.length} Sentinels up (quorum 2).`;
+    } else {
+      const node = ready.body?.redis?.node;
+      text = node ? `Redis: ${ready.instance ?? 'a replica'} writes to ${node}${ready.body?.redis?.sentinel ? ' (found through the Sentinels)' : ''}.` : '';
+    }
+    if (line.textContent !== text) line.textContent = text;
+    line.dataset.primary = this.primary ?? '';
+    this.doc.getElementById('redis-ha-controls').hidden = !(this.control === 'local' && this.primary);
   }
 
   renderMode() {
@@ -96,7 +124,7 @@ export class ClusterView {
     const name = doc.createElement('th');
     name.scope = 'row';
     const swatch = doc.createElement('span');
-    swatch.className = `swatch slot-${row.kind === 'redis' ? 'redis' : instanceSlot(row.id)}`;
+    swatch.className = `swatch slot-${row.kind === 'redis' || row.kind === 'sentinel' ? 'redis' : instanceSlot(row.id)}`;
     swatch.setAttribute('aria-hidden', 'true');
     name.append(swatch, row.id);
     tr.append(name);
@@ -113,6 +141,7 @@ export class ClusterView {
   updateRow(tr, row, local) {
     tr.dataset.health = row.health;
     tr.dataset.state = row.state ?? '';
+    tr.dataset.role = row.role ?? '';
     const cell = (part) => tr.querySelector(`td[data-part="${part}"]`);
     const health = cell('health');
     health.className = `health health-${row.health.replace(/\s+/g, '-')}`;

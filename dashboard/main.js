@@ -1,4 +1,4 @@
-// Entry point of the dashboard: wires the HTTP calls, the cluster view and the three login panels
+// Entry point of the dashboard: wires the HTTP calls, the cluster view and the four login panels
 // to the page, and runs the two loops (cluster refresh, auto-check of logged-in panels).
 import { createApi } from './api.js';
 import { AuthPanel } from './auth-panel.js';
@@ -33,7 +33,6 @@ const api = createApi(window.fetch.bind(window));
 const storage = sessionStore();
 const now = () => new Date();
 
-const cluster = new ClusterView(document, { api, storage, here: location, now });
 const template = /** @type {HTMLTemplateElement} */ (document.getElementById('panel-template'));
 const container = document.getElementById('panels');
 const panels = MODES.map((mode) => {
@@ -41,6 +40,10 @@ const panels = MODES.map((mode) => {
   container.append(root);
   return new AuthPanel(mode, root, { api, storage, now });
 });
+// Every cluster refresh (1 s) hands the proxy's per-mode counters to the panels' live charts.
+/** @param {{ modes?: Record<string, { ok: number, logouts: number, errors: number }> } | null} status */
+const onStatus = (status) => panels.forEach((p) => p.sample(status?.modes, Date.now()));
+const cluster = new ClusterView(document, { api, storage, here: location, now, onStatus });
 
 const autoCheck = /** @type {HTMLInputElement} */ (document.getElementById('auto-check'));
 const firstRefresh = cluster.refresh();

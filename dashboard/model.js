@@ -1,7 +1,13 @@
 // Pure functions of the dashboard: no DOM, no fetch, no globals beyond the language, so a unit
 // test can import this file in Node and the page can import it in the browser unchanged.
 
-export const MODES = Object.freeze(['memory', 'redis', 'jwt']);
+export const MODES = Object.freeze(['memory', 'redis', 'jwt', 'jwt-revocable']);
+
+/** Modes whose credential is a bearer token the page keeps (the rest use an HttpOnly cookie). */
+export const BEARER_MODES = Object.freeze(['jwt', 'jwt-revocable']);
+
+/** Seconds of history a live chart shows. */
+export const CHART_SECONDS = 60;
 
 /** How many requests a panel's strip remembers; enough to see a pattern, small enough to read. */
 export const LOG_LIMIT = 40;
@@ -133,22 +139,30 @@ export function serviceRows(proxyStatus, services, redisCheck) {
   const processes = new Map((Array.isArray(services) ? services : []).map((s) => [s.name, s]));
   const rows = [];
   const redisProcess = processes.get('redis');
-  rows.push({
-    id: 'redis',
-    kind: 'redis',
-    health: redisCheck ?? 'unknown',
-    state: redisProcess?.state ?? null,
-    pid: redisProcess?.pid ?? null,
-    requests: null,
-    inFlight: null,
-    failures: null,
-  });
+  const ha = processes.has('redis2');
+  // HA: one row per Redis node with the role the Sentinels give it, then the Sentinels.
+  const redisHealth = (p) => (!ha ? redisCheck ?? 'unknown' : p?.state === 'running' ? p.role ?? 'up' : p?.state === 'paused' ? 'paused' : 'down');
+  for (const name of ha ? ['redis', 'redis2'] : ['redis']) {
+    const p = name === 'redis' ? redisProcess : processes.get(name);
+    rows.push({
+      id: name, kind: 'redis', role: p?.role ?? null, health: redisHealth(p), state: p?.state ?? null, pid: p?.pid ?? null,
+      requests: null, inFlight: null, failures: null,
+    });
+  }
+  for (const [name, p] of processes) {
+    if (!name.startsWith('sentinel')) continue;
+    rows.push({
+      id: name, kind: 'sentinel', role: null, health: p.state === 'running' ? 'up' : p.state === 'paused' ? 'paused' : 'down', state: p.state ?? null,
+      pid: p.pid ?? null, requests: null, inFlight: null, failures: null,
+    });
+  }
   const replicaIds = new Set(upstreams.map((u) => u.id));
   for (const u of upstreams) {
     const p = processes.get(u.id);
     rows.push({
       id: u.id,
       kind: 'replica',
+      role: null,
       health: u.draining ? 'draining' : u.healthy ? 'up' : 'down',
       state: p?.state ?? null,
       pid: p?.pid ?? null,
@@ -159,8 +173,8 @@ export function serviceRows(proxyStatus, services, redisCheck) {
   }
   // A replica the launcher knows but the pool does not (app4 before scale-out) can still be started.
   for (const [name, p] of processes) {
-    if (name === 'redis' || name === 'proxy' || replicaIds.has(name)) continue;
-    rows.push({ id: name, kind: 'replica', health: 'not in pool', state: p.state ?? null, pid: p.pid ?? null, requests: null, inFlight: null, failures: null });
+    if (name.startsWith('redis') || name.startsWith('sentinel') || name === 'proxy' || replicaIds.has(name)) continue;
+    rows.push({ id: name, kind: 'replica', role: null, health: 'not in pool', state: p.state ?? null, pid: p.pid ?? null, requests: null, inFlight: null, failures: null });
   }
   return rows;
 }
@@ -193,4 +207,42 @@ export function verbsFor(state) {
     default:
       return [...CONTROL_VERBS];
   }
+}
+
+/** The Redis node the Sentinels call primary, among service rows; null without HA or while none is known. */
+export function redisPrimary(rows) {
+  return (Array.isArray(rows) ? rows : []).find((r) => r.kind === 'redis' && r.role === 'primary')?.id ?? null;
+}
+
+/**
+ * One per-second sample per mode from two readings of the proxy's cumulative counters
+ * (`/_proxy/status` → modes: { memory: { ok, logouts, errors }, … }), taken `seconds` apart.
+ * A counter that went down (the proxy restarted) counts from zero again, never negative.
+ */
+export function rateSample(previous, current, seconds) {
+  const out = {};
+  if (!current || typeof current !== 'object' || !(seconds > 0)) return out;
+  for (const [mode, now] of Object.entries(current)) {
+    const before = previous?.[mode];
+    const rate = (key) => {
+      const a = Number(now?.[key]) || 0;
+      const b = Number(before?.[key]) || 0;
+      return (a >= b ? a - b : a) / seconds;
+    };
+    out[mode] = { ok: rate('ok'), logouts: rate('logouts'), errors: rate('errors') };
+  }
+  return out;
+}
+
+/**
+ * SVG polyline points ("x,y x,y …") of one series in a `width` × `height` box, newest on the
+ * right, over a fixed window of `slots` samples, scaled to `max` (at least 1, so a quiet chart stays flat).
+ */
+export function chartPoints(values, { width, height, slots = CHART_SECONDS, max }) {
+  const top = Math.max(1, max ?? Math.max(0, ...values));
+  const step = slots > 1 ? width / (slots - 1) : width;
+  const offset = slots - values.length;
+  return values
+    .map((v, i) => `${((offset + i) * step).toFixed(1)},${(height - (Math.max(0, v) / top) * height).toFixed(1)}`)
+    .join(' ');
 }

@@ -1,6 +1,7 @@
+import os from 'node:os';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Progress, RunContext } from './context';
-import { connectCompose } from './compose-target';
+import { connectCompose, publishedUrl, type Compose } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
 import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
@@ -14,7 +15,12 @@ import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { runScaling, scalingUnavailable } from './scenarios/scaling';
+import { runDistance } from './scenarios/distance';
+import { LatencyControl } from './latency-control';
+import { DISTANCE_COMPOSE_FILE } from '../cluster/compose-distance';
+import { COMPOSE } from '../cluster/topology';
 import { runThroughput } from './scenarios/throughput';
+import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
 import { runPublishedPort } from './scenarios/published-port';
 import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
@@ -88,14 +94,18 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
-  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm', scaling: 'scaling',
+  'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
+  'failover-redis': 'failoverRedis', distance: 'distance', scaling: 'scaling',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'scaling'];
+const ORDER: readonly ScenarioName[] = [
+  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'scaling',
+];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
+  const loadAtStart = os.loadavg()[0];
   const buildAtStart = buildFingerprint(deps.root);
   const log = (message: string): void => void run.emit('log', message);
   const connected: BenchTarget = await openTarget(config, deps, log);
@@ -113,6 +123,14 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
       progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
     };
+    const failoverDeps: FailoverDeps = {
+      startCluster: deps.startCluster ?? startCluster,
+      // Its own clusters, one per variant, on the block after the bench's cluster.
+      portBase: config.portBase + PORT_BLOCK,
+      appEnv: benchAppEnv(config),
+      logs: config.clusterLogs,
+      loginPriceSeconds: config.quick ? 3 : 5,
+    };
     const cannot = await preflight(config, context);
     if (cannot.length > 0) throw new TargetCannotRun(`this target cannot run ${cannot.map((c) => `${c.scenario} (${c.reason})`).join('; ')}; leave those out with --scenario`);
     const results: BenchResults = {
@@ -126,7 +144,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       }
       const scenarioStarted = Date.now();
       try {
-        const skipped = await runScenario(name, context, config, results);
+        const skipped = await runScenario(name, context, config, results, failoverDeps);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
         if (run.aborted && !skipped) {
           // figures from a half-run scenario against a closing cluster are not evidence
@@ -158,6 +176,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     const finished = new Date();
     results.finishedAt = finished.toISOString();
     results.durationSeconds = (finished.getTime() - started.getTime()) / 1000;
+    results.settings.loadAverage = { atStart: loadAtStart, atEnd: os.loadavg()[0] };
     results.verdicts = judgeClaims(results);
     return results;
   } finally {
@@ -173,7 +192,8 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
 async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: string) => void): Promise<BenchTarget> {
   if (config.compose) {
     log(`connecting to the docker compose stack${config.compose.project ? ` ${config.compose.project}` : ''}`);
-    return connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+    const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+    return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack.compose)) } : stack;
   }
   if (config.target) {
     log(`connecting to ${config.target}`);
@@ -184,11 +204,9 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
     portBase: config.portBase,
     redisAppendonly: config.redisPersistence,
     logs: config.clusterLogs,
-    appEnv: {
-      PASSWORD_HASH_COST: String(config.hashCost),
-      LOG_LEVEL: 'warn',
-      ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
-    },
+    // distance runs alone (options.ts), so only its cluster has the injector in its paths.
+    latency: config.scenarios.includes('distance') ? { paths: ['redis', 'replicas'] } : undefined,
+    appEnv: benchAppEnv(config),
   }, deps.startCluster);
 }
 
@@ -201,6 +219,9 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     'kill-redis': plan('kill', 'start', 'redis'),
     'scale-out': scaleOutUnavailable(context),
     scaling: scalingUnavailable(context),
+    distance: context.target.latencyControlUrl ?? config.distance.control
+      ? undefined
+      : 'no latency injector in the target\'s paths: start compose with -f docker-compose.yml -f docker-compose.distance.yml, or give --latency-control with --target (docs/distance.md)',
   };
   if (config.scenarios.includes('memory')) {
     const replica = await memoryReplica(context);
@@ -213,8 +234,18 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
   return config.scenarios.filter((name) => reasons[name]).map((scenario) => ({ scenario, reason: reasons[scenario]! }));
 }
 
+/** The replica settings of every local cluster the bench starts (recorded in the report's settings). */
+function benchAppEnv(config: BenchConfig): Record<string, string> {
+  return {
+    PASSWORD_HASH_COST: String(config.hashCost),
+    LOG_LEVEL: 'warn',
+    ...(config.sessionTouch ? { SESSION_TOUCH: config.sessionTouch } : {}),
+    ...(config.redisAutoPipelining !== undefined ? { REDIS_AUTO_PIPELINING: String(config.redisAutoPipelining) } : {}),
+  };
+}
+
 /** Runs one scenario into `results`; returns why it was skipped, if it was. */
-async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults): Promise<string | undefined> {
+async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failoverDeps: FailoverDeps): Promise<string | undefined> {
   const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
@@ -238,6 +269,22 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
     case 'kill-redis': {
       const plan: FaultPlan = { scenario: 'kill-redis', service: 'redis', fault: 'kill', recover: 'start', replica: false, redisPersistence: config.redisPersistence };
       return runFaultInto(context, plan, (r) => { results.scenarios.killRedis = [r]; });
+    }
+    case 'distance': {
+      const url = context.target.latencyControlUrl ?? config.distance.control;
+      if (!url) return 'no latency injector: the bench\'s own cluster has one when distance runs; with --target give --latency-control <url>';
+      const st = results.settings;
+      results.scenarios.distance = await runDistance(context, new LatencyControl(url, config.adminToken), {
+        rttsMs: config.distance.rttsMs, axes: config.distance.axes,
+        replicaSettings: { autoPipelining: st.redisAutoPipelining ?? 'unknown', sessionTouch: st.sessionTouch },
+      });
+      return undefined;
+    }
+    case 'failover-redis': {
+      const why = failoverUnavailable(context);
+      if (why) return why;
+      results.scenarios.failoverRedis = await runFailoverRedis(context, failoverDeps);
+      return undefined;
     }
     case 'scale-out': {
       const why = scaleOutUnavailable(context);
@@ -318,6 +365,9 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     redisPersistence: target.local ? config.redisPersistence : appendonly === 'on',
     redisAppendonly: appendonly,
     replicaSettings: readings,
+    redisAutoPipelining: target.local
+      ? config.redisAutoPipelining === undefined ? 'the app default' : config.redisAutoPipelining ? 'on' : 'off'
+      : 'the target\'s own setting (not set by the bench)',
     quick: config.quick,
     connections: config.connections,
     cellSeconds: t.cellSeconds,
@@ -325,5 +375,17 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     memoryUsers: t.memoryUsers,
     cpus,
     platform,
+  };
+}
+
+/**
+ * distance against --compose: the injector's published control port (the stack must have been
+ * started with docker-compose.distance.yml merged) and Redis's INFO through `docker compose exec`.
+ */
+async function composeLatency(compose: Compose): Promise<Pick<BenchTarget, 'latencyControlUrl' | 'redisCommandStats'>> {
+  const out = await compose.run(['-f', 'docker-compose.yml', '-f', DISTANCE_COMPOSE_FILE, 'port', 'latency', String(COMPOSE.latencyControlPort)], 20_000).catch(() => '');
+  return {
+    latencyControlUrl: publishedUrl(out),
+    redisCommandStats: () => compose.run(['exec', '-T', 'redis', 'redis-cli', 'INFO', 'commandstats'], 20_000),
   };
 }

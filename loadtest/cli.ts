@@ -25,6 +25,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = parsed.config;
+  if (config.target && config.scenarios.includes('failover-redis')) {
+    process.stderr.write('bench: failover-redis cannot run against --target: it starts its own local clusters (HA and single Redis, one per variant). Run it without --target.\n');
+    return 2;
+  }
   const root = repoRoot();
   const live = process.stderr.isTTY === true;
   // npm runs scripts in the package root; INIT_CWD is where the user typed `npm run bench`.

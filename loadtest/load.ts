@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { clientAddressKey } from '../common/client-address';
 import type { AuthModeSpec } from './modes';
 import { createLedger, type UserLedger } from './ledger';
 import { clientAddressFor, VirtualUser } from './virtual-user';
@@ -23,6 +24,8 @@ export interface CellLoad {
   firstUserIndex: number;
   usernames: readonly string[];
   password: string;
+  /** The target's admin token: hash-ip cells claim their users' addresses with the key derived from it. */
+  adminToken: string;
   /** Per-request timeout; a paused replica must show up as slow, then as errors. */
   timeoutSeconds?: number;
   /** Stops the load early (the run was interrupted). */
@@ -36,15 +39,16 @@ export interface CellLoad {
 /** The cell's users, one per connection, each with its identity (pure): log them in with rampLogins before the cell starts. */
 export function cellUsers(load: Omit<CellLoad, 'users' | 'durationSeconds' | 't0'>): VirtualUser[] {
   const hashIp = load.strategy === 'hash-ip';
+  const key = clientAddressKey(load.adminToken);
   return Array.from({ length: load.connections }, (_, k) => {
     const index = load.firstUserIndex + k;
     const clientAddress = clientAddressFor(index);
     return new VirtualUser(load.mode, createLedger(index, String(index), Date.now()), {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
-      clientAddress: hashIp ? clientAddress : undefined,
+      clientAddress: hashIp ? { address: clientAddress, key } : undefined,
       // Distinct people, as in startCell: each login its own throttle pair.
-      loginAddress: clientAddress,
+      loginAddress: { address: clientAddress, key },
       afterLogout: load.afterLogout,
     });
   });
@@ -65,6 +69,7 @@ export function startCell(load: CellLoad): RunningCell {
   const ledgers: UserLedger[] = [];
   const target = new URL(load.url);
   const hashIp = load.strategy === 'hash-ip';
+  const key = clientAddressKey(load.adminToken);
   let next = 0;
 
   const setupClient = (client: autocannon.Client): void => {
@@ -77,11 +82,11 @@ export function startCell(load: CellLoad): RunningCell {
     const user = prepared ?? new VirtualUser(load.mode, ledger, {
       username: load.usernames[index % load.usernames.length],
       password: load.password,
-      clientAddress: hashIp ? clientAddress : undefined,
+      clientAddress: hashIp ? { address: clientAddress, key } : undefined,
       afterLogout: load.afterLogout,
       // Distinct people: otherwise all users of a cell share one address and their logins in
       // flight fill each other's throttle slots (the pair limit counts attempts being checked).
-      loginAddress: clientAddress,
+      loginAddress: { address: clientAddress, key },
     });
     // Not in @types/autocannon, but emitted by its Client on a failed connection / timeout.
     const events = client as NodeJS.EventEmitter;

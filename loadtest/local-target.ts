@@ -11,6 +11,8 @@ export interface LocalTargetOptions {
   appEnv: Record<string, string>;
   redisAppendonly: boolean;
   logs: 'silent' | 'inherit';
+  /** Put the latency injector on these paths (the distance scenario). */
+  latency?: { paths: ('redis' | 'replicas')[] };
 }
 
 export type StartCluster = typeof startCluster;
@@ -23,7 +25,13 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     // --expose-gc: a replica collects garbage on SIGUSR2 (services/app/gc-on-signal.ts) for the memory scenario.
     env: { ...options.appEnv, NODE_OPTIONS: '--expose-gc' },
     logs: options.logs,
+    ...(options.latency ? { latency: options.latency } : {}),
   });
+  return clusterTarget(cluster);
+}
+
+/** A running local cluster as the bench's target (faults through the launcher itself). */
+export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
     unavailable: () => undefined,
@@ -35,6 +43,7 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     frontends: cluster.frontends,
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
+    latencyControlUrl: cluster.latency?.controlUrl,
     faults,
     collectGarbage: (replica) => cluster.act(replica, 'kill', 'SIGUSR2'),
     status: () => fetchProxyStatus(url),

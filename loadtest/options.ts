@@ -22,6 +22,10 @@ export interface BenchConfig {
   /** Whether --hash-cost was given: a cost other than production's is reported as such. */
   hashCostChosen: boolean;
   sessionTouch?: 'rolling' | 'always' | 'never';
+  /** REDIS_AUTO_PIPELINING of the local replicas; unset: the app default. */
+  redisAutoPipelining?: boolean;
+  /** distance: nominal added round trips (ms), which paths to sweep, and (with --target) the injector's control API. */
+  distance: { rttsMs: number[]; axes: ('redis' | 'replicas')[]; control?: string };
   victim: string;
   /** Shell commands by "service verb", e.g. {"app2 kill": "docker compose kill app2"}. */
   commands: Record<string, string>;
@@ -34,6 +38,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --scenario <name>|all   ${SCENARIO_NAMES.join(', ')} (comma-separated list allowed; default all);
                           extra, by name only (never in all): ${EXTRA_SCENARIO_NAMES.join(', ')}
+                          (distance runs alone: docs/distance.md)
   --quick                 the whole matrix in under 3 minutes (short cells, fewer users)
   --duration <s>          seconds per throughput cell (default 10, quick 3)
   --connections <n>       users per throughput cell (default 50)
@@ -60,6 +65,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --hash-cost <n>         PASSWORD_HASH_COST of the local replicas (default 17, production's;
                           a cheaper cost is reported as such)
   --touch <policy>        SESSION_TOUCH of the local replicas: rolling, always, never (default: app default)
+  --auto-pipelining <on|off>  REDIS_AUTO_PIPELINING of the local replicas (default: app default)
+  --rtts <ms,...>         distance: nominal added round trips (default 0,1,2,5)
+  --axes <path,...>       distance: redis (replicas→Redis), replicas (proxy→replicas); default both
+  --latency-control <url> distance with --target: the latency injector's control API (e.g. http://127.0.0.1:8095)
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
 
@@ -72,11 +81,16 @@ const intArg = (min: number, max: number) => z.coerce.number().int().min(min).ma
 
 const schema = z.object({
   scenario: z.string().default('all').transform((v, ctx) => {
-    if (v === 'all') return [...SCENARIO_NAMES];
+    if (v === 'all') return [...SCENARIO_NAMES] as ScenarioName[];
     const names = v.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = names.filter((n) => !NAMED_SCENARIOS.includes(n));
     if (unknown.length > 0 || names.length === 0) {
       ctx.addIssue({ code: 'custom', message: `unknown scenario ${unknown.join(', ') || '(empty)'}; choose from ${NAMED_SCENARIOS.join(', ')} or all` });
+      return z.NEVER;
+    }
+    // The injector sits in every path of the cluster it measures: other scenarios must not run through it.
+    if (names.includes('distance') && names.length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'distance runs on its own (its cluster has a latency injector in its paths; the other scenarios measure the cluster as it ships)' });
       return z.NEVER;
     }
     return names as ScenarioName[];
@@ -103,12 +117,35 @@ const schema = z.object({
   'port-base': intArg(1024, MAX_PORT_BASE).default(BENCH_PORT_BASE),
   'hash-cost': intArg(4, 20).optional(),
   touch: z.enum(['rolling', 'always', 'never']).optional(),
+  'auto-pipelining': z.enum(['on', 'off']).optional(),
+  rtts: z.string().default('0,1,2,5').transform((v, ctx) => {
+    const values = v.split(',').map((x) => Number(x.trim()));
+    if (values.length === 0 || values.some((x) => !Number.isFinite(x) || x < 0 || x > 1000)) {
+      ctx.addIssue({ code: 'custom', message: 'must be round trips in ms from 0 to 1000, comma-separated, e.g. 0,1,2,5' });
+      return z.NEVER;
+    }
+    return [...new Set(values)].sort((a, b) => a - b);
+  }),
+  axes: z.string().default('redis,replicas').transform((v, ctx) => {
+    const values = v.split(',').map((x) => x.trim()).filter(Boolean);
+    if (values.length === 0 || values.some((x) => x !== 'redis' && x !== 'replicas')) {
+      ctx.addIssue({ code: 'custom', message: 'must be redis, replicas or both (comma-separated)' });
+      return z.NEVER;
+    }
+    return [...new Set(values)] as ('redis' | 'replicas')[];
+  }),
+  'latency-control': z.string().url().optional(),
   'cluster-logs': z.boolean().default(false),
+}).superRefine((o, ctx) => {
+  if (o.scenario.includes('distance') && o.target && !o['latency-control']) {
+    ctx.addIssue({ code: 'custom', path: ['latency-control'], message: 'distance against --target needs the latency injector\'s control API: start the cluster with it (docs/distance.md) and give --latency-control <url>' });
+  }
 });
 
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
   'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
+  'auto-pipelining', 'rtts', 'axes', 'latency-control',
 ] as const;
 
 /** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
@@ -193,6 +230,8 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       hashCost: o['hash-cost'] ?? PRODUCTION_HASH_COST,
       hashCostChosen: o['hash-cost'] !== undefined,
       sessionTouch: o.touch,
+      redisAutoPipelining: o['auto-pipelining'] === undefined ? undefined : o['auto-pipelining'] === 'on',
+      distance: { rttsMs: o.rtts, axes: o.axes, control: o['latency-control'] },
       victim: o.victim,
       commands,
       app4Url: o['app4-url'],

@@ -1,29 +1,44 @@
 import { Redis } from 'ioredis';
 import { redisCommandCount } from './scenarios/revocation';
+import type { BenchTarget } from './target';
 
 /**
  * Counts the commands Redis has run (INFO commandstats), so a cell can report Redis commands
  * per request: the round trips a mode costs, measured rather than inferred from throughput.
- * Only where the bench can reach Redis (its own cluster); otherwise every count is undefined.
+ * Only where the bench can reach Redis (its own cluster, or a target that can read INFO for it,
+ * e.g. `docker compose exec redis redis-cli`); otherwise every count is undefined.
  */
 export class RedisCommandCounter {
-  private constructor(private readonly redis: Redis | undefined) {}
+  private constructor(
+    private readonly read: (() => Promise<string | undefined>) | undefined,
+    private readonly release: () => void = () => undefined,
+  ) {}
 
   static async open(url: string | undefined): Promise<RedisCommandCounter> {
     if (!url) return new RedisCommandCounter(undefined);
     const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     redis.on('error', () => undefined); // an unreachable Redis only means "not measured"
     const connected = await redis.connect().then(() => true, () => false);
-    if (!connected) redis.disconnect();
-    return new RedisCommandCounter(connected ? redis : undefined);
+    if (!connected) {
+      redis.disconnect();
+      return new RedisCommandCounter(undefined);
+    }
+    return new RedisCommandCounter(() => redis.info('commandstats').catch(() => undefined), () => redis.disconnect());
+  }
+
+  /** The target's Redis: by URL when the bench can reach it, else through the target's own INFO reader. */
+  static async forTarget(target: Pick<BenchTarget, 'redisUrl' | 'redisCommandStats'>): Promise<RedisCommandCounter> {
+    if (target.redisUrl || !target.redisCommandStats) return RedisCommandCounter.open(target.redisUrl);
+    const read = target.redisCommandStats.bind(target);
+    return new RedisCommandCounter(() => read().catch(() => undefined));
   }
 
   async count(): Promise<number | undefined> {
-    const info = this.redis ? await this.redis.info('commandstats').catch(() => undefined) : undefined;
+    const info = this.read ? await this.read() : undefined;
     return info === undefined ? undefined : redisCommandCount(info);
   }
 
   close(): void {
-    this.redis?.disconnect();
+    this.release();
   }
 }

@@ -108,6 +108,61 @@ export interface FaultScenarioResult {
   cells: FaultCellResult[];
 }
 
+export interface LoginPrice {
+  seconds: number;
+  logins: number;
+  failed: number;
+  loginsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface FailoverModeResult {
+  mode: string;
+  users: number;
+  /** Seconds from the kill on in which fewer than half of the mode's answers were ok. */
+  secondsWithoutService: number;
+  /** Errors and logouts from the kill's second on, over every strategy. */
+  errors: number;
+  logouts: number;
+  usersLoggedOut: number;
+  okShareBeforeFault: number | null;
+}
+
+export interface FailoverVariantResult {
+  variant: string;
+  redis: 'ha' | 'single';
+  appendonly: boolean;
+  /** SESSION_WAIT_REPLICAS of the replicas (0: asynchronous replication). */
+  waitReplicas: number;
+  /** The replica was frozen and its link dropped while the cohort logged in (forced replication lag). */
+  replicaCutOff: boolean;
+  killedAtSecond: number;
+  /** HA: ms from the kill until a Sentinel named the replica primary. */
+  promotedAfterMs: number | null;
+  /** Single: ms from the kill until redis-server, started again at once, answered PING. */
+  restartedAfterMs: number | null;
+  /** ms from the kill until every app replica answered /ready connected to a live primary; null when not within 20 s. */
+  clientsFollowAfterMs: number | null;
+  /** /redis users who logged in during the last seconds before the kill, each asked afterwards whether its session survived. */
+  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[] };
+  /** Closed-loop /redis logins on the fresh cluster (HA variants): what WAIT costs per login. */
+  loginPrice: LoginPrice | null;
+  modes: FailoverModeResult[];
+  events: ScenarioEvent[];
+  cells: FaultCellResult[];
+}
+
+export interface FailoverRedisResult {
+  variants: FailoverVariantResult[];
+  seconds: number;
+  cohortSeconds: number;
+  usersPerCell: number;
+  userRate: number;
+  sentinel: { quorum: number; downAfterMs: number; failoverTimeoutMs: number };
+  loginPriceConnections: number;
+}
+
 export interface ScaleOutCellResult {
   mode: string;
   strategy: string;
@@ -269,6 +324,71 @@ export interface ScalingResult {
   paper: ScalingPaper;
 }
 
+/** One mode at one delay of the distance scenario. */
+export interface DistanceModeResult {
+  mode: string;
+  /** Closed loop at fixed concurrency: authenticated 2xx answers per second. */
+  okPerSec: number;
+  /** At the fixed rate (below saturation, so queueing does not hide the round trip): latency of every answer. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /**
+   * p50 here less p50 at 0 ms through the injector, both from the same fixed-rate cells (the delay
+   * alternates with 0 ms in short phases, so both halves meet the same background load); null at 0 ms.
+   */
+  addedP50Ms: number | null;
+  /** Redis commands per request in the closed-loop cell (INFO commandstats); null when Redis was not reachable. */
+  redisCommandsPerRequest: number | null;
+  /** Errors and logouts in both cells: a delay must slow requests down, not fail them. */
+  errors: number;
+  logouts: number;
+  /** Step by step, one user at a time: median ms of a login, a /me and a logout. */
+  steps: { loginP50Ms: number | null; meP50Ms: number | null; logoutP50Ms: number | null };
+}
+
+export interface DistancePoint {
+  /** Which path was delayed: replicas→Redis, or proxy→replicas. */
+  axis: 'redis' | 'replicas';
+  /** The round trip asked of the injector (ms). */
+  nominalRttMs: number;
+  /** Timed through the injector (PINGs to Redis, GET /health to a replica) and straight to the target: medians. */
+  throughRttMs: number | null;
+  directRttMs: number | null;
+  /** throughRttMs - directRttMs: the round trip the injector really added (timers overshoot a little). */
+  measuredAddedRttMs: number | null;
+  modes: DistanceModeResult[];
+}
+
+/** The price of distance for one mode on one axis: the least-squares slope over the sweep. */
+export interface DistancePrice {
+  axis: 'redis' | 'replicas';
+  mode: string;
+  /** ms of p50 per ms of measured added round trip: about the round trips a request waits for in sequence. */
+  p50MsPerMs: number | null;
+  /** ok req/s at the largest delay / at 0 ms (through the injector). */
+  okPerSecRatioAtMax: number | null;
+  /** p50 at the point nearest 1 ms nominal, less p50 at 0 ms: what a team should expect at 1 ms. */
+  addedP50AtOneMs: number | null;
+}
+
+export interface DistanceResult {
+  strategy: string;
+  connections: number;
+  /** Requests per second offered in each fixed-rate cell (users × per-user rate). */
+  fixedRate: number;
+  /** Seconds of each closed-loop and each fixed-rate measurement, summed over its rounds. */
+  secondsPerCell: number;
+  /** The sweep ran this many times, each in a rotated order; a point pools its rounds. */
+  rounds?: number;
+  walks: number;
+  /** How the nominal round trip is laid out: all of it on the request path, none on the answer path (see docs/distance.md). */
+  delayLayout: string;
+  /** Replica settings the sweep ran with (they change what a round trip costs). */
+  replicaSettings: { autoPipelining: string; sessionTouch: string };
+  points: DistancePoint[];
+  prices: DistancePrice[];
+}
+
 export interface PublishedPortRun {
   requestsPerSec: number;
   latencyP50Ms: number;
@@ -300,6 +420,8 @@ export interface BenchSettings {
   versions: Record<string, string>;
   passwordHashCost: string;
   sessionTouch: string;
+  /** REDIS_AUTO_PIPELINING of the replicas, as the bench set it (absent in older results). */
+  redisAutoPipelining?: string;
   redisPersistence: boolean;
   /** What the replicas' Redis reports (INFO persistence aof_enabled), read at run time. */
   redisAppendonly?: string;
@@ -312,6 +434,8 @@ export interface BenchSettings {
   memoryUsers: number;
   cpus: number;
   platform: string;
+  /** 1-minute load average when the run began and ended (absolute figures drift with it on shared cores). */
+  loadAverage?: { atStart: number; atEnd: number };
 }
 
 export type VerdictValue = 'holds' | 'does not hold' | 'holds with caveat' | 'not measured';
@@ -386,6 +510,8 @@ export interface BenchResults {
     /** Docker's own cost (--compose): not one of the seven scenarios and not judged. */
     publishedPort?: PublishedPortResult;
     loginStorm?: LoginStormResult;
+    failoverRedis?: FailoverRedisResult;
+    distance?: DistanceResult;
     /** Evidence only (run by name, never by `all`): ok req/s against replica count. */
     scaling?: ScalingResult;
   };

@@ -5,10 +5,12 @@
 export const SCENARIO_NAMES = Object.freeze([
   'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'memory', 'revocation',
 ] as const);
-/** Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`. */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'scaling'] as const);
+/**
+ * Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`.
+ * `distance` also runs alone: it puts a latency injector in the cluster's paths.
+ */
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'scaling'] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
-
 
 export interface ScenarioTiming {
   /** Seconds of load per throughput cell, split over `throughputRounds` rounds of the matrix. */
@@ -29,16 +31,22 @@ export interface ScenarioTiming {
   /** login-storm: concurrent impatient clients and how long they keep trying. */
   readonly stormClients: number;
   readonly stormSeconds: number;
+  /** distance: seconds of each closed-loop and each fixed-rate cell (over its rounds), and login/me/logout walks per mode and delay. */
+  readonly distanceSeconds: number;
+  readonly distanceRounds: number;
+  readonly distanceWalks: number;
 }
 
 export const FULL_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 10, throughputRounds: 2, beforeSeconds: 5, faultSeconds: 8, afterSeconds: 7,
   faultUsersPerCell: 12, faultUserRate: 5, memoryUsers: 4000, memoryBatchSeconds: 40, revocationSeconds: 10, stormClients: 300, stormSeconds: 10,
+  distanceSeconds: 4, distanceRounds: 2, distanceWalks: 20,
 });
 
 export const QUICK_TIMING: ScenarioTiming = Object.freeze({
   cellSeconds: 3, throughputRounds: 1, beforeSeconds: 3, faultSeconds: 5, afterSeconds: 4,
   faultUsersPerCell: 9, faultUserRate: 4, memoryUsers: 1000, memoryBatchSeconds: 8, revocationSeconds: 3, stormClients: 300, stormSeconds: 6,
+  distanceSeconds: 2, distanceRounds: 1, distanceWalks: 10,
 });
 
 export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Object.freeze({
@@ -50,5 +58,7 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   memory: 'heap growth per logged-in user on one replica, per mode',
   revocation: 'how long a logged-out credential keeps working, per mode',
   'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
+  'failover-redis': 'extra, by name only: kill the Redis primary under load; Sentinel failover vs single Redis restarted (AOF on/off), sessions lost, WAIT price',
+  distance: 'extra, by name only and alone: added round trips (0, 1, 2, 5 ms) replicas→Redis and proxy→replicas through a latency injector; throughput, p50/p99 and login/me/logout per mode',
   scaling: 'extra, by name only: ok req/s and CPU per request per part for N = 1..4 CPU-quota replicas against a capacity model (docker targets)',
 });

@@ -1,3 +1,4 @@
+import { priceSentence } from './report/distance';
 import { modeByName } from './modes';
 import type {
   BenchResults, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
@@ -189,8 +190,10 @@ export function judgeClaim6(r: BenchResults): Verdict {
   const memory = cell(r, 'memory', 'sticky-cookie');
   const redis = cell(r, 'redis', 'sticky-cookie');
   const outage = r.scenarios.killRedis?.[0];
-  if ((!memory || !redis) && !outage) return notMeasured(6, rule, 'throughput or kill-redis');
-  const evidence: string[] = [];
+  // The distance sweep is evidence only: it never changes the verdict, it says what a round trip costs.
+  const distance = distanceEvidence(r);
+  if ((!memory || !redis) && !outage) return verdict(6, 'not measured', [...notMeasured(6, rule, 'throughput or kill-redis').evidence, ...failoverEvidence(r), ...distance], rule);
+  const evidence: string[] = [...distance];
   let cost: boolean | undefined;
   let spof: boolean | undefined;
   if (memory && redis && memory.okPerSec > 0) {
@@ -212,11 +215,33 @@ export function judgeClaim6(r: BenchResults): Verdict {
     evidence.push(`kill-redis (persistence ${outage.redisPersistence ? 'on' : 'off'}): with Redis down, redis users' ok share was at most ${pct(redisShare)}; memory and jwt users' ok share moved by at most ${pct(drift)} from before the fault.`);
     const after = redisCells.reduce((n, c) => n + c.logoutsAfterRecovery, 0);
     evidence.push(`After Redis came back: ${after} redis-user logouts.`);
-    if (redisShare > THRESHOLDS.unservedOkShare) return verdict(6, 'does not hold', evidence, rule);
+    if (redisShare > THRESHOLDS.unservedOkShare) return verdict(6, 'does not hold', [...evidence, ...failoverEvidence(r)], rule);
   }
+  // failover-redis adds evidence on what HA changes; the rule (and so the verdict) stays as above.
+  evidence.push(...failoverEvidence(r));
   if (cost && spof) return verdict(6, 'holds', evidence, rule);
   if (cost || spof) return verdict(6, 'holds with caveat', evidence, rule);
   return verdict(6, 'does not hold', evidence, rule);
+}
+
+/** The price per millisecond of replicas→Redis distance, per mode, when the distance sweep ran. */
+function distanceEvidence(r: BenchResults): string[] {
+  const prices = r.scenarios.distance?.prices.filter((p) => p.axis === 'redis') ?? [];
+  if (prices.length === 0) return [];
+  return [`distance sweep, replicas→Redis: ${prices.map(priceSentence).join('; ')}.`];
+}
+
+/** What the failover-redis scenario says about the single point of failure, when it ran. */
+export function failoverEvidence(r: BenchResults): string[] {
+  const f = r.scenarios.failoverRedis;
+  if (!f) return [];
+  const seconds = (ms: number | null): string => (ms === null ? 'not within the window' : `${(ms / 1000).toFixed(1)} s`);
+  const lines = f.variants.map((v) => {
+    const redis = v.modes.find((m) => m.mode === 'redis');
+    const how = v.redis === 'ha' ? `replica promoted after ${seconds(v.promotedAfterMs)}` : `restarted after ${seconds(v.restartedAfterMs)}`;
+    return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`;
+  });
+  return [`failover-redis (what HA changes; the rule above is unchanged): ${lines.join('; ')}.`];
 }
 
 export function judgeClaim7(r: BenchResults): Verdict {

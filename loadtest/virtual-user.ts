@@ -1,3 +1,4 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER } from '../common/client-address';
 import type { AuthModeSpec } from './modes';
 import { CookieJar, firstHeader, headerValue } from './cookie-jar';
 import { recordOutcome, type UserLedger } from './ledger';
@@ -19,16 +20,25 @@ export interface UserRequest {
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/** A simulated client address and the key that makes a balancer believe it. */
+export interface ClientClaim {
+  address: string;
+  key: string;
+}
+
 export interface VirtualUserOptions {
   username: string;
   password: string;
-  /** Simulated client address, sent as X-Forwarded-For (the local proxy trusts loopback). */
-  clientAddress?: string;
   /**
-   * Sent as X-Forwarded-For on logins only, when `clientAddress` is not set: each simulated user
-   * is a different person to the login throttle, without a header on every request.
+   * Simulated client address, claimed on every request with the key derived from the admin token
+   * (docs/security.md, "Client address"): the balancer believes it only with that key.
    */
-  loginAddress?: string;
+  clientAddress?: ClientClaim;
+  /**
+   * Claimed the same way on logins only, when `clientAddress` is not set: each simulated user is a
+   * different person to the login throttle, without headers on every request.
+   */
+  loginAddress?: ClientClaim;
   now?: () => number;
   /**
    * After a 401: log in again (what a person does), or keep presenting the credential. Throughput
@@ -68,7 +78,11 @@ export class VirtualUser {
 
   nextRequest(): UserRequest {
     const headers: Record<string, string> = {};
-    if (this.options.clientAddress) headers['X-Forwarded-For'] = this.options.clientAddress;
+    const claim = this.options.clientAddress;
+    if (claim) {
+      headers[CLIENT_ADDRESS_HEADER] = claim.address;
+      headers[CLIENT_KEY_HEADER] = claim.key;
+    }
     const cookie = this.jar.header();
     if (cookie) headers.Cookie = cookie;
 
@@ -82,7 +96,11 @@ export class VirtualUser {
     if (!this.loggedIn) {
       this.pending = 'login';
       headers['Content-Type'] = 'application/json';
-      if (!this.options.clientAddress && this.options.loginAddress) headers['X-Forwarded-For'] = this.options.loginAddress;
+      const login = this.options.loginAddress;
+      if (!this.options.clientAddress && login) {
+        headers[CLIENT_ADDRESS_HEADER] = login.address;
+        headers[CLIENT_KEY_HEADER] = login.key;
+      }
       const body = JSON.stringify({ username: this.options.username, password: this.options.password });
       return { method: 'POST', path: `${this.mode.prefix}/login`, headers, body };
     }

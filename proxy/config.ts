@@ -1,9 +1,12 @@
 import { repoRoot } from '../common/repo-root';
 import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
 import { STRATEGIES, type StrategyName } from '../common/vocabulary';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
+import { accessibleFile } from '../common/files';
+import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../common/server-limits';
 import { parseCidr, type Cidr } from './net/cidr';
 
 export { STRATEGIES, type StrategyName } from '../common/vocabulary';
@@ -50,6 +53,12 @@ const upstream = z
   })
   .pipe(z.object({ id: z.string().regex(UPSTREAM_ID, 'id must be letters, digits, _ . -'), url: upstreamUrl }));
 
+const DEFAULT_UPSTREAMS: UpstreamConfig[] = [
+  { id: 'app1', url: 'http://127.0.0.1:3001' },
+  { id: 'app2', url: 'http://127.0.0.1:3002' },
+  { id: 'app3', url: 'http://127.0.0.1:3003' },
+];
+
 const cidr = z.string().transform((s, ctx) => {
   const parsed = parseCidr(s);
   if (!parsed) {
@@ -65,10 +74,17 @@ const schema = z
     LOG_LEVEL: logLevel,
     PROXY_HOST: z.string().min(1).default('0.0.0.0'),
     FRONTENDS: csv.default(STRATEGIES.map((strategy, i) => `${portOf(DEFAULT_PORT_BASE, 'frontends', i)}:${strategy}`)).pipe(z.array(frontend).min(1)),
-    UPSTREAMS: csv
-      .default(['app1=http://127.0.0.1:3001', 'app2=http://127.0.0.1:3002', 'app3=http://127.0.0.1:3003'])
-      .pipe(z.array(upstream)),
-    TRUSTED_PROXIES: csv.default(['127.0.0.0/8', '::1/128']).pipe(z.array(cidr)),
+    UPSTREAMS: csv.pipe(z.array(upstream)).optional(),
+    UPSTREAM_DNS: z.preprocess((v) => (v === '' ? undefined : v), z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*:\d{1,5}$/, 'expected name:port, e.g. tasks.app:3000')
+      .transform((s) => ({ name: s.slice(0, s.lastIndexOf(':')), port: s.slice(s.lastIndexOf(':') + 1) as unknown }))
+      .pipe(z.object({ name: z.string(), port }))
+      .optional()),
+    UPSTREAM_DNS_INTERVAL_MS: positiveInt.default(2000),
+    UPSTREAM_DRAIN_MS: positiveInt.default(30_000),
+    // None by default: no client chooses its address (docs/security.md, "Client address").
+    TRUSTED_PROXIES: csv.default([]).pipe(z.array(cidr)),
     ADMIN_TOKEN: z.string().optional(),
     AFFINITY_SECRET: z.string().optional(),
     CLUSTER_CONTROL_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
@@ -80,15 +96,34 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
     MAX_BUFFERED_BODY_BYTES: positiveInt.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    // HTTPS on every frontend (PEM files; docs/security.md, "TLS"). Production needs it, or a trusted proxy in front that does it.
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    ...serverLimitsEnv,
   })
+  .superRefine(checkServerLimits)
   .superRefine((env, ctx) => {
     const ports = env.FRONTENDS.map((f) => f.port).filter((p) => p !== 0);
     if (new Set(ports).size !== ports.length) ctx.addIssue({ code: 'custom', path: ['FRONTENDS'], message: 'a port is listed twice' });
-    const ids = env.UPSTREAMS.map((u) => u.id);
+    if (env.UPSTREAM_DNS && env.UPSTREAMS && env.UPSTREAMS.length > 0)
+      ctx.addIssue({ code: 'custom', path: ['UPSTREAM_DNS'], message: 'set either UPSTREAMS (a static list) or UPSTREAM_DNS (discovery), not both' });
+    const ids = (env.UPSTREAMS ?? []).map((u) => u.id);
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['UPSTREAMS'], message: 'an upstream id is listed twice' });
     if (env.HEALTH_TIMEOUT_MS > env.HEALTH_INTERVAL_MS)
       ctx.addIssue({ code: 'custom', path: ['HEALTH_TIMEOUT_MS'], message: 'must not exceed HEALTH_INTERVAL_MS' });
+    for (const name of ['TLS_CERT_FILE', 'TLS_KEY_FILE'] as const) {
+      const file = env[name];
+      if (file !== undefined && !accessibleFile(file, fs.constants.R_OK)) ctx.addIssue({ code: 'custom', path: [name], message: `${file} cannot be read` });
+    }
+    if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+      const missing = env.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'TLS_CERT_FILE and TLS_KEY_FILE are given together' });
+    }
     if (env.APP_ENV === 'production') {
+      // Replicas set Secure session cookies in production: the browser must reach us over HTTPS.
+      if (env.TLS_CERT_FILE === undefined && env.TRUSTED_PROXIES.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['TLS_CERT_FILE'], message: 'production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUSTED_PROXIES for the TLS-terminating proxy in front' });
+      }
       const admin = secretWeakness(env.ADMIN_TOKEN);
       if (admin) ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: admin });
       const affinity = secretWeakness(env.AFFINITY_SECRET);
@@ -100,7 +135,10 @@ const schema = z
     logLevel: env.LOG_LEVEL,
     host: env.PROXY_HOST,
     frontends: env.FRONTENDS as FrontendConfig[],
-    upstreams: env.UPSTREAMS as UpstreamConfig[],
+    upstreams: (env.UPSTREAM_DNS ? [] : (env.UPSTREAMS ?? DEFAULT_UPSTREAMS)) as UpstreamConfig[],
+    discovery: env.UPSTREAM_DNS
+      ? { name: env.UPSTREAM_DNS.name, port: env.UPSTREAM_DNS.port, intervalMs: env.UPSTREAM_DNS_INTERVAL_MS, drainMs: env.UPSTREAM_DRAIN_MS }
+      : undefined,
     trustedProxies: env.TRUSTED_PROXIES as Cidr[],
     adminToken: env.ADMIN_TOKEN ?? DEVELOPMENT_SECRETS.admin,
     affinitySecret: env.AFFINITY_SECRET ?? DEV_AFFINITY_SECRET,
@@ -115,6 +153,8 @@ const schema = z
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     maxBufferedBodyBytes: env.MAX_BUFFERED_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    limits: serverLimitsOf(env),
+    tls: env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
   }));
 
 export type ProxyConfig = Readonly<z.infer<typeof schema>>;

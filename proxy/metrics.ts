@@ -5,12 +5,36 @@ import type { UpstreamPool } from './balancing/upstream-pool';
  * Counters the hot path bumps as plain numbers; prom-client reads them only when scraped
  * (collect callbacks), so a proxied request pays no label hashing.
  */
+/** What a response to an auth mode's route meant for its user (the dashboard's live charts). */
+export interface ModeOutcomes {
+  ok: number;
+  logouts: number;
+  errors: number;
+}
+
+const MODE_NAMES = ['memory', 'redis', 'jwt', 'jwt-revocable'] as const;
+
 export class ProxyCounters {
   /** responses[frontendPort][statusClass 1..5] */
   readonly responses = new Map<number, number[]>();
+  /** Per auth mode (first path segment), over every frontend: 2xx, 401 outside /login, 5xx. */
+  readonly modes: Readonly<Record<string, ModeOutcomes>> = Object.fromEntries(MODE_NAMES.map((m) => [m, { ok: 0, logouts: 0, errors: 0 }]));
   retries = 0;
   noHealthyUpstream = 0;
   upstreamErrors = { refused: 0, reset: 0, timeout: 0, aborted_mid_response: 0 };
+
+  /** Count one answer to `url` (a request path) by its auth mode; other paths are not counted. */
+  countMode(url: string | undefined, status: number): void {
+    if (!url || url.charCodeAt(0) !== 47 /* / */) return;
+    let end = 1;
+    while (end < url.length && url.charCodeAt(end) !== 47 && url.charCodeAt(end) !== 63 /* ? */) end++;
+    const counts = this.modes[url.slice(1, end)];
+    if (counts === undefined) return;
+    if (status >= 200 && status < 300) counts.ok += 1;
+    else if (status >= 500) counts.errors += 1;
+    // A 401 on a login is a wrong password, not a logout.
+    else if (status === 401 && !url.startsWith('/login', end)) counts.logouts += 1;
+  }
 
   forFrontend(port: number): number[] {
     let counts = this.responses.get(port);

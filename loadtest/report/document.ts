@@ -1,9 +1,10 @@
 import { AUTH_MODES, STRATEGIES } from '../modes';
 import type {
-  BenchResults, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, PublishedPortResult, RevocationResult, TimelinePoint,
+  BenchResults, FailoverRedisResult, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, PublishedPortResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { distanceSection } from './distance';
 import { scalingSection } from './scaling-section';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
@@ -26,6 +27,8 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.revocation ? revocationSection(s.revocation) : []),
     ...(s.publishedPort ? publishedPortSection(s.publishedPort) : []),
     ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
+    ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
+    ...(s.distance ? distanceSection(s.distance) : []),
     ...(s.scaling ? scalingSection(s.scaling) : []),
     ...skippedSection(results),
     ...settingsSection(results),
@@ -129,6 +132,51 @@ function faultSection(f: FaultScenarioResult): Block[] {
   ];
 }
 
+const ms = (x: number | null): string => (x === null ? 'not within the window' : `${(x / 1000).toFixed(1)} s`);
+
+function failoverSection(f: FailoverRedisResult): Block[] {
+  const overview = f.variants.map((v) => {
+    const redis = v.modes.find((m) => m.mode === 'redis');
+    return [
+      v.variant, v.redis === 'ha' ? ms(v.promotedAfterMs) : `restarted after ${ms(v.restartedAfterMs)}`, ms(v.clientsFollowAfterMs),
+      redis ? `${redis.secondsWithoutService} s` : '—', redis ? int(redis.errors) : '—', redis ? int(redis.logouts) : '—',
+      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}`,
+      int(v.cohort.failedLogins),
+      v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms` : '—',
+    ];
+  });
+  const perMode = f.variants.flatMap((v) => v.modes.map((m) => [
+    v.variant, m.mode, String(m.users), `${m.secondsWithoutService} s`, int(m.errors), int(m.logouts), `${m.usersLoggedOut} / ${m.users}`,
+  ]));
+  const plain = f.variants.find((v) => v.redis === 'ha' && v.waitReplicas === 0 && !v.replicaCutOff)?.loginPrice;
+  const waited = f.variants.find((v) => v.waitReplicas > 0)?.loginPrice;
+  const waitLine = plain && waited && plain.loginsPerSec > 0
+    ? ` WAIT price per login, same run, ${f.loginPriceConnections} connections of closed-loop /redis logins: ${fixed(waited.loginsPerSec)} vs ${fixed(plain.loginsPerSec)} logins/s (× ${fixed(waited.loginsPerSec / plain.loginsPerSec, 2)}), p50 ${fixed(waited.p50Ms, 1)} vs ${fixed(plain.p50Ms, 1)} ms.`
+    : '';
+  return [
+    heading(2, 'failover-redis: Sentinel failover vs one Redis restarted'),
+    paragraph(`Each variant is a fresh local cluster under the load of every mode × strategy (${f.usersPerCell} users per cell at ${f.userRate} req/s, ${f.seconds} s); the Redis primary is SIGKILLed. HA: primary + replica + 3 Sentinels (quorum ${f.sentinel.quorum}, down-after ${f.sentinel.downAfterMs} ms, failover-timeout ${f.sentinel.failoverTimeoutMs} ms); the old primary is started again at the end of the fault window and rejoins as a replica. Single: the one redis-server is started again at once (a supervisor's best case). "sessions lost" = /redis users who logged in during the ${f.cohortSeconds} s before the kill and whose session was gone afterwards, each asked one by one (exact). "replica cut off": the replica was frozen and its link dropped before those logins, as a lagging replica would be. "+ WAIT 1": every session write waits for one replica's acknowledgement (SESSION_WAIT_REPLICAS=1), so a login the replica did not get fails instead of being lost later.${waitLine}`),
+    table(['variant', 'promoted after', 'clients follow after', 'redis: s without service', 'redis: errors', 'redis: logouts', 'sessions lost', 'cohort logins refused', 'login price'], overview),
+    table(['variant', 'mode', 'users', 's without service', 'errors', 'logouts', 'users logged out'], perMode),
+    ...f.variants.flatMap((v) => {
+      const events = v.events.map((e) => ({ ...e, second: Math.floor(e.second) }));
+      return [heading(3, v.variant), timelineTable(v.cells, f.seconds, events), ...timelineCharts(byMode(v.cells), f.seconds, v.events)];
+    }),
+  ];
+}
+
+/** One timeline per mode, summed over the strategies (a failover hits every frontend alike). */
+function byMode(cells: { mode: string; strategy: string; timeline: TimelinePoint[] }[]): { mode: string; strategy: string; timeline: TimelinePoint[] }[] {
+  return [...new Set(cells.map((c) => c.mode))].map((mode) => {
+    const mine = cells.filter((c) => c.mode === mode);
+    const timeline = mine[0].timeline.map((p, i) => mine.reduce((sum, c) => {
+      const q = c.timeline[i];
+      return q ? { ...sum, ok: sum.ok + q.ok, logouts: sum.logouts + q.logouts, errors: sum.errors + q.errors, logins: sum.logins + q.logins, refused: sum.refused + q.refused, other: sum.other + q.other } : sum;
+    }, { second: p.second, ok: 0, logouts: 0, errors: 0, logins: 0, refused: 0, other: 0 }));
+    return { mode, strategy: 'every strategy', timeline };
+  });
+}
+
 function scaleOutSection(s: ScaleOutResult): Block[] {
   const rows = s.cells.map((c) => [
     c.mode, c.strategy, String(c.users), `${c.moved} (${pct(c.movedFraction)})`, String(c.movedToApp4),
@@ -214,9 +262,11 @@ function settingsSection(r: BenchResults): Block[] {
       ['password hash cost (scrypt log2 N, read from the replicas)', st.passwordHashCost], ['session touch policy (read from the replicas)', st.sessionTouch],
       ['Redis persistence (appendonly)', st.redisAppendonly ? `${st.redisAppendonly} (read from Redis by the replicas)` : st.redisPersistence ? 'on' : 'off'],
       ['replica count (serving at the start)', String(st.replicas.length)],
+      ...(st.redisAutoPipelining ? [['Redis auto-pipelining', st.redisAutoPipelining]] : []),
       ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
       ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],
       ['memory scenario logins per mode', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],
+      ...(st.loadAverage ? [['load average (1 min) at start → end', `${st.loadAverage.atStart.toFixed(2)} → ${st.loadAverage.atEnd.toFixed(2)}`]] : []),
       ...Object.entries(st.versions).map(([k, v]) => [k, v]),
     ]),
     paragraph(`Modes measured: ${AUTH_MODES.map((m) => m.name).join(', ')}; strategies: ${STRATEGIES.join(', ')}. Verdict thresholds: ${JSON.stringify(THRESHOLDS)}.`),

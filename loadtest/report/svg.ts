@@ -25,6 +25,11 @@ export const COLORS = Object.freeze({
   ok: '#2e7d32', logouts: '#ef6c00', errors: '#c62828', logins: '#1565c0', baseline: '#757575', bar: '#3f6fb5',
 });
 
+/** One colour per auth mode, for charts with a line per mode. */
+export const MODE_COLORS: Readonly<Record<string, string>> = Object.freeze({
+  memory: '#6a1b9a', redis: '#c62828', jwt: '#2e7d32', 'jwt-revocable': '#1565c0',
+});
+
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -51,6 +56,16 @@ export function barChart(options: { title: string; bars: readonly Bar[]; width?:
   return svg(width, height, `<text x="4" y="16" font-weight="bold">${escapeXml(options.title)}</text>${rows.join('')}`);
 }
 
+/** The plot's box inside the margins, and its two axis lines. */
+function plotArea(width: number, height: number, margin: { left: number; right: number; top: number; bottom: number }) {
+  const { left, top } = margin;
+  const plotW = width - left - margin.right;
+  const plotH = height - top - margin.bottom;
+  const axes = `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`
+    + `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`;
+  return { left, top, plotW, plotH, axes };
+}
+
 /** Lines per second with vertical markers at the fault and recovery. */
 export function timelineChart(options: {
   title: string;
@@ -60,15 +75,16 @@ export function timelineChart(options: {
   width?: number;
   height?: number;
 }): string {
-  const { width, height, left, top, plotW, plotH } = frame(options.width ?? 300, options.height ?? 150, { left: 34, right: 6, top: 20, bottom: 18 });
+  const width = options.width ?? 300;
+  const height = options.height ?? 150;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 34, right: 6, top: 20, bottom: 18 });
   const max = Math.max(1, ...options.series.flatMap((s) => s.values));
   const span = Math.max(1, options.seconds);
   const x = (second: number): number => left + (second / span) * plotW;
   const y = (value: number): number => top + plotH - (value / max) * plotH;
   const parts: string[] = [
     `<text x="4" y="13" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    axes,
     `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${Math.round(max)}</text>`,
     `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
     `<text x="${left + plotW}" y="${height - 4}" text-anchor="end">${span} s</text>`,
@@ -86,14 +102,48 @@ export function timelineChart(options: {
   return svg(width, height, parts.join(''));
 }
 
+export interface XySeries {
+  name: string;
+  color: string;
+  points: readonly (readonly [number, number])[];
+}
+
+/** Lines through measured points (x, y), with a dot per point: y against a measured x (e.g. p50 against round trip). */
+export function xyChart(options: { title: string; xLabel: string; yLabel: string; series: readonly XySeries[]; width?: number; height?: number }): string {
+  const width = options.width ?? 460;
+  const height = options.height ?? 260;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 44, right: 14, top: 30, bottom: 48 });
+  const all = options.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const maxX = Math.max(1e-9, ...all.map(([x]) => x));
+  const minX = Math.min(0, ...all.map(([x]) => x));
+  const maxY = Math.max(1e-9, ...all.map(([, y]) => y));
+  const x = (v: number): number => left + ((v - minX) / (maxX - minX)) * plotW;
+  const y = (v: number): number => top + plotH - (v / maxY) * plotH;
+  const label = (v: number): string => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
+  const parts: string[] = [
+    `<text x="4" y="14" font-weight="bold">${escapeXml(options.title)}</text>`,
+    axes,
+    `<text x="${left - 3}" y="${top + 8}" text-anchor="end">${label(maxY)}</text>`,
+    `<text x="${left - 3}" y="${top + plotH}" text-anchor="end">0</text>`,
+    `<text x="${left}" y="${top + plotH + 12}" text-anchor="middle">${label(minX)}</text>`,
+    `<text x="${left + plotW}" y="${top + plotH + 12}" text-anchor="end">${label(maxX)}</text>`,
+    `<text x="${left + plotW / 2}" y="${top + plotH + 26}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${left - 3}" y="${top - 6}" text-anchor="end">${escapeXml(options.yLabel)}</text>`,
+  ];
+  options.series.forEach((series, i) => {
+    const points = series.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py)).slice().sort((a, b) => a[0] - b[0]);
+    if (points.length === 0) return;
+    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="1.5" points="${points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`);
+    for (const [px, py] of points) parts.push(`<circle cx="${x(px).toFixed(1)}" cy="${y(py).toFixed(1)}" r="2.5" fill="${series.color}"/>`);
+    // The legend sits under the x axis, where no line can run through it.
+    parts.push(`<rect x="${left + i * 100}" y="${height - 14}" width="9" height="9" fill="${series.color}"/><text x="${left + 12 + i * 100}" y="${height - 6}">${escapeXml(series.name)}</text>`);
+  });
+  return svg(width, height, parts.join(''));
+}
+
 export function legend(series: readonly { name: string; color: string }[]): string {
   const items = series.map((s, i) => `<rect x="${4 + i * 90}" y="4" width="10" height="10" fill="${s.color}"/><text x="${18 + i * 90}" y="13">${escapeXml(s.name)}</text>`);
   return svg(series.length * 90 + 8, 18, items.join(''));
-}
-
-/** The plot area inside a chart's margins. */
-function frame(width: number, height: number, margin: { left: number; right: number; top: number; bottom: number }) {
-  return { width, height, left: margin.left, top: margin.top, plotW: width - margin.left - margin.right, plotH: height - margin.top - margin.bottom };
 }
 
 function svg(width: number, height: number, body: string): string {
@@ -111,7 +161,9 @@ export interface CurveSeries {
 
 /** y against a small integer x (ok req/s against replica count): measured solid, model dashed, per series. */
 export function curveChart(options: { title: string; xLabel: string; yLabel: string; series: readonly CurveSeries[]; width?: number; height?: number }): string {
-  const { width, height, left, top, plotW, plotH } = frame(options.width ?? 520, options.height ?? 300, { left: 48, right: 130, top: 24, bottom: 34 });
+  const width = options.width ?? 520;
+  const height = options.height ?? 300;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 48, right: 130, top: 24, bottom: 34 });
   const xs = options.series.flatMap((s) => [...s.measured, ...s.model].map((p) => p.x));
   const minX = Math.min(1, ...xs);
   const maxX = Math.max(minX + 1, ...xs);
@@ -121,8 +173,7 @@ export function curveChart(options: { title: string; xLabel: string; yLabel: str
   const line = (points: readonly { x: number; y: number }[]): string => points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
   const parts: string[] = [
     `<text x="4" y="14" font-weight="bold">${escapeXml(options.title)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#999"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#999"/>`,
+    axes,
     `<text x="${left + plotW / 2}" y="${height - 4}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
     `<text x="10" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 10 ${top + plotH / 2})">${escapeXml(options.yLabel)}</text>`,
   ];

@@ -26,7 +26,7 @@ export async function prepareConcurrentCells(context: RunContext, usersPerCell =
   const prepared: PreparedCells = plan.map(({ frontend, mode }, i) => {
     const identity = {
       mode, strategy: frontend.strategy, url: frontend.url, connections: usersPerCell, userRate: context.timing.faultUserRate,
-      firstUserIndex: 100_000 + i * usersPerCell, usernames: context.usernames, password: context.password,
+      firstUserIndex: 100_000 + i * usersPerCell, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
       // Behind round-robin a memory session is missed by design; re-logging in at every miss
       // would make those users a login storm that drowns the fault being measured.
       afterLogout: mode.name === 'memory' && frontend.strategy === 'round-robin' ? 'keep credential' as const : 'log in again' as const,

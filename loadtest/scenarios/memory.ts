@@ -107,6 +107,10 @@ export async function runMemory(context: RunContext, replica: ReplicaAccess): Pr
     const loginsPerSecond = calibration.ok / Math.max(0.001, (Date.now() - calibrationStarted) / 1000);
     if (calibration.ok === 0) throw new Error(`none of ${2 * LOGIN_PARALLELISM} logins on ${replica.id} succeeded (the replica is too slow or refuses logins): its memory cannot be weighed`);
     const users = memoryUsersFor(loginsPerSecond, context.timing.memoryBatchSeconds, context.timing.memoryUsers);
+    // 8 batches (a warm-up and a measured one per mode): refuse a run that would take ten times its budget.
+    if (users / loginsPerSecond > 10 * context.timing.memoryBatchSeconds) {
+      throw new Error(`at the ${loginsPerSecond.toFixed(2)} logins/s measured on ${replica.id}, 8 batches of ${users} logins would take ${Math.round((8 * users) / loginsPerSecond)} s (budget ${8 * context.timing.memoryBatchSeconds} s); fewer logins would not lift a session's bytes above the heap's noise`);
+    }
     context.log(`memory: ${loginsPerSecond.toFixed(1)} logins/s on ${replica.id} (via ${replica.via}) → ${users} logins per batch`);
     for (const mode of AUTH_MODES) {
       if (context.signal.aborted) break;

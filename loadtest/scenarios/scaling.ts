@@ -244,7 +244,7 @@ async function logInUsers(context: RunContext, access: ContainerAccess, redisId:
     // memory: a few extra users, so every replica gets its share of pinned users (sticky placement is the proxy's choice)
     const users = cellUsers({
       mode: spec, strategy, url: frontend.url, connections: mode === 'memory' ? total + perReplica : total, firstUserIndex,
-      usernames: context.usernames, password: context.password,
+      usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
     });
     firstUserIndex += users.length;
     const ramp = await rampLogins(users, frontend.url, { concurrency: rampConcurrency({ replicas: APP_REPLICAS }), signal: context.signal });
@@ -329,7 +329,7 @@ async function measurePoint(
   const running = startCell({
     signal: context.signal, mode: spec, strategy: cell.strategy, url: frontend.url, connections: cell.users.length,
     durationSeconds: SCALING_PLAN.warmSeconds + cell.cellSeconds + 1, t0, firstUserIndex: 0,
-    usernames: context.usernames, password: context.password, users: cell.users,
+    usernames: context.usernames, password: context.password, adminToken: context.target.adminToken, users: cell.users,
   });
   onLedgers(running.ledgers);
   await sleep(t0 + SCALING_PLAN.warmSeconds * 1000 - Date.now());

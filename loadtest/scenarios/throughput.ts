@@ -44,6 +44,7 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
         const identity = {
           mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections,
           firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
+          adminToken: context.target.adminToken,
           // Throughput measures requests: a user refused by a replica without its session keeps
           // the credential (the session still lives where it was made) instead of hashing again.
           afterLogout: 'keep credential' as const,

@@ -20,6 +20,8 @@ export class StickyCookieStrategy implements Strategy {
   constructor(
     private readonly secret: string,
     private readonly fallback: Strategy,
+    /** On an HTTPS frontend the cookie is Secure, like the replicas' session cookies. */
+    private readonly secure = false,
   ) {}
 
   pick(eligible: readonly Upstream[], ctx: PickContext): Upstream | undefined {
@@ -52,7 +54,7 @@ export class StickyCookieStrategy implements Strategy {
     let entry = this.byId.get(id);
     if (entry === undefined) {
       const value = crypto.createHmac('sha256', this.secret).update(`upstream:${id}`).digest('base64url').slice(0, 22);
-      entry = { value, setCookie: `${AFFINITY_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax` };
+      entry = { value, setCookie: `${AFFINITY_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}` };
       this.byId.set(id, entry);
       this.byValue.set(value, id);
     }
@@ -65,7 +67,12 @@ export class StickyCookieStrategy implements Strategy {
   }
 }
 
-/** The value of cookie `name` in a Cookie header, without parsing the other cookies. */
+/**
+ * The value of cookie `name` in a Cookie header, without parsing the other cookies. A match must
+ * start the header or a pair (after ";" and optional spaces): "a=x lb=v" or "a=x,lb=v" is one
+ * malformed cookie `a`, not `lb`. A value with characters no cookie-octet may hold (space,
+ * quote, comma, backslash; RFC 6265 §4.1.1) is no affinity value.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined;
   let from = 0;
@@ -73,12 +80,20 @@ export function readCookie(header: string | undefined, name: string): string | u
     const at = header.indexOf(name, from);
     if (at === -1) return undefined;
     const end = at + name.length;
-    // A match must start the header or follow "; " and be followed by "=" (so "xlb=" is not "lb=").
-    const startsCookie = at === 0 || header.charCodeAt(at - 1) === 32 || header.charCodeAt(at - 1) === 59;
-    if (startsCookie && header.charCodeAt(end) === 61) {
+    if (startsPair(header, at) && header.charCodeAt(end) === 61 /* = */) {
       const stop = header.indexOf(';', end + 1);
-      return header.slice(end + 1, stop === -1 ? undefined : stop).trim();
+      const value = header.slice(end + 1, stop === -1 ? undefined : stop).trim();
+      return COOKIE_VALUE.test(value) ? value : undefined;
     }
     from = end;
   }
+}
+
+const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+
+/** Whether position `at` begins a cookie pair: the header's start, or ";" then optional spaces/tabs. */
+function startsPair(header: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (header.charCodeAt(i) === 32 || header.charCodeAt(i) === 9)) i--;
+  return i < 0 || header.charCodeAt(i) === 59 /* ; */;
 }

@@ -8,6 +8,8 @@ export interface FrontendRuntime {
   readonly port: number;
   readonly strategy: Strategy;
   readonly counts: number[];
+  /** HTTPS frontend: replicas are told so (X-Forwarded-Proto), cookies are Secure. */
+  readonly tls: boolean;
 }
 
 /** Who decides what happens to an exchange when one of its streams reports (the Forwarder). */

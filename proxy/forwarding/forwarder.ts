@@ -1,10 +1,12 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
+import { ERRORS } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { UpstreamPool } from '../balancing/upstream-pool';
 import type { PassiveHealth } from '../health/passive';
 import type { ProxyCounters } from '../metrics';
-import { clientAddress, peerOf, setForwardedHeaders } from '../net/forwarded';
+import type { ClientAddressClaims } from '../net/client-claim';
+import { clientAddress, peerOf, setForwardedHeaders, type PeerInfo } from '../net/forwarded';
 import type { TrustedProxies } from '../net/cidr';
 import { filterResponseHeaders, stripRequestHopByHop } from '../net/hop-by-hop';
 import { readCookie, AFFINITY_COOKIE } from '../balancing/sticky-cookie';
@@ -15,6 +17,8 @@ import { classifyFailure, mayRetry } from './retry-policy';
 
 export interface ForwarderOptions {
   readonly upstreamTimeoutMs: number;
+  /** The bench's keyed client-address claims (docs/security.md, "Client address"). */
+  readonly claims: ClientAddressClaims;
   readonly maxBufferedBodyBytes: number;
   /** Idle keep-alive sockets are closed after this; below the replicas' keepAliveTimeout (65 s; Node's default 5 s). */
   readonly agentIdleTimeoutMs?: number;
@@ -64,16 +68,21 @@ export class Forwarder implements ExchangeOwner {
       if (path === undefined) return this.fail(ex, 'bad_request', 'The request target must be a path (or an absolute http URL).');
       req.url = path;
     }
+    // Two Host headers: the proxy and a replica could each believe a different one (RFC 9112 §3.2).
+    if (hostCount(req.rawHeaders) > 1) return this.fail(ex, 'bad_request', 'A request must carry exactly one Host header.', { Connection: 'close' });
     const headers = req.headers;
     const withBody = hasBody(req);
     stripRequestHopByHop(headers);
     // We buffer the body ourselves, so a client's 100-continue is answered by us, not the replica.
     if (headers.expect !== undefined) delete headers.expect;
-    const peer = peerOf(req, this.trusted);
+    const socketPeer = peerOf(req, this.trusted);
+    const claimed = this.options.claims.take(headers);
+    // A verified claim stands for the peer: the replica sees it and hash-ip keys on it.
+    const peer: PeerInfo = claimed === undefined ? socketPeer : { address: claimed, trusted: false };
     const needs = frontend.strategy.needs;
     if (needs.clientAddress) ex.ctx.clientAddress = clientAddress(peer, headers['x-forwarded-for'], this.trusted);
     if (needs.affinity) ex.ctx.affinity = readCookie(headers.cookie, AFFINITY_COOKIE);
-    setForwardedHeaders(headers, peer, false);
+    setForwardedHeaders(headers, peer, frontend.tls);
 
     if (!withBody) {
       ex.body = EMPTY_BODY;
@@ -141,6 +150,7 @@ export class Forwarder implements ExchangeOwner {
     const cookie = ex.frontend.strategy.affinityCookie?.(ex.upstream!, ex.ctx);
     if (cookie !== undefined) headers.push('Set-Cookie', cookie);
     ex.frontend.counts[(status / 100) | 0] += 1;
+    this.counters.countMode(ex.req.url, status);
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.on('close', onUpstreamResponseClose);
     proxyRes.pipe(res);
@@ -195,7 +205,12 @@ export class Forwarder implements ExchangeOwner {
   }
 
   private fail(ex: Exchange, code: Parameters<typeof sendError>[1], message?: string, headers?: Record<string, string>): void {
-    if (!ex.res.headersSent) ex.frontend.counts[(code === 'payload_too_large' ? 4 : 5)] += 1;
+    // By the catalogue's status, so a refused request (400, 413) is never counted as a 5xx.
+    if (!ex.res.headersSent) {
+      const status = ERRORS[code].status;
+      ex.frontend.counts[(status / 100) | 0] += 1;
+      this.counters.countMode(ex.req.url, status);
+    }
     sendError(ex.res, code, message, headers);
     this.finish(ex);
   }
@@ -205,6 +220,16 @@ export class Forwarder implements ExchangeOwner {
     ex.proxyReq = undefined;
     ex.proxyRes = undefined;
   }
+}
+
+/** How many Host headers a request carries (Node keeps only the first in req.headers). */
+function hostCount(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) count++;
+  }
+  return count;
 }
 
 /** "http://host/p?q" → "/p?q" (RFC 9112 §3.2.2 absolute-form); anything else (e.g. "*") → undefined. */

@@ -7,6 +7,29 @@ const RELAY_TIMEOUT_MS = 30_000; // a `restart` of a replica waits for it to be 
 const MAX_BODY = 64 * 1024;
 
 /**
+ * The control API's own routes (cluster/control-api.ts), the only requests the relay makes. The
+ * relay never builds a URL from the client's path: it matches the path against this list and
+ * sends the matched route's path to CLUSTER_CONTROL_URL, so "//host", "\\host", encoded
+ * slashes or dot segments can only miss (404).
+ */
+const CONTROL_ROUTES: readonly { method: string; path: RegExp; query?: RegExp }[] = [
+  { method: 'GET', path: /^\/services$/ },
+  { method: 'GET', path: /^\/cluster$/ },
+  { method: 'POST', path: /^\/cluster\/down$/ },
+  { method: 'POST', path: /^\/services\/[A-Za-z0-9][A-Za-z0-9_-]{0,62}\/(?:kill|stop|start|restart|pause|unpause)$/, query: /^(?:signal=[A-Za-z0-9]{1,12})?$/ },
+];
+
+/** The control route `rest` names (path and query, both checked), or undefined. */
+export function controlRoute(method: string | undefined, rest: string): { pathname: string; query: string } | undefined {
+  const at = rest.indexOf('?');
+  const pathname = at === -1 ? rest : rest.slice(0, at);
+  const query = at === -1 ? '' : rest.slice(at + 1);
+  const route = CONTROL_ROUTES.find((r) => r.method === method && r.path.test(pathname));
+  if (route === undefined || (query !== '' && !(route.query ?? /^$/).test(query))) return undefined;
+  return { pathname, query };
+}
+
+/**
  * One request relayed to a fixed URL (bounded body, timeout, no shared agent): the proxy's own
  * relays below, never the balanced path. `forward` names the request headers passed on,
  * `answer` the response headers passed back.
@@ -70,10 +93,14 @@ export class ClusterRelay {
     if (this.controlUrl === undefined) {
       return sendError(res, 'not_found', 'No cluster control here: this cluster was not started by the local launcher; use docker compose (e.g. `docker compose kill app2`).');
     }
-    const readOnly = req.method === 'GET' && (rest === '/services' || rest.startsWith('/services?'));
+    const route = controlRoute(req.method, rest);
+    const readOnly = route !== undefined && route.pathname === '/services';
     if (!readOnly && !this.auth.allows(req)) return sendError(res, 'admin_token_required', undefined, { 'WWW-Authenticate': 'Bearer' });
-    if (!rest.startsWith('/')) return sendError(res, 'not_found');
-    relayTo(req, res, new URL(rest, this.controlUrl), {
+    if (route === undefined) return sendError(res, 'not_found', 'Relayed routes: GET /services, POST /services/{svc}/{verb}, GET /cluster, POST /cluster/down.');
+    const target = new URL(this.controlUrl);
+    target.pathname = route.pathname;
+    target.search = route.query;
+    relayTo(req, res, target, {
       headers: { authorization: `Bearer ${this.auth.token}`, accept: 'application/json' },
       forward: ['content-type'],
       answer: ['content-type'],
@@ -103,7 +130,11 @@ export class UpstreamRelay {
     if (!this.auth.allows(req)) return sendError(res, 'admin_token_required', undefined, { 'WWW-Authenticate': 'Bearer' });
     const upstream = this.pool.get(id);
     if (!upstream) return sendError(res, 'not_found', `No upstream ${id}.`);
-    relayTo(req, res, new URL(rest + query, upstream.url), {
+    // Path and query set on the upstream's own URL, never resolved against it: "//host" stays a path.
+    const target = new URL(upstream.url);
+    target.pathname = rest;
+    target.search = query;
+    relayTo(req, res, target, {
       headers: {},
       forward: ['content-type', 'cookie', 'accept', 'x-csrf-token'],
       answer: ['content-type', 'set-cookie', 'x-instance', 'retry-after'],

@@ -6,6 +6,7 @@ import { handleAdmin } from './admin';
 import type { AdminAuth } from './admin-auth';
 import { UpstreamRelay, type ClusterRelay } from './cluster-relay';
 import type { DashboardFiles } from './dashboard';
+import type { ModeOutcomes } from '../metrics';
 import { sendError, sendJson } from '../../common/http-json';
 
 export interface InternalRouteDeps {
@@ -15,6 +16,8 @@ export interface InternalRouteDeps {
   readonly dashboard: DashboardFiles;
   readonly relay: ClusterRelay;
   readonly frontends: () => readonly { port: number; strategy: string }[];
+  /** Answers per auth mode so far (ok, logouts, errors), for the dashboard's per-second charts. */
+  readonly modeOutcomes: () => Readonly<Record<string, ModeOutcomes>>;
   readonly logger: Logger;
 }
 
@@ -49,7 +52,9 @@ export class InternalRoutes {
     if (pathname.startsWith('/_proxy/cluster/') || pathname === '/_proxy/cluster') return relay.relay(req, res, url.slice('/_proxy/cluster'.length));
     if (pathname === '/_proxy/status') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'method_not_allowed', undefined, { Allow: 'GET' });
-      return sendJson(res, 200, { upstreams: pool.all(), frontends: this.deps.frontends(), control: relay.configured ? 'local' : null });
+      return sendJson(res, 200, {
+        upstreams: pool.all(), frontends: this.deps.frontends(), control: relay.configured ? 'local' : null, modes: this.deps.modeOutcomes(),
+      });
     }
     if (pathname === '/_proxy/metrics') {
       const text = await registry.metrics();

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../../common/logger';
-import { AccessTokens } from './auth/access-tokens';
+import { AccessTokens, modeAudience } from './auth/access-tokens';
 import { BoundedMemoryStore } from './auth/bounded-memory-store';
 import { createJwtMode, createRevocableJwtMode } from './auth/jwt-mode';
 import { JWKS_PATH, jwksHandler, tokenLifecycleRoutes } from './auth/jwt-routes';
@@ -85,22 +85,29 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   );
   // JWT lifecycle (README, "JWT lifecycle"): key ring, refresh families and denylist in Redis.
   const keyRing = new KeyRing(config.jwt.keyRing);
-  const tokens = new AccessTokens(
-    keyRing,
-    { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: config.jwt.accessTtlSeconds },
-    deps.clock,
-  );
-  const refresh = new RefreshTokens(deps.redis, {
-    ttlSeconds: config.jwt.refreshTtlSeconds,
-    reuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
-    accessTtlSeconds: config.jwt.accessTtlSeconds,
-  }, deps.clock);
-  const tokenDeps = { tokens, refresh, metrics, logger: deps.logger };
+  // Each token mode has its own audience and its own refresh families: a token or a refresh
+  // token works only in the mode that issued it (checked in AccessTokens.verify and the Lua scripts).
+  const tokenDepsOf = (mode: 'jwt' | 'jwt-revocable') => ({
+    tokens: new AccessTokens(
+      keyRing,
+      { issuer: config.jwt.issuer, audience: modeAudience(config.jwt.audience, mode), ttlSeconds: config.jwt.accessTtlSeconds },
+      deps.clock,
+    ),
+    refresh: new RefreshTokens(deps.redis, {
+      mode,
+      ttlSeconds: config.jwt.refreshTtlSeconds,
+      reuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+      accessTtlSeconds: config.jwt.accessTtlSeconds,
+    }, deps.clock),
+    metrics,
+    logger: deps.logger,
+  });
+  const tokenDeps = { jwt: tokenDepsOf('jwt'), 'jwt-revocable': tokenDepsOf('jwt-revocable') };
   const modes = [
     createMemoryMode(config, { clock: deps.clock, store: memoryStore }),
     createRedisMode(config, { clock: deps.clock, redis: deps.redis, metrics, logger: deps.logger }),
-    createJwtMode(tokenDeps),
-    createRevocableJwtMode({ ...tokenDeps, denylist: new TokenDenylist(deps.redis, deps.clock) }),
+    createJwtMode(tokenDeps.jwt),
+    createRevocableJwtMode({ ...tokenDeps['jwt-revocable'], denylist: new TokenDenylist(deps.redis, deps.clock) }),
   ];
 
   const app = express();
@@ -123,7 +130,7 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   app.get(JWKS_PATH, jwksHandler(keyRing));
   for (const mode of modes) {
     const router = express.Router();
-    if (mode.name === 'jwt' || mode.name === 'jwt-revocable') tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps }, router);
+    if (mode.name === 'jwt' || mode.name === 'jwt-revocable') tokenLifecycleRoutes(mode.name, { instance, ...tokenDeps[mode.name] }, router);
     app.use(`/${mode.name}`, modeRoutes(mode, { instance, login, metrics }, router));
   }
   app.use(notFound);

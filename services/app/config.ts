@@ -1,8 +1,9 @@
 import os from 'node:os';
 import { z } from 'zod';
 import {
-  DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
+  DEVELOPMENT_SECRETS, appEnv, bool, csv, logLevel, parseConfig, port, positiveInt, secretWeakness, type Env,
 } from '../../common/config';
+import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../../common/server-limits';
 import { JWT_ALGORITHMS, parseKeyRing } from './auth/signing-keys';
 import { availableCpus } from './cpu-quota';
 
@@ -29,6 +30,14 @@ const schema = (cpus: number) => z
     LOG_LEVEL: logLevel,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    // ioredis auto-pipelining: commands issued in the same tick share one write (docs/distance.md).
+    REDIS_AUTO_PIPELINING: bool.default(false),
+    // HA (docs/redis-ha.md): the Sentinels to ask for the primary; REDIS_URL then gives only the password.
+    REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each must be host:port'))).optional(),
+    REDIS_SENTINEL_MASTER: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('authscale'),
+    // Synchronous replication of session writes: WAIT for this many replicas (0: off, Redis's asynchronous default).
+    SESSION_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
+    SESSION_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(250),
     SESSION_SECRET: csv.optional(),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('authscale'),
@@ -43,6 +52,9 @@ const schema = (cpus: number) => z
     SESSION_TTL_SECONDS: positiveInt.max(30 * 86_400).default(3600),
     MEMORY_SESSION_MAX: positiveInt.default(100_000),
     SESSION_TOUCH: z.enum(TOUCH_POLICIES).default('rolling'),
+    // "always": Secure on every session cookie (production's default and only choice); "auto":
+    // Secure when the request came over HTTPS through a trusted proxy (development over plain HTTP).
+    SESSION_COOKIE_SECURE: z.enum(['auto', 'always']).optional(),
     // OWASP (2024): scrypt N=2^17, r=8, p=1. Below 10 is no hash at all; above 20 needs > 1 GiB per login.
     PASSWORD_HASH_COST: z.coerce.number().int().min(4).max(20).default(17),
     DEMO_PASSWORD: z.string().min(1).default('demo-password'),
@@ -61,6 +73,13 @@ const schema = (cpus: number) => z
     LOGIN_QUEUE_TIMEOUT_MS: positiveInt.max(60_000).default(DEFAULT_LOGIN_QUEUE_TIMEOUT_MS),
     LOGIN_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+    ...serverLimitsEnv,
+  })
+  .superRefine(checkServerLimits)
+  .superRefine((env, ctx) => {
+    if (env.SESSION_WAIT_REPLICAS > 0 && env.SESSION_WAIT_TIMEOUT_MS >= env.REDIS_COMMAND_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_WAIT_TIMEOUT_MS'], message: `must be below REDIS_COMMAND_TIMEOUT_MS (${env.REDIS_COMMAND_TIMEOUT_MS}), or the client gives up on WAIT first` });
+    }
   })
   .superRefine((env, ctx) => {
     if (env.APP_ENV !== 'production') return;
@@ -70,8 +89,19 @@ const schema = (cpus: number) => z
       const weakness = secretWeakness(secret);
       if (weakness) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET', i], message: weakness });
     });
-    if (env.DEMO_PASSWORD === 'demo-password') {
-      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'is the built-in demo password' });
+    // A demo password guards real logins in production: at least 12 characters, no placeholder.
+    const demo = secretWeakness(env.DEMO_PASSWORD, 12);
+    if (demo) ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: demo });
+    if (env.SESSION_COOKIE_SECURE !== undefined && env.SESSION_COOKIE_SECURE !== 'always') {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_COOKIE_SECURE'], message: 'must be "always" in production: a session cookie without Secure travels over plain HTTP' });
+    }
+    if (env.PASSWORD_HASH_COST < MIN_PRODUCTION_HASH_COST) {
+      ctx.addIssue({ code: 'custom', path: ['PASSWORD_HASH_COST'], message: `is ${env.PASSWORD_HASH_COST}; production needs at least ${MIN_PRODUCTION_HASH_COST} (scrypt N=2^17, OWASP)` });
+    }
+    const redisPassword = redisPasswordOf(env.REDIS_URL);
+    if (redisPassword !== undefined) {
+      const weakness = redisPassword === DEVELOPMENT_SECRETS.redisPassword ? 'is the built-in development value' : secretWeakness(redisPassword, 16);
+      if (weakness) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: `its password ${weakness}` });
     }
   })
   // The JWT key ring is checked in every environment (a key must parse); production's refusals inside.
@@ -84,12 +114,22 @@ const schema = (cpus: number) => z
     host: env.HOST,
     instanceId: env.INSTANCE_ID,
     logLevel: env.LOG_LEVEL,
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: env.REDIS_URL,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      autoPipelining: env.REDIS_AUTO_PIPELINING,
+      ...(env.REDIS_SENTINELS && env.REDIS_SENTINELS.length > 0 ? {
+        sentinels: env.REDIS_SENTINELS.map((entry) => ({ host: entry.slice(0, entry.lastIndexOf(':')), port: Number(entry.slice(entry.lastIndexOf(':') + 1)) })),
+        sentinelMaster: env.REDIS_SENTINEL_MASTER,
+      } : {}),
+    },
+    sessionWait: { replicas: env.SESSION_WAIT_REPLICAS, timeoutMs: env.SESSION_WAIT_TIMEOUT_MS },
     session: {
       secrets: env.SESSION_SECRET && env.SESSION_SECRET.length > 0 ? env.SESSION_SECRET : [DEVELOPMENT_SECRETS.session],
       ttlSeconds: env.SESSION_TTL_SECONDS,
       memoryMax: env.MEMORY_SESSION_MAX,
       touch: env.SESSION_TOUCH,
+      cookieSecure: env.SESSION_COOKIE_SECURE ?? (env.APP_ENV === 'production' ? 'always' : 'auto'),
       idleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_SECONDS,
       absoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
     },
@@ -119,9 +159,23 @@ const schema = (cpus: number) => z
       cpus,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: serverLimitsOf(env),
   }));
 
 export type AppConfig = Readonly<z.infer<ReturnType<typeof schema>>>;
+
+/** OWASP's minimum for scrypt (N=2^17, r=8, p=1); development may go lower for fast tests. */
+export const MIN_PRODUCTION_HASH_COST = 17;
+
+/** The password in a redis:// URL (user info after ":"), or undefined when there is none. */
+function redisPasswordOf(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
 
 function keyRingOf(env: { APP_ENV: string; JWT_ALGORITHM: (typeof JWT_ALGORITHMS)[number]; JWT_KEYS?: string; JWT_SIGNING_KID?: string; JWT_SECRET?: string }) {
   return parseKeyRing({ appEnv: env.APP_ENV, algorithm: env.JWT_ALGORITHM, keys: env.JWT_KEYS, signingKid: env.JWT_SIGNING_KID, secret: env.JWT_SECRET });

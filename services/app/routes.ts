@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors';
 import type { AuthMode } from './auth/auth-mode';
 import { checkLogin, type LoginCheckDeps } from './login-check';
 import type { AppMetrics } from './metrics';
-import type { RedisClient } from './redis-client';
+import { redisEndpoint, type RedisClient } from './redis-client';
 
 const credentialsSchema = z.object({
   username: z.string().min(1).max(64),
@@ -131,6 +131,8 @@ export function operationalRoutes(
       status: redisUp ? 'ok' : 'degraded',
       instance: deps.instance,
       checks: { redis: redisUp ? 'up' : 'down' },
+      // Which Redis node this replica writes to (with Sentinels: the primary it follows).
+      redis: { node: redisEndpoint(deps.redis), sentinel: deps.redis.options.sentinels ? deps.redis.options.sentinels.length > 0 : false },
     });
   });
   router.get('/metrics', async (_req, res) => {

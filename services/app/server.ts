@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { closeGracefully, listen } from '../../common/http-listen';
 import { createLogger, type Logger } from '../../common/logger';
+import { capConnections, serverOptions } from '../../common/server-limits';
 import { createApp, type AppDeps } from './app';
 import { systemClock } from './clock';
 import type { AppConfig } from './config';
@@ -44,14 +45,14 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
   // While draining, answers close their connection so keep-alive clients (the proxy) move
   // elsewhere instead of reusing a socket that is about to go away.
   const inFlight = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverOptions(config.limits), (req, res) => {
     if (closing) res.setHeader('Connection', 'close');
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
     app(req, res);
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  capConnections(server, config.limits);
 
   let url: string;
   try {

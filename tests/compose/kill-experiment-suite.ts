@@ -48,7 +48,7 @@ export function killExperimentSuite(cluster: () => ClusterUnderTest): void {
     const roundRobinJwt = new User(frontendOf(cluster(), 'round-robin'), 'jwt', 'carol');
     expect((await roundRobinJwt.login()).status).toBe(200);
     for (const group of [stickyMemory, hashMemory, stickyRedis, stickyJwt]) {
-      // Both found on hash-ip too: the proxy takes the client address from X-Forwarded-For of a trusted caller.
+      // Both found on hash-ip too: the proxy takes the client address from the keyed claim.
       expect([group.onTarget.length > 0, group.elsewhere.length > 0]).toEqual([true, true]);
       expect(await meStatuses([...group.onTarget, ...group.elsewhere])).toEqual([...group.onTarget, ...group.elsewhere].map(() => 200));
     }

@@ -1,3 +1,5 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../common/client-address';
+import { DEVELOPMENT_SECRETS } from '../../common/config';
 import { pollUntil } from '../../common/poll';
 
 /**
@@ -22,6 +24,8 @@ export interface ClusterUnderTest {
 }
 
 export const PASSWORD = 'demo-password';
+/** Both clusters under test run with the admin token of the environment, or the development one. */
+const CLIENT_KEY = clientAddressKey(process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
 
 export interface Answer {
   status: number;
@@ -40,12 +44,12 @@ export class User {
     readonly frontend: Frontend,
     readonly mode: Mode,
     readonly name = 'alice',
-    /** Sent as X-Forwarded-For: the proxy trusts the caller (loopback or the compose gateway), so hash-ip sees distinct clients. */
+    /** Claimed with the key derived from the admin token (docs/security.md), so hash-ip sees distinct clients. */
     readonly clientAddress = '198.51.100.1',
   ) {}
 
   private headers(json: boolean): Record<string, string> {
-    const headers: Record<string, string> = { 'x-forwarded-for': this.clientAddress };
+    const headers: Record<string, string> = { [CLIENT_ADDRESS_HEADER]: this.clientAddress, [CLIENT_KEY_HEADER]: CLIENT_KEY };
     if (json) headers['content-type'] = 'application/json';
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (this.token) headers.authorization = `Bearer ${this.token}`;

@@ -233,3 +233,91 @@ describe('dashboard', () => {
     }
   });
 });
+
+describe('dashboard on a cluster with HA Redis (--redis ha), from the hash-ip frontend', () => {
+  let ha: RunningCluster | undefined;
+  let haRunDir: string;
+
+  beforeAll(async () => {
+    haRunDir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-e2e-ha-'));
+    ha = await startCluster({ portBase: await freePortBase(), logs: 'silent', runDir: haRunDir, redis: 'ha', env: { PASSWORD_HASH_COST: '12', LOG_LEVEL: 'warn' }, proxyEnv: { LOG_LEVEL: 'warn' } });
+  });
+
+  afterAll(async () => {
+    await ha?.close();
+    if (haRunDir) fs.rmSync(haRunDir, { recursive: true, force: true });
+  });
+
+  const hashIp = (): string => ha!.frontends.find((f) => f.strategy === 'hash-ip')!.url;
+
+  /** Some steady /redis traffic (one logged-in client, ~20 req/s) so the live chart has something to show. */
+  function backgroundLoad(url: string): { stop(): Promise<void> } {
+    let running = true;
+    const loop = (async () => {
+      const login = await fetch(`${url}/redis/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'demo-password' }) });
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      while (running) {
+        await fetch(`${url}/redis/me`, { headers: { cookie }, signal: AbortSignal.timeout(2000) }).then((r) => r.arrayBuffer(), () => undefined);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    return { stop: async () => { running = false; await loop; } };
+  }
+
+  test('when the Redis primary is killed from the page under load, then the topology shows the replica promoted, the redis chart dips and recovers, and the sessions survive', async () => {
+    const { context, page } = await openDashboard('hash-ip', hashIp());
+    const load = backgroundLoad(hashIp());
+    try {
+      expect(await page.locator('#panel-jwt-revocable h3').textContent()).toBe('/jwt-revocable');
+      for (const mode of ['redis', 'jwt-revocable']) await logIn(page, mode);
+      await page.locator('[data-testid="redis-topology"][data-primary="redis"]').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('redis-topology').textContent()).toMatch(/^Redis HA: primary redis, replica redis2; 3 of 3 Sentinels up/);
+      await waitFor(async () => Number(await page.locator('[data-part="chart"]#chart-redis').getAttribute('data-last-ok')) > 0, 10_000, 250);
+
+      await page.getByTestId('admin-token').fill(ha!.adminToken);
+      await page.getByTestId('kill-redis-primary').click();
+      // The Sentinels promote redis2; the page shows it, and the redis chart shows the dip as errors.
+      await page.locator('[data-testid="redis-topology"][data-primary="redis2"]').waitFor({ timeout: 20_000 });
+      expect(await page.locator('[data-testid="service-redis2"]').getAttribute('data-role')).toBe('primary');
+      await waitFor(async () => Number(await page.locator('#chart-redis').getAttribute('data-peak-errors')) > 0, 5_000, 250);
+      // Service comes back: ok answers again on the chart, and both panels are still logged in.
+      await waitFor(async () => Number(await page.locator('#chart-redis').getAttribute('data-last-ok')) > 0, 15_000, 250);
+      for (const mode of ['redis', 'jwt-revocable']) {
+        await waitFor(async () => {
+          await page.getByTestId(`check-${mode}`).click();
+          return (await panel(page, mode)).state === 'logged-in';
+        }, 10_000, 500);
+      }
+      expect(await page.getByTestId('chart-legend-redis').textContent()).toMatch(/peak: [1-9][\d.]* errors\/s/);
+      await page.screenshot({ path: SCREENSHOT.replace('.png', '-failover.png'), fullPage: true }).catch(() => undefined);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await load.stop();
+      await context.close();
+    }
+  });
+
+  test('when the replica that served the visitor is paused from the hash-ip page, then another replica takes over and unpause brings it back', async () => {
+    const { context, page } = await openDashboard('hash-ip', hashIp());
+    try {
+      await logIn(page, 'jwt-revocable');
+      const served = (await panel(page, 'jwt-revocable')).instance!;
+      expect(served).toMatch(/^app[123]$/);
+      await page.getByTestId('admin-token').fill(ha!.adminToken);
+      await page.getByTestId(`control-${served}-pause`).click();
+      await page.locator(`[data-testid="service-${served}"][data-state="paused"]`).waitFor({ timeout: 10_000 });
+      // Hash-ip moves the visitor once the proxy's health checks see the hung replica; the token works anywhere.
+      await waitFor(async () => {
+        await page.getByTestId('check-jwt-revocable').click();
+        await page.locator('#panel-jwt-revocable:not([aria-busy])').waitFor({ timeout: 15_000 });
+        const now = await panel(page, 'jwt-revocable');
+        return now.state === 'logged-in' && now.instance !== served;
+      }, 20_000, 500);
+      await page.getByTestId(`control-${served}-unpause`).click();
+      await page.locator(`[data-testid="service-${served}"][data-state="running"][data-health="up"]`).waitFor({ timeout: 15_000 });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -5,8 +5,17 @@ import type { KeyRing } from './signing-keys';
 
 export interface AccessTokenOptions {
   issuer: string;
+  /** One audience per mode (`<JWT_AUDIENCE>/<mode>`): a token is accepted only by the mode that issued it. */
   audience: string;
   ttlSeconds: number;
+}
+
+/** How far a token's `iat` may lie ahead of this replica's clock (replicas' clocks differ a little). */
+export const ISSUED_AT_SKEW_SECONDS = 5;
+
+/** The audience of one mode's tokens: the configured API audience, narrowed to the mode. */
+export function modeAudience(apiAudience: string, mode: string): string {
+  return `${apiAudience}/${mode}`;
 }
 
 export interface AccessTokenClaims {
@@ -39,8 +48,10 @@ function tokenHeader(token: string): Record<string, unknown> | undefined {
 /**
  * Signs and verifies access tokens with the key ring (RFC 8725): the header's `kid` picks the
  * key from a Map (unknown or odd kid → refused), the key decides the one algorithm accepted
- * (so `alg: none` and HS256-against-a-public-key fail), `typ` must be `at+jwt`, `exp` is
- * required, issuer and audience are checked. Keys are KeyObjects (a string is ~50x slower).
+ * (so `alg: none` and HS256-against-a-public-key fail), `typ` must be `at+jwt`, `exp` and `iat`
+ * are required, issuer and the mode's audience are checked, `iat` may not lie in the future
+ * (beyond a small skew) and `exp - iat` may not exceed the configured lifetime (a token minted
+ * with a stolen key for a year is refused). Keys are KeyObjects (a string is ~50x slower).
  */
 export class AccessTokens {
   constructor(
@@ -77,20 +88,24 @@ export class AccessTokens {
     if (!header || header.typ !== ACCESS_TOKEN_TYPE) return undefined;
     const key = this.keys.find(header.kid);
     if (!key) return undefined;
+    const now = Math.floor(this.clock.now() / 1000);
     let claims: string | jwt.JwtPayload;
     try {
       claims = jwt.verify(token, key.verifyWith, {
         algorithms: [key.algorithm],
         issuer: this.options.issuer,
         audience: this.options.audience,
-        clockTimestamp: Math.floor(this.clock.now() / 1000),
+        clockTimestamp: now,
       });
     } catch {
       return undefined;
     }
-    if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
+    if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number'
+      || typeof claims.sub !== 'string' || typeof claims.jti !== 'string') {
       return undefined;
     }
+    if (claims.iat > now + ISSUED_AT_SKEW_SECONDS) return undefined;
+    if (claims.exp - claims.iat > this.options.ttlSeconds) return undefined;
     return claims as AccessTokenClaims;
   }
 }

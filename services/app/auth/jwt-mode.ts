@@ -45,11 +45,16 @@ export async function issueTokens(deps: JwtModeDeps, mode: ModeName, user: strin
   };
 }
 
-/** Revoke the refresh families of a logout: the token's own (`fid`) and any refreshToken in the body. */
+/**
+ * Revoke the refresh families of a logout: the token's own (`fid`, signed) and the family of a
+ * refreshToken in the body — only if that token verifies and its family is the caller's.
+ */
 async function revokeFamilies(deps: JwtModeDeps, req: Request, claims: AccessTokenClaims): Promise<boolean> {
-  const fromBody = deps.refresh.familyOf((req.body as { refreshToken?: unknown } | undefined)?.refreshToken);
-  const families = [...new Set([claims.fid, fromBody].filter((f): f is string => typeof f === 'string'))];
-  const revoked = await Promise.all(families.map((f) => deps.refresh.revokeFamily(f)));
+  const presented = (req.body as { refreshToken?: unknown } | undefined)?.refreshToken;
+  const revoked = await Promise.all([
+    typeof claims.fid === 'string' ? deps.refresh.revokeOwned(claims.sub, { familyId: claims.fid }) : false,
+    typeof presented === 'string' ? deps.refresh.revokeOwned(claims.sub, { refreshToken: presented }) : false,
+  ]);
   return revoked.some(Boolean);
 }
 

@@ -11,6 +11,7 @@ export function createMemoryMode(config: AppConfig, deps: { clock: Clock; store:
     name: 'memory',
     store: deps.store,
     secrets: config.session.secrets,
+    secureCookies: config.session.cookieSecure === 'always',
     timeouts: config.session,
     instance: config.instanceId,
     clock: deps.clock,

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config';
 import type { AppMetrics } from '../metrics';
 import type { RedisClient } from '../redis-client';
 import type { AuthMode } from './auth-mode';
+import { replicateWrites } from './replicated-writes';
 import { createSessionMode } from './session-mode';
 import { recordTtlSeconds } from './session-timeouts';
 import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
@@ -33,10 +34,12 @@ export function createRedisMode(
   // work of deciding to call it on every request (a third hash of the session, and an extra
   // async step before the response ends). Sends the same Redis commands as before.
   Object.defineProperty(store, 'touch', { value: undefined });
+  replicateWrites(store, deps.redis, config.sessionWait);
   return createSessionMode({
     name: 'redis',
     store,
     secrets: config.session.secrets,
+    secureCookies: config.session.cookieSecure === 'always',
     timeouts: config.session,
     instance: config.instanceId,
     clock: deps.clock,

@@ -12,8 +12,10 @@ import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
  * token that is not a JWT can never be mistaken for an access token, nor an access token for it.
  * Redis keeps only a SHA-256 of each secret: a dump of Redis yields no usable token.
  *
- * One hash per family, `authscale:refresh:<familyId>`: `user`, `current` (hash of the one valid
- * token), `used:<hash>` = when each earlier token was used, `revoked` once revoked. Its TTL is
+ * One hash per family, `authscale:refresh:<familyId>`: `user`, `mode` (the mode that started it:
+ * a family is refreshed only by that mode, so a `/jwt-revocable` login never yields a `/jwt`
+ * token), `current` (hash of the one valid token), `used:<hash>` = when each earlier token was
+ * used, `revoked` once revoked. A family stored before `mode` existed is taken by either mode. Its TTL is
  * the refresh lifetime, renewed at each rotation (an unused family expires on its own).
  */
 const FAMILY_PREFIX = REDIS_KEY_PREFIXES.refreshFamily;
@@ -24,11 +26,13 @@ const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 /**
  * Atomic in Redis, so two replicas racing on one token cannot both rotate it: exactly one sees
  * `current` match. KEYS: family, revoked-family marker. ARGV: presented hash, new hash, now (ms,
- * the app's clock), grace (ms), family TTL (ms), marker TTL (ms).
+ * the app's clock), grace (ms), family TTL (ms), marker TTL (ms), mode.
  */
 const ROTATE_SCRIPT = `
 local family = KEYS[1]
 if redis.call('EXISTS', family) == 0 then return {'unknown'} end
+local mode = redis.call('HGET', family, 'mode')
+if mode and mode ~= ARGV[7] then return {'unknown'} end
 local user = redis.call('HGET', family, 'user')
 if redis.call('HEXISTS', family, 'revoked') == 1 then return {'revoked', user} end
 if redis.call('HGET', family, 'current') == ARGV[1] then
@@ -44,8 +48,20 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[6])
 return {'theft', user}
 `;
 
+/**
+ * Revoke a family for its owner only. KEYS: family, marker. ARGV: now, marker TTL, user, mode,
+ * hash of a presented token of the family ('' when the family id comes from a verified access
+ * token, whose signature already proves it). A presented token must be the current one or an
+ * earlier one of the same family: a family id alone (readable in any access token) is not enough.
+ */
 const REVOKE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'user') ~= ARGV[3] then return 0 end
+local mode = redis.call('HGET', KEYS[1], 'mode')
+if mode and mode ~= ARGV[4] then return 0 end
+if ARGV[5] ~= '' and redis.call('HGET', KEYS[1], 'current') ~= ARGV[5] and redis.call('HEXISTS', KEYS[1], 'used:' .. ARGV[5]) == 0 then
+  return 0
+end
 redis.call('HSET', KEYS[1], 'revoked', ARGV[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return 1
@@ -61,6 +77,8 @@ export type RotationOutcome =
   | { outcome: 'invalid' };
 
 export interface RefreshTokenOptions {
+  /** The mode whose families these are (one RefreshTokens per token mode). */
+  mode: string;
   ttlSeconds: number;
   reuseGraceSeconds: number;
   /** Access-token lifetime: how long the revoked-family marker must outlive the revocation. */
@@ -87,7 +105,7 @@ export class RefreshTokens {
     const key = FAMILY_PREFIX + familyId;
     const results = await this.redis
       .multi()
-      .hset(key, 'user', user, 'current', hashOf(secret), 'createdAt', String(this.clock.now()))
+      .hset(key, 'user', user, 'mode', this.options.mode, 'current', hashOf(secret), 'createdAt', String(this.clock.now()))
       .pexpire(key, this.options.ttlSeconds * 1000)
       .exec();
     const failed = results?.find(([err]) => err);
@@ -104,7 +122,7 @@ export class RefreshTokens {
     const reply = (await this.redis.eval(
       ROTATE_SCRIPT, 2, FAMILY_PREFIX + familyId, REVOKED_FAMILY_PREFIX + familyId,
       hashOf(secret), hashOf(next), String(this.clock.now()), String(this.options.reuseGraceSeconds * 1000),
-      String(this.options.ttlSeconds * 1000), String(this.markerTtlMs()),
+      String(this.options.ttlSeconds * 1000), String(this.markerTtlMs()), this.options.mode,
     )) as [string, string?];
     const [outcome, user] = reply;
     if (outcome === 'rotated' && user) return { outcome, user, familyId, refreshToken: `${familyId}.${next}` };
@@ -112,16 +130,26 @@ export class RefreshTokens {
     return { outcome: 'invalid' };
   }
 
-  /** The family id of a well-formed refresh token (no Redis), or undefined. */
-  familyOf(refreshToken: unknown): string | undefined {
-    return typeof refreshToken === 'string' ? TOKEN_PATTERN.exec(refreshToken)?.[1] : undefined;
-  }
-
-  /** Revoke a family (logout): its refresh tokens stop working; true when it existed. Rejects when Redis fails. */
-  async revokeFamily(familyId: string): Promise<boolean> {
-    if (!/^[A-Za-z0-9_-]{22}$/.test(familyId)) return false;
+  /**
+   * Logout: revoke the family `user` logged in with (`familyId` from their verified access token)
+   * or the family of a refresh token they present (which must verify and be theirs, in this mode).
+   * True when a family was revoked. Rejects when Redis fails.
+   */
+  async revokeOwned(user: string, proof: { familyId: string } | { refreshToken: string }): Promise<boolean> {
+    let familyId: string;
+    let presentedHash = '';
+    if ('refreshToken' in proof) {
+      const match = TOKEN_PATTERN.exec(proof.refreshToken);
+      if (!match) return false;
+      familyId = match[1];
+      presentedHash = hashOf(match[2]);
+    } else {
+      if (!/^[A-Za-z0-9_-]{22}$/.test(proof.familyId)) return false;
+      familyId = proof.familyId;
+    }
     const done = await this.redis.eval(
       REVOKE_SCRIPT, 2, FAMILY_PREFIX + familyId, REVOKED_FAMILY_PREFIX + familyId, String(this.clock.now()), String(this.markerTtlMs()),
+      user, this.options.mode, presentedHash,
     );
     return done === 1;
   }

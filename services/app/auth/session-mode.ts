@@ -24,6 +24,8 @@ export interface SessionModeOptions {
   name: Extract<ModeName, 'memory' | 'redis'>;
   store: session.Store;
   secrets: readonly string[];
+  /** Secure on every cookie (production); otherwise only when the request came over HTTPS. */
+  secureCookies: boolean;
   timeouts: SessionTimeouts;
   instance: string;
   clock: Clock;
@@ -33,7 +35,8 @@ export interface SessionModeOptions {
 
 /**
  * Server-side sessions with express-session: cookie `sid_<mode>` scoped to `/<mode>`, signed,
- * HttpOnly, SameSite=Lax, Secure when the request is HTTPS through a trusted proxy.
+ * HttpOnly, SameSite=Lax, Secure always in production (SESSION_COOKIE_SECURE), else when the
+ * request is HTTPS through a trusted proxy.
  * Nothing is stored before login (saveUninitialized: false); login gets a fresh id (regenerate).
  */
 export function createSessionMode(options: SessionModeOptions): AuthMode {
@@ -52,7 +55,7 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     // No Max-Age: the lifetime is enforced by the session's timestamps and the store's TTL, so a renewal never has to
     // re-send the cookie, and express-session skips re-hashing the session on every response to
     // decide whether to (one SHA-1 of the record; within noise in the README's app benchmark).
-    cookie: { path, httpOnly: true, sameSite: 'lax', secure: 'auto' },
+    cookie: { path, httpOnly: true, sameSite: 'lax', secure: options.secureCookies ? true : 'auto' },
   });
 
   const load: RequestHandler = (req, res, next) => {
@@ -80,7 +83,7 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
   }
 
   const clearCookie = (req: Request, res: Response) =>
-    res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: req.secure });
+    res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: options.secureCookies || req.secure });
 
   /**
    * Idle and absolute timeouts, from the session's own timestamps: an ended session is destroyed
@@ -117,6 +120,8 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
     middleware: [load, endTimedOut, refuseCrossSite],
 
     async establish(req: Request, _res: Response, user: string) {
+      // express-session silently drops a Secure cookie on plain HTTP: say so instead of a cookie-less 200.
+      if (options.secureCookies && !req.secure) throw new AppError('https_required');
       await call(req, (cb) => requireSession(req).regenerate(cb));
       const fresh = requireSession(req);
       const now = clock.now();

@@ -14,7 +14,7 @@ const sign = (payload: object, k: crypto.KeyObject = key, algorithm: jwt.Algorit
   jwt.sign(payload, k, { algorithm, header: { alg: algorithm, ...header } });
 const now = () => Math.floor(t.clock.now() / 1000);
 const meWith = (token: string) => request(t.app).get('/jwt/me').set('Authorization', `Bearer ${token}`);
-const base = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api', jti: crypto.randomUUID() });
+const base = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api/jwt', jti: crypto.randomUUID() });
 
 function b64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -28,7 +28,7 @@ test.each([
   ['signed with another key', () => sign(base(), crypto.createSecretKey(crypto.randomBytes(32)))],
   ['for another audience', () => sign({ ...base(), aud: 'someone-else' })],
   ['from another issuer', () => sign({ ...base(), iss: 'evil' })],
-  ['without exp', () => sign({ sub: 'alice', iat: now(), iss: 'authscale', aud: 'authscale-api', jti: 'x' })],
+  ['without exp', () => sign({ sub: 'alice', iat: now(), iss: 'authscale', aud: 'authscale-api/jwt', jti: 'x' })],
   ['already expired', () => sign({ ...base(), iat: now() - 120, exp: now() - 60 })],
   ['signed with HS512', () => sign(base(), key, 'HS512')],
   ['with alg "none"', () => `${b64url({ alg: 'none', ...header })}.${b64url(base())}.`],

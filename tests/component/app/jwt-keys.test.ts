@@ -41,7 +41,7 @@ describe('key rotation', () => {
 describe('forged kid values', () => {
   const key = crypto.createSecretKey(Buffer.from(K1));
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api', jti: crypto.randomUUID() });
+  const claims = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api/jwt', jti: crypto.randomUUID() });
   // Signed with the right key, so the kid is the only thing wrong with each token.
   const withKid = (kid: unknown) => jwt.sign(claims(), key, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt', kid } as jwt.JwtHeader });
 
@@ -76,7 +76,7 @@ describe('forged kid values', () => {
 describe('ES256 and algorithm confusion', () => {
   const publicPem = crypto.createPublicKey(developmentEs256Pem()).export({ type: 'spki', format: 'pem' }).toString();
   const now = () => Math.floor(Date.now() / 1000);
-  const claims = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api', jti: crypto.randomUUID() });
+  const claims = () => ({ sub: 'alice', iat: now(), exp: now() + 60, iss: 'authscale', aud: 'authscale-api/jwt', jti: crypto.randomUUID() });
 
   test('when an ES256 replica issues a token, then it is ES256 with the development kid and verifies', async () => {
     const token = await loginOn(es256);

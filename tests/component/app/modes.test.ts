@@ -82,7 +82,7 @@ describe('jwt', () => {
     const me = await request(t.app).get('/jwt/me').set('Authorization', `bearer ${login.body.accessToken}`);
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ user: 'bob', mode: 'jwt', stored: null });
-    expect(me.body.claims).toMatchObject({ sub: 'bob', iss: 'authscale', aud: 'authscale-api' });
+    expect(me.body.claims).toMatchObject({ sub: 'bob', iss: 'authscale', aud: 'authscale-api/jwt' });
     expect(me.body.claims.exp - me.body.claims.iat).toBe(900);
   });
 

@@ -111,8 +111,8 @@ export function useProxyOver(replicas: Replicas): RunningProxy {
 }
 
 /** The real proxy (round-robin, sticky-cookie, hash-ip frontends) over the replicas. */
-export function proxyOver(replicas: Replica[]): Promise<RunningProxy> {
-  return startProxy({ UPSTREAMS: replicas.map((r) => `${r.id}=${r.url}`).join(',') });
+export function proxyOver(replicas: Replica[], env: Record<string, string> = {}): Promise<RunningProxy> {
+  return startProxy({ UPSTREAMS: replicas.map((r) => `${r.id}=${r.url}`).join(','), ...env });
 }
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' };

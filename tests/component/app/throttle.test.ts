@@ -1,3 +1,5 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../../common/client-address';
+import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { waitFor } from '../../../common/poll';
 import { RedisServer } from '../../support/redis-server';
 import { sharedRedisUrl } from '../../support/shared-redis';
@@ -20,9 +22,9 @@ describe('login throttling shared by three replicas behind round-robin', () => {
   // Every test starts with every window over.
   beforeEach(() => cluster.clock.advance(WINDOW_MS + 1000));
 
-  // The proxy trusts its loopback client's X-Forwarded-For, and the replicas trust the proxy
-  // (TRUST_PROXY), so each value is one simulated client address.
-  const from = (address: string) => ({ 'X-Forwarded-For': address });
+  // The proxy believes the keyed client-address claim (docs/security.md), and the replicas trust
+  // the proxy (TRUST_PROXY), so each value is one simulated client address.
+  const from = (address: string) => ({ [CLIENT_ADDRESS_HEADER]: address, [CLIENT_KEY_HEADER]: clientAddressKey(DEVELOPMENT_SECRETS.admin) });
 
   test('when 5 failed attempts for one account from one address are spread over the replicas, then the 6th gets 429 on every replica, as with one replica, even with the right password', async () => {
     const seen = new Set<string>();

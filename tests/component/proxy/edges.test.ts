@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
+import { waitFor } from '../../../common/poll';
 import { freePort } from '../../../common/ports';
-import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
+import { TestUpstream, request, startProxy, statusOf, upstreamsEnv } from './support';
 
 const ADMIN = `Bearer ${DEVELOPMENT_SECRETS.admin}`;
 
@@ -17,7 +18,9 @@ describe('headers the proxy sets and strips', () => {
   beforeAll(async () => {
     up = await TestUpstream.start('app1');
     untrusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]), TRUSTED_PROXIES: '10.0.0.0/8' });
-    trusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]) });
+    trusting = await startProxy({ UPSTREAMS: upstreamsEnv([up]), TRUSTED_PROXIES: '127.0.0.0/8' });
+    // On a busy machine a first health check can miss its 80 ms: start from the replica up.
+    await waitFor(() => [untrusting, trusting].every((p) => statusOf(p, 'app1')?.healthy));
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../../common/client-address';
 import type { RunningProxy } from '../../../proxy/server';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { waitFor } from '../../../common/poll';
@@ -54,12 +55,12 @@ describe('proxy routing over real upstreams', () => {
     expect(answer.headers['set-cookie']?.find((c) => c.startsWith('lb='))).toMatch(/^lb=[A-Za-z0-9_-]{22};/);
   });
 
-  it('when simulated clients (X-Forwarded-For from a trusted loopback peer) use hash-ip, then each keeps its replica and all replicas get some', async () => {
+  it('when simulated clients (the keyed client-address claim) use hash-ip, then each keeps its replica and all replicas get some', async () => {
     const firstSeen = new Map<string, string>();
     for (let round = 0; round < 3; round++) {
       for (let i = 1; i <= 30; i++) {
         const client = `198.51.100.${i}`;
-        const answer = await request(`${hash}/h`, { headers: { 'X-Forwarded-For': client } });
+        const answer = await request(`${hash}/h`, { headers: { [CLIENT_ADDRESS_HEADER]: client, [CLIENT_KEY_HEADER]: clientAddressKey(DEVELOPMENT_SECRETS.admin) } });
         const id = String(answer.headers['x-instance']);
         if (round === 0) firstSeen.set(client, id);
         else expect(id).toBe(firstSeen.get(client));

@@ -25,16 +25,17 @@ export class TestUpstream {
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
 
-  private constructor(readonly id: string, readonly port: number) {}
+  private constructor(readonly id: string, readonly port: number, readonly host = '127.0.0.1') {}
 
-  static async start(id: string): Promise<TestUpstream> {
-    const upstream = new TestUpstream(id, await freePort());
+  /** `host`/`port` let several replicas share one port on different loopback addresses, as tasks behind one DNS name do. */
+  static async start(id: string, at: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<TestUpstream> {
+    const upstream = new TestUpstream(id, at.port || (await freePort()), at.host);
     await upstream.start();
     return upstream;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -43,7 +44,7 @@ export class TestUpstream {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(this.port, this.host, resolve));
     this.server = server;
   }
 
@@ -128,8 +129,11 @@ export function request(url: string, options: { method?: string; headers?: Recor
   });
 }
 
-export async function startProxy(env: Record<string, string>): Promise<RunningProxy> {
-  return start(loadProxyConfig({ PROXY_HOST: '127.0.0.1', FRONTENDS: '0:round-robin,0:sticky-cookie,0:hash-ip', HEALTH_INTERVAL_MS: '100', HEALTH_TIMEOUT_MS: '80', HEALTH_RISE: '2', HEALTH_FALL: '2', LOG_LEVEL: 'silent', ...env }), { logger: silentLogger() });
+export async function startProxy(env: Record<string, string>, resolve?: (name: string) => Promise<string[]>): Promise<RunningProxy> {
+  return start(
+    loadProxyConfig({ PROXY_HOST: '127.0.0.1', FRONTENDS: '0:round-robin,0:sticky-cookie,0:hash-ip', HEALTH_INTERVAL_MS: '100', HEALTH_TIMEOUT_MS: '80', HEALTH_RISE: '2', HEALTH_FALL: '2', LOG_LEVEL: 'silent', ...env }),
+    { logger: silentLogger(), ...(resolve ? { resolve } : {}) },
+  );
 }
 
 export function upstreamsEnv(upstreams: TestUpstream[]): string {

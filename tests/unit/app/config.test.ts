@@ -17,6 +17,7 @@ test('when nothing is configured, then the development defaults of docs/app.md a
     jwt: { secret: DEVELOPMENT_SECRETS.jwt, issuer: 'authscale', audience: 'authscale-api', accessTtlSeconds: 900 },
     passwords: { hashCost: 17, demoPassword: 'demo-password' },
     trustProxy: 'loopback, linklocal, uniquelocal',
+    limits: { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 },
   });
   expect(Object.isFrozen(config)).toBe(true);
   expect(Object.isFrozen(config.session.secrets)).toBe(true);
@@ -66,6 +67,56 @@ test('when several values are invalid, then all are listed at once', () => {
   expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
     ['INSTANCE_ID', 'PASSWORD_HASH_COST', 'PORT', 'REDIS_URL', 'SESSION_TOUCH'],
   );
+});
+
+describe('production refuses weak settings, every one listed in one error (issue 13 item 5)', () => {
+  const strong = { APP_ENV: 'production', SESSION_SECRET: STRONG_SESSION, JWT_SECRET: STRONG_JWT, DEMO_PASSWORD: 'Another-Strong-Pass-123' };
+
+  test('when production is given cookies without Secure, a weak demo password, a cheap hash and the development Redis password, then each is listed', () => {
+    const problems = problemsOf({
+      ...strong,
+      SESSION_COOKIE_SECURE: 'auto',
+      DEMO_PASSWORD: 'alice2024',
+      PASSWORD_HASH_COST: '12',
+      REDIS_URL: `redis://:${DEVELOPMENT_SECRETS.redisPassword}@redis:6379`,
+    });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^SESSION_COOKIE_SECURE: .*Secure/),
+      expect.stringMatching(/^DEMO_PASSWORD: is too short/),
+      expect.stringMatching(/^PASSWORD_HASH_COST: .*17/),
+      expect.stringMatching(/^REDIS_URL: .*development/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  test.each([
+    ['a placeholder word', 'Password-Password-1'],
+    ['too few distinct characters', 'aaaaaaaaaaaaaaaa'],
+  ])('when the demo password is %s, then production refuses it', (_what, password) => {
+    expect(problemsOf({ ...strong, DEMO_PASSWORD: password })).toEqual([expect.stringMatching(/^DEMO_PASSWORD: /)]);
+  });
+
+  test('when production sets nothing about cookies, then session cookies are always Secure; development keeps "auto"', () => {
+    expect(loadAppConfig(strong).session.cookieSecure).toBe('always');
+    expect(loadAppConfig({}).session.cookieSecure).toBe('auto');
+  });
+});
+
+test('when REDIS_SENTINELS lists Sentinels, then the Redis client asks them for the named primary', () => {
+  expect(loadAppConfig({ REDIS_SENTINELS: 'sentinel1:26379, 127.0.0.1:8102', REDIS_SENTINEL_MASTER: 'authscale' }).redis).toMatchObject({
+    sentinels: [{ host: 'sentinel1', port: 26379 }, { host: '127.0.0.1', port: 8102 }], sentinelMaster: 'authscale',
+  });
+  expect(loadAppConfig({}).redis).not.toHaveProperty('sentinels');
+  expect(loadAppConfig({}).sessionWait).toEqual({ replicas: 0, timeoutMs: 250 });
+});
+
+test('when REDIS_SENTINELS or the WAIT settings are wrong, then each problem is listed', () => {
+  expect(problemsOf({ REDIS_SENTINELS: 'sentinel1', SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^REDIS_SENTINELS\.0: each must be host:port/),
+  ]));
+  expect(problemsOf({ SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800' })).toEqual([
+    expect.stringMatching(/^SESSION_WAIT_TIMEOUT_MS: must be below REDIS_COMMAND_TIMEOUT_MS \(500\)/),
+  ]);
 });
 
 test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {

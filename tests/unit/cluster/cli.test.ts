@@ -12,12 +12,17 @@ describe('cluster command line', () => {
       verb: 'up', detach: true, persistence: false, withApp4: true, redisUrl: 'redis://h:1',
     });
     expect(parseCli(['logs', '-f', 'proxy'])).toMatchObject({ verb: 'logs', follow: true, services: ['proxy'] });
+    expect(parseCli(['up', '--redis', 'ha'])).toMatchObject({ verb: 'up', redis: 'ha' });
+    expect(parseCli(['up', '--redis=none'])).toMatchObject({ redis: 'none' });
     expect(parseCli([])).toMatchObject({ verb: 'help' });
   });
 
   it('when the input is wrong, then it says exactly what is wrong', () => {
     expect(() => parseCli(['explode'])).toThrow(new CliUsageError('unknown command "explode"'));
     expect(() => parseCli(['ps', '--colour'])).toThrow('unknown option --colour');
+    expect(() => parseCli(['up', '--no-redis'])).toThrow(new CliUsageError('--no-redis was replaced by --redis none (choices: --redis single|ha|none)'));
+    expect(() => parseCli(['up', '--redis', 'cluster'])).toThrow('--redis must be one of single, ha, none, not "cluster"');
+    expect(() => parseCli(['up', '--redis', 'ha', '--redis-url', 'redis://h:1'])).toThrow('exclude each other');
     expect(() => parseCli(['up', '--port-base', '80'])).toThrow(/--port-base must be an integer from 1024/);
     expect(() => parseCli(['stop', '-s', 'KILL'])).toThrow('-s/--signal only goes with kill');
     expect(() => parseCli(['up', '--run-dir'])).toThrow('--run-dir needs a value');

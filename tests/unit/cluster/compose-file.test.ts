@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { composeDocument, renderComposeFile } from '../../../cluster/compose-file';
+import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from '../../../cluster/compose-distance';
+import { composeDocument, renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
 import { APP_REPLICAS, CPU_QUOTA_VARIABLES, SERVICES, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
 
@@ -33,9 +34,70 @@ describe('CPU quotas', () => {
   it('when rendered, then every service takes its kind\'s quota variable through deploy.resources.limits.cpus, 0 (none) by default', () => {
     const services = composeDocument().services as Record<string, { deploy?: { resources?: { limits?: { cpus?: string } } } }>;
     for (const spec of SERVICES) {
+      if (spec.kind === 'sentinel') throw new Error(`a sentinel in docker-compose.yml: ${spec.name}`);
       expect(services[spec.name].deploy?.resources?.limits?.cpus).toBe(`\${${CPU_QUOTA_VARIABLES[spec.kind]}:-0}`);
     }
     expect(new Set(Object.values(CPU_QUOTA_VARIABLES)).size).toBe(3);
+  });
+});
+
+describe('docker-compose.distance.yml', () => {
+  const distance = fs.readFileSync(path.join(__dirname, '../../../', DISTANCE_COMPOSE_FILE), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed override', () => {
+    expect(distance).toBe(renderDistanceComposeFile());
+  });
+
+  it('when read, then every replica reaches Redis and the proxy reaches every replica through the injector, whose control port is on loopback only', () => {
+    for (const name of APP_REPLICAS) {
+      const block = distance.split(`\n  ${name}:\n`)[1].split(/\n {2}\S/)[0];
+      expect(block).toContain('@latency:6379"');
+      expect(block).toMatch(/depends_on:\n\s+latency:\n\s+condition: service_healthy/);
+    }
+    const proxy = distance.split('\n  proxy:\n')[1];
+    expect(proxy).toContain(APP_REPLICAS.map((name, i) => `${name}=http://latency:${3001 + i}`).join(','));
+    const latency = distance.split('\n  latency:\n')[1].split('\n  app1:\n')[0];
+    expect(latency).toMatch(/ports:\n\s+- "127\.0\.0\.1:\$\{AUTHSCALE_PORT_LATENCY:-8095\}:8095"/);
+    expect(latency).toContain('restart: "no"');
+  });
+});
+
+describe('docker-compose.production.yml', () => {
+  const production = fs.readFileSync(path.join(__dirname, '../../../docker-compose.production.yml'), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed override', () => {
+    expect(production).toBe(renderProductionOverride());
+  });
+
+  it('when read, then every app and the proxy run in production and the proxy reads a certificate and is probed over HTTPS', () => {
+    for (const name of SERVICE_NAMES.filter((n) => n !== 'redis')) {
+      expect(production.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0]).toContain('APP_ENV: production');
+    }
+    const proxy = production.split('\n  proxy:\n')[1];
+    expect(proxy).toContain('TLS_CERT_FILE: /run/authscale-tls/cert.pem');
+    expect(proxy).toMatch(/AUTHSCALE_TLS_DIR:-\.\/tls\}:\/run\/authscale-tls:ro/);
+    expect(proxy).toContain("require('node:https')");
+  });
+});
+
+describe('docker-compose.ha.yml (HA Redis override)', () => {
+  const ha = fs.readFileSync(path.join(__dirname, '../../../docker-compose.ha.yml'), 'utf8');
+
+  it('when the topology is rendered, then it equals the committed docker-compose.ha.yml', () => {
+    expect(ha).toBe(renderHaComposeFile());
+  });
+
+  it('when read, then redis2 replicates redis, three Sentinels watch it, and every app replica asks them', () => {
+    expect(ha.split('\n  redis2:\n')[1].split('\n  sentinel1:\n')[0]).toMatch(/- "--replicaof"\n\s+- redis\n\s+- "6379"/);
+    for (const name of ['sentinel1', 'sentinel2', 'sentinel3']) {
+      const block = ha.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0];
+      expect(block).toContain('sentinel monitor authscale redis 6379 2');
+      expect(block).toContain('healthcheck:');
+      expect(block).not.toContain('ports:');
+    }
+    for (const app of APP_REPLICAS) {
+      expect(ha.split(`\n  ${app}:\n`)[1]).toMatch(/^ {4}environment:\n {6}REDIS_SENTINELS: "sentinel1:26379,sentinel2:26379,sentinel3:26379"/);
+    }
   });
 });
 

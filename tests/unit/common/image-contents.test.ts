@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../../common/repo-root';
+import { distanceComposeDocument } from '../../../cluster/compose-distance';
 import { composeDocument } from '../../../cluster/compose-file';
 
 /**
@@ -25,12 +26,13 @@ function localRequires(file: string, seen = new Set<string>()): Set<string> {
 }
 
 test('when a container runs its command, then every file it requires is in the runtime image', () => {
-  const commands = Object.values(composeDocument().services as Record<string, unknown>)
+  const services = [composeDocument(), distanceComposeDocument()].flatMap((doc) => Object.values(doc.services as Record<string, unknown>));
+  const commands = services
     .map((s) => (s as { command?: string[] }).command)
     .filter((c): c is string[] => Array.isArray(c) && c[0] === 'node')
     // node's own flags (the replicas run with --expose-gc) come before the script
     .map((c) => c.slice(1).filter((arg) => !arg.startsWith('-')));
-  expect([...new Set(commands.map((c) => c[0]))].sort()).toEqual(['dist/proxy/main.js', 'dist/services/app/main.js']);
+  expect([...new Set(commands.map((c) => c[0]))].sort()).toEqual(['dist/latency/main.js', 'dist/proxy/main.js', 'dist/services/app/main.js']);
   const inImage = (rel: string) => copied.some((dir) => rel.startsWith(`${dir}/`)) && !removed.some((dir) => rel.startsWith(`${dir}/`));
   for (const [entry] of commands) {
     const needed = [...localRequires(path.join(root, entry))].map((f) => path.relative(root, f));

@@ -15,6 +15,9 @@ interface Model {
   instanceSlot(instance: unknown): number;
   verbsFor(state: unknown): string[];
   describeFrontend(link: { port: number; strategy: string } | undefined): string;
+  redisPrimary(rows: unknown): string | null;
+  rateSample(previous: unknown, current: unknown, seconds: number): Record<string, { ok: number; logouts: number; errors: number }>;
+  chartPoints(values: number[], box: { width: number; height: number; slots?: number; max?: number }): string;
 }
 
 const model = loadDashboardModule<Model>('model.js');
@@ -145,6 +148,35 @@ describe('dashboard model: the cluster table', () => {
       ['app1', 'up', null],
       ['app2', 'down', null],
     ]);
+  });
+
+  test('when the launcher runs HA Redis, then each node shows the role the Sentinels give it, and the Sentinels follow', () => {
+    const ha = [
+      { name: 'redis', state: 'exited', pid: null, port: 8100 },
+      { name: 'redis2', state: 'running', pid: 20, port: 8101, role: 'primary' },
+      { name: 'sentinel1', state: 'running', pid: 21, port: 8102 },
+      { name: 'sentinel2', state: 'paused', pid: 22, port: 8103 },
+      { name: 'app1', state: 'running', pid: 11, port: 8091 },
+    ];
+    const rows = model.serviceRows(status, ha, 'up');
+    expect(rows.slice(0, 4).map((r) => [r.id, r.kind, r.health, r.role])).toEqual([
+      ['redis', 'redis', 'down', null],
+      ['redis2', 'redis', 'primary', 'primary'],
+      ['sentinel1', 'sentinel', 'up', null],
+      ['sentinel2', 'sentinel', 'paused', null],
+    ]);
+    expect(model.redisPrimary(rows)).toBe('redis2');
+    expect(model.redisPrimary(model.serviceRows(status, services, 'up'))).toBeNull();
+  });
+
+  test('when two readings of the proxy counters are a second apart, then the chart gets their difference per second, never negative', () => {
+    const before = { redis: { ok: 100, logouts: 2, errors: 0 } };
+    const after = { redis: { ok: 130, logouts: 2, errors: 8 }, jwt: { ok: 5, logouts: 0, errors: 0 } };
+    expect(model.rateSample(before, after, 2)).toEqual({ redis: { ok: 15, logouts: 0, errors: 4 }, jwt: { ok: 2.5, logouts: 0, errors: 0 } });
+    // The proxy restarted: its counters began again from zero.
+    expect(model.rateSample(after, { redis: { ok: 3, logouts: 0, errors: 1 } }, 1)).toEqual({ redis: { ok: 3, logouts: 0, errors: 1 } });
+    expect(model.chartPoints([0, 5, 10], { width: 20, height: 10, slots: 3 })).toBe('0.0,10.0 10.0,5.0 20.0,0.0');
+    expect(model.chartPoints([2], { width: 20, height: 10, slots: 3, max: 4 })).toBe('20.0,5.0');
   });
 
   test('when the docker command is asked for, then it is the compose verb and service name', () => {

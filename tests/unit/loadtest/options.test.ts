@@ -12,6 +12,12 @@ function config(argv: string[]) {
 }
 
 describe('bench command line', () => {
+  it('when failover-redis is named, then it runs; all and --quick never include it (it adds evidence, it does not change what they judge)', () => {
+    expect(config(['--scenario', 'failover-redis']).scenarios).toEqual(['failover-redis']);
+    expect(config(['--scenario', 'all']).scenarios).not.toContain('failover-redis');
+    expect(config(['--quick']).scenarios).not.toContain('failover-redis');
+  });
+
   it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
     const c = config([]);
     expect(c.scenarios).toEqual([...SCENARIO_NAMES]);

@@ -2,7 +2,7 @@ import { renderReports } from '../../../loadtest/report';
 import { renderMarkdown } from '../../../loadtest/report/markdown';
 import { table } from '../../../loadtest/report/blocks';
 import { judgeClaims } from '../../../loadtest/verdicts';
-import { syntheticResults } from './synthetic-results';
+import { failoverResult, syntheticResults } from './synthetic-results';
 
 function judged() {
   const r = syntheticResults();
@@ -18,6 +18,16 @@ describe('report rendering', () => {
     expect(markdown).toContain('3 of 3 users pinned to it were logged out');
     expect(markdown).toContain('## Answers to the questions');
     expect(markdown).toContain('Does statelessness give scalability');
+  });
+
+  it('when failover-redis ran, then the report has its section: per variant promotion, follow, sessions lost and the WAIT price', () => {
+    const r = judged();
+    r.scenarios.failoverRedis = failoverResult();
+    const { markdown, html } = renderReports(r);
+    expect(markdown).toContain('## failover-redis: Sentinel failover vs one Redis restarted');
+    expect(markdown).toMatch(/^\| ha \| 3\.4 s \| 4\.9 s \| 5 s \| 662 \| 0 \| 0 of 4 \| 0 \| 86 \/s, p50 41\.0 ms, p99 120\.0 ms \|$/m);
+    expect(markdown).toMatch(/^\| single, AOF off \| restarted after 0\.3 s \| 4\.9 s \| 5 s \| 662 \| 0 \| 4 of 4 \| 0 \| — \|$/m);
+    expect(html).toContain('redis · every strategy');
   });
 
   it('when a figure changes, then the report shows the new figure (numbers come from the results, not constants)', () => {

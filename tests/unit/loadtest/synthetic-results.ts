@@ -1,5 +1,5 @@
 import type {
-  BenchResults, Counts, FaultCellResult, FaultScenarioResult, ThroughputCellResult, TimelinePoint,
+  BenchResults, Counts, FailoverRedisResult, FailoverVariantResult, FaultCellResult, FaultScenarioResult, ThroughputCellResult, TimelinePoint,
 } from '../../../loadtest/results';
 
 /** Synthetic results shaped like a real run, with the physics right; tests flip one figure. */
@@ -107,5 +107,25 @@ export function syntheticResults(): BenchResults {
     warnings: [],
     scenarioSeconds: {},
     verdicts: [],
+  };
+}
+
+function failoverVariant(name: string, redis: 'ha' | 'single', lost: number): FailoverVariantResult {
+  return {
+    variant: name, redis, appendonly: true, waitReplicas: 0, replicaCutOff: false, killedAtSecond: 5,
+    promotedAfterMs: redis === 'ha' ? 3400 : null, restartedAfterMs: redis === 'single' ? 300 : null, clientsFollowAfterMs: 4900,
+    cohort: { users: 4, survived: 4 - lost, lost, unknown: 0, failedLogins: 0, lostLoginOffsetsMs: [] },
+    loginPrice: redis === 'ha' ? { seconds: 5, logins: 430, failed: 0, loginsPerSec: 86, p50Ms: 41, p99Ms: 120 } : null,
+    modes: [{ mode: 'redis', users: 36, secondsWithoutService: 5, errors: 662, logouts: 0, usersLoggedOut: 0, okShareBeforeFault: 1 }],
+    events: [{ second: 5, kind: 'fault', label: 'kill redis (primary)' }],
+    cells: [faultCell('redis', 'round-robin')],
+  };
+}
+
+/** A failover-redis result: an HA variant that lost nothing, a single Redis without AOF that lost its cohort. */
+export function failoverResult(): FailoverRedisResult {
+  return {
+    variants: [failoverVariant('ha', 'ha', 0), failoverVariant('single, AOF off', 'single', 4)], seconds: 20, cohortSeconds: 2, usersPerCell: 12,
+    userRate: 5, sentinel: { quorum: 2, downAfterMs: 2000, failoverTimeoutMs: 10000 }, loginPriceConnections: 4,
   };
 }

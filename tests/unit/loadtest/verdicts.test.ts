@@ -1,6 +1,6 @@
 import { judgeClaims } from '../../../loadtest/verdicts';
 import type { BenchResults, VerdictValue } from '../../../loadtest/results';
-import { counts, syntheticResults } from './synthetic-results';
+import { counts, failoverResult, syntheticResults } from './synthetic-results';
 
 function verdictOf(results: BenchResults, claim: number): VerdictValue {
   return judgeClaims(results).find((v) => v.claim === claim)!.verdict;
@@ -186,6 +186,21 @@ describe('claim 6 and the round trip', () => {
     expect(verdictOf(r, 6)).toBe('holds with caveat');
     redis.okPerSec = memory.okPerSec * 0.8;
     expect(verdictOf(r, 6)).toBe('holds');
+  });
+});
+
+describe('claim 6 and the failover-redis scenario', () => {
+  it('when the failover ran, then claim 6 keeps its rule and verdict and its evidence says what HA changed', () => {
+    const r = syntheticResults();
+    const before = judgeClaims(r).find((v) => v.claim === 6)!;
+    r.scenarios.failoverRedis = failoverResult();
+    const after = judgeClaims(r).find((v) => v.claim === 6)!;
+    expect(after.verdict).toBe(before.verdict);
+    expect(after.rule).toBe(before.rule);
+    const line = after.evidence[after.evidence.length - 1];
+    expect(line).toMatch(/^failover-redis \(what HA changes; the rule above is unchanged\): ha: replica promoted after 3\.4 s, replicas followed after 4\.9 s; redis users 5 s without service, 662 errors, 0 logouts; 0 of 4 sessions/);
+    expect(line).toContain('single, AOF off: restarted after 0.3 s');
+    expect(line).toContain('4 of 4 sessions from the last 2 s lost');
   });
 });
 

@@ -5,7 +5,7 @@ import { VirtualUser, clientAddressFor } from '../../../loadtest/virtual-user';
 
 const mode = (name: string) => AUTH_MODES.find((m) => m.name === name)!;
 
-function user(name: string, now = () => 0, clientAddress?: string) {
+function user(name: string, now = () => 0, clientAddress?: { address: string; key: string }) {
   const ledger = createLedger(0, '0', 0);
   return { ledger, user: new VirtualUser(mode(name), ledger, { username: 'alice', password: 'pw', clientAddress, now }) };
 }
@@ -68,23 +68,26 @@ describe('a simulated user', () => {
     expect(u.isLoggedIn).toBe(false);
   });
 
-  it('when it simulates a client address, then every request carries it in X-Forwarded-For, distinct per user', () => {
-    const { user: u } = user('memory', () => 0, clientAddressFor(7));
-    expect(u.nextRequest().headers['X-Forwarded-For']).toBe(clientAddressFor(7));
+  it('when it simulates a client address, then every request carries it as the keyed claim (never X-Forwarded-For), distinct per user', () => {
+    const { user: u } = user('memory', () => 0, { address: clientAddressFor(7), key: 'k' });
+    const { headers } = u.nextRequest();
+    expect(headers).toMatchObject({ 'x-authscale-client-address': clientAddressFor(7), 'x-authscale-client-key': 'k' });
+    expect(headers['X-Forwarded-For']).toBeUndefined();
     const addresses = new Set(Array.from({ length: 3000 }, (_, i) => clientAddressFor(i)));
     expect(addresses.size).toBe(3000);
   });
 
-  it('when it has a login address only, then its logins carry it and its other requests do not', () => {
+  it('when it has a login address only, then its logins carry it as the keyed claim and its other requests do not', () => {
     const ledger = createLedger(0, '0', 0);
-    const u = new VirtualUser(mode('memory'), ledger, { username: 'alice', password: 'pw', loginAddress: clientAddressFor(9), now: () => 0 });
+    const u = new VirtualUser(mode('memory'), ledger, { username: 'alice', password: 'pw', loginAddress: { address: clientAddressFor(9), key: 'k' }, now: () => 0 });
     const loginRequest = u.nextRequest();
     expect(loginRequest.path).toBe('/memory/login');
-    expect(loginRequest.headers['X-Forwarded-For']).toBe(clientAddressFor(9));
+    expect(loginRequest.headers).toMatchObject({ 'x-authscale-client-address': clientAddressFor(9), 'x-authscale-client-key': 'k' });
+    expect(loginRequest.headers['X-Forwarded-For']).toBeUndefined();
     u.onResponse(200, { 'set-cookie': 'sid_memory=abc; Path=/' }, '{}');
     const me = u.nextRequest();
     expect(me.path).toBe('/memory/me');
-    expect(me.headers['X-Forwarded-For']).toBeUndefined();
+    expect(me.headers['x-authscale-client-address']).toBeUndefined();
   });
 
   it('when it is a baseline user, then it only GETs /health and never logs in', () => {

@@ -10,7 +10,14 @@ describe('proxy configuration', () => {
     expect(config.health).toEqual({ intervalMs: 1000, timeoutMs: 500, rise: 2, fall: 2 });
     expect(config.clusterControlUrl).toBeUndefined();
     expect(config.dashboardDir).toMatch(/dashboard$/);
+    expect(config.trustedProxies).toEqual([]);
+    expect(config.limits).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 2048 });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when the header timeout exceeds the request timeout, or the connection cap is 0, then it is refused', () => {
+    expect(() => loadProxyConfig({ HEADERS_TIMEOUT_SECONDS: '40', REQUEST_TIMEOUT_SECONDS: '30' })).toThrow(/HEADERS_TIMEOUT_SECONDS: must not exceed REQUEST_TIMEOUT_SECONDS/);
+    expect(() => loadProxyConfig({ MAX_CONNECTIONS: '0' })).toThrow(/MAX_CONNECTIONS/);
   });
 
   it('when several values are wrong, then one error lists every problem', () => {
@@ -37,8 +44,18 @@ describe('proxy configuration', () => {
 
   it('when production runs with development or weak secrets, then it refuses to start', () => {
     expect(() => loadProxyConfig({ APP_ENV: 'production' })).toThrow(/ADMIN_TOKEN[\s\S]*AFFINITY_SECRET/);
-    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p' };
+    // TLS is terminated by a trusted proxy in front here (tests/component/proxy/tls.test.ts covers TLS files).
+    const strong = { APP_ENV: 'production', ADMIN_TOKEN: 'Zq8#vL2m!Pw9rT4kX7nB1cY6hJ3sD5fG', AFFINITY_SECRET: 'Hk3$Lm8qRt2vWx6zAb9cDe4fGh7jKn1p', TRUSTED_PROXIES: '10.0.0.0/8' };
     expect(loadProxyConfig(strong).adminToken).toBe(strong.ADMIN_TOKEN);
+  });
+
+  it('when UPSTREAM_DNS is set, then upstreams come from discovery only; with UPSTREAMS too, or malformed, it is refused', () => {
+    const config = loadProxyConfig({ UPSTREAM_DNS: 'tasks.app:3000' });
+    expect(config.upstreams).toEqual([]);
+    expect(config.discovery).toEqual({ name: 'tasks.app', port: 3000, intervalMs: 2000, drainMs: 30_000 });
+    expect(loadProxyConfig({}).discovery).toBeUndefined();
+    expect(() => loadProxyConfig({ UPSTREAM_DNS: 'tasks.app:3000', UPSTREAMS: 'app1=http://127.0.0.1:3001' })).toThrow(/not both/);
+    expect(() => loadProxyConfig({ UPSTREAM_DNS: 'tasks.app' })).toThrow(/name:port/);
   });
 
   it('when CLUSTER_CONTROL_URL is set, then it is kept as an origin', () => {

@@ -1,0 +1,86 @@
+import { startCluster, type RunningCluster } from '../../cluster/launcher';
+import { freePortBase } from '../../common/ports';
+import { SessionCohort } from '../../loadtest/session-cohort';
+import { cutOffReplica } from '../../loadtest/scenarios/failover-redis';
+import { User, eventually, frontendOf } from '../compose/kill-experiment';
+import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
+
+/**
+ * The HA topology (--redis ha) with real redis-server and redis-sentinel processes: a failover
+ * the replicas follow, and the exact count of sessions lost when the replica had not received them.
+ */
+jest.setTimeout(90_000);
+
+const runDir = useTempDirs('ha');
+
+async function haCluster(env: Record<string, string> = {}): Promise<RunningCluster> {
+  return startCluster({ portBase: await freePortBase(), logs: 'silent', runDir: runDir(), redis: 'ha', env: { ...TEST_APP_ENV, ...env }, proxyEnv: TEST_PROXY_ENV });
+}
+
+const roleOf = async (cluster: RunningCluster, name: string): Promise<string | undefined> => (await cluster.services()).find((s) => s.name === name)?.role;
+
+describe('local cluster with HA Redis (primary, replica, three Sentinels)', () => {
+  let cluster: RunningCluster;
+  beforeAll(async () => { cluster = await haCluster(); });
+  afterAll(() => cluster?.close());
+
+  it('when the primary is killed, then the Sentinels promote the replica, status shows it, and a session from before is served again', async () => {
+    expect(await roleOf(cluster, 'redis')).toBe('primary');
+    expect(await roleOf(cluster, 'redis2')).toBe('replica');
+    const user = new User(frontendOf(cluster, 'round-robin'), 'redis');
+    expect((await user.login()).status).toBe(200);
+
+    await cluster.act('redis', 'kill');
+    expect(await eventually(async () => (await roleOf(cluster, 'redis2')) === 'primary', 15_000, 100)).toBe(true);
+    // Every replica follows the new primary: three answers in a row (round-robin) are 200.
+    expect(await eventually(async () => {
+      const statuses = [await user.me(), await user.me(), await user.me()].map((a) => a.status);
+      return statuses.every((s) => s === 200);
+    }, 15_000)).toBe(true);
+
+    // The old primary comes back as a replica of the new one, not as a second primary.
+    await cluster.act('redis', 'start');
+    expect(await eventually(async () => (await roleOf(cluster, 'redis')) === 'replica', 10_000)).toBe(true);
+    expect((await user.me()).status).toBe(200);
+  });
+
+  it('when the replica is cut off while users log in and the primary is killed, then exactly those sessions are lost', async () => {
+    const url = frontendOf(cluster, 'round-robin').url;
+    const before = new SessionCohort(url, 'bob', 'demo-password');
+    for (let i = 0; i < 5; i++) expect(await before.loginOne()).toBe(true);
+    // Let the earlier logins reach the replica (asynchronous replication, well under a second on loopback).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { primary, replica } = await cutOffReplica(cluster);
+    const during = new SessionCohort(url, 'carol', 'demo-password');
+    for (let i = 0; i < 7; i++) expect(await during.loginOne()).toBe(true);
+    const killedAt = Date.now();
+    await cluster.act(primary, 'kill');
+    await cluster.act(replica, 'unpause');
+    expect(await eventually(async () => (await roleOf(cluster, replica)) === 'primary', 20_000, 100)).toBe(true);
+
+    const lost = await during.verify(killedAt);
+    const kept = await before.verify(killedAt);
+    expect(lost).toMatchObject({ users: 7, lost: 7, survived: 0, unknown: 0 });
+    expect(kept).toMatchObject({ users: 5, lost: 0, survived: 5, unknown: 0 });
+  });
+});
+
+describe('local cluster with HA Redis and synchronous session writes (SESSION_WAIT_REPLICAS=1)', () => {
+  it('when the replica is cut off, then a login is refused (503) rather than confirmed and lost later', async () => {
+    const cluster = await haCluster({ SESSION_WAIT_REPLICAS: '1' });
+    try {
+      const user = new User(frontendOf(cluster, 'round-robin'), 'redis');
+      expect((await user.login()).status).toBe(200);
+      const { replica } = await cutOffReplica(cluster);
+      const refused = await new User(frontendOf(cluster, 'round-robin'), 'redis', 'bob').login();
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toBe('session_store_unavailable');
+      await cluster.act(replica, 'unpause');
+      // Once the replica has resynced, logins are confirmed again.
+      expect(await eventually(async () => (await new User(frontendOf(cluster, 'round-robin'), 'redis', 'bob').login()).status === 200, 10_000)).toBe(true);
+      expect((await user.me()).status).toBe(200);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
