@@ -306,12 +306,15 @@ export interface ScalingResult {
   usersPerReplica: number;
   cellSeconds: number;
   warmSeconds: number;
+  /** Seconds of each mode's load on all four replicas before the first point. */
+  warmAllSeconds: number;
   budgetCores: number;
   hostCores: number;
   /** How each part's CPU was read. */
   accounting: string;
   loadAverage: { start: number[]; end: number[] };
-  logins: { mode: string; users: number; attempts: number; refusedOrFailed: number; seconds: number; redisBytesPerUser: number | null }[];
+  /** Redis per user after its logins: keys and MEMORY USAGE bytes of per-user state (sessions, refresh families, denylists). */
+  logins: { mode: string; users: number; attempts: number; refusedOrFailed: number; seconds: number; redisKeysPerUser: number | null; redisBytesPerUser: number | null }[];
   points: ScalingPoint[];
   skipped: { mode: string; replicas: number; reason: string }[];
   models: ScalingModeModel[];

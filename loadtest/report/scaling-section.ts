@@ -26,7 +26,7 @@ export function scalingSection(s: ScalingResult): Block[] {
   const paper = s.paper;
   return [
     heading(2, 'scaling (ok req/s against replica count)'),
-    paragraph(`Every replica runs with a CPU quota of ${s.replicaQuotaCores} cores (proxy ${s.proxyQuotaCores ?? 'no quota'}, Redis ${s.redisQuotaCores ?? 'no quota'}); replicas above N are paused and out of the pool. ${s.usersPerReplica} closed-loop users per serving replica, logged in once and reused at every N (memory users pinned by the sticky frontend, the others behind round-robin); each point is a ${s.cellSeconds} s window after ${s.warmSeconds} s of warm-up. CPU from ${s.accounting}. Host: ${s.hostCores} cores, load average ${s.loadAverage.start.join(' / ')} at the start, ${s.loadAverage.end.join(' / ')} at the end (1/5/15 min): on a shared host every absolute figure below is distorted by the other load; the limit column says when a point was not limited by the replicas.`),
+    paragraph(`Every replica runs with a CPU quota of ${s.replicaQuotaCores} cores (proxy ${s.proxyQuotaCores ?? 'no quota'}, Redis ${s.redisQuotaCores ?? 'no quota'}); replicas above N are paused and out of the pool. ${s.usersPerReplica} closed-loop users per serving replica, logged in once and reused at every N (memory users pinned by the sticky frontend, the others behind round-robin); before the first point every replica served each mode's users for ${s.warmAllSeconds} s (unmeasured), and each point is a ${s.cellSeconds} s window after ${s.warmSeconds} s of warm-up. CPU from ${s.accounting}. Host: ${s.hostCores} cores, load average ${s.loadAverage.start.join(' / ')} at the start, ${s.loadAverage.end.join(' / ')} at the end (1/5/15 min): on a shared host every absolute figure below is distorted by the other load; the limit column says when a point was not limited by the replicas.`),
     chart('ok req/s against N per mode: measured (solid) and the model from the N = 1 costs (dashed)', scalingCurveSvg(s)),
     table(['mode', 'N', 'users', 'ok req/s', 'model', 'error', 'p50 ms', 'p99 ms', 'errors', 'Redis cmds/req', 'limit'], s.points.map((p) => {
       const check = s.models.find((m) => m.mode === p.mode)?.checks.find((c) => c.replicas === p.replicas);
@@ -53,7 +53,7 @@ export function scalingSection(s: ScalingResult): Block[] {
       ...s.shared.perMode.map((m) => `${m.mode}: proxy ${int(m.proxyRequestsPerCoreSec)} req/s per core, one replica ${int(m.replicaRequestsPerCoreSec)} req/s per core, load generator ${int(m.generatorRequestsPerCoreSec)} req/s per core.`),
     ]),
     heading(3, `${paper.servers} servers, on paper (model, not measurement)`),
-    paragraph(`Assumed: ${int(paper.loggedInUsers)} logged-in users, each sending ${paper.requestsPerUserPerSec} requests per second (${int(paper.loggedInUsers * paper.requestsPerUserPerSec)} req/s), ${paper.servers} servers of ${paper.coresPerServer} core each, at the measured costs above. Redis bytes per user: used_memory growth over this run's logins ÷ users (a small sample).`),
+    paragraph(`Assumed: ${int(paper.loggedInUsers)} logged-in users, each sending ${paper.requestsPerUserPerSec} requests per second (${int(paper.loggedInUsers * paper.requestsPerUserPerSec)} req/s), ${paper.servers} servers of ${paper.coresPerServer} core each, at the measured costs above. Redis bytes per user: MEMORY USAGE of the per-user keys (sessions, refresh families, denylists) each mode's logins added ÷ its users.`),
     table(['mode', 'Redis cmds/req', 'Redis cmds/s', 'share of one Redis core', 'Redis memory', 'servers one Redis core feeds', 'Redis Cluster shards needed', `capacity of ${paper.servers} servers`], paper.modes.map((m) => [
       m.mode, fixed(m.redisCommandsPerRequest, 2), int(m.redisCommandsPerSec), pct(m.redisCoreShare, 0), mb(m.redisMemoryBytes),
       m.serversOneRedisFeeds === null ? 'no limit (no Redis per request)' : fixed(m.serversOneRedisFeeds, 0), String(m.shardsNeeded), `${int(m.serversCapacity)} req/s`,
@@ -61,8 +61,9 @@ export function scalingSection(s: ScalingResult): Block[] {
     paragraph('Past the point where one Redis core saturates, the session store must be sharded (Redis Cluster spreads session keys over shards by hash slot: shards ≈ commands/s ÷ one core\'s commands/s), or the per-request state removed (stateless JWT: no Redis command per request; revocation then needs a denylist that is read on every request, which is the jwt-revocable row).'),
     ...(s.skipped.length ? [heading(3, 'Points not run'), list(s.skipped.map((x) => `${x.mode} N=${x.replicas}: ${x.reason}`))] : []),
     heading(3, 'Logins (once, reused at every N)'),
-    table(['mode', 'users', 'attempts', 'refused or failed (retried)', 'seconds', 'Redis bytes per user'], s.logins.map((l) => [
-      l.mode, String(l.users), String(l.attempts), String(l.refusedOrFailed), fixed(l.seconds, 1), l.redisBytesPerUser === null ? 'n/a' : int(l.redisBytesPerUser),
+    table(['mode', 'users', 'attempts', 'refused or failed (retried)', 'seconds', 'Redis keys per user', 'Redis bytes per user'], s.logins.map((l) => [
+      l.mode, String(l.users), String(l.attempts), String(l.refusedOrFailed), fixed(l.seconds, 1),
+      l.redisKeysPerUser === null ? 'n/a' : fixed(l.redisKeysPerUser, 2), l.redisBytesPerUser === null ? 'n/a' : int(l.redisBytesPerUser),
     ])),
   ];
 }

@@ -13,6 +13,7 @@ import { rampConcurrency, rampLogins } from '../login-ramp';
 import { modeByName } from '../modes';
 import { emptyCounts, type Counts, type ScalingModeModel, type ScalingPaper, type ScalingPartUse, type ScalingPoint, type ScalingResult } from '../results';
 import { redisCommandCount } from './revocation';
+import { REDIS_KEY_PREFIXES } from '../../common/vocabulary';
 import type { VirtualUser } from '../virtual-user';
 
 /**
@@ -35,8 +36,14 @@ export const SCALING_PLAN = Object.freeze({
   usersPerReplica: 8,
   /** Quotas plus the shared parts' measured CPU must stay within this, leaving the rest of the 2 cores to the host. */
   budgetCores: 1.6,
-  /** Seconds of load before the measured window (connections, JIT). */
+  /** Seconds of load before the measured window (connections, a replica just unpaused). */
   warmSeconds: 2,
+  /**
+   * Seconds of each mode's load on all four replicas before the first point. At 0.1 CPU a replica
+   * that never served a mode's requests spent 2-5× the CPU per request of a warm one (JIT, measured):
+   * unwarmed, the N = 1 points (the model's only input) and each newly unpaused replica were cold.
+   */
+  warmAllSeconds: 12,
   /** The seed's "100 servers", on paper. */
   paper: { loggedInUsers: 1_000_000, requestsPerUserPerSec: 0.1, servers: 100, coresPerServer: 1 },
 });
@@ -90,11 +97,13 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
     const points: ScalingPoint[] = [];
     const skipped: ScalingResult['skipped'] = [];
     const stopped = new Map<string, string>();
-    const totalSeconds = SCALING_PLAN.replicaCounts.length * SCALING_MODES.length * (cellSeconds + SCALING_PLAN.warmSeconds + 1);
+    const totalSeconds = SCALING_MODES.length * (SCALING_PLAN.warmAllSeconds
+      + SCALING_PLAN.replicaCounts.length * (cellSeconds + SCALING_PLAN.warmSeconds + 1));
     // every cell's ledgers so far: progress counts responses since the last tick across cells
     const cells: UserLedger[][] = [];
     const stopProgress = trackProgress(context, 'scaling', totalSeconds, () => cells.flat());
     try {
+      await warmEveryReplica(context, logins, (l) => { cells.push(l); });
       for (const n of SCALING_PLAN.replicaCounts) {
         if (context.signal.aborted) break;
         await setServing(context, n, paused);
@@ -136,6 +145,7 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
       usersPerReplica: SCALING_PLAN.usersPerReplica,
       cellSeconds,
       warmSeconds: SCALING_PLAN.warmSeconds,
+      warmAllSeconds: SCALING_PLAN.warmAllSeconds,
       budgetCores: SCALING_PLAN.budgetCores,
       hostCores: os.cpus().length,
       accounting: setup.accounting,
@@ -240,7 +250,7 @@ async function logInUsers(context: RunContext, access: ContainerAccess, redisId:
     const spec = modeByName(mode);
     const frontend = context.target.frontends.find((f) => f.strategy === strategy);
     if (!spec || !frontend) throw new Error(`no ${strategy} frontend for ${mode}`);
-    const memoryBefore = await redisUsedMemory(access, redisId);
+    const stateBefore = await redisUserState(access, redisId);
     // memory: a few extra users, so every replica gets its share of pinned users (sticky placement is the proxy's choice)
     const users = cellUsers({
       mode: spec, strategy, url: frontend.url, connections: mode === 'memory' ? total + perReplica : total, firstUserIndex,
@@ -257,14 +267,15 @@ async function logInUsers(context: RunContext, access: ContainerAccess, redisId:
     } else {
       byMode.set(mode, loggedIn.slice(0, total));
     }
-    const memoryAfter = await redisUsedMemory(access, redisId);
+    const stateAfter = await redisUserState(access, redisId);
     summary.push({
       mode,
       users: loggedIn.length,
       attempts: ramp.users,
       refusedOrFailed: ramp.refused + ramp.failed,
       seconds: round1(ramp.seconds),
-      redisBytesPerUser: memoryBefore !== undefined && memoryAfter !== undefined && loggedIn.length > 0 ? Math.max(0, (memoryAfter - memoryBefore) / loggedIn.length) : null,
+      redisKeysPerUser: stateBefore && stateAfter && loggedIn.length > 0 ? round2((stateAfter.keys - stateBefore.keys) / loggedIn.length) : null,
+      redisBytesPerUser: stateBefore && stateAfter && loggedIn.length > 0 ? Math.round(Math.max(0, stateAfter.bytes - stateBefore.bytes) / loggedIn.length) : null,
     });
     context.log(`scaling: ${mode}: ${loggedIn.length} of ${users.length} users logged in (${ramp.refused} refused, ${ramp.failed} failed) in ${round1(ramp.seconds)} s`);
   }
@@ -285,10 +296,38 @@ function usersFor(logins: Logins, mode: string, n: number): VirtualUser[] {
   return (logins.byMode.get(mode) ?? []).slice(0, SCALING_PLAN.usersPerReplica * n);
 }
 
-async function redisUsedMemory(access: ContainerAccess, redisId: string): Promise<number | undefined> {
-  const info = await access.exec(redisId, ['redis-cli', 'INFO', 'memory']).catch(() => undefined);
-  const match = info?.match(/^used_memory:(\d+)/m);
-  return match ? Number(match[1]) : undefined;
+/** Every key prefix of per-user state in Redis (sessions, refresh families, denylists): not the login throttle's counters, which expire. */
+export const USER_STATE_PATTERNS: readonly string[] = Object.entries(REDIS_KEY_PREFIXES)
+  .filter(([name]) => name !== 'loginFailures').map(([, prefix]) => `${prefix}*`);
+
+// One round trip: SCAN each pattern and sum MEMORY USAGE (key, value and Redis's per-key overhead).
+const USER_STATE_SCRIPT = `local keys, bytes = 0, 0
+for _, pattern in ipairs(ARGV) do
+  local cursor = '0'
+  repeat
+    local reply = redis.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = reply[1]
+    for _, key in ipairs(reply[2]) do
+      keys = keys + 1
+      bytes = bytes + (redis.call('MEMORY', 'USAGE', key) or 0)
+    end
+  until cursor == '0'
+end
+return {keys, bytes}`;
+
+/**
+ * Keys and bytes of per-user state in Redis. Not used_memory: its client and AOF buffers moved by
+ * more than 32 logins' state (a run read 0 to 4,500 B per user against ~400 B per session key).
+ */
+async function redisUserState(access: ContainerAccess, redisId: string): Promise<{ keys: number; bytes: number } | undefined> {
+  const reply = await access.exec(redisId, ['redis-cli', '--no-auth-warning', 'EVAL', USER_STATE_SCRIPT, '0', ...USER_STATE_PATTERNS]).catch(() => undefined);
+  return reply === undefined ? undefined : parseUserState(reply);
+}
+
+/** redis-cli's reply to the script (two integers, one a line, without a tty) → keys and bytes (pure). */
+export function parseUserState(reply: string): { keys: number; bytes: number } | undefined {
+  const [keys, bytes] = reply.trim().split(/\s+/).map(Number);
+  return Number.isInteger(keys) && Number.isInteger(bytes) ? { keys, bytes } : undefined;
 }
 
 interface RedisStats {
@@ -314,6 +353,25 @@ export function parseRedisStats(info: string): RedisStats {
 }
 
 const sampleAll = async (parts: readonly Part[]): Promise<CpuSample[]> => Promise.all(parts.map((p) => p.source()));
+
+/** Each mode's users on all four replicas, unmeasured, so no point (N = 1 first) runs on a replica that never served that mode. */
+async function warmEveryReplica(context: RunContext, logins: Logins, onLedgers: (ledgers: UserLedger[]) => void): Promise<void> {
+  const n = APP_REPLICAS.length;
+  context.log(`scaling: warming every replica with each mode's load (${SCALING_PLAN.warmAllSeconds} s per mode, N = ${n})`);
+  for (const { mode, strategy } of SCALING_MODES) {
+    if (context.signal.aborted) return;
+    const users = usersFor(logins, mode, n);
+    if (users.length === 0) continue;
+    const frontend = context.target.frontends.find((f) => f.strategy === strategy)!;
+    const running = startCell({
+      signal: context.signal, mode: modeByName(mode)!, strategy, url: frontend.url, connections: users.length,
+      durationSeconds: SCALING_PLAN.warmAllSeconds, t0: Date.now(), firstUserIndex: 0,
+      usernames: context.usernames, password: context.password, adminToken: context.target.adminToken, users,
+    });
+    onLedgers(running.ledgers);
+    await running.done;
+  }
+}
 
 /** One mode at one N: warm up, then a window with every part's CPU sampled at both ends. */
 async function measurePoint(
@@ -472,8 +530,7 @@ function paper(points: readonly ScalingPoint[], models: readonly ScalingModeMode
     const first = points.find((p) => p.mode === m.mode && p.replicas === 1);
     const replicaPerCore = shared.perMode.find((x) => x.mode === m.mode)?.replicaRequestsPerCoreSec ?? 0;
     const commandsPerRequest = first?.redisCommandsPerRequest ?? 0;
-    // in-memory sessions put nothing in Redis: its used_memory moved for other reasons (buffers, AOF)
-    const bytes = modeByName(m.mode)?.state === 'replica memory' ? 0 : logins.find((l) => l.mode === m.mode)?.redisBytesPerUser ?? 0;
+    const bytes = logins.find((l) => l.mode === m.mode)?.redisBytesPerUser ?? 0;
     const result = paperScale({
       loggedInUsers: assumptions.loggedInUsers,
       requestsPerUserPerSec: assumptions.requestsPerUserPerSec,

@@ -1,7 +1,7 @@
 import { renderReports } from '../../../loadtest/report';
 import { scalingCurveSvg } from '../../../loadtest/report/scaling-section';
 import type { BenchResults, ScalingPoint, ScalingResult } from '../../../loadtest/results';
-import { limitNote, parseRedisStats, projectedCores } from '../../../loadtest/scenarios/scaling';
+import { USER_STATE_PATTERNS, limitNote, parseRedisStats, parseUserState, projectedCores } from '../../../loadtest/scenarios/scaling';
 import { judgeClaim7, scalingEvidence } from '../../../loadtest/verdicts';
 import { counts, syntheticResults } from './synthetic-results';
 
@@ -20,9 +20,9 @@ function point(mode: string, replicas: number, okPerSec: number, limits: string[
 function scaling(): ScalingResult {
   const points = [point('jwt', 1, 200, ['app1']), point('jwt', 2, 380, ['app1', 'app2']), point('jwt', 3, 420, ['proxy'])];
   return {
-    replicaQuotaCores: 0.2, proxyQuotaCores: null, redisQuotaCores: null, usersPerReplica: 8, cellSeconds: 8, warmSeconds: 2, budgetCores: 1.6,
+    replicaQuotaCores: 0.2, proxyQuotaCores: null, redisQuotaCores: null, usersPerReplica: 8, cellSeconds: 8, warmSeconds: 2, warmAllSeconds: 12, budgetCores: 1.6,
     hostCores: 2, accounting: 'containers: host cgroup', loadAverage: { start: [3.5, 3, 2], end: [3, 3, 2] },
-    logins: [{ mode: 'jwt', users: 32, attempts: 32, refusedOrFailed: 0, seconds: 12, redisBytesPerUser: 150 }],
+    logins: [{ mode: 'jwt', users: 32, attempts: 32, refusedOrFailed: 0, seconds: 12, redisKeysPerUser: 1, redisBytesPerUser: 150 }],
     points, skipped: [{ mode: 'jwt', replicas: 4, reason: 'over the budget' }],
     models: [{
       mode: 'jwt', hostCores: 2,
@@ -45,6 +45,19 @@ describe('Redis figures', () => {
     const stats = parseRedisStats(info);
     expect(stats.commands).toBe(100);
     expect(stats.serverCpuSeconds).toBeCloseTo(2.010322, 6);
+  });
+});
+
+describe('Redis state per user', () => {
+  it('when the script answers two integers, then they are the keys and bytes; anything else is not a reading', () => {
+    expect(parseUserState('96\n26368\n')).toEqual({ keys: 96, bytes: 26368 });
+    expect(parseUserState('(error) ERR unknown command\n')).toBeUndefined();
+    expect(parseUserState('')).toBeUndefined();
+  });
+
+  it('when the patterns are listed, then sessions, refresh families and denylists count and the login throttle does not', () => {
+    expect(USER_STATE_PATTERNS).toEqual(expect.arrayContaining(['sess:*', 'authscale:refresh:*', 'authscale:denied-jti:*']));
+    expect(USER_STATE_PATTERNS.some((p) => p.startsWith('login-fail:'))).toBe(false);
   });
 });
 
