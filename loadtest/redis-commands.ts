@@ -27,10 +27,10 @@ export class RedisCommandCounter {
   }
 
   /** The target's Redis: by URL when the bench can reach it, else through the target's own INFO reader. */
-  static async forTarget(target: Pick<BenchTarget, 'redisUrl' | 'redisCommandStats'>): Promise<RedisCommandCounter> {
-    if (target.redisUrl || !target.redisCommandStats) return RedisCommandCounter.open(target.redisUrl);
-    const read = target.redisCommandStats.bind(target);
-    return new RedisCommandCounter(() => read().catch(() => undefined));
+  static async forTarget(target: Pick<BenchTarget, 'redisUrl' | 'redisInfo'>): Promise<RedisCommandCounter> {
+    if (target.redisUrl || !target.redisInfo) return RedisCommandCounter.open(target.redisUrl);
+    const read = target.redisInfo.bind(target);
+    return new RedisCommandCounter(() => read('commandstats').catch(() => undefined));
   }
 
   async count(): Promise<number | undefined> {
