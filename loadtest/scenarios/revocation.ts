@@ -33,9 +33,12 @@ export async function runRevocation(context: RunContext): Promise<RevocationResu
 }
 
 /** Commands Redis has run (INFO commandstats), less the bench's own INFO calls; undefined when unreadable. */
+/** The bench's own reading commands (INFO, and the ECHO that ends a redis-cli session's answer): not the app's. */
+const BENCH_COMMANDS = new Set(['info', 'echo']);
+
 export function redisCommandCount(commandstats: string): number {
   let total = 0;
-  for (const match of commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (match[1] !== 'info') total += Number(match[2]);
+  for (const match of commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (!BENCH_COMMANDS.has(match[1])) total += Number(match[2]);
   return total;
 }
 
