@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { redisCommandCount } from './scenarios/revocation';
 import type { BenchTarget } from './target';
 
 /**
@@ -41,4 +40,14 @@ export class RedisCommandCounter {
   close(): void {
     this.release();
   }
+}
+
+/** The bench's own reading commands (INFO, and the ECHO that ends a redis-cli session's answer): not the app's. */
+const BENCH_COMMANDS = new Set(['info', 'echo']);
+
+/** Commands Redis has run by INFO commandstats, less the bench's own (pure). */
+export function redisCommandCount(commandstats: string): number {
+  let total = 0;
+  for (const match of commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (!BENCH_COMMANDS.has(match[1])) total += Number(match[2]);
+  return total;
 }

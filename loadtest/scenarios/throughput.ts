@@ -60,11 +60,13 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
           context.log(`throughput: ${mode.name} + ${frontend.strategy}: ${ramp.loggedIn} of ${ramp.users} users logged in (${ramp.reused} still logged in from an earlier cell; ${ramp.users - ramp.reused} logins in ${ramp.seconds.toFixed(1)} s, ${ramp.refused} refused, then retried)`);
           prepared.set(i, { users, ramp });
         }
+        // Read before the load starts: a reading through a container takes a while, and the cell's
+        // first requests must not slip in ahead of it.
+        const commandsBefore = await redis.count();
         const running = startCell({
           ...identity, signal: context.signal, durationSeconds: seconds, t0: Date.now(), users: prepared.get(i)?.users,
         });
         current = running.ledgers;
-        const commandsBefore = await redis.count();
         const { ledgers, result } = await running.done;
         const commandsAfter = await redis.count();
         done = [...done, ...ledgers];

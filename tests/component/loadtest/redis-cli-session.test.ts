@@ -1,5 +1,5 @@
 import { RedisCliSession } from '../../../loadtest/redis-cli-session';
-import { redisCommandCount } from '../../../loadtest/scenarios/revocation';
+import { redisCommandCount } from '../../../loadtest/redis-commands';
 import { sharedRedisBaseUrl } from '../../support/global-redis';
 
 /** The compose target's INFO reader, on a real redis-cli against the run's real redis-server. */
