@@ -1,7 +1,11 @@
 import { Redis } from 'ioredis';
 import { sleep, type RunContext } from '../context';
-import { inParallel, SteppingClient } from '../http';
-import { AUTH_MODES } from '../modes';
+import { inParallel } from '../http';
+import { createLedger } from '../ledger';
+import { logIn } from '../login-ramp';
+import { UserPool } from '../user-pool';
+import { VirtualUser } from '../virtual-user';
+import { AUTH_MODES, type AuthModeSpec } from '../modes';
 import { rotatedOrder } from './throughput';
 import { pollUntil } from '../../common/poll';
 import { reachReplica, type ReplicaAccess } from '../replica-access';
@@ -19,6 +23,7 @@ const HEAP_METRIC = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
 const LIVE_METRIC = /^authscale_heap_live_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
 const FORCED_METRIC = /^authscale_forced_gc_total(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
 const SAMPLES = 6;
+const JWT = AUTH_MODES.find((m) => m.name === 'jwt')!;
 const SAMPLE_GAP_MS = 150;
 
 /** The replicas the memory scenario weighs (every healthy one), reached past the balancer, or why they cannot be. */
@@ -129,27 +134,34 @@ export async function runMemory(context: RunContext, replicas: readonly ReplicaA
     allForced &&= reading.forced;
     return reading.bytes;
   };
-  const logInMany = async (prefix: string, count: number): Promise<{ ok: number; refused: number }> => {
-    let ok = 0;
+  // The logins are real users of the run's pool: tokens and Redis sessions made here work through
+  // every frontend, so the cells after this scenario take them over instead of hashing again.
+  const nextSlot = new Map<string, number>();
+  const logInMany = async (mode: AuthModeSpec, count: number): Promise<{ ok: number; refused: number }> => {
+    const key = UserPool.key(context.target.url, mode, 'round-robin');
+    const firstSlot = nextSlot.get(key) ?? 0;
+    // One client, as before the pool: no simulated address per user, so the replicas' login
+    // throttle keeps no window per address that would weigh as per-user state in every mode.
+    const first = context.users.firstIndex(key) + firstSlot;
+    const users = Array.from({ length: count }, (_, k) => new VirtualUser(mode, createLedger(first + k, String(first + k), Date.now()), {
+      username: context.usernames[(first + k) % context.usernames.length], password: context.password,
+    }));
     let refused = 0;
     await inParallel(count, parallelism, async (i) => {
       const replica = replicas[i % replicas.length];
-      const body = { username: context.usernames[i % context.usernames.length], password: context.password };
-      // A login refused by admission control (503 + Retry-After) is retried after the wait it asks for.
-      for (let attempt = 0; attempt < 20 && !context.signal.aborted; attempt++) {
-        const answer = await new SteppingClient(replica.base, replica.headers, 60_000).request('POST', `${prefix}/login`, body).catch(() => undefined);
-        if (answer?.status === 200) return void ok++;
-        if (answer?.status !== 503 || answer.body?.error !== 'login_overloaded') return;
-        refused++;
-        await sleep(Math.min(5000, 1000 * Math.max(1, Number(answer.retryAfter ?? 1))));
-      }
+      refused += (await logIn(users[i], replica.base, { signal: context.signal, headers: replica.headers })).refused;
     });
-    return { ok, refused };
+    // A memory session lives on the replica that made it, reached by no frontend's routing: not lent.
+    if (mode.state !== 'replica memory') {
+      context.users.keep(key, firstSlot, users);
+      nextSlot.set(key, firstSlot + count);
+    }
+    return { ok: users.filter((u) => u.isLoggedIn).length, refused };
   };
   try {
     // The login cost, measured: a batch of logins at the parallelism the scenario uses.
     const calibrationStarted = Date.now();
-    const calibration = await logInMany('/jwt', 2 * parallelism);
+    const calibration = await logInMany(JWT, 2 * parallelism);
     const loginsPerSecond = calibration.ok / Math.max(0.001, (Date.now() - calibrationStarted) / 1000);
     if (calibration.ok === 0) throw new Error(`none of ${2 * parallelism} logins on ${names} succeeded (the replicas are too slow or refuse logins): their memory cannot be weighed`);
     const users = memoryUsersFor(loginsPerSecond, context.timing.memoryBatchSeconds, context.timing.memoryUsers);
@@ -161,7 +173,7 @@ export async function runMemory(context: RunContext, replicas: readonly ReplicaA
     context.log(`memory: ${loginsPerSecond.toFixed(1)} logins/s on ${names} (via ${replicas[0].via}) → ${users} logins per mode in ${ROUNDS} rounds`);
     // A few unmeasured logins per mode first warm up what a mode's first logins allocate once
     // (its store's client, its routes' code).
-    for (const mode of AUTH_MODES) await logInMany(mode.prefix, warmUp);
+    for (const mode of AUTH_MODES) await logInMany(mode, warmUp);
     // The measured logins in rounds, each round in a rotated order: V8's compiled code keeps
     // growing for thousands of requests, and rotation spreads that drift over every mode alike.
     const tally = new Map(AUTH_MODES.map((mode) => [mode.name, { users: 0, refused: 0, heapBytes: 0, readingNoise: 0, perUser: [] as number[], redisBytes: 0 as number | null, first: 0, last: 0 }]));
@@ -176,7 +188,7 @@ export async function runMemory(context: RunContext, replicas: readonly ReplicaA
         if (t.first === 0) t.first = heap;
         t.readingNoise += Math.abs(again - heap);
         const redisBefore = await redisUsedMemory(redis, context.target);
-        const batch = await logInMany(mode.prefix, Math.round(users / ROUNDS));
+        const batch = await logInMany(mode, Math.round(users / ROUNDS));
         await sleep(300);
         const after = await weigh();
         const redisAfter = await redisUsedMemory(redis, context.target);
