@@ -12,7 +12,7 @@ import { cellUsers, startCell } from '../load';
 import { rampConcurrency, rampLogins } from '../login-ramp';
 import { modeByName } from '../modes';
 import { emptyCounts, type Counts, type ScalingModeModel, type ScalingPaper, type ScalingPartUse, type ScalingPoint, type ScalingResult } from '../results';
-import { redisCommandCount } from './revocation';
+import { redisCommandCount } from '../redis-commands';
 import { REDIS_KEY_PREFIXES } from '../../common/vocabulary';
 import type { VirtualUser } from '../virtual-user';
 
@@ -122,7 +122,7 @@ export async function runScaling(context: RunContext, options: { cellSeconds: nu
             skipped.push({ mode, replicas: n, reason: short });
             continue;
           }
-          const point = await measurePoint(context, access, setup, { mode, strategy, replicas: n, users, cellSeconds }, (l) => { cells.push(l); });
+          const point = await measurePoint(context, setup, { mode, strategy, replicas: n, users, cellSeconds }, (l) => { cells.push(l); });
           points.push(point);
           context.log(`scaling: ${mode} N=${n}: ${point.okPerSec.toFixed(0)} ok req/s, limit ${point.limits.join(', ') || 'none of the parts'}`);
           const next = n + 1;
@@ -332,13 +332,15 @@ export function parseUserState(reply: string): { keys: number; bytes: number } |
 
 interface RedisStats {
   commands: number;
-  /** CPU seconds of the redis-server process itself (INFO cpu): its container's cgroup also holds the health probes' and this reader's redis-cli. */
+  /** CPU seconds of the redis-server process itself (INFO cpu): its container's cgroup also holds the health probes' and the bench reader's redis-cli. */
   serverCpuSeconds: number | undefined;
 }
 
-async function redisStats(access: ContainerAccess, redisId: string): Promise<RedisStats | undefined> {
-  const info = await access.exec(redisId, ['redis-cli', '--no-auth-warning', 'INFO', 'cpu', 'commandstats']).catch(() => undefined);
-  return info === undefined ? undefined : parseRedisStats(info);
+/** Through the target's INFO reader (a redis-cli kept open in the Redis container): a reading is a round trip, not a container exec. */
+async function redisStats(target: RunContext['target']): Promise<RedisStats | undefined> {
+  if (!target.redisInfo) return undefined;
+  const [cpu, commands] = await Promise.all([target.redisInfo('cpu'), target.redisInfo('commandstats')]).catch(() => [undefined, undefined]);
+  return cpu === undefined || commands === undefined ? undefined : parseRedisStats(`${cpu}\n${commands}`);
 }
 
 /** INFO cpu + commandstats → commands run (INFO itself excluded) and the server's CPU seconds (pure). */
@@ -376,7 +378,6 @@ async function warmEveryReplica(context: RunContext, logins: Logins, onLedgers: 
 /** One mode at one N: warm up, then a window with every part's CPU sampled at both ends. */
 async function measurePoint(
   context: RunContext,
-  access: ContainerAccess,
   setup: Setup,
   cell: { mode: string; strategy: string; replicas: number; users: readonly VirtualUser[]; cellSeconds: number },
   onLedgers: (ledgers: UserLedger[]) => void,
@@ -391,10 +392,10 @@ async function measurePoint(
   });
   onLedgers(running.ledgers);
   await sleep(t0 + SCALING_PLAN.warmSeconds * 1000 - Date.now());
-  const [before, redisBefore] = await Promise.all([sampleAll(setup.parts), redisStats(access, setup.redisId)]);
+  const [before, redisBefore] = await Promise.all([sampleAll(setup.parts), redisStats(context.target)]);
   const windowStart = Date.now();
   await sleep(t0 + (SCALING_PLAN.warmSeconds + cell.cellSeconds) * 1000 - Date.now());
-  const [after, redisAfter] = await Promise.all([sampleAll(setup.parts), redisStats(access, setup.redisId)]);
+  const [after, redisAfter] = await Promise.all([sampleAll(setup.parts), redisStats(context.target)]);
   const wall = (Date.now() - windowStart) / 1000;
   const { ledgers, result } = await running.done;
 
