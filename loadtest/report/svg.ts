@@ -207,9 +207,9 @@ export function curveChart(options: {
   return svg(width, height, parts.join(''));
 }
 
-/** 1, 2 or 5 × a power of ten at or above v, so the axis ends on a round number. */
+/** The first of 1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8 × a power of ten at or above v: a round axis end, no more than a quarter of the plot empty. */
 function niceCeiling(v: number): number {
   const power = 10 ** Math.floor(Math.log10(v));
-  for (const step of [1, 2, 5, 10]) if (step * power >= v) return step * power;
+  for (const step of [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10]) if (step * power >= v) return step * power;
   return 10 * power;
 }
