@@ -1,4 +1,4 @@
-import { countBetween, errorsStopAfter, instanceAt, lastInstance, mergeTimeline, okShare, totalCounts } from '../aggregate';
+import { countBetween, errorsStopAfter, mergeTimeline, movedUsers, okShare, totalCounts } from '../aggregate';
 import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import { servingSet, watchPool } from '../pool-watch';
@@ -97,11 +97,7 @@ export function replacementCell(
   const endSecond = Math.max(startSecond + 1, Math.ceil(at.endMs / 1000));
   const affinity = strategy !== 'round-robin';
   const loggedOut = (l: UserLedger): boolean => countBetween(l, 'logouts', startSecond) > 0;
-  const moved = affinity ? ledgers.filter((l) => {
-    const before = instanceAt(l, at.startMs);
-    const after = lastInstance(l);
-    return before !== undefined && after !== undefined && before !== after;
-  }) : null;
+  const moved = affinity ? movedUsers(ledgers, at.startMs) : null;
   return {
     mode,
     strategy,

@@ -1,4 +1,4 @@
-import { countBetween, lastInstance, instanceAt, mergeTimeline, moduloMovedFraction, sumShares } from '../aggregate';
+import { countBetween, lastInstance, instanceAt, mergeTimeline, moduloMovedFraction, movedUsers, sumShares } from '../aggregate';
 import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { ScaleDownResult, ScaleOutCellResult, ScaleOutResult, ScenarioEvent } from '../results';
@@ -93,11 +93,7 @@ export function scaleOutCell(
   const joinedSecond = Math.floor(at.startMs / 1000);
   const newReplicas = at.newReplicas ?? [NEW_REPLICA];
   const end = (l: UserLedger): string | undefined => (at.endMs === undefined ? lastInstance(l) : instanceAt(l, at.endMs));
-  const moved = ledgers.filter((l) => {
-    const before = instanceAt(l, at.startMs);
-    const after = end(l);
-    return before !== undefined && after !== undefined && before !== after;
-  });
+  const moved = movedUsers(ledgers, at.startMs, at.endMs);
   const stayed = ledgers.filter((l) => !moved.includes(l));
   const endSecond = at.endMs === undefined ? Infinity : Math.ceil(at.endMs / 1000);
   const loggedOut = (l: UserLedger): boolean => countBetween(l, 'logouts', joinedSecond, endSecond) > 0;
@@ -196,11 +192,7 @@ async function runSwarmScaleOut(context: RunContext): Promise<ScaleOutResult> {
 /** A cell's figures for the scale back (pure): who was answered by another replica at the end than just before it. */
 export function scaleDownCell(mode: string, strategy: string, ledgers: readonly UserLedger[], downMs: number): ScaleDownResult['cells'][number] {
   const fromSecond = Math.floor(downMs / 1000);
-  const moved = ledgers.filter((l) => {
-    const before = instanceAt(l, downMs);
-    const after = lastInstance(l);
-    return before !== undefined && after !== undefined && before !== after;
-  });
+  const moved = movedUsers(ledgers, downMs);
   const loggedOut = (l: UserLedger): boolean => countBetween(l, 'logouts', fromSecond) > 0;
   return {
     mode,
