@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_PORT_BASE, FRONTENDS, SCALE_ONLY } from '../cluster/topology';
 import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
 import { fetchProxyStatus, withoutNodes } from './target';
+import { RedisCliSession } from './redis-cli-session';
 
 /**
  * `npm run bench -- --compose [-p NAME]`: a running `docker compose up` stack of this repo. The
@@ -99,6 +100,7 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     if (!url) throw new Error(`${named}: the proxy serves port ${f.port}, which docker-compose.yml does not publish`);
     return { port: Number(new URL(url).port), strategy: f.strategy, url };
   });
+  const redisCli = new RedisCliSession([...compose.command, ...(compose.project ? ['-p', compose.project] : []), 'exec', '-T', 'redis', 'redis-cli'], compose.dir);
   const faults: FaultActions = withoutNodes({
     unavailable: () => undefined,
     run: async (service, verb) => {
@@ -113,10 +115,12 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     adminToken: options.adminToken,
     faults,
     compose,
+    // Redis is not published: its INFO comes through one redis-cli kept open in its container.
+    redisInfo: (section) => redisCli.info(section),
     collectGarbage: async (replica) => {
       await compose.run(['kill', '-s', 'SIGUSR2', replica]);
     },
     status: () => fetchProxyStatus(first),
-    close: async () => undefined,
+    close: async () => redisCli.close(),
   };
 }
