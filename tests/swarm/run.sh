@@ -8,8 +8,8 @@
 # else ../shared/tools/swarm2 (two engines on this machine: `swarm2 up`, images copied with
 # `swarm2 load`, `swarm2 down` at the end if this script started it); else a LOUD skip (exit 0).
 # Its own stack name, image tag and host ports; always ends with `npm run swarm -- rm`.
-# Costs 537 s here at load average 29-36 (243 s copy, build + ship + deploy; 86 s rolling restart,
-# 184 s the bench's rolling-deploy, 3 s exit-2 checks).
+# Costs 269 s here at load average 17-26 (90 s copy, build + ship + deploy; 55 s rolling restart,
+# 100 s the bench's rolling-deploy, 2 s exit-2 checks); 537 s at load 29-36.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 started=$(date +%s)
