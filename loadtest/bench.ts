@@ -17,6 +17,7 @@ import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
 import { nodeCrash, nodeDrain, nodeScenarioUnavailable, rollingDeploy, rollingDeployUnavailable, runReplacement, spreadOnto } from './scenarios/replacement';
 import { connectSwarm } from './swarm-target';
 import { servingSet } from './pool-watch';
+import { runScaling, scalingUnavailable } from './scenarios/scaling';
 import { runDistance } from './scenarios/distance';
 import { LatencyControl } from './latency-control';
 import { DISTANCE_COMPOSE_FILE } from '../cluster/compose-distance';
@@ -98,12 +99,12 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
   'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
-  'failover-redis': 'failoverRedis', distance: 'distance', 'rolling-deploy': 'rollingDeploy', 'node-drain': 'nodeDrain', 'node-crash': 'nodeCrash',
+  'failover-redis': 'failoverRedis', distance: 'distance', scaling: 'scaling', 'rolling-deploy': 'rollingDeploy', 'node-drain': 'nodeDrain', 'node-crash': 'nodeCrash',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
 const ORDER: readonly ScenarioName[] = [
-  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance',
+  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'scaling',
   // Replacements last, rolling-deploy after the node scenarios: a swarm's forced update spreads the tasks again.
   'node-drain', 'node-crash', 'rolling-deploy',
 ];
@@ -231,6 +232,7 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     'failover-redis': failoverUnavailable(context),
     'node-drain': nodeScenarioUnavailable(context, 'drain'),
     'node-crash': nodeScenarioUnavailable(context, 'crash'),
+    scaling: scalingUnavailable(context),
     distance: context.target.latencyControlUrl ?? config.distance.control
       ? undefined
       : 'no latency injector in the target\'s paths: start compose with -f docker-compose.yml -f docker-compose.distance.yml, or give --latency-control with --target (docs/distance.md)',
@@ -330,6 +332,14 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const result = followReplacements(context, await runReplacement(context, operation));
       if (verb === 'drain') results.scenarios.nodeDrain = result;
       else results.scenarios.nodeCrash = result;
+      return undefined;
+    }
+    case 'scaling': {
+      const why = scalingUnavailable(context);
+      if (why) return why;
+      const result = await runScaling(context, { cellSeconds: config.timing.cellSeconds });
+      if (typeof result === 'string') return result;
+      results.scenarios.scaling = result;
       return undefined;
     }
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_PORT_BASE, FRONTENDS, SCALE_ONLY } from '../cluster/topology';
 import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
 import { fetchProxyStatus, withoutNodes } from './target';
+import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
 
 /**
@@ -115,6 +116,7 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     adminToken: options.adminToken,
     faults,
     compose,
+    containers: composeContainers(compose, [...hostUrl.values()].map((url) => Number(new URL(url).port))),
     // Redis is not published: its INFO comes through one redis-cli kept open in its container.
     redisInfo: (section) => redisCli.info(section),
     collectGarbage: async (replica) => {

@@ -4,6 +4,7 @@ import type { TargetKind } from './target';
  * The shape of results.json: plain data, every figure measured in the run, plus the settings
  * it was measured under. Reports are pure functions of this object.
  */
+import type { PaperResult } from './capacity-model';
 
 /** What happened to a user's requests: the measurement vocabulary of docs/design.md. */
 export interface Counts {
@@ -309,6 +310,97 @@ export interface RevocationResult {
   modes: RevocationModeResult[];
 }
 
+/** One part's CPU during a scaling point's measured window (cgroup accounting). */
+export interface ScalingPartUse {
+  /** proxy, redis, app1..app4 (serving ones), docker-proxy, load generator. */
+  part: string;
+  cpuSeconds: number;
+  cores: number;
+  cpuMsPerRequest: number | null;
+  quotaCores: number | null;
+  /** Share of CFS periods throttled; null without a quota. */
+  throttledShare: number | null;
+}
+
+export interface ScalingPoint {
+  mode: string;
+  strategy: string;
+  replicas: number;
+  users: number;
+  /** Wall seconds of the measured window. */
+  seconds: number;
+  okPerSec: number;
+  /** Responses in the window (ok, logouts, errors, logins, other). */
+  requests: number;
+  counts: Counts;
+  errorRate: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Responses per replica over the whole cell (warm-up included). */
+  shares: Record<string, number>;
+  redisCommandsPerRequest: number | null;
+  /** CPU seconds of redis-server itself in the window (INFO cpu), without the probes that share its container. */
+  redisServerCpuSeconds: number | null;
+  parts: ScalingPartUse[];
+  /** Parts at their limit: quota throttled ≥ half the periods, or ≥ 90 % of a core without one. */
+  limits: string[];
+  limitNote: string;
+  loadAverage1: number;
+  /** The whole cell's counts, warm-up included. */
+  totals: Counts;
+}
+
+export interface ScalingModeModel {
+  mode: string;
+  /** Parameters: CPU seconds per request of each part at N = 1, and the cores one instance may use. */
+  parts: { part: string; cpuSecondsPerRequest: number; coresPerInstance: number | null; scalesWithReplicas: boolean }[];
+  hostCores: number;
+  predictions: { replicas: number; okPerSec: number; limit: string }[];
+  checks: { replicas: number; measured: number; predicted: number; error: number }[];
+  /** Mean |error| over the measured N ≥ 2 points; null when only N = 1 was measured. */
+  meanAbsError: number | null;
+  /** Least-squares slope of the measured ok req/s per added replica. */
+  slope: number | null;
+}
+
+export interface ScalingPaper {
+  loggedInUsers: number;
+  requestsPerUserPerSec: number;
+  servers: number;
+  coresPerServer: number;
+  redisCommandsPerCoreSec: number | null;
+  /** Per mode: the measured inputs, then the model's answer. */
+  modes: ({ mode: string; redisCommandsPerRequest: number; redisBytesPerUser: number; replicaRequestsPerCoreSec: number } & PaperResult)[];
+}
+
+export interface ScalingResult {
+  replicaQuotaCores: number;
+  proxyQuotaCores: number | null;
+  redisQuotaCores: number | null;
+  usersPerReplica: number;
+  cellSeconds: number;
+  warmSeconds: number;
+  /** Seconds of each mode's load on all four replicas before the first point. */
+  warmAllSeconds: number;
+  budgetCores: number;
+  hostCores: number;
+  /** How each part's CPU was read. */
+  accounting: string;
+  loadAverage: { start: number[]; end: number[] };
+  /** Redis per user after its logins: keys and MEMORY USAGE bytes of per-user state (sessions, refresh families, denylists). */
+  logins: { mode: string; users: number; attempts: number; refusedOrFailed: number; seconds: number; redisKeysPerUser: number | null; redisBytesPerUser: number | null }[];
+  points: ScalingPoint[];
+  skipped: { mode: string; replicas: number; reason: string }[];
+  models: ScalingModeModel[];
+  /** Where the shared parts saturate: Redis commands/s per core (measured), requests/s per core of proxy, replica, generator per mode. */
+  shared: {
+    redisCommandsPerCoreSec: number | null;
+    perMode: { mode: string; proxyRequestsPerCoreSec: number | null; replicaRequestsPerCoreSec: number | null; generatorRequestsPerCoreSec: number | null }[];
+  };
+  /** Model, not measurement: the seed's "100 servers" from the measured costs. */
+  paper: ScalingPaper;
+}
+
 /** One mode at one delay of the distance scenario. */
 export interface DistanceModeResult {
   mode: string;
@@ -502,6 +594,8 @@ export interface BenchResults {
     rollingDeploy?: ReplacementScenarioResult;
     nodeDrain?: ReplacementScenarioResult;
     nodeCrash?: ReplacementScenarioResult;
+    /** Evidence only (run by name, never by `all`): ok req/s against replica count. */
+    scaling?: ScalingResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

@@ -9,7 +9,7 @@ export const SCENARIO_NAMES = Object.freeze([
  * Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`.
  * `distance` also runs alone: it puts a latency injector in the cluster's paths.
  */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'rolling-deploy', 'node-drain', 'node-crash'] as const);
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'scaling', 'rolling-deploy', 'node-drain', 'node-crash'] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {
@@ -63,4 +63,5 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   'node-drain': 'extra, by name only, --swarm: docker node update --availability drain on a second node under load; its tasks move',
   'node-crash': 'extra, by name only, --swarm: a second node\'s engine stopped the way a crash does (--crash-node), swarm replaces its tasks, then --restore-node',
   distance: 'extra, by name only and alone: added round trips (0, 1, 2, 5 ms) replicas→Redis and proxy→replicas through a latency injector; throughput, p50/p99 and login/me/logout per mode',
+  scaling: 'extra, by name only: ok req/s and CPU per request per part for N = 1..4 CPU-quota replicas against a capacity model (docker targets)',
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ContainerAccess } from './containers';
 
 /**
  * What the bench drives: the frontends (found from /_proxy/status), the replicas behind them,
@@ -92,7 +93,7 @@ export interface BenchTarget {
   adminToken: string;
   redisUrl?: string;
   /** An INFO section of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
-  redisInfo?(section: 'commandstats' | 'memory'): Promise<string | undefined>;
+  redisInfo?(section: 'commandstats' | 'memory' | 'cpu'): Promise<string | undefined>;
   /** The latency injector's control API, when the target has one in its paths (distance scenario). */
   latencyControlUrl?: string;
   faults: FaultActions;
@@ -100,6 +101,8 @@ export interface BenchTarget {
   swarm?: SwarmControl;
   /** Replicas only through the proxy's direct route: their addresses are container addresses the bench never uses. */
   replicasThroughProxyOnly?: boolean;
+  /** Docker targets only: the containers behind the services (cgroup CPU accounting, redis-cli). */
+  containers?: ContainerAccess;
   /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
   collectGarbage?(replica: string): Promise<void>;
   status(): Promise<ProxyStatus>;

@@ -6,6 +6,7 @@ import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
 import { distanceSection } from './distance';
 import { replacementSection, swarmSection } from './replacement';
+import { scalingSection } from './scaling-section';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS } from './svg';
 import { timelineCharts, timelineTable } from './timelines';
@@ -34,6 +35,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.nodeCrash ? replacementSection(s.nodeCrash) : []),
     ...(s.rollingDeploy ? replacementSection(s.rollingDeploy) : []),
     ...(results.settings.swarm ? swarmSection(results.settings.swarm, results.settings.cpus) : []),
+    ...(s.scaling ? scalingSection(s.scaling) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];

@@ -93,3 +93,6 @@ if [ "${AUTHSCALE_COMPOSE_BENCH:-1}" != 0 ]; then
 else
   echo "test:compose: the compose bench test (bench --compose --quick, the physics, Ctrl-C) was left out: AUTHSCALE_COMPOSE_BENCH=0" >&2
 fi
+# After the kill experiment and the bench, never beside them: this one creates app4 (with a quota) and removes it.
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000

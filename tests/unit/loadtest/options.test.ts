@@ -35,6 +35,11 @@ describe('bench command line', () => {
     expect(config(['--quick']).scenarios).not.toContain('login-storm');
   });
 
+  it('when scaling is named, then it runs; all and --quick never include it', () => {
+    expect(config(['--scenario', 'scaling']).scenarios).toEqual(['scaling']);
+    expect(config(['--quick']).scenarios).not.toContain('scaling');
+  });
+
   it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
     const c = config(['--quick', '--duration', '2', '--scenario', 'throughput,kill-redis', '--no-persistence', '--connections', '20']);
     expect(c.timing).toEqual({ ...QUICK_TIMING, cellSeconds: 2 });
