@@ -178,7 +178,9 @@ export function runShell(command: string, timeoutMs = 60_000, env?: Readonly<Rec
     child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => { clearTimeout(timer); reject(error); });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has stderr been read to its end (under load 'exit' came first
+    // and the message lost its reason).
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`\`${command}\` failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
