@@ -344,6 +344,8 @@ export interface ScalingPoint {
   parts: ScalingPartUse[];
   /** Parts at their limit: quota throttled ≥ half the periods, or ≥ 90 % of a core without one. */
   limits: string[];
+  /** Every serving replica, and no other part, at its limit: the point the model describes. */
+  replicasLimit: boolean;
   limitNote: string;
   loadAverage1: number;
   /** The whole cell's counts, warm-up included. */
@@ -356,9 +358,11 @@ export interface ScalingModeModel {
   parts: { part: string; cpuSecondsPerRequest: number; coresPerInstance: number | null; scalesWithReplicas: boolean }[];
   hostCores: number;
   predictions: { replicas: number; okPerSec: number; limit: string }[];
-  checks: { replicas: number; measured: number; predicted: number; error: number }[];
+  checks: { replicas: number; measured: number; predicted: number; error: number; replicasLimit: boolean }[];
   /** Mean |error| over the measured N ≥ 2 points; null when only N = 1 was measured. */
   meanAbsError: number | null;
+  /** The same over the N ≥ 2 points the replicas limited (the others measured the host or a shared part); null when none. */
+  meanAbsErrorReplicasLimit: number | null;
   /** Least-squares slope of the measured ok req/s per added replica. */
   slope: number | null;
 }

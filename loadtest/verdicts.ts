@@ -290,7 +290,7 @@ export function scalingEvidence(r: BenchResults): string[] {
   if (!s || s.models.length === 0) return [];
   const modes = s.models.map((m) => {
     const points = s.points.filter((p) => p.mode === m.mode);
-    const notReplicas = points.filter((p) => !p.limitNote.startsWith('limited by the replicas')).length;
+    const notReplicas = points.filter((p) => !p.replicasLimit).length;
     return `${m.mode} ${num(m.slope)} ok req/s per added replica (N = ${points.map((p) => p.replicas).join(', ')}${notReplicas ? `; ${notReplicas} of ${points.length} points not limited by the replicas` : ''})`;
   });
   return [`scaling (evidence only, not judged; ${s.replicaQuotaCores} CPU per replica, load average ${s.loadAverage.start[0]}): ${modes.join('; ')}.`];

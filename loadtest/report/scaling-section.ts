@@ -1,19 +1,18 @@
 import type { ScalingResult } from '../results';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
-import { curveChart } from './svg';
+import { curveChart, MODE_COLORS } from './svg';
 
-const MODE_COLORS: Readonly<Record<string, string>> = { memory: '#ef6c00', redis: '#c62828', jwt: '#2e7d32', 'jwt-revocable': '#1565c0' };
-
-/** ok req/s against N per mode, measured (solid) and the N = 1 model (dashed): also written as scaling.svg. */
+/** ok req/s against N per mode, measured (solid; a hollow dot where the replicas were not the limit) and the N = 1 model (dashed): also written as scaling.svg. */
 export function scalingCurveSvg(s: ScalingResult): string {
   return curveChart({
     title: `ok req/s against replicas (${s.replicaQuotaCores} CPU each; load avg ${s.loadAverage.start[0]})`,
     xLabel: 'replicas (N)',
     yLabel: 'ok req/s',
+    hollowLabel: 'not replica-limited',
     series: s.models.map((m) => ({
       name: m.mode,
       color: MODE_COLORS[m.mode] ?? '#555',
-      measured: s.points.filter((p) => p.mode === m.mode).sort((a, b) => a.replicas - b.replicas).map((p) => ({ x: p.replicas, y: p.okPerSec })),
+      measured: s.points.filter((p) => p.mode === m.mode).sort((a, b) => a.replicas - b.replicas).map((p) => ({ x: p.replicas, y: p.okPerSec, hollow: !p.replicasLimit })),
       model: m.predictions.map((p) => ({ x: p.replicas, y: p.okPerSec })),
     })),
   });
@@ -27,7 +26,7 @@ export function scalingSection(s: ScalingResult): Block[] {
   return [
     heading(2, 'scaling (ok req/s against replica count)'),
     paragraph(`Every replica runs with a CPU quota of ${s.replicaQuotaCores} cores (proxy ${s.proxyQuotaCores ?? 'no quota'}, Redis ${s.redisQuotaCores ?? 'no quota'}); replicas above N are paused and out of the pool. ${s.usersPerReplica} closed-loop users per serving replica, logged in once and reused at every N (memory users pinned by the sticky frontend, the others behind round-robin); before the first point every replica served each mode's users for ${s.warmAllSeconds} s (unmeasured), and each point is a ${s.cellSeconds} s window after ${s.warmSeconds} s of warm-up. CPU from ${s.accounting}. Host: ${s.hostCores} cores, load average ${s.loadAverage.start.join(' / ')} at the start, ${s.loadAverage.end.join(' / ')} at the end (1/5/15 min): on a shared host every absolute figure below is distorted by the other load; the limit column says when a point was not limited by the replicas.`),
-    chart('ok req/s against N per mode: measured (solid) and the model from the N = 1 costs (dashed)', scalingCurveSvg(s)),
+    chart('ok req/s against N per mode: measured (solid; hollow dot: the replicas were not the limit) and the model from the N = 1 costs (dashed)', scalingCurveSvg(s)),
     table(['mode', 'N', 'users', 'ok req/s', 'model', 'error', 'p50 ms', 'p99 ms', 'errors', 'Redis cmds/req', 'limit'], s.points.map((p) => {
       const check = s.models.find((m) => m.mode === p.mode)?.checks.find((c) => c.replicas === p.replicas);
       return [
@@ -43,10 +42,14 @@ export function scalingSection(s: ScalingResult): Block[] {
       return `${fixed(part.cpuMsPerRequest, 3)} (${busy})${p.limits.includes(name) ? ' LIMIT' : ''}`;
     })])),
     heading(3, 'The model and how well it predicted'),
-    paragraph('Parameters from the N = 1 point only: each part\'s CPU per request. Prediction for N = the smallest of N × replica quota ÷ replica CPU per request, each shared part\'s core (or quota) ÷ its CPU per request, and the host\'s cores ÷ the total CPU per request. Error = (measured − predicted) ÷ predicted; the mean is over N ≥ 2, the points the model did not see.'),
-    table(['mode', 'predicted ok req/s for N = 1..4 (limit)', 'mean |error| N ≥ 2', 'measured slope (ok req/s per replica)'], s.models.map((m) => [
-      m.mode, m.predictions.map((p) => `${p.replicas}: ${int(p.okPerSec)} (${p.limit})`).join(', '), pct(m.meanAbsError), fixed(m.slope, 1),
-    ])),
+    paragraph('Parameters from the N = 1 point only: each part\'s CPU per request. Prediction for N = the smallest of N × replica quota ÷ replica CPU per request, each shared part\'s core (or quota) ÷ its CPU per request, and the host\'s cores ÷ the total CPU per request. Error = (measured − predicted) ÷ predicted; the mean is over N ≥ 2, the points the model did not see, and again over those of them the replicas limited (the model\'s premise: elsewhere the host or a shared part was the limit, which the model does not know about).'),
+    table(['mode', 'predicted ok req/s for N = 1..4 (limit)', 'mean |error| N ≥ 2', 'mean |error| N ≥ 2 where the replicas were the limit', 'measured slope (ok req/s per replica)'], s.models.map((m) => {
+      const limited = m.checks.filter((c) => c.replicas > 1 && c.replicasLimit).map((c) => c.replicas);
+      return [
+        m.mode, m.predictions.map((p) => `${p.replicas}: ${int(p.okPerSec)} (${p.limit})`).join(', '), pct(m.meanAbsError),
+        m.meanAbsErrorReplicasLimit === null ? 'no such point' : `${pct(m.meanAbsErrorReplicasLimit)} (N = ${limited.join(', ')})`, fixed(m.slope, 1),
+      ];
+    })),
     heading(3, 'Where the shared parts saturate'),
     list([
       `Redis: ${s.shared.redisCommandsPerCoreSec === null ? 'not measured (no Redis commands counted)' : `${int(s.shared.redisCommandsPerCoreSec)} commands per second on one core (measured: commands counted ÷ redis-server's own CPU seconds (INFO cpu) over every point)`}.`,

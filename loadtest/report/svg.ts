@@ -153,17 +153,21 @@ function svg(width: number, height: number, body: string): string {
 export interface CurveSeries {
   name: string;
   color: string;
-  /** Measured points: solid line with dots. */
-  measured: readonly { x: number; y: number }[];
+  /** Measured points: solid line with dots; a hollow dot marks a point to read with care (e.g. not limited by what the curve is about). */
+  measured: readonly { x: number; y: number; hollow?: boolean }[];
   /** Model predictions: dashed line. */
   model: readonly { x: number; y: number }[];
 }
 
 /** y against a small integer x (ok req/s against replica count): measured solid, model dashed, per series. */
-export function curveChart(options: { title: string; xLabel: string; yLabel: string; series: readonly CurveSeries[]; width?: number; height?: number }): string {
-  const width = options.width ?? 520;
+export function curveChart(options: {
+  title: string; xLabel: string; yLabel: string; series: readonly CurveSeries[]; width?: number; height?: number;
+  /** Legend text for hollow dots, shown when a point is hollow. */
+  hollowLabel?: string;
+}): string {
+  const width = options.width ?? 540;
   const height = options.height ?? 300;
-  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 48, right: 130, top: 24, bottom: 34 });
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 48, right: 150, top: 24, bottom: 34 });
   const xs = options.series.flatMap((s) => [...s.measured, ...s.model].map((p) => p.x));
   const minX = Math.min(1, ...xs);
   const maxX = Math.max(minX + 1, ...xs);
@@ -188,12 +192,18 @@ export function curveChart(options: { title: string; xLabel: string; yLabel: str
   options.series.forEach((s, i) => {
     if (s.model.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.2" stroke-dasharray="5,4" points="${line(s.model)}"><title>${escapeXml(`${s.name} (model)`)}</title></polyline>`);
     if (s.measured.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${line(s.measured)}"><title>${escapeXml(`${s.name} (measured)`)}</title></polyline>`);
-    for (const p of s.measured) parts.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.name}: ${Math.round(p.y)} at ${p.x}`)}</title></circle>`);
+    for (const p of s.measured) {
+      const fill = p.hollow ? `fill="#fff" stroke="${s.color}" stroke-width="1.5"` : `fill="${s.color}"`;
+      parts.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" ${fill}><title>${escapeXml(`${s.name}: ${Math.round(p.y)} at ${p.x}`)}</title></circle>`);
+    }
     const ly = top + 10 + i * 16;
     parts.push(`<line x1="${left + plotW + 10}" y1="${ly - 4}" x2="${left + plotW + 28}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/><text x="${left + plotW + 32}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   const ly = top + 10 + options.series.length * 16 + 6;
   parts.push(`<line x1="${left + plotW + 10}" y1="${ly - 4}" x2="${left + plotW + 28}" y2="${ly - 4}" stroke="#555" stroke-dasharray="5,4"/><text x="${left + plotW + 32}" y="${ly}">model</text>`);
+  if (options.hollowLabel && options.series.some((s) => s.measured.some((p) => p.hollow))) {
+    parts.push(`<circle cx="${left + plotW + 19}" cy="${ly + 12}" r="3" fill="#fff" stroke="#555" stroke-width="1.5"/><text x="${left + plotW + 32}" y="${ly + 16}">${escapeXml(options.hollowLabel)}</text>`);
+  }
   return svg(width, height, parts.join(''));
 }
 

@@ -439,6 +439,7 @@ async function measurePoint(
       ? round4(Math.max(0, redisAfter.serverCpuSeconds - redisBefore.serverCpuSeconds)) : null,
     parts,
     limits,
+    replicasLimit: replicasWereTheLimit(limits, serving),
     limitNote: limitNote(limits, serving),
     loadAverage1: round2(os.loadavg()[0]),
     totals: totalCounts(ledgers),
@@ -451,12 +452,17 @@ function totalShares(ledgers: readonly UserLedger[]): Record<string, number> {
   return shares;
 }
 
+/** Every serving replica, and nothing else, at its limit. */
+export function replicasWereTheLimit(limits: readonly string[], serving: readonly string[]): boolean {
+  return serving.every((r) => limits.includes(r)) && limits.every((p) => serving.includes(p));
+}
+
 /** Says what limited a point, so a flat curve is never read as a property of the auth mode. */
 export function limitNote(limits: readonly string[], serving: readonly string[]): string {
   const replicas = limits.filter((p) => serving.includes(p));
   const others = limits.filter((p) => !serving.includes(p));
   if (others.length > 0) return `limited by ${others.join(', ')}, not (only) the replicas: this point measures that part, not the auth mode`;
-  if (replicas.length === serving.length) return 'limited by the replicas\' quotas (every serving replica throttled in at least half its periods)';
+  if (replicasWereTheLimit(limits, serving)) return 'limited by the replicas\' quotas (every serving replica throttled in at least half its periods)';
   if (replicas.length > 0) return `only ${replicas.join(', ')} of ${serving.length} replicas reached the quota: uneven load, or the host's CPU ran short`;
   return 'no part reached its limit: the host\'s CPU (shared with other processes, see the load average) was the limit, not the replicas';
 }
@@ -482,6 +488,8 @@ function modelOf(mode: string, points: readonly ScalingPoint[], setup: Setup): S
   const model: CapacityModel = modelFromPoint({ mode, requests: first.requests, cpuSeconds, coresPerInstance: cores, replicaPart: REPLICA_PART, hostCores: os.cpus().length });
   const measured = mine.map((p) => ({ replicas: p.replicas, okPerSec: p.okPerSec * (p.requests > 0 ? 1 : 0) }));
   const { checks, meanAbsError } = checkModel(model, measured);
+  const replicasLimit = new Set(mine.filter((p) => p.replicasLimit).map((p) => p.replicas));
+  const limitedChecks = checks.filter((c) => c.replicas > 1 && replicasLimit.has(c.replicas));
   return {
     mode,
     parts: model.parts.map((p) => ({ ...p, cpuSecondsPerRequest: round6(p.cpuSecondsPerRequest) })),
@@ -490,8 +498,9 @@ function modelOf(mode: string, points: readonly ScalingPoint[], setup: Setup): S
       const p = predict(model, n);
       return { replicas: n, okPerSec: round1(p.okPerSec), limit: p.limit };
     }),
-    checks: checks.map((c) => ({ ...c, predicted: round1(c.predicted), error: round4(c.error) })),
+    checks: checks.map((c) => ({ ...c, predicted: round1(c.predicted), error: round4(c.error), replicasLimit: replicasLimit.has(c.replicas) })),
     meanAbsError: meanAbsError === null ? null : round4(meanAbsError),
+    meanAbsErrorReplicasLimit: limitedChecks.length ? round4(limitedChecks.reduce((sum, c) => sum + Math.abs(c.error), 0) / limitedChecks.length) : null,
     slope: (() => {
       const s = slope(measured);
       return s === null ? null : round1(s);

@@ -1,7 +1,7 @@
 import { renderReports } from '../../../loadtest/report';
 import { scalingCurveSvg } from '../../../loadtest/report/scaling-section';
 import type { BenchResults, ScalingPoint, ScalingResult } from '../../../loadtest/results';
-import { USER_STATE_PATTERNS, limitNote, parseRedisStats, parseUserState, projectedCores } from '../../../loadtest/scenarios/scaling';
+import { USER_STATE_PATTERNS, limitNote, parseRedisStats, parseUserState, projectedCores, replicasWereTheLimit } from '../../../loadtest/scenarios/scaling';
 import { judgeClaim7, scalingEvidence } from '../../../loadtest/verdicts';
 import { counts, syntheticResults } from './synthetic-results';
 
@@ -13,7 +13,7 @@ function point(mode: string, replicas: number, okPerSec: number, limits: string[
     redisCommandsPerRequest: mode === 'redis' ? 2 : 0, redisServerCpuSeconds: null,
     parts: [...apps, { part: 'proxy', cpuSeconds: 0.8, cores: 0.1 * replicas, cpuMsPerRequest: 0.5, quotaCores: null, throttledShare: null },
       { part: 'load generator', cpuSeconds: 0.4, cores: 0.05 * replicas, cpuMsPerRequest: 0.25, quotaCores: null, throttledShare: null }],
-    limits, limitNote: limitNote(limits, apps.map((a) => a.part)), loadAverage1: 3, totals: counts({ ok: okPerSec * 10 }),
+    limits, replicasLimit: replicasWereTheLimit(limits, apps.map((a) => a.part)), limitNote: limitNote(limits, apps.map((a) => a.part)), loadAverage1: 3, totals: counts({ ok: okPerSec * 10 }),
   };
 }
 
@@ -28,8 +28,9 @@ function scaling(): ScalingResult {
       mode: 'jwt', hostCores: 2,
       parts: [{ part: 'replicas', cpuSecondsPerRequest: 0.001, coresPerInstance: 0.2, scalesWithReplicas: true }],
       predictions: [1, 2, 3, 4].map((n) => ({ replicas: n, okPerSec: 200 * n, limit: 'replicas' })),
-      checks: [{ replicas: 1, measured: 200, predicted: 200, error: 0 }, { replicas: 2, measured: 380, predicted: 400, error: -0.05 }, { replicas: 3, measured: 420, predicted: 600, error: -0.3 }],
-      meanAbsError: 0.175, slope: 110,
+      checks: [{ replicas: 1, measured: 200, predicted: 200, error: 0, replicasLimit: true }, { replicas: 2, measured: 380, predicted: 400, error: -0.05, replicasLimit: true },
+        { replicas: 3, measured: 420, predicted: 600, error: -0.3, replicasLimit: false }],
+      meanAbsError: 0.175, meanAbsErrorReplicasLimit: 0.05, slope: 110,
     }],
     shared: { redisCommandsPerCoreSec: 61234, perMode: [{ mode: 'jwt', proxyRequestsPerCoreSec: 2000, replicaRequestsPerCoreSec: 1000, generatorRequestsPerCoreSec: 4000 }] },
     paper: {
@@ -74,6 +75,13 @@ describe('scaling limits', () => {
     expect(limitNote([], ['app1'])).toMatch(/host's CPU/);
   });
 
+  it('when every serving replica and nothing else is at its limit, then (and only then) the replicas were the limit', () => {
+    expect(replicasWereTheLimit(['app1', 'app2'], ['app1', 'app2'])).toBe(true);
+    expect(replicasWereTheLimit(['app2'], ['app1', 'app2'])).toBe(false);
+    expect(replicasWereTheLimit(['app1', 'app2', 'proxy'], ['app1', 'app2'])).toBe(false);
+    expect(replicasWereTheLimit([], ['app1'])).toBe(false);
+  });
+
   it('when N = 2 used 0.6 shared cores, then N = 3 is projected at 3 quotas plus 0.9 shared cores', () => {
     const p = point('jwt', 2, 380, []);
     p.parts = [...p.parts.filter((x) => x.part.startsWith('app')), { part: 'proxy', cpuSeconds: 4, cores: 0.5, cpuMsPerRequest: 1, quotaCores: null, throttledShare: null },
@@ -111,15 +119,19 @@ describe('scaling in the report and claim 7', () => {
     expect(markdown).toMatch(/\| jwt \| 3 \| 24 \| 420 \| 600 \| -30\.0% \|/);
     expect(markdown).toContain('mean \\|error\\| N ≥ 2');
     expect(markdown).toContain('17.5%');
+    expect(markdown).toContain('5.0% (N = 2)');
     expect(markdown).toMatch(/100 servers, on paper \(model, not measurement\)/);
     expect(markdown).toMatch(/61,234 commands per second on one core/);
     expect(markdown).toMatch(/jwt N=4: over the budget/);
     expect(html).toContain('stroke-dasharray="5,4"');
   });
 
-  it('when the curve is drawn, then each mode has a measured line with a dot per point and a dashed model line', () => {
+  it('when the curve is drawn, then each mode has a measured line with a dot per point (hollow where the replicas were not the limit) and a dashed model line', () => {
     const svg = scalingCurveSvg(scaling());
-    expect(svg.match(/<circle/g)).toHaveLength(3);
+    // three points and the legend's hollow dot
+    expect(svg.match(/<circle/g)).toHaveLength(4);
+    expect(svg.match(/<circle[^>]*fill="#fff"/g)).toHaveLength(2);
+    expect(svg).toContain('not replica-limited');
     expect(svg).toContain('<title>jwt (model)</title>');
     expect(svg).toContain('<title>jwt (measured)</title>');
   });
