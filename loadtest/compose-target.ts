@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_PORT_BASE, FRONTENDS, SCALE_ONLY } from '../cluster/topology';
 import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
-import { fetchProxyStatus } from './target';
+import { fetchProxyStatus, withoutNodes } from './target';
 import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
 
@@ -29,7 +29,8 @@ export interface Compose {
   run(args: readonly string[], timeoutMs?: number): Promise<string>;
 }
 
-const exec = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
+/** Runs a command (no shell); its stdout, or an error quoting the last lines of its stderr. */
+export const execCommand = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
   new Promise((resolve, reject) => {
     execFile(file, [...args], { cwd: options.cwd, timeout: options.timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`\`${file} ${args.join(' ')}\` failed: ${(stderr || error.message).trim().split('\n').slice(-3).join(' ')}`));
@@ -49,14 +50,14 @@ export function composeDir(cwd: string, root: string): string {
 export async function findCompose(options: { project?: string; dir: string }): Promise<Compose> {
   const candidates: string[][] = [['docker', 'compose'], ['docker-compose']];
   for (const command of candidates) {
-    const works = await exec(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
+    const works = await execCommand(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
     if (!works) continue;
     const projectArgs = options.project ? ['-p', options.project] : [];
     return {
       command,
       dir: options.dir,
       project: options.project,
-      run: (args, timeoutMs = 90_000) => exec(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
+      run: (args, timeoutMs = 90_000) => execCommand(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
     };
   }
   throw new Error('neither `docker compose` nor `docker-compose` is installed or answering (is DOCKER_HOST set?)');
@@ -101,15 +102,16 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     return { port: Number(new URL(url).port), strategy: f.strategy, url };
   });
   const redisCli = new RedisCliSession([...compose.command, ...(compose.project ? ['-p', compose.project] : []), 'exec', '-T', 'redis', 'redis-cli'], compose.dir);
-  const faults: FaultActions = {
+  const faults: FaultActions = withoutNodes({
     unavailable: () => undefined,
     run: async (service, verb) => {
       await compose.run(composeFaultArgs(service, verb));
     },
-  };
+  }, 'a compose stack');
   return {
     url: first,
     local: false,
+    kind: 'docker compose',
     frontends,
     adminToken: options.adminToken,
     faults,

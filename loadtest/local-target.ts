@@ -1,6 +1,6 @@
-import { startCluster, type RunningCluster } from '../cluster/launcher';
+import { startCluster, type RunningCluster, type Verb } from '../cluster/launcher';
 import type { BenchTarget, FaultActions } from './target';
-import { fetchProxyStatus } from './target';
+import { fetchProxyStatus, withoutNodes } from './target';
 
 /**
  * A local cluster started by the bench on its own port base (so it never clashes with a running
@@ -33,13 +33,14 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
 /** A running local cluster as the bench's target (faults through the launcher itself). */
 export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
-  const faults: FaultActions = {
+  const faults: FaultActions = withoutNodes({
     unavailable: () => undefined,
-    run: (service, verb) => cluster.act(service, verb),
-  };
+    run: (service, verb) => cluster.act(service, verb as Verb),
+  }, 'the bench\'s own cluster');
   return {
     url,
     local: true,
+    kind: 'own cluster',
     frontends: cluster.frontends,
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,

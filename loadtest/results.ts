@@ -1,3 +1,5 @@
+import type { TargetKind } from './target';
+
 /**
  * The shape of results.json: plain data, every figure measured in the run, plus the settings
  * it was measured under. Reports are pure functions of this object.
@@ -65,7 +67,8 @@ export interface ThroughputResult {
 
 export interface ScenarioEvent {
   second: number;
-  kind: 'fault' | 'recover' | 'scale';
+  /** pool: a replica joined (+) or left (−) the proxy's serving set. */
+  kind: 'fault' | 'recover' | 'scale' | 'pool';
   label: string;
 }
 
@@ -178,7 +181,22 @@ export interface ScaleOutCellResult {
   timeline: TimelinePoint[];
 }
 
+/** The swarm's scale back (`docker service scale app=N` under load, after the scale-out). */
+export interface ScaleDownResult {
+  /** Second of the run the scale back was asked for. */
+  startSecond: number;
+  /** Replicas the proxy stopped serving from. */
+  removed: string[];
+  cells: { mode: string; strategy: string; users: number; moved: number; movedLoggedOut: number; stayedLoggedOut: number; errors: number }[];
+}
+
 export interface ScaleOutResult {
+  /** The replica(s) that joined (app4 on the bench's own cluster and compose, a new task on a swarm); absent in older results: app4. */
+  newReplicas?: string[];
+  /** How the replica was added, as a user would type it. */
+  action?: string;
+  /** Swarm only: the scale back under load. */
+  down?: ScaleDownResult;
   seconds: number;
   usersPerCell: number;
   replicasBefore: number;
@@ -189,6 +207,62 @@ export interface ScaleOutResult {
   moduloMovedFraction: number;
   /** What an ideal consistent hash moves: 1/(N+1). */
   consistentMovedFraction: number;
+}
+
+/** One mode × strategy through a replacement (rolling-deploy, node-drain, node-crash). */
+export interface ReplacementCellResult {
+  mode: string;
+  strategy: string;
+  users: number;
+  counts: Counts;
+  timeline: TimelinePoint[];
+  /** Users whose answering replica changed, per second; null behind round-robin (no user has a home replica there). */
+  movesPerSecond: number[] | null;
+  /** Users with at least one logout from the operation's start on. */
+  usersLoggedOut: number;
+  /** Users answered by another replica at the end than just before the operation; null behind round-robin. */
+  usersMoved: number | null;
+  movedLoggedOut: number | null;
+  okShareBefore: number | null;
+  okShareDuring: number | null;
+  errorsStopAfterSeconds: number | null;
+  /** The longest a user of the cell went without any answer from the operation's start on (whole seconds): a request hanging on a silent replica. */
+  longestSilenceSeconds: number;
+  /** Errors by what they were, e.g. {"503 redis_unavailable": 3, "no answer (connection failed or timed out)": 1}. */
+  errorKinds: Record<string, number>;
+}
+
+/** Replicas taken away and replaced under load, one way or another; what each auth mode's users saw. */
+export interface ReplacementScenarioResult {
+  scenario: 'rolling-deploy' | 'node-drain' | 'node-crash';
+  /** own cluster, docker compose, docker swarm or target. */
+  targetKind: string;
+  /** What was done, as a user would type it. */
+  action: string;
+  /** node-drain, node-crash: the node. */
+  node?: string;
+  seconds: number;
+  /** Seconds from the operation's start until the cluster served from a full new set again; null when it did not within the bound. */
+  operationSeconds: number | null;
+  usersPerCell: number;
+  userRate: number;
+  events: ScenarioEvent[];
+  replicasBefore: string[];
+  replicasAfter: string[];
+  /** Swarm: app tasks per node before and after. */
+  tasksPerNodeBefore?: Record<string, number>;
+  tasksPerNodeAfter?: Record<string, number>;
+  cells: ReplacementCellResult[];
+  /** What did not go as planned (a bound reached, a step that failed), in words. */
+  notes: string[];
+}
+
+/** Where a swarm run's numbers come from: the nodes as the swarm describes them. */
+export interface SwarmSettings {
+  stack: string;
+  nodes: { hostname: string; role: string; availability: string; state: string; address: string; cpus: number; memoryBytes: number; engine: string; self: boolean }[];
+  /** Every node reports this machine's CPU count and memory: most likely namespaces of one machine (as on the development pair). */
+  nodesLookLikeThisMachine: boolean;
 }
 
 export interface MemoryModeResult {
@@ -421,7 +495,7 @@ export interface BenchSettings {
   target: string;
   localCluster: boolean;
   /** own cluster, docker compose, or target (--target). */
-  targetKind?: 'own cluster' | 'docker compose' | 'target';
+  targetKind?: TargetKind;
   replicas: string[];
   frontends: { port: number; strategy: string; url: string }[];
   versions: Record<string, string>;
@@ -441,6 +515,8 @@ export interface BenchSettings {
   memoryUsers: number;
   cpus: number;
   platform: string;
+  /** --swarm: the stack and its nodes. */
+  swarm?: SwarmSettings;
   /** 1-minute load average when the run began and ended (absolute figures drift with it on shared cores). */
   loadAverage?: { atStart: number; atEnd: number };
 }
@@ -519,6 +595,9 @@ export interface BenchResults {
     loginStorm?: LoginStormResult;
     failoverRedis?: FailoverRedisResult;
     distance?: DistanceResult;
+    rollingDeploy?: ReplacementScenarioResult;
+    nodeDrain?: ReplacementScenarioResult;
+    nodeCrash?: ReplacementScenarioResult;
     /** Evidence only (run by name, never by `all`): ok req/s against replica count. */
     scaling?: ScalingResult;
   };

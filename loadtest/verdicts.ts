@@ -159,7 +159,7 @@ export function judgeClaim4(r: BenchResults): Verdict {
     };
     const rrShare = share('round-robin');
     const stickyShare = share('sticky-cookie');
-    evidence.push(`scale-out: app4 took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
+    evidence.push(`scale-out: ${scale.newReplicas?.join(', ') || 'app4'} took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
     scaleSkew = rrShare !== undefined && stickyShare !== undefined && stickyShare < rrShare / 2;
   }
   if (!sticky) return verdict(4, 'not measured', evidence, rule);
