@@ -3,6 +3,8 @@ import path from 'node:path';
 import { COMPOSE, SWARM } from './topology';
 import { repoRoot } from './paths';
 import { SWARM_USAGE, SwarmUsageError, parseSwarmArgs, type SwarmCommand } from './swarm-args';
+import { fetchProxyStatus } from '../loadtest/target';
+import { publishedPorts } from '../loadtest/swarm-target';
 
 /**
  * `npm run swarm -- deploy|rm|ps|scale N`: thin wrapper around `docker stack deploy` and friends
@@ -48,6 +50,34 @@ async function waitConverged(stack: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * Tasks "running" is not yet serving: the proxy finds new tasks by DNS (every 2 s) and checks them
+ * before it routes to them. When the proxy publishes its ports on this node, wait until it reports
+ * as many healthy replicas as the service wants, so a request right after deploy is served.
+ */
+async function waitServing(stack: string, timeoutMs: number): Promise<void> {
+  const proxyNode = docker(['service', 'ps', `${stack}_proxy`, '--filter', 'desired-state=running', '--format', '{{.Node}}'], { capture: true }).trim().split('\n')[0];
+  const self = docker(['node', 'inspect', 'self', '--format', '{{.Description.Hostname}}'], { capture: true }).trim();
+  const port = publishedPorts(docker(['service', 'inspect', `${stack}_proxy`, '--format', '{{json .Endpoint.Ports}}'], { capture: true }).trim()).get(8080);
+  if (proxyNode !== self || !port) {
+    process.stdout.write(`swarm: the proxy runs on node ${proxyNode || '(none)'}, not this one: not waiting for it to report healthy replicas\n`);
+    return;
+  }
+  const wanted = Number(docker(['service', 'inspect', `${stack}_${SWARM.appService}`, '--format', '{{.Spec.Mode.Replicated.Replicas}}'], { capture: true }).trim());
+  const deadline = Date.now() + timeoutMs;
+  let healthy = 0;
+  while (Date.now() < deadline) {
+    const status = await fetchProxyStatus(`http://127.0.0.1:${port}`).catch(() => undefined);
+    healthy = status?.upstreams.filter((u) => u.healthy && u.lastCheck?.ok).length ?? 0;
+    if (healthy >= wanted) {
+      process.stdout.write(`swarm: the proxy on 127.0.0.1:${port} routes to ${healthy} healthy replicas\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`the proxy reports ${healthy} of ${wanted} replicas healthy after ${timeoutMs / 1000} s (see npm run swarm -- ps, and docker service logs ${stack}_proxy)`);
+}
+
 function ps(stack: string): void {
   docker(['stack', 'ps', stack, '--filter', 'desired-state=running', '--format', 'table {{.Name}}\t{{.Node}}\t{{.CurrentState}}\t{{.Error}}']);
 }
@@ -66,6 +96,7 @@ async function run(command: SwarmCommand): Promise<void> {
       }
       docker(['stack', 'deploy', '-c', path.join(repoRoot(), 'docker-stack.yml'), command.stack], { env: { AUTHSCALE_IMAGE: image } });
       await waitConverged(command.stack, 240_000);
+      await waitServing(command.stack, 120_000);
       ps(command.stack);
       return;
     }
