@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sleep, type RunContext } from '../context';
 import type { CpuWindow, LoginStormResult, ProbeLatency } from '../results';
 import { clientAddressFor } from '../virtual-user';
+import { startProbeThread } from '../probe-thread';
 
 /**
  * login-storm: `stormClients` clients log in through the round-robin frontend for `stormSeconds`,
@@ -127,21 +128,6 @@ async function measureLoginCpu(context: RunContext, replicas: Replica[], url: st
   return { ms: samples ? Math.max(0, (used * 1000) / samples) : null, samples };
 }
 
-/** Probe `path` every PROBE_GAP_MS until `until`, one request at a time. */
-async function probe(url: string, path: string, headers: Record<string, string>, until: () => boolean): Promise<ProbeLatency> {
-  const latencies: number[] = [];
-  let failed = 0;
-  while (!until()) {
-    const started = performance.now();
-    const ok = await fetch(new URL(path, url), { headers, signal: AbortSignal.timeout(5000) })
-      .then(async (r) => { await r.arrayBuffer(); return r.ok; }, () => false);
-    if (ok) latencies.push(performance.now() - started);
-    else failed++;
-    await sleep(PROBE_GAP_MS);
-  }
-  return latencySummary(latencies, failed);
-}
-
 export async function runLoginStorm(context: RunContext, replicas: Replica[]): Promise<LoginStormResult> {
   const frontend = context.target.frontends.find((f) => f.strategy === 'round-robin') ?? context.target.frontends[0];
   const url = frontend.url;
@@ -160,16 +146,16 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   const countersBefore = await replicaCounters(replicas);
   const logins = { ok: 0, refused: 0, abandoned: 0, throttled: 0, errors: 0 };
   const stormEnds = Date.now() + stormSeconds * 1000;
-  let stormOver = false;
   context.log(`login-storm: ${clients} clients for ${stormSeconds} s, each attempt abandoned after ${CLIENT_TIMEOUT_MS / 1000} s`);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpuStormStart = await cpuSeconds(replicas);
   const stormStarted = Date.now();
-  const probes = Promise.all([
-    probe(url, '/health', {}, () => stormOver),
-    probe(url, '/jwt/me', { Authorization: `Bearer ${token}` }, () => stormOver),
-  ]);
+  // Each probe on its own thread: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
+  const probes = [
+    startProbeThread({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
+    startProbeThread({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
+  ];
   const client = async (i: number): Promise<void> => {
     const body = loginBody(context, i);
     const address = clientAddressFor(i);
@@ -186,11 +172,10 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   };
   await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
   const lastLeft = Date.now();
-  stormOver = true;
   loop.disable();
   const cpuStormEnd = await cpuSeconds(replicas);
   const cpuDuringStorm = cpuPercent(cpuStormStart, cpuStormEnd, lastLeft - stormStarted);
-  const [health, me] = await probes;
+  const [health, me] = (await Promise.all(probes.map((p) => p.stop()))).map((r) => latencySummary(r.latencies, r.failed));
 
   // Watch each replica's CPU from the moment the last client left.
   const cpuAfter: CpuWindow[] = [];
