@@ -2,7 +2,7 @@ import type { FaultActions, FaultVerb } from './target';
 
 /** The verb that undoes each fault verb: what the bench must do if it stops half-way. */
 const UNDO: Readonly<Record<FaultVerb, FaultVerb | undefined>> = {
-  kill: 'start', stop: 'start', pause: 'unpause', start: 'stop', unpause: undefined,
+  kill: 'start', stop: 'start', pause: 'unpause', start: 'stop', unpause: undefined, isolate: 'rejoin', rejoin: undefined,
 };
 
 /**

@@ -34,8 +34,10 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
 export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = {
-    unavailable: () => undefined,
-    run: (service, verb) => cluster.act(service, verb),
+    unavailable: (_service, verb) => (verb === 'isolate' || verb === 'rejoin' ? `${verb} is a docker compose fault (a replica's replication link); the local launcher has no such verb` : undefined),
+    run: (service, verb) => (verb === 'isolate' || verb === 'rejoin'
+      ? Promise.reject(new Error(`${verb} ${service}: not a local launcher verb`))
+      : cluster.act(service, verb)),
   };
   return {
     url,

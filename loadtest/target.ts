@@ -24,7 +24,11 @@ export interface ProxyStatus {
   control?: 'local' | null;
 }
 
-export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause';
+/**
+ * `isolate`/`rejoin` (docker compose with docker-compose.ha.yml only): a Redis replica refused its
+ * replication link while it keeps answering everyone else, and let back in.
+ */
+export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'isolate' | 'rejoin';
 
 export interface FaultActions {
   /** Why `verb` on `service` cannot be done here, or undefined when it can. */

@@ -1,7 +1,7 @@
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { freePortBase } from '../../common/ports';
 import { SessionCohort } from '../../loadtest/session-cohort';
-import { cutOffReplica } from '../../loadtest/scenarios/failover-redis';
+import { cutOffReplica } from '../../loadtest/scenarios/failover-stages';
 import { User, eventually, frontendOf } from '../compose/kill-experiment';
 import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 

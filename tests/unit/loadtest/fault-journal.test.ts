@@ -43,4 +43,15 @@ describe('fault journal (what Ctrl-C undoes)', () => {
     expect(result.done).toEqual([]);
     expect(result.failed[0]).toMatch(/start app2: engine gone/);
   });
+
+  it('when the run stops while a Redis replica is isolated, then undo lets it rejoin', async () => {
+    const actions = recording();
+    const journal = new FaultJournal(actions);
+    await journal.run('redis2', 'isolate');
+    expect(journal.outstanding).toEqual(['rejoin redis2']);
+    expect((await journal.undo()).done).toEqual(['rejoin redis2']);
+    await journal.run('redis', 'isolate');
+    await journal.run('redis', 'rejoin');
+    expect(journal.outstanding).toEqual([]);
+  });
 });
