@@ -146,7 +146,7 @@ export interface FailoverVariantResult {
   /** ms from the kill until every app replica answered /ready connected to a live primary; null when not within 20 s. */
   clientsFollowAfterMs: number | null;
   /** /redis users who logged in during the last seconds before the kill, each asked afterwards whether its session survived. */
-  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[] };
+  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[]; late?: number };
   /** Closed-loop /redis logins on the fresh cluster (HA variants): what WAIT costs per login. */
   loginPrice: LoginPrice | null;
   modes: FailoverModeResult[];

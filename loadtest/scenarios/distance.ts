@@ -57,7 +57,7 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   const perRound = Math.max(1, Math.round(seconds / rounds));
   const cellsPerPoint = AUTH_MODES.length * 2;
   const ledgers: { current: UserLedger[] } = { current: [] };
-  const stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
+  let stop = (): void => undefined;
   const redis = await RedisCommandCounter.forTarget(context.target);
   const points: DistancePoint[] = [];
 
@@ -149,6 +149,8 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
       { key: poolKeys.get(mode.name)!, firstSlot: DISTANCE_CONNECTIONS, users: pacedUsers.get(mode.name)! },
     ]));
     await warmUp(context, frontend.url, [...closedUsers.values(), ...pacedUsers.values()]);
+    // The cells' seconds (the walks between them come on top).
+    stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
     for (const axis of axes) {
       // Rounds in rotated orders: on shared cores the background load drifts over minutes, and
       // interleaving spreads that drift over every delay instead of charging it to one.

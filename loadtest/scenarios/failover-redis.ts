@@ -9,6 +9,7 @@ import { localStage, type FailoverStage } from './failover-stages';
 import type { FailoverModeResult, FailoverRedisResult, FailoverVariantResult, LoginPrice, ScenarioEvent } from '../results';
 import { SessionCohort } from '../session-cohort';
 import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
+import { rampConcurrency } from '../login-ramp';
 import { faultCell } from './fault';
 
 /**
@@ -40,8 +41,12 @@ export const FAILOVER_VARIANTS: readonly FailoverVariantPlan[] = Object.freeze([
   { id: 'single-no-aof', name: 'single, AOF off', redis: 'single', appendonly: false, waitReplicas: 0, lagReplica: false },
 ]);
 
-/** Seconds the cohort logs in before the kill; seconds of closed-loop logins per login-price cell. */
-const COHORT_SECONDS = 2;
+/**
+ * Seconds the cohort logs in before the kill, as many at a time as the login ramp (two per app
+ * replica): at the production hash cost a login takes about a second here, and two at a time
+ * gave cohorts of 0-2 users.
+ */
+const COHORT_SECONDS = 3;
 const LOGIN_PRICE_CONNECTIONS = 4;
 /**
  * The fault window against docker compose: `docker compose kill` takes seconds to land on a busy
@@ -190,8 +195,8 @@ async function runVariant(
     await sleep(Math.max(0, (beforeSeconds - COHORT_SECONDS) * 1000));
     const cohortEnd = load.t0 + beforeSeconds * 1000;
     // The kill does not wait for logins still in flight (seconds each at the production hash
-    // cost): one answered 200 after the kill was written before it, the most exposed session of all.
-    cohortLogins = cohort.loginUntil(() => Date.now() >= cohortEnd || context.signal.aborted);
+    // cost); one answered only after the kill is not counted (its session may be written after it).
+    cohortLogins = cohort.loginUntil(() => Date.now() >= cohortEnd || context.signal.aborted, rampConcurrency(context));
     await sleep(Math.max(0, cohortEnd - Date.now()));
     const issuedAt = Date.now();
     await stage.act(killed, 'kill');

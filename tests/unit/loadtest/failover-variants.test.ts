@@ -1,5 +1,7 @@
 import { chooseFailoverVariants, variantUnavailable, FAILOVER_VARIANTS, type FailoverTarget } from '../../../loadtest/scenarios/failover-redis';
 import { nodeOfAddress, replicaOnline } from '../../../loadtest/scenarios/failover-stages';
+import { SessionCohort } from '../../../loadtest/session-cohort';
+import { SteppingClient } from '../../../loadtest/http';
 
 const haStack: FailoverTarget = { kind: 'docker compose', sentinels: true, appendonly: true, waitReplicas: 0 };
 const plainStack: FailoverTarget = { kind: 'docker compose', sentinels: false, appendonly: true, waitReplicas: 0 };
@@ -64,5 +66,14 @@ describe('failover-redis on compose: reading the Redis pair', () => {
     expect(replicaOnline('# Replication\r\nrole:master\r\nconnected_slaves:1\r\nslave0:ip=172.29.170.3,port=6379,state=online,offset=6995,lag=0\r\n')).toBe(true);
     expect(replicaOnline('role:master\nconnected_slaves:1\nslave0:ip=172.29.170.3,port=6379,state=wait_bgsave,offset=0,lag=0\n')).toBe(false);
     expect(replicaOnline('role:master\nconnected_slaves:0\n')).toBe(false);
+  });
+});
+
+describe('failover-redis: the cohort counted exactly', () => {
+  it('when a login was answered only after the kill, then it is left out of the count (its session may have been written after it), and said so', async () => {
+    const cohort = new SessionCohort('http://127.0.0.1:9', 'alice', 'pw');
+    // Nothing to ask: the only member logged in after the reference moment.
+    cohort.members.push({ loggedInAt: 2000, client: new SteppingClient('http://127.0.0.1:9') });
+    expect(await cohort.verify(1000, 0)).toEqual({ users: 0, survived: 0, lost: 0, unknown: 0, late: 1, lostLoginOffsetsMs: [] });
   });
 });
