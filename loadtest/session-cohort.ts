@@ -1,4 +1,6 @@
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../common/client-address';
 import { SteppingClient } from './http';
+import { clientAddressFor } from './virtual-user';
 
 /**
  * Users who log in to `/redis` at known moments and are asked later, one by one, whether their
@@ -24,17 +26,37 @@ export interface CohortVerdict {
   lostLoginOffsetsMs: number[];
 }
 
+/**
+ * Each member a different person to the login throttle, as every other bench user: its own
+ * simulated address, claimed with the key derived from the admin token (docs/security.md). All
+ * from one address, a handful of refused logins per run locked the account out for minutes (429).
+ */
+export interface CohortClaims {
+  adminToken: string;
+  /** The first member's user index (its address is clientAddressFor(index)); pick one no other users of the run take. */
+  firstIndex: number;
+}
+
 export class SessionCohort {
   readonly members: CohortMember[] = [];
   /** Logins that did not answer 200 (Redis busy failing over, WAIT not acknowledged): not members. */
   failedLogins = 0;
+  private attempts = 0;
 
-  constructor(private readonly frontendUrl: string, private readonly username: string, private readonly password: string) {}
+  /** Members log in as `usernames` in turn (one account's throttle counts every login in flight). */
+  constructor(private readonly frontendUrl: string, private readonly usernames: readonly string[], private readonly password: string, private readonly claims?: CohortClaims) {}
+
+  private client(): SteppingClient {
+    if (!this.claims) return new SteppingClient(this.frontendUrl);
+    const address = clientAddressFor(this.claims.firstIndex + this.attempts);
+    return new SteppingClient(this.frontendUrl, { [CLIENT_ADDRESS_HEADER]: address, [CLIENT_KEY_HEADER]: clientAddressKey(this.claims.adminToken) });
+  }
 
   /** One login; on a refusal, how long to wait before the next (admission control's Retry-After, at most a second). */
   async loginOne(): Promise<{ ok: boolean; waitMs: number }> {
-    const client = new SteppingClient(this.frontendUrl);
-    const answer = await client.request('POST', '/redis/login', { username: this.username, password: this.password }).catch(() => undefined);
+    const client = this.client();
+    const username = this.usernames[this.attempts++ % this.usernames.length];
+    const answer = await client.request('POST', '/redis/login', { username, password: this.password }).catch(() => undefined);
     if (answer?.status !== 200) {
       this.failedLogins++;
       const retryAfter = Number(answer?.retryAfter ?? '');

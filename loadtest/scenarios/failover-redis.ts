@@ -47,6 +47,8 @@ export const FAILOVER_VARIANTS: readonly FailoverVariantPlan[] = Object.freeze([
  * gave cohorts of 0-2 users.
  */
 const COHORT_SECONDS = 3;
+/** The cohort's simulated client addresses start here: far above the run's pool of users (10 000 indices per pool key). */
+const COHORT_FIRST_INDEX = 5_000_000;
 const LOGIN_PRICE_CONNECTIONS = 4;
 /**
  * The fault window against docker compose: `docker compose kill` takes seconds to land on a busy
@@ -122,7 +124,7 @@ export async function runFailoverRedis(context: RunContext, host: FailoverHost, 
     if (host.kind === 'docker compose') {
       // The same containers for every variant: the previous failover's pair must be whole again.
       if (i > 0) await host.stage.settle();
-      results.push(await runVariant(context, host.stage, plan, { faultSeconds, loginPriceSeconds: null }));
+      results.push(await runVariant(context, host.stage, plan, { faultSeconds, loginPriceSeconds: null, variantIndex: i }));
       continue;
     }
     const { deps } = host;
@@ -135,7 +137,7 @@ export async function runFailoverRedis(context: RunContext, host: FailoverHost, 
     });
     const stage = localStage(cluster, deps.portBase, plan.redis === 'ha');
     try {
-      results.push(await runVariant(context, stage, plan, { faultSeconds, loginPriceSeconds: deps.loginPriceSeconds }));
+      results.push(await runVariant(context, stage, plan, { faultSeconds, loginPriceSeconds: deps.loginPriceSeconds, variantIndex: i }));
     } finally {
       await stage.close();
     }
@@ -159,8 +161,9 @@ async function runVariant(
   context: RunContext,
   stage: FailoverStage,
   plan: FailoverVariantPlan,
-  options: { faultSeconds: number; loginPriceSeconds: number | null },
+  options: { faultSeconds: number; loginPriceSeconds: number | null; variantIndex: number },
 ): Promise<FailoverVariantResult> {
+  const { variantIndex } = options;
   const { target } = stage;
   const sub: RunContext = { ...context, target };
   const loginPrice = plan.redis === 'ha' && !plan.lagReplica && options.loginPriceSeconds !== null
@@ -181,7 +184,7 @@ async function runVariant(
   const cutOff = plan.lagReplica ? (await stage.cutOffReplica()).replica : undefined;
   const load = startConcurrentCells(sub, seconds, 15, prepared);
   const stopProgress = trackProgress(context, `failover-redis (${plan.name})`, seconds, load.ledgers);
-  const cohort = new SessionCohort(target.frontends[0].url, context.usernames[0], context.password);
+  const cohort = new SessionCohort(target.frontends[0].url, context.usernames, context.password, { adminToken: target.adminToken, firstIndex: COHORT_FIRST_INDEX + variantIndex * 10_000 });
   const events: ScenarioEvent[] = cutOff ? [{ second: 0, kind: 'fault', label: `replica ${cutOff} cut off (before the load)` }] : [];
   const at = (): number => (Date.now() - load.t0) / 1000;
   let killAt = 0;

@@ -71,7 +71,7 @@ describe('failover-redis on compose: reading the Redis pair', () => {
 
 describe('failover-redis: the cohort counted exactly', () => {
   it('when a login was answered only after the kill, then it is left out of the count (its session may have been written after it), and said so', async () => {
-    const cohort = new SessionCohort('http://127.0.0.1:9', 'alice', 'pw');
+    const cohort = new SessionCohort('http://127.0.0.1:9', ['alice'], 'pw');
     // Nothing to ask: the only member logged in after the reference moment.
     cohort.members.push({ loggedInAt: 2000, client: new SteppingClient('http://127.0.0.1:9') });
     expect(await cohort.verify(1000, 0)).toEqual({ users: 0, survived: 0, lost: 0, unknown: 0, late: 1, lostLoginOffsetsMs: [] });
