@@ -252,11 +252,14 @@ function haChange(f: NonNullable<BenchResults['scenarios']['failoverRedis']>): s
   const cutOff = f.variants.find((v) => v.replicaCutOff);
   const down = (v: typeof ha): string => `${v?.modes.find((m) => m.mode === 'redis')?.secondsWithoutService ?? 'n/a'} s`;
   const parts: string[] = [];
+  const seconds = (ms: number | null): string => (ms === null ? 'not within the window' : `${(ms / 1000).toFixed(1)} s`);
   if (ha) {
-    parts.push(`With Sentinels, /redis came back without the killed node (${down(ha)} without service, back once the replica was promoted and the app replicas followed), so Redis is no longer a single point of failure for a lost node; it is not a shorter outage than an immediate restart`);
+    parts.push(`With Sentinels, /redis came back without the killed node being restarted (${down(ha)} without service: the replica promoted after ${seconds(ha.promotedAfterMs)}, the app replicas following after ${seconds(ha.clientsFollowAfterMs)}), so a lost Redis node no longer means its users cannot be served`);
     if (cutOff) parts.push(`but asynchronous replication loses what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
+    if (single) parts.push(`one Redis restarted at once was back with ${down(single)} without service: HA is not a shorter outage than an immediate restart, it is service without the dead node`);
+  } else if (single) {
+    parts.push(`Without Sentinels (one Redis) /redis came back only because Redis was restarted at once (${down(single)} without service${single.appendonly ? '' : ', and without its append-only file every session was gone'}); docker-compose.ha.yml adds the replica and Sentinels that would take over without it`);
   }
-  if (single) parts.push(`${ha ? 'One Redis' : 'Without Sentinels (one Redis)'} came back only because it was restarted at once (${down(single)} without service${single.appendonly ? '' : ', and without its append-only file every session was gone'})${ha ? '' : '; docker-compose.ha.yml adds the replica and Sentinels that would take over without it'}`);
   return parts.length > 0 ? `${parts.join('; ')}.` : '';
 }
 
