@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COMPOSE, DEFAULT_PORT_BASE, FRONTENDS, REDIS_NODES, SCALE_ONLY, SENTINEL, SENTINEL_NAMES } from '../cluster/topology';
 import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
-import { fetchProxyStatus } from './target';
+import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
+import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
 
 /**
@@ -32,7 +33,8 @@ export interface Compose {
   run(args: readonly string[], timeoutMs?: number): Promise<string>;
 }
 
-const exec = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
+/** Runs a command (no shell); its stdout, or an error quoting the last lines of its stderr. */
+export const execCommand = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
   new Promise((resolve, reject) => {
     execFile(file, [...args], { cwd: options.cwd, timeout: options.timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`\`${file} ${args.join(' ')}\` failed: ${(stderr || error.message).trim().split('\n').slice(-3).join(' ')}`));
@@ -52,7 +54,7 @@ export function composeDir(cwd: string, root: string): string {
 export async function findCompose(options: { project?: string; dir: string }): Promise<Compose> {
   const candidates: string[][] = [['docker', 'compose'], ['docker-compose']];
   for (const command of candidates) {
-    const works = await exec(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
+    const works = await execCommand(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
     if (works) return composeWith(command, options.dir, options.project, []);
   }
   throw new Error('neither `docker compose` nor `docker-compose` is installed or answering (is DOCKER_HOST set?)');
@@ -67,7 +69,7 @@ function composeWith(command: readonly string[], dir: string, project: string | 
     argv,
     run: (args, timeoutMs = 90_000) => {
       const [file, ...rest] = argv(args);
-      return exec(file, rest, { cwd: dir, timeoutMs });
+      return execCommand(file, rest, { cwd: dir, timeoutMs });
     },
   };
 }
@@ -85,11 +87,8 @@ export function stackFiles(label: string | undefined, workingDir: string | undef
 
 /** The same compose, naming the files the running stack was started with (read from its proxy container). */
 async function followStack(compose: Compose): Promise<Compose> {
-  const id = (await compose.run(['ps', '-q', 'proxy'], 20_000).catch(() => '')).split('\n')[0]?.trim();
-  if (!id) return compose;
   const format = '{{index .Config.Labels "com.docker.compose.project.config_files"}}|{{index .Config.Labels "com.docker.compose.project.working_dir"}}';
-  const labels = await exec('docker', ['inspect', '-f', format, id], { cwd: compose.dir, timeoutMs: 20_000 }).catch(() => '');
-  const [files, workingDir] = labels.split('|');
+  const [files, workingDir] = ((await inspectService(compose, 'proxy', format)) ?? '').split('|');
   const resolved = stackFiles(files, workingDir?.trim() || undefined);
   if (resolved.length === 0 || !resolved.every((f) => fs.existsSync(f))) return compose;
   return composeWith(compose.command, compose.dir, compose.project, resolved);
@@ -97,9 +96,9 @@ async function followStack(compose: Compose): Promise<Compose> {
 
 /** The first container of a service in the stack, and one field of its `docker inspect`; undefined when there is none. */
 async function inspectService(compose: Compose, service: string, format: string): Promise<string | undefined> {
-  const id = (await compose.run(['ps', '-q', service], 20_000).catch(() => '')).split('\n')[0]?.trim();
+  const id = await composeContainers(compose, []).containerId(service);
   if (!id) return undefined;
-  return exec('docker', ['inspect', '-f', format, id], { cwd: compose.dir, timeoutMs: 20_000 }).catch(() => undefined);
+  return execCommand('docker', ['inspect', '-f', format, id], { cwd: compose.dir, timeoutMs: 20_000 }).catch(() => undefined);
 }
 
 /** When the service's container last died (docker's record, on the host's clock): the moment a kill landed. */
@@ -193,22 +192,24 @@ export async function connectCompose(options: ComposeOptions): Promise<ComposeTa
   });
   const services = (await compose.run(['config', '--services'], 30_000).catch(() => '')).split('\n').map((s) => s.trim()).filter(Boolean);
   const redisCli = new RedisCliSession(compose.argv(['exec', '-T', ...primaryCli(services)]), compose.dir);
-  const faults: FaultActions = {
-    unavailable: (service, verb) => (verb === 'isolate' || verb === 'rejoin') && !(REDIS_NODES.includes(service) && services.includes(service) && services.includes(SENTINEL_NAMES[0]))
+  const faults: FaultActions = withoutNodes({
+    unavailable: (service, verb) => LINK_VERBS.includes(verb) && !(REDIS_NODES.includes(service) && services.includes(service) && services.includes(SENTINEL_NAMES[0]))
       ? `${verb} ${service}: the stack has no Redis replica of that name (start it with -f docker-compose.yml -f docker-compose.ha.yml)` : undefined,
     run: async (service, verb) => {
       if (verb === 'isolate' || verb === 'rejoin') await replicationLink(compose, service, verb);
       else await compose.run(composeFaultArgs(service, verb));
     },
-  };
+  }, 'a compose stack');
   return {
     url: first,
     local: false,
+    kind: 'docker compose',
     frontends,
     adminToken: options.adminToken,
     faults,
     compose,
     services,
+    containers: composeContainers(compose, [...hostUrl.values()].map((url) => Number(new URL(url).port))),
     // Redis is not published: its INFO comes through one redis-cli kept open in its container.
     redisInfo: (section) => redisCli.info(section),
     collectGarbage: async (replica) => {

@@ -1,6 +1,6 @@
-import { startCluster, type RunningCluster } from '../cluster/launcher';
+import { startCluster, type RunningCluster, type Verb } from '../cluster/launcher';
 import type { BenchTarget, FaultActions } from './target';
-import { fetchProxyStatus } from './target';
+import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
 
 /**
  * A local cluster started by the bench on its own port base (so it never clashes with a running
@@ -33,15 +33,16 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
 /** A running local cluster as the bench's target (faults through the launcher itself). */
 export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
-  const faults: FaultActions = {
-    unavailable: (_service, verb) => (verb === 'isolate' || verb === 'rejoin' ? `${verb} is a docker compose fault (a replica's replication link); the local launcher has no such verb` : undefined),
-    run: (service, verb) => (verb === 'isolate' || verb === 'rejoin'
+  const faults: FaultActions = withoutNodes({
+    unavailable: (_service, verb) => (LINK_VERBS.includes(verb) ? `${verb} is a docker compose fault (a Redis replica's replication link); the local launcher has no such verb` : undefined),
+    run: (service, verb) => (LINK_VERBS.includes(verb)
       ? Promise.reject(new Error(`${verb} ${service}: not a local launcher verb`))
-      : cluster.act(service, verb)),
-  };
+      : cluster.act(service, verb as Verb)),
+  }, 'the bench\'s own cluster');
   return {
     url,
     local: true,
+    kind: 'own cluster',
     frontends: cluster.frontends,
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ContainerAccess } from './containers';
 
 /**
  * What the bench drives: the frontends (found from /_proxy/status), the replicas behind them,
@@ -15,6 +16,8 @@ export interface UpstreamStatus {
   id: string;
   url: string;
   healthy: boolean;
+  /** Leaving the pool (discovery saw it vanish): no new requests. */
+  draining?: boolean;
   lastCheck?: { at: string; ok: boolean } | null;
 }
 
@@ -25,28 +28,87 @@ export interface ProxyStatus {
 }
 
 /**
- * `isolate`/`rejoin` (docker compose with docker-compose.ha.yml only): a Redis replica refused its
- * replication link while it keeps answering everyone else, and let back in.
+ * What a fault does to a service; drain/activate and crash/restore act on a swarm node;
+ * isolate/rejoin on a Redis replica's replication link (docker compose with docker-compose.ha.yml).
  */
-export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'isolate' | 'rejoin';
+export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'drain' | 'activate' | 'crash' | 'restore' | 'isolate' | 'rejoin';
+
+/** The verbs that act on a swarm node rather than on a service. */
+export const NODE_VERBS: readonly FaultVerb[] = Object.freeze(['drain', 'activate', 'crash', 'restore']);
+
+/** The verbs on a Redis replica's replication link: refused while it keeps answering everyone else, and let back in. */
+export const LINK_VERBS: readonly FaultVerb[] = Object.freeze(['isolate', 'rejoin']);
 
 export interface FaultActions {
   /** Why `verb` on `service` cannot be done here, or undefined when it can. */
   unavailable(service: string, verb: FaultVerb): string | undefined;
   run(service: string, verb: FaultVerb): Promise<void>;
+  /** How the target says what `verb` on `service` does (e.g. the swarm's `docker service scale h14_app=4`); default "verb service". */
+  describe?(service: string, verb: FaultVerb): string;
 }
+
+/** A swarm node as `docker node inspect` describes it. */
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: string;
+  availability: string;
+  state: string;
+  address: string;
+  cpus: number;
+  memoryBytes: number;
+  engine: string;
+  /** The node whose engine the bench talks to (and where the proxy's ports are). */
+  self: boolean;
+}
+
+/** A task of the app service that swarm wants running. */
+export interface SwarmTask {
+  id: string;
+  /** e.g. h14_app.2 */
+  name: string;
+  node: string;
+  /** e.g. "Running 3 minutes ago", "Starting 2 seconds ago" */
+  state: string;
+}
+
+export interface SwarmControl {
+  stack: string;
+  /** `<stack>_app` */
+  appService: string;
+  /** The app tasks' count when the bench connected (scale-out returns to it). */
+  replicas: number;
+  /** The node node-drain and node-crash act on (--node, else a worker running app tasks); undefined on a one-node swarm. */
+  node: string | undefined;
+  nodes(): Promise<SwarmNode[]>;
+  appTasks(): Promise<SwarmTask[]>;
+  /** `docker service update --force` of the app service, until it has converged. */
+  rollingUpdate(): Promise<void>;
+  /** The command a user would type for it. */
+  readonly rollingUpdateCommand: string;
+}
+
+export type TargetKind = 'own cluster' | 'docker compose' | 'docker swarm' | 'target';
 
 export interface BenchTarget {
   url: string;
   local: boolean;
+  /** What the bench drives: its own cluster, a compose stack, a swarm stack, or --target. */
+  kind: TargetKind;
   frontends: Frontend[];
   adminToken: string;
   redisUrl?: string;
   /** An INFO section of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
-  redisInfo?(section: 'commandstats' | 'memory'): Promise<string | undefined>;
+  redisInfo?(section: 'commandstats' | 'memory' | 'cpu'): Promise<string | undefined>;
   /** The latency injector's control API, when the target has one in its paths (distance scenario). */
   latencyControlUrl?: string;
   faults: FaultActions;
+  /** A docker swarm stack (--swarm): its nodes, tasks and rolling update. */
+  swarm?: SwarmControl;
+  /** Replicas only through the proxy's direct route: their addresses are container addresses the bench never uses. */
+  replicasThroughProxyOnly?: boolean;
+  /** Docker targets only: the containers behind the services (cgroup CPU accounting, redis-cli). */
+  containers?: ContainerAccess;
   /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
   collectGarbage?(replica: string): Promise<void>;
   status(): Promise<ProxyStatus>;
@@ -70,6 +132,18 @@ export async function fetchProxyStatus(url: string, timeoutMs = 3000): Promise<P
 export function frontendsFromStatus(targetUrl: string, status: ProxyStatus): Frontend[] {
   const base = new URL(targetUrl);
   return status.frontends.map((f) => ({ port: f.port, strategy: f.strategy, url: `${base.protocol}//${base.hostname}:${f.port}` }));
+}
+
+/**
+ * A target without nodes (the bench's own cluster, a compose stack, --target): node verbs are refused
+ * with the reason, everything else is left to `actions`.
+ */
+export function withoutNodes(actions: FaultActions, what: string): FaultActions {
+  const why = `${what} has no swarm nodes to drain or crash (node-drain and node-crash run with --swarm)`;
+  return {
+    unavailable: (service, verb) => (NODE_VERBS.includes(verb) ? why : actions.unavailable(service, verb)),
+    run: (service, verb) => (NODE_VERBS.includes(verb) ? Promise.reject(new Error(why)) : actions.run(service, verb)),
+  };
 }
 
 /** Faults through the launcher's control API, relayed by the proxy at /_proxy/cluster/*. */
@@ -103,14 +177,16 @@ export function shellFaults(commands: Readonly<Record<string, string>>, fallback
   };
 }
 
-export function runShell(command: string, timeoutMs = 60_000): Promise<void> {
+export function runShell(command: string, timeoutMs = 60_000, env?: Readonly<Record<string, string>>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (error) => { clearTimeout(timer); reject(error); });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has stderr been read to its end (under load 'exit' came first
+    // and the message lost its reason).
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
       else reject(new Error(`\`${command}\` failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`));
@@ -134,9 +210,10 @@ export async function connectTarget(options: {
   return {
     url: options.url,
     local: false,
+    kind: 'target',
     frontends,
     adminToken: options.adminToken,
-    faults: shellFaults(options.commands, relay ?? noFaults),
+    faults: withoutNodes(shellFaults(options.commands, relay ?? noFaults), 'a --target cluster'),
     status: () => fetchProxyStatus(options.url),
     close: async () => undefined,
   };

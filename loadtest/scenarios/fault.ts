@@ -36,13 +36,14 @@ export async function runFault(context: RunContext, plan: FaultPlan): Promise<Fa
   try {
     await sleep(beforeSeconds * 1000);
     faultMs = Date.now() - load.t0;
-    context.log(`${plan.scenario}: ${plan.fault} ${plan.service}`);
     await context.target.faults.run(plan.service, plan.fault);
+    // Logged once done: an interrupt that follows this line finds the fault in the journal to undo.
+    context.log(`${plan.scenario}: ${plan.fault} ${plan.service}`);
     events.push({ second: faultMs / 1000, kind: 'fault', label: `${plan.fault} ${plan.service}` });
     await sleep(Math.max(0, load.t0 + (beforeSeconds + faultSeconds) * 1000 - Date.now()));
     recoverMs = Date.now() - load.t0;
-    context.log(`${plan.scenario}: ${plan.recover} ${plan.service}`);
     await context.target.faults.run(plan.service, plan.recover);
+    context.log(`${plan.scenario}: ${plan.recover} ${plan.service}`);
     events.push({ second: recoverMs / 1000, kind: 'recover', label: `${plan.recover} ${plan.service}` });
     await load.done();
   } finally {

@@ -31,9 +31,12 @@ git -C "$repo" archive HEAD | tar -x -C "$work"
 # Free host ports below the ephemeral range (the frontends of a free block of the ports table,
 # common/ports.ts), and a subnet nobody else on this engine uses.
 [ -f "$repo/dist/common/ports.js" ] || (cd "$repo" && npm run build >/dev/null)
+# AUTHSCALE_COMPOSE_TEST_PORTS="P1 P2 P3" takes three ports of your own instead (a shared machine).
+if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
 read -r p_rr p_sticky p_hash < <(node -e '
   const ports = require(process.argv[1]);
   ports.freePortBase().then((b) => console.log(ports.portOf(b, "frontends", 0), ports.portOf(b, "frontends", 1), ports.portOf(b, "frontends", 2)));' "$repo/dist/common/ports.js")
+fi
 used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
 for _ in $(seq 50); do
   octet=$((RANDOM % 200 + 30))
@@ -43,7 +46,7 @@ export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCAL
 export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
 export COMPOSE_PROJECT_NAME=$project
 # Its own image tag: never replaces the authscale:local of a stack you are running (and keeps its build cache).
-export AUTHSCALE_IMAGE=authscale:compose-test
+export AUTHSCALE_IMAGE=${AUTHSCALE_COMPOSE_TEST_IMAGE:-authscale:compose-test}
 
 dc() { (cd "$work" && "${compose[@]}" -p "$project" "$@"); }
 cleanup() {
@@ -93,3 +96,6 @@ if [ "${AUTHSCALE_COMPOSE_BENCH:-1}" != 0 ]; then
 else
   echo "test:compose: the compose bench test (bench --compose --quick, the physics, Ctrl-C) was left out: AUTHSCALE_COMPOSE_BENCH=0" >&2
 fi
+# After the kill experiment and the bench, never beside them: this one creates app4 (with a quota) and removes it.
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000
