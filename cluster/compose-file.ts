@@ -1,8 +1,8 @@
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
-  APP_REPLICAS, COMPOSE, CPU_QUOTA_VARIABLES, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES,
-  appEnvironment, frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput,
-  type ServiceSpec,
+  APP_REPLICAS, COMPOSE, CPU_QUOTA_VARIABLES, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES,
+  SERVICES, appEnvironment, frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue,
+  type ProxyEnvInput, type ServiceSpec,
 } from './topology';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
@@ -226,7 +226,7 @@ export function renderProductionOverride(): string {
 
 // ---- docker-compose.ha.yml: the HA Redis topology as an override of docker-compose.yml ----
 
-const SENTINEL_PORT = 26379;
+const SENTINEL_PORT = COMPOSE.sentinelPort;
 const HA_HEADER = [
   '# Generated from cluster/topology.ts by `npm run build && node dist/cluster/generate-compose.js`.',
   '# Do not edit by hand: tests/unit/cluster/compose-file.test.ts fails when this file and the topology differ.',
@@ -239,17 +239,33 @@ const HA_HEADER = [
   '',
 ].join('\n');
 
-/** A Redis node of the HA pair: password for clients and for its own link to whichever node is primary. */
-function haNodeCommand(extra: string[]): string[] {
-  return ['redis-server', '--requirepass', secret('REDIS_PASSWORD'), '--masterauth', secret('REDIS_PASSWORD'),
-    ...redisPersistenceArgs(true), ...haNodeArgs(), ...extra];
+/**
+ * A Redis node of the HA pair, started the way the Sentinels see the pair now: it asks them
+ * which node is primary and starts as that node's replica (or as the primary, when it is the one
+ * they name); with no Sentinel answering (the first `up`), `redis` starts as the primary and
+ * redis2 as its replica. A fixed `--replicaof` would bring redis2 back as a replica even when it
+ * is the primary (no failover happened meanwhile), and the pair would have no primary at all.
+ * Password for clients and for its own link from the container's environment; it announces
+ * itself by its service name, as the Sentinels name it (see sentinelConf).
+ */
+function haNodeCommand(name: string, firstPrimary: string | undefined): string[] {
+  const nodes = REDIS_NODES.join('|');
+  const ask = SENTINEL_NAMES.map((s) => `"${s}"`).join(' ');
+  const script = [
+    'primary=""',
+    `for s in ${ask}; do primary=$$(timeout 2 redis-cli --no-auth-warning -h "$$s" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL.masterName} 2>/dev/null | head -n 1); case "$$primary" in ${nodes}) break ;; *) primary="" ;; esac; done`,
+    `[ -n "$$primary" ] || primary=${firstPrimary ?? name}`,
+    `if [ "$$primary" = ${name} ]; then set --; else set -- --replicaof "$$primary" 6379; fi`,
+    `exec redis-server --requirepass "$$REDISCLI_AUTH" --masterauth "$$REDISCLI_AUTH" ${[...redisPersistenceArgs(true), ...haNodeArgs()].map((a) => (a === '' ? '""' : a)).join(' ')} --replica-announce-ip ${name} "$$@"`,
+  ].join('; ');
+  return ['sh', '-c', script];
 }
 
-function sentinelService(): Record<string, YamlValue> {
+function sentinelService(name: string): Record<string, YamlValue> {
   // Sentinel rewrites its config file, so the container writes a fresh one at start. `$$` is a literal
   // `$` for compose: the password is expanded by the container's shell from its environment.
   const conf = sentinelConf({
-    port: SENTINEL_PORT, dir: '/data', primaryHost: 'redis', primaryPort: 6379, password: '$$REDIS_PASSWORD', hostnames: true,
+    port: SENTINEL_PORT, dir: '/data', primaryHost: 'redis', primaryPort: 6379, password: '$$REDIS_PASSWORD', hostnames: { announce: name },
   }).trimEnd().split('\n');
   return {
     image: COMPOSE.redisImage,
@@ -269,10 +285,10 @@ export function haComposeDocument(): Record<string, YamlValue> {
   }]));
   return {
     services: {
-      redis: { command: haNodeCommand([]) },
-      ...Object.fromEntries(HA_SERVICES.map((spec) => [spec.name, spec.kind === 'sentinel' ? sentinelService() : {
+      redis: { command: haNodeCommand('redis', undefined), environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') } },
+      ...Object.fromEntries(HA_SERVICES.map((spec) => [spec.name, spec.kind === 'sentinel' ? sentinelService(spec.name) : {
         image: COMPOSE.redisImage,
-        command: haNodeCommand(['--replicaof', 'redis', '6379']),
+        command: haNodeCommand(spec.name, 'redis'),
         environment: { REDISCLI_AUTH: secret('REDIS_PASSWORD') },
         volumes: ['redis2-data:/data'],
         depends_on: { redis: { condition: 'service_healthy' } },

@@ -91,8 +91,12 @@ export interface SentinelConfInput {
   primaryHost: string;
   primaryPort: number;
   password?: string;
-  /** Compose: the primary is named by its service host name. */
-  hostnames?: boolean;
+  /**
+   * Compose: every node by its service host name, this Sentinel's own name announced to the others.
+   * Names everywhere, never an address beside a name: a node known by both is two nodes to a
+   * Sentinel, which after a second failover tells the new primary to replicate from itself.
+   */
+  hostnames?: { announce: string };
 }
 
 /** A Sentinel's config file (Sentinel rewrites it with what it learns, so each gets its own). */
@@ -103,7 +107,7 @@ export function sentinelConf(input: SentinelConfInput): string {
     ...(input.bind ? [`bind ${input.bind}`] : []),
     'protected-mode no',
     `dir ${input.dir}`,
-    ...(input.hostnames ? ['sentinel resolve-hostnames yes', 'sentinel announce-hostnames yes'] : []),
+    ...(input.hostnames ? ['sentinel resolve-hostnames yes', 'sentinel announce-hostnames yes', `sentinel announce-ip ${input.hostnames.announce}`] : []),
     ...(input.password ? [`requirepass ${input.password}`] : []),
     `sentinel monitor ${name} ${input.primaryHost} ${input.primaryPort} ${SENTINEL.quorum}`,
     ...(input.password ? [`sentinel auth-pass ${name} ${input.password}`] : []),
@@ -309,6 +313,8 @@ export const COMPOSE = Object.freeze({
   latencyRedisPort: 6379,
   latencyFirstAppPort: 3001,
   gateway: '172.28.0.1',
+  /** Every Sentinel's port in its own container (docker-compose.ha.yml). */
+  sentinelPort: 26379,
 });
 
 // ---- Swarm-only facts (docker-stack.yml, `npm run swarm`) ----

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Progress, RunContext } from './context';
-import { connectCompose, publishedUrl, type Compose } from './compose-target';
+import { connectCompose, publishedUrl, type ComposeTarget } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
 import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
@@ -20,11 +20,11 @@ import { servingSet } from './pool-watch';
 import { runScaling, scalingUnavailable } from './scenarios/scaling';
 import { runDistance } from './scenarios/distance';
 import { LatencyControl } from './latency-control';
-import { DISTANCE_COMPOSE_FILE } from '../cluster/compose-distance';
-import { COMPOSE } from '../cluster/topology';
+import { COMPOSE, SENTINEL_NAMES } from '../cluster/topology';
 import { runThroughput } from './scenarios/throughput';
 import { UserPool } from './user-pool';
-import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
+import { chooseFailoverVariants, runFailoverRedis, type FailoverChoice, type FailoverDeps, type FailoverTarget } from './scenarios/failover-redis';
+import { composeStage } from './scenarios/failover-stages';
 import { runPublishedPort } from './scenarios/published-port';
 import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
@@ -117,6 +117,8 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
   const connected: BenchTarget = await openTarget(config, deps, log);
   const journal = new FaultJournal(connected.faults);
   const target: BenchTarget = { ...connected, faults: journal };
+  // The compose stack itself (its services, docker compose), with faults through the same journal.
+  const stack: ComposeTarget | undefined = 'compose' in connected ? { ...(connected as ComposeTarget), faults: journal } : undefined;
   run.journal = journal;
   run.target = target;
   try {
@@ -129,15 +131,19 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       usernames: ['alice', 'bob', 'carol'], password: 'demo-password', users: new UserPool(),
       progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
     };
-    const failoverDeps: FailoverDeps = {
-      startCluster: deps.startCluster ?? startCluster,
-      // Its own clusters, one per variant, on the block after the bench's cluster.
-      portBase: config.portBase + PORT_BLOCK,
-      appEnv: benchAppEnv(config),
-      logs: config.clusterLogs,
-      loginPriceSeconds: config.quick ? 3 : 5,
+    const failover: FailoverPlan = {
+      deps: {
+        startCluster: deps.startCluster ?? startCluster,
+        // Its own clusters, one per variant, on the block after the bench's cluster.
+        portBase: config.portBase + PORT_BLOCK,
+        appEnv: benchAppEnv(config),
+        logs: config.clusterLogs,
+        loginPriceSeconds: config.quick ? 3 : 5,
+      },
+      stack,
+      choice: chooseFailoverVariants(failoverTarget(target, stack, readings), config.failoverVariants),
     };
-    const cannot = await preflight(config, context);
+    const cannot = await preflight(config, context, failover.choice);
     if (cannot.length > 0) throw new TargetCannotRun(`this target cannot run ${cannot.map((c) => `${c.scenario} (${c.reason})`).join('; ')}; leave those out with --scenario`);
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
@@ -150,7 +156,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
       }
       const scenarioStarted = Date.now();
       try {
-        const skipped = await runScenario(name, context, config, results, failoverDeps);
+        const skipped = await runScenario(name, context, config, results, failover);
         if (skipped) results.skipped.push({ scenario: name, reason: skipped });
         if (run.aborted && !skipped) {
           // figures from a half-run scenario against a closing cluster are not evidence
@@ -199,7 +205,7 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
   if (config.compose) {
     log(`connecting to the docker compose stack${config.compose.project ? ` ${config.compose.project}` : ''}`);
     const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
-    return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack.compose)) } : stack;
+    return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack)) } : stack;
   }
   if (config.swarm) {
     log(`connecting to the swarm stack ${config.swarm.stack}`);
@@ -220,8 +226,29 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
   }, deps.startCluster);
 }
 
+/** What failover-redis needs: its own clusters' settings, or the compose stack, and the variants this target runs. */
+interface FailoverPlan {
+  deps: FailoverDeps;
+  stack: ComposeTarget | undefined;
+  choice: FailoverChoice;
+}
+
+/** What the bench knows of its target for failover-redis: Sentinels in the stack, and its Redis persistence as the replicas report it. */
+function failoverTarget(target: BenchTarget, stack: ComposeTarget | undefined, readings: readonly ReplicaSettingsReading[]): FailoverTarget {
+  if (target.local) return { kind: 'own clusters' };
+  if (!stack) return { kind: 'target' };
+  const aof = readings.map((r) => r.redisAppendonly);
+  return {
+    kind: 'docker compose',
+    sentinels: stack.services.includes(SENTINEL_NAMES[0]),
+    appendonly: aof.length > 0 && aof.every((v) => v === true) ? true : aof.length > 0 && aof.every((v) => v === false) ? false : null,
+    // docker-compose.ha.yml does not pass SESSION_WAIT_REPLICAS: the replicas run the app default.
+    waitReplicas: 0,
+  };
+}
+
 /** Requested scenarios this target cannot run, and why, before anything is measured. */
-async function preflight(config: BenchConfig, context: RunContext): Promise<{ scenario: string; reason: string }[]> {
+async function preflight(config: BenchConfig, context: RunContext, failover: FailoverChoice): Promise<{ scenario: string; reason: string }[]> {
   const plan = (fault: FaultVerb, recover: FaultVerb, service: string) => context.target.faults.unavailable(service, fault) ?? context.target.faults.unavailable(service, recover);
   const reasons: Partial<Record<ScenarioName, string | undefined>> = {
     'kill-replica': plan('kill', 'start', config.victim),
@@ -229,7 +256,7 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     'kill-redis': plan('kill', 'start', 'redis'),
     'scale-out': scaleOutUnavailable(context),
     'rolling-deploy': rollingDeployUnavailable(context),
-    'failover-redis': failoverUnavailable(context),
+    'failover-redis': failover.cannot.length > 0 ? failover.cannot.map((c) => `${c.variant}: ${c.reason}`).join('; ') : undefined,
     'node-drain': nodeScenarioUnavailable(context, 'drain'),
     'node-crash': nodeScenarioUnavailable(context, 'crash'),
     scaling: scalingUnavailable(context),
@@ -259,7 +286,7 @@ function benchAppEnv(config: BenchConfig): Record<string, string> {
 }
 
 /** Runs one scenario into `results`; returns why it was skipped, if it was. */
-async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failoverDeps: FailoverDeps): Promise<string | undefined> {
+async function runScenario(name: ScenarioName, context: RunContext, config: BenchConfig, results: BenchResults, failover: FailoverPlan): Promise<string | undefined> {
   const replicaFault = (scenario: FaultPlan['scenario'], fault: 'kill' | 'pause', recover: 'start' | 'unpause'): FaultPlan =>
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
@@ -295,9 +322,16 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       return undefined;
     }
     case 'failover-redis': {
-      const why = failoverUnavailable(context);
-      if (why) return why;
-      results.scenarios.failoverRedis = await runFailoverRedis(context, failoverDeps);
+      if (!failover.stack) {
+        results.scenarios.failoverRedis = await runFailoverRedis(context, { kind: 'own clusters', deps: failover.deps }, failover.choice);
+        return undefined;
+      }
+      const stage = composeStage(failover.stack, context.replicas);
+      try {
+        results.scenarios.failoverRedis = await runFailoverRedis(context, { kind: 'docker compose', stage }, failover.choice);
+      } finally {
+        await stage.close();
+      }
       return undefined;
     }
     case 'scale-out': {
@@ -435,9 +469,10 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
 
 /**
  * distance against --compose: the injector's published control port (the stack must have been
- * started with docker-compose.distance.yml merged).
+ * started with docker-compose.distance.yml merged; the compose commands name the stack's own files).
  */
-async function composeLatency(compose: Compose): Promise<Pick<BenchTarget, 'latencyControlUrl'>> {
-  const out = await compose.run(['-f', 'docker-compose.yml', '-f', DISTANCE_COMPOSE_FILE, 'port', 'latency', String(COMPOSE.latencyControlPort)], 20_000).catch(() => '');
+async function composeLatency(stack: ComposeTarget): Promise<Pick<BenchTarget, 'latencyControlUrl'>> {
+  if (!stack.services.includes('latency')) return {};
+  const out = await stack.compose.run(['port', 'latency', String(COMPOSE.latencyControlPort)], 20_000).catch(() => '');
   return { latencyControlUrl: publishedUrl(out) };
 }

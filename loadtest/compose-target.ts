@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PORT_BASE, FRONTENDS, SCALE_ONLY } from '../cluster/topology';
+import { COMPOSE, DEFAULT_PORT_BASE, FRONTENDS, REDIS_NODES, SCALE_ONLY, SENTINEL, SENTINEL_NAMES } from '../cluster/topology';
 import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
-import { fetchProxyStatus, withoutNodes } from './target';
+import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
 import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
 
@@ -26,6 +26,10 @@ export interface Compose {
   readonly command: readonly string[];
   readonly dir: string;
   readonly project?: string;
+  /** The compose files the stack was started with (`-f` each), or none: compose's own default. */
+  readonly files: readonly string[];
+  /** The whole command line for `args` (project and files included), e.g. for a process kept open. */
+  argv(args: readonly string[]): string[];
   run(args: readonly string[], timeoutMs?: number): Promise<string>;
 }
 
@@ -51,16 +55,62 @@ export async function findCompose(options: { project?: string; dir: string }): P
   const candidates: string[][] = [['docker', 'compose'], ['docker-compose']];
   for (const command of candidates) {
     const works = await execCommand(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
-    if (!works) continue;
-    const projectArgs = options.project ? ['-p', options.project] : [];
-    return {
-      command,
-      dir: options.dir,
-      project: options.project,
-      run: (args, timeoutMs = 90_000) => execCommand(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
-    };
+    if (works) return composeWith(command, options.dir, options.project, []);
   }
   throw new Error('neither `docker compose` nor `docker-compose` is installed or answering (is DOCKER_HOST set?)');
+}
+
+function composeWith(command: readonly string[], dir: string, project: string | undefined, files: readonly string[]): Compose {
+  const argv = (args: readonly string[]): string[] => [
+    ...command, ...(project ? ['-p', project] : []), ...files.flatMap((f) => ['-f', f]), ...args,
+  ];
+  return {
+    command, dir, project, files,
+    argv,
+    run: (args, timeoutMs = 90_000) => {
+      const [file, ...rest] = argv(args);
+      return execCommand(file, rest, { cwd: dir, timeoutMs });
+    },
+  };
+}
+
+/**
+ * The files a running stack was started with, from the label compose puts on its containers
+ * ("docker-compose.yml,docker-compose.ha.yml"; v2 writes absolute paths), resolved against the
+ * stack's working directory (pure). Every later command names the same files, so services of an
+ * override (redis2, the Sentinels, the latency injector) are found, and nothing else is assumed.
+ */
+export function stackFiles(label: string | undefined, workingDir: string | undefined): string[] {
+  if (!label || !label.trim() || label.trim() === '<no value>') return [];
+  return label.split(',').map((f) => f.trim()).filter(Boolean).map((f) => (workingDir ? path.resolve(workingDir, f) : f));
+}
+
+/** The same compose, naming the files the running stack was started with (read from its proxy container). */
+async function followStack(compose: Compose): Promise<Compose> {
+  const format = '{{index .Config.Labels "com.docker.compose.project.config_files"}}|{{index .Config.Labels "com.docker.compose.project.working_dir"}}';
+  const [files, workingDir] = ((await inspectService(compose, 'proxy', format)) ?? '').split('|');
+  const resolved = stackFiles(files, workingDir?.trim() || undefined);
+  if (resolved.length === 0 || !resolved.every((f) => fs.existsSync(f))) return compose;
+  return composeWith(compose.command, compose.dir, compose.project, resolved);
+}
+
+/** The first container of a service in the stack, and one field of its `docker inspect`; undefined when there is none. */
+async function inspectService(compose: Compose, service: string, format: string): Promise<string | undefined> {
+  const id = await composeContainers(compose, []).containerId(service);
+  if (!id) return undefined;
+  return execCommand('docker', ['inspect', '-f', format, id], { cwd: compose.dir, timeoutMs: 20_000 }).catch(() => undefined);
+}
+
+/** When the service's container last died (docker's record, on the host's clock): the moment a kill landed. */
+export async function diedAt(compose: Compose, service: string): Promise<number | undefined> {
+  const ms = Date.parse((await inspectService(compose, service, '{{.State.FinishedAt}}')) ?? '');
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** The service's container addresses on the stack's networks (read, never dialled: the bench stays on loopback). */
+export async function containerAddresses(compose: Compose, service: string): Promise<string[]> {
+  const out = await inspectService(compose, service, '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}');
+  return out?.split(/\s+/).filter(Boolean) ?? [];
 }
 
 /** "127.0.0.1:18080" or "0.0.0.0:8080" or "[::]:8080" → a loopback URL (pure); undefined when not published. */
@@ -69,6 +119,28 @@ export function publishedUrl(portOutput: string): string | undefined {
   if (!line) return undefined;
   const port = Number(line.slice(line.lastIndexOf(':') + 1));
   return port > 0 ? `http://127.0.0.1:${port}` : undefined;
+}
+
+/** A password no node has: a replica given it as masterauth cannot link to its primary. */
+const ISOLATED_MASTERAUTH = 'authscale-replica-isolated';
+
+/**
+ * `isolate`: the replica's link to its primary is dropped and refused from then on (its masterauth
+ * no longer matches), while it stays up and keeps answering the Sentinels and everyone else, as
+ * with a partition of the replication path alone; it misses every write until `rejoin` restores
+ * its masterauth (from its own environment, so the password never shows in a command line).
+ */
+async function replicationLink(compose: Compose, replica: string, verb: 'isolate' | 'rejoin'): Promise<void> {
+  const cli = (node: string, command: string): Promise<string> => compose.run(['exec', '-T', node, 'sh', '-c', command], 30_000);
+  if (verb === 'rejoin') {
+    const answer = await cli(replica, 'redis-cli config set masterauth "$REDISCLI_AUTH"');
+    if (answer.trim() !== 'OK') throw new Error(`rejoin ${replica}: CONFIG SET masterauth answered ${answer.trim() || 'nothing'}`);
+    return;
+  }
+  const answer = await cli(replica, `redis-cli config set masterauth ${ISOLATED_MASTERAUTH}`);
+  if (answer.trim() !== 'OK') throw new Error(`isolate ${replica}: CONFIG SET masterauth answered ${answer.trim() || 'nothing'}`);
+  // Then the primary drops the link it holds; the replica's reconnections are refused from now on.
+  for (const node of REDIS_NODES.filter((n) => n !== replica)) await cli(node, 'redis-cli client kill type replica').catch(() => '');
 }
 
 /** The compose verb for each fault (pure): app4 comes from the `scale` profile. */
@@ -80,8 +152,25 @@ export function composeFaultArgs(service: string, verb: FaultVerb): string[] {
   return [verb, service];
 }
 
-export async function connectCompose(options: ComposeOptions): Promise<BenchTarget & { compose: Compose }> {
-  const compose = await findCompose({ project: options.project, dir: composeDir(options.cwd, options.root) });
+export interface ComposeTarget extends BenchTarget {
+  compose: Compose;
+  /** The services of the stack's merged configuration (`docker compose config --services`). */
+  services: readonly string[];
+}
+
+/**
+ * A redis-cli on the Redis primary, run inside the stack: `redis` itself, or with Sentinels
+ * (docker-compose.ha.yml) the node they name primary at the moment the session opens (after a
+ * failover that is redis2, and a reopened session follows the next one).
+ */
+export function primaryCli(services: readonly string[]): string[] {
+  if (!services.includes(SENTINEL_NAMES[0])) return ['redis', 'redis-cli'];
+  const ask = `redis-cli -p ${COMPOSE.sentinelPort} sentinel get-master-addr-by-name ${SENTINEL.masterName}`;
+  return [SENTINEL_NAMES[0], 'sh', '-c', `set -- $(${ask}); exec redis-cli -h "$1" -p "$2"`];
+}
+
+export async function connectCompose(options: ComposeOptions): Promise<ComposeTarget> {
+  const compose = await followStack(await findCompose({ project: options.project, dir: composeDir(options.cwd, options.root) }));
   const named = `compose project ${compose.project ? `"${compose.project}"` : '(compose\'s default name)'} in ${compose.dir}`;
   const hostUrl = new Map<number, string>();
   for (const frontend of FRONTENDS) {
@@ -101,11 +190,14 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     if (!url) throw new Error(`${named}: the proxy serves port ${f.port}, which docker-compose.yml does not publish`);
     return { port: Number(new URL(url).port), strategy: f.strategy, url };
   });
-  const redisCli = new RedisCliSession([...compose.command, ...(compose.project ? ['-p', compose.project] : []), 'exec', '-T', 'redis', 'redis-cli'], compose.dir);
+  const services = (await compose.run(['config', '--services'], 30_000).catch(() => '')).split('\n').map((s) => s.trim()).filter(Boolean);
+  const redisCli = new RedisCliSession(compose.argv(['exec', '-T', ...primaryCli(services)]), compose.dir);
   const faults: FaultActions = withoutNodes({
-    unavailable: () => undefined,
+    unavailable: (service, verb) => LINK_VERBS.includes(verb) && !(REDIS_NODES.includes(service) && services.includes(service) && services.includes(SENTINEL_NAMES[0]))
+      ? `${verb} ${service}: the stack has no Redis replica of that name (start it with -f docker-compose.yml -f docker-compose.ha.yml)` : undefined,
     run: async (service, verb) => {
-      await compose.run(composeFaultArgs(service, verb));
+      if (verb === 'isolate' || verb === 'rejoin') await replicationLink(compose, service, verb);
+      else await compose.run(composeFaultArgs(service, verb));
     },
   }, 'a compose stack');
   return {
@@ -116,6 +208,7 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     adminToken: options.adminToken,
     faults,
     compose,
+    services,
     containers: composeContainers(compose, [...hostUrl.values()].map((url) => Number(new URL(url).port))),
     // Redis is not published: its INFO comes through one redis-cli kept open in its container.
     redisInfo: (section) => redisCli.info(section),

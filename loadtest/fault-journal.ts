@@ -5,6 +5,8 @@ const UNDO: Readonly<Record<FaultVerb, FaultVerb | undefined>> = {
   kill: 'start', stop: 'start', pause: 'unpause', start: 'stop', unpause: undefined,
   // A drained swarm node is made active again, a crashed one restored.
   drain: 'activate', activate: undefined, crash: 'restore', restore: undefined,
+  // An isolated Redis replica (compose, failover-redis) is let back in.
+  isolate: 'rejoin', rejoin: undefined,
 };
 
 /**

@@ -1,6 +1,6 @@
 import { startCluster, type RunningCluster, type Verb } from '../cluster/launcher';
 import type { BenchTarget, FaultActions } from './target';
-import { fetchProxyStatus, withoutNodes } from './target';
+import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
 
 /**
  * A local cluster started by the bench on its own port base (so it never clashes with a running
@@ -34,8 +34,10 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
 export function clusterTarget(cluster: RunningCluster): BenchTarget {
   const url = cluster.frontends[0].url;
   const faults: FaultActions = withoutNodes({
-    unavailable: () => undefined,
-    run: (service, verb) => cluster.act(service, verb as Verb),
+    unavailable: (_service, verb) => (LINK_VERBS.includes(verb) ? `${verb} is a docker compose fault (a Redis replica's replication link); the local launcher has no such verb` : undefined),
+    run: (service, verb) => (LINK_VERBS.includes(verb)
+      ? Promise.reject(new Error(`${verb} ${service}: not a local launcher verb`))
+      : cluster.act(service, verb as Verb)),
   }, 'the bench\'s own cluster');
   return {
     url,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
-import { EXTRA_SCENARIO_NAMES, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
+import { EXTRA_SCENARIO_NAMES, FAILOVER_VARIANT_IDS, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type FailoverVariantId, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
 import { SWARM } from '../cluster/topology';
 
@@ -29,6 +29,8 @@ export interface BenchConfig {
   redisAutoPipelining?: boolean;
   /** distance: nominal added round trips (ms), which paths to sweep, and (with --target) the injector's control API. */
   distance: { rttsMs: number[]; axes: ('redis' | 'replicas')[]; control?: string };
+  /** failover-redis: the variants asked for by name; empty: every one the target can run. */
+  failoverVariants: FailoverVariantId[];
   victim: string;
   /** Shell commands by "service verb", e.g. {"app2 kill": "docker compose kill app2"}. */
   commands: Record<string, string>;
@@ -79,6 +81,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --auto-pipelining <on|off>  REDIS_AUTO_PIPELINING of the local replicas (default: app default)
   --rtts <ms,...>         distance: nominal added round trips (default 0,1,2,5)
   --axes <path,...>       distance: redis (replicas→Redis), replicas (proxy→replicas); default both
+  --variants <name,...>   failover-redis: ${FAILOVER_VARIANT_IDS.join(', ')} (default: every one
+                          the target runs: all on the bench's own clusters; with --compose, ha and
+                          ha-cut-off on a stack with docker-compose.ha.yml, else single-aof)
   --latency-control <url> distance with --target: the latency injector's control API (e.g. http://127.0.0.1:8095)
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
@@ -152,8 +157,21 @@ const schema = z.object({
     return [...new Set(values)] as ('redis' | 'replicas')[];
   }),
   'latency-control': z.string().url().optional(),
+  variants: z.string().optional().transform((v, ctx) => {
+    if (v === undefined) return [] as FailoverVariantId[];
+    const values = v.split(',').map((x) => x.trim()).filter(Boolean);
+    const unknown = values.filter((x) => !(FAILOVER_VARIANT_IDS as readonly string[]).includes(x));
+    if (values.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown failover-redis variant ${unknown.join(', ') || '(empty)'}; choose from ${FAILOVER_VARIANT_IDS.join(', ')}` });
+      return z.NEVER;
+    }
+    return [...new Set(values)] as FailoverVariantId[];
+  }),
   'cluster-logs': z.boolean().default(false),
 }).superRefine((o, ctx) => {
+  if (o.variants.length > 0 && !o.scenario.includes('failover-redis')) {
+    ctx.addIssue({ code: 'custom', path: ['variants'], message: '--variants chooses failover-redis\'s variants: add --scenario failover-redis' });
+  }
   if (o.scenario.includes('distance') && o.target && !o['latency-control']) {
     ctx.addIssue({ code: 'custom', path: ['latency-control'], message: 'distance against --target needs the latency injector\'s control API: start the cluster with it (docs/distance.md) and give --latency-control <url>' });
   }
@@ -162,7 +180,7 @@ const schema = z.object({
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
   'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
-  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'stack', 'node', 'crash-node', 'restore-node',
+  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'stack', 'node', 'crash-node', 'restore-node', 'variants',
 ] as const;
 
 /** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
@@ -262,6 +280,7 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       sessionTouch: o.touch,
       redisAutoPipelining: o['auto-pipelining'] === undefined ? undefined : o['auto-pipelining'] === 'on',
       distance: { rttsMs: o.rtts, axes: o.axes, control: o['latency-control'] },
+      failoverVariants: o.variants,
       victim: o.victim,
       commands,
       app4Url: o['app4-url'],

@@ -9,6 +9,19 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
  */
 const END = '__authscale_end__';
 const READ_TIMEOUT_MS = 10_000;
+/** A session's first reading also waits for its command to start (a container exec: seconds on a loaded machine). */
+const OPEN_TIMEOUT_MS = 30_000;
+
+/**
+ * The answer in what redis-cli printed so far, once the marker's line is complete (pure): what
+ * comes before that line. Redis echoes the marker alone; a Sentinel has no ECHO and names the
+ * marker in an error line, which is not part of the answer.
+ */
+export function answerOf(printed: string): string | undefined {
+  const marker = printed.indexOf(END);
+  if (marker < 0 || printed.indexOf('\n', marker) < 0) return undefined;
+  return printed.slice(0, printed.lastIndexOf('\n', marker) + 1);
+}
 
 export class RedisCliSession {
   private child: ChildProcessWithoutNullStreams | undefined;
@@ -18,17 +31,31 @@ export class RedisCliSession {
 
   /** An INFO section's text, or undefined when Redis (or the container) does not answer. */
   info(section: string): Promise<string | undefined> {
-    const reading = this.queue.then(() => this.read(`INFO ${section}`));
+    return this.send(`INFO ${section}`);
+  }
+
+  /** One command line (e.g. `SENTINEL get-master-addr-by-name authscale`): its reply as redis-cli prints it on a pipe, or undefined. */
+  send(command: string): Promise<string | undefined> {
+    if (/[\r\n]/.test(command)) return Promise.reject(new Error('one command per line'));
+    const reading = this.queue.then(() => this.read(command));
     this.queue = reading.catch(() => undefined);
     return reading;
   }
 
   close(): void {
-    this.child?.kill();
+    const child = this.child;
     this.child = undefined;
+    if (!child) return;
+    // End of input ends redis-cli, and with it the exec and its client; a signal is the fallback
+    // (a `docker compose` client killed by a signal can leave its exec running).
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill(), 5000);
+    timer.unref();
+    child.once('exit', () => clearTimeout(timer));
   }
 
   private read(request: string): Promise<string | undefined> {
+    const opening = this.child === undefined;
     const child = this.child ?? this.open();
     return new Promise((resolve) => {
       let text = '';
@@ -42,11 +69,11 @@ export class RedisCliSession {
       };
       const onData = (chunk: Buffer): void => {
         text += chunk.toString();
-        const end = text.indexOf(END);
-        if (end >= 0) finish(text.slice(0, end));
+        const answer = answerOf(text);
+        if (answer !== undefined) finish(answer);
       };
       const onExit = (): void => finish(undefined);
-      const timer = setTimeout(() => finish(undefined), READ_TIMEOUT_MS);
+      const timer = setTimeout(() => finish(undefined), opening ? OPEN_TIMEOUT_MS : READ_TIMEOUT_MS);
       child.stdout.on('data', onData);
       child.once('exit', onExit);
       child.once('error', onExit);

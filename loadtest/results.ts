@@ -141,6 +141,8 @@ export interface FailoverVariantResult {
   /** The replica was frozen and its link dropped while the cohort logged in (forced replication lag). */
   replicaCutOff: boolean;
   killedAtSecond: number;
+  /** ms the kill command took to return (docker compose: seconds on a busy machine); the figures below count from the node's death. */
+  killCommandMs?: number | null;
   /** HA: ms from the kill until a Sentinel named the replica primary. */
   promotedAfterMs: number | null;
   /** Single: ms from the kill until redis-server, started again at once, answered PING. */
@@ -148,7 +150,7 @@ export interface FailoverVariantResult {
   /** ms from the kill until every app replica answered /ready connected to a live primary; null when not within 20 s. */
   clientsFollowAfterMs: number | null;
   /** /redis users who logged in during the last seconds before the kill, each asked afterwards whether its session survived. */
-  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[] };
+  cohort: { users: number; survived: number; lost: number; unknown: number; failedLogins: number; lostLoginOffsetsMs: number[]; late?: number };
   /** Closed-loop /redis logins on the fresh cluster (HA variants): what WAIT costs per login. */
   loginPrice: LoginPrice | null;
   modes: FailoverModeResult[];
@@ -157,8 +159,14 @@ export interface FailoverVariantResult {
 }
 
 export interface FailoverRedisResult {
+  /** Where the variants ran: a fresh local cluster each, or one docker compose stack (absent in older results: own clusters). */
+  target?: 'own clusters' | 'docker compose';
   variants: FailoverVariantResult[];
+  /** Variants this target cannot run, left out (none was asked for by name). */
+  notRun?: { variant: string; reason: string }[];
   seconds: number;
+  /** Seconds from the kill until the old primary is started again (HA) and the load's fault window ends. */
+  faultSeconds?: number;
   cohortSeconds: number;
   usersPerCell: number;
   userRate: number;
@@ -461,7 +469,12 @@ export interface DistanceResult {
   secondsPerCell: number;
   /** The sweep ran this many times, each in a rotated order; a point pools its rounds. */
   rounds?: number;
+  /** Login → /me → logout walks per (path, delay, mode), all rounds (fewer than planned when logins are costly). */
   walks: number;
+  /** Walks planned per (path, delay, mode); absent in older results. */
+  walksPlanned?: number;
+  /** Median login time over every walk (what decided the number of walks). */
+  loginP50Ms?: number | null;
   /** How the nominal round trip is laid out: all of it on the request path, none on the answer path (see docs/distance.md). */
   delayLayout: string;
   /** Replica settings the sweep ran with (they change what a round trip costs). */

@@ -10,6 +10,9 @@ export const SCENARIO_NAMES = Object.freeze([
  * `distance` also runs alone: it puts a latency injector in the cluster's paths.
  */
 export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'scaling', 'rolling-deploy', 'node-drain', 'node-crash'] as const);
+/** failover-redis's variants, by the names `--variants` takes (docs/redis-ha.md). */
+export const FAILOVER_VARIANT_IDS = Object.freeze(['ha', 'ha-cut-off', 'ha-wait', 'single-aof', 'single-no-aof'] as const);
+export type FailoverVariantId = (typeof FAILOVER_VARIANT_IDS)[number];
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {

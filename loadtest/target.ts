@@ -27,11 +27,17 @@ export interface ProxyStatus {
   control?: 'local' | null;
 }
 
-/** What a fault does to a service; drain/activate and crash/restore act on a swarm node. */
-export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'drain' | 'activate' | 'crash' | 'restore';
+/**
+ * What a fault does to a service; drain/activate and crash/restore act on a swarm node;
+ * isolate/rejoin on a Redis replica's replication link (docker compose with docker-compose.ha.yml).
+ */
+export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'drain' | 'activate' | 'crash' | 'restore' | 'isolate' | 'rejoin';
 
 /** The verbs that act on a swarm node rather than on a service. */
 export const NODE_VERBS: readonly FaultVerb[] = Object.freeze(['drain', 'activate', 'crash', 'restore']);
+
+/** The verbs on a Redis replica's replication link: refused while it keeps answering everyone else, and let back in. */
+export const LINK_VERBS: readonly FaultVerb[] = Object.freeze(['isolate', 'rejoin']);
 
 export interface FaultActions {
   /** Why `verb` on `service` cannot be done here, or undefined when it can. */

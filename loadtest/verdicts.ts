@@ -234,14 +234,33 @@ function distanceEvidence(r: BenchResults): string[] {
 /** What the failover-redis scenario says about the single point of failure, when it ran. */
 export function failoverEvidence(r: BenchResults): string[] {
   const f = r.scenarios.failoverRedis;
-  if (!f) return [];
+  if (!f || f.variants.length === 0) return [];
   const seconds = (ms: number | null): string => (ms === null ? 'not within the window' : `${(ms / 1000).toFixed(1)} s`);
   const lines = f.variants.map((v) => {
     const redis = v.modes.find((m) => m.mode === 'redis');
     const how = v.redis === 'ha' ? `replica promoted after ${seconds(v.promotedAfterMs)}` : `restarted after ${seconds(v.restartedAfterMs)}`;
     return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`;
   });
-  return [`failover-redis (what HA changes; the rule above is unchanged): ${lines.join('; ')}.`];
+  const where = f.target === 'docker compose' ? ' on the docker compose stack' : '';
+  return [`failover-redis${where} (what HA changes; the rule above is unchanged): ${lines.join('; ')}. ${haChange(f)}`];
+}
+
+/** One sentence: what the Sentinels changed in this run, from the variants that ran (pure). */
+function haChange(f: NonNullable<BenchResults['scenarios']['failoverRedis']>): string {
+  const ha = f.variants.find((v) => v.redis === 'ha' && !v.replicaCutOff && v.waitReplicas === 0) ?? f.variants.find((v) => v.redis === 'ha' && v.waitReplicas === 0);
+  const single = f.variants.find((v) => v.redis === 'single');
+  const cutOff = f.variants.find((v) => v.replicaCutOff);
+  const down = (v: typeof ha): string => `${v?.modes.find((m) => m.mode === 'redis')?.secondsWithoutService ?? 'n/a'} s`;
+  const parts: string[] = [];
+  const seconds = (ms: number | null): string => (ms === null ? 'not within the window' : `${(ms / 1000).toFixed(1)} s`);
+  if (ha) {
+    parts.push(`With Sentinels, /redis came back without the killed node being restarted (${down(ha)} without service: the replica promoted after ${seconds(ha.promotedAfterMs)}, the app replicas following after ${seconds(ha.clientsFollowAfterMs)}), so a lost Redis node no longer means its users cannot be served`);
+    if (cutOff) parts.push(`but asynchronous replication loses what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
+    if (single) parts.push(`one Redis restarted at once was back with ${down(single)} without service: HA is not a shorter outage than an immediate restart, it is service without the dead node`);
+  } else if (single) {
+    parts.push(`Without Sentinels (one Redis) /redis came back only because Redis was restarted at once (${down(single)} without service${single.appendonly ? '' : ', and without its append-only file every session was gone'}); docker-compose.ha.yml adds the replica and Sentinels that would take over without it`);
+  }
+  return parts.length > 0 ? `${parts.join('; ')}.` : '';
 }
 
 export function judgeClaim7(r: BenchResults): Verdict {

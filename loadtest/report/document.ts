@@ -116,7 +116,7 @@ function failoverSection(f: FailoverRedisResult): Block[] {
     return [
       v.variant, v.redis === 'ha' ? ms(v.promotedAfterMs) : `restarted after ${ms(v.restartedAfterMs)}`, ms(v.clientsFollowAfterMs),
       redis ? `${redis.secondsWithoutService} s` : '—', redis ? int(redis.errors) : '—', redis ? int(redis.logouts) : '—',
-      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}`,
+      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}${v.cohort.late ? ` (+${v.cohort.late} answered after the kill, not counted)` : ''}`,
       int(v.cohort.failedLogins),
       v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms` : '—',
     ];
@@ -129,9 +129,16 @@ function failoverSection(f: FailoverRedisResult): Block[] {
   const waitLine = plain && waited && plain.loginsPerSec > 0
     ? ` WAIT price per login, same run, ${f.loginPriceConnections} connections of closed-loop /redis logins: ${fixed(waited.loginsPerSec)} vs ${fixed(plain.loginsPerSec)} logins/s (× ${fixed(waited.loginsPerSec / plain.loginsPerSec, 2)}), p50 ${fixed(waited.p50Ms, 1)} vs ${fixed(plain.p50Ms, 1)} ms.`
     : '';
+  const where = f.target === 'docker compose'
+    ? 'Every variant ran on the docker compose stack, one after the other on the same containers,'
+    : 'Each variant is a fresh local cluster';
+  const notRun = (f.notRun ?? []).map((n) => `${n.variant}: ${n.reason}`);
+  const kills = f.variants.filter((v) => typeof v.killCommandMs === 'number').map((v) => `${v.variant} ${ms(v.killCommandMs ?? null)}`);
   return [
     heading(2, 'failover-redis: Sentinel failover vs one Redis restarted'),
-    paragraph(`Each variant is a fresh local cluster under the load of every mode × strategy (${f.usersPerCell} users per cell at ${f.userRate} req/s, ${f.seconds} s); the Redis primary is SIGKILLed. HA: primary + replica + 3 Sentinels (quorum ${f.sentinel.quorum}, down-after ${f.sentinel.downAfterMs} ms, failover-timeout ${f.sentinel.failoverTimeoutMs} ms); the old primary is started again at the end of the fault window and rejoins as a replica. Single: the one redis-server is started again at once (a supervisor's best case). "sessions lost" = /redis users who logged in during the ${f.cohortSeconds} s before the kill and whose session was gone afterwards, each asked one by one (exact). "replica cut off": the replica was frozen and its link dropped before those logins, as a lagging replica would be. "+ WAIT 1": every session write waits for one replica's acknowledgement (SESSION_WAIT_REPLICAS=1), so a login the replica did not get fails instead of being lost later.${waitLine}`),
+    paragraph(`${where} under the load of every mode × strategy (${f.usersPerCell} users per cell at ${f.userRate} req/s, ${f.seconds} s); the Redis primary is SIGKILLed${f.target === 'docker compose' ? ' (`docker compose kill`; every time below counts from the moment its container died, by docker\'s record, not from when the command was issued)' : ''}. HA: primary + replica + 3 Sentinels (quorum ${f.sentinel.quorum}, down-after ${f.sentinel.downAfterMs} ms, failover-timeout ${f.sentinel.failoverTimeoutMs} ms); the old primary is started again at the end of the fault window and rejoins as a replica. Single: the one redis-server is started again at once (a supervisor's best case). "sessions lost" = /redis users who logged in during the ${f.cohortSeconds} s before the kill and whose session was gone afterwards, each asked one by one (exact). "replica cut off": ${f.target === 'docker compose' ? 'the replica\'s link was dropped and refused (a masterauth that matches no node) before those logins, while it kept answering the Sentinels, as with a partition of the replication path; it was let back in right after the kill' : 'the replica was frozen and its link dropped before those logins, as a lagging replica would be'}. "+ WAIT 1": every session write waits for one replica's acknowledgement (SESSION_WAIT_REPLICAS=1), so a login the replica did not get fails instead of being lost later.${waitLine}`),
+    ...(notRun.length > 0 ? [paragraph(`Not run on this target: ${notRun.join('; ')}.`)] : []),
+    ...(f.target === 'docker compose' && kills.length > 0 ? [paragraph(`The kill command itself took: ${kills.join(', ')}.`)] : []),
     table(['variant', 'promoted after', 'clients follow after', 'redis: s without service', 'redis: errors', 'redis: logouts', 'sessions lost', 'cohort logins refused', 'login price'], overview),
     table(['variant', 'mode', 'users', 's without service', 'errors', 'logouts', 'users logged out'], perMode),
     ...f.variants.flatMap((v) => {

@@ -9,6 +9,8 @@ import { RedisCommandCounter } from '../redis-commands';
 import { rotatedOrder } from './throughput';
 import type { Counts, DistanceModeResult, DistancePoint, DistancePrice, DistanceResult } from '../results';
 import type { VirtualUser } from '../virtual-user';
+import { UserPool } from '../user-pool';
+import { rampConcurrency } from '../login-ramp';
 
 /**
  * The price of distance: the latency injector adds a round trip on one path at a time (replicas
@@ -25,7 +27,6 @@ const PROBE_SAMPLES = 50;
 /** At a delay above 0 the fixed-rate cell alternates it with 0 ms in phases this long; requests this close to a change are dropped. */
 export const PHASE_MS = 400;
 const PHASE_GUARD_MS = 30;
-const WARM_UP_LIMIT_MS = 120_000;
 export const DELAY_LAYOUT = 'the whole nominal round trip on the request path (client→target), none on the answer path';
 
 export type DistanceAxis = 'redis' | 'replicas';
@@ -56,9 +57,8 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
   const perRound = Math.max(1, Math.round(seconds / rounds));
   const cellsPerPoint = AUTH_MODES.length * 2;
   const ledgers: { current: UserLedger[] } = { current: [] };
-  const stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
+  let stop = (): void => undefined;
   const redis = await RedisCommandCounter.forTarget(context.target);
-  let nextUser = 0;
   const points: DistancePoint[] = [];
 
   const setAll = async (axis: DistanceAxis | undefined, rttMs: number): Promise<void> => {
@@ -73,16 +73,23 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     for (const link of axisLinks(axis, available, context.replicas)) await control.setDelay(link, { upMs: rttMs, downMs: 0, jitterMs: 0 });
   };
 
-  // Each mode's users log in once, during the warm-up, and stay logged in for the whole sweep.
+  // Each mode's users come from the run's pool: logged in once (ramped, before the sweep) and
+  // kept logged in for the whole sweep; the closed-loop users take the first slots, the paced ones the next.
   const closedUsers = new Map<string, VirtualUser[]>();
   const pacedUsers = new Map<string, VirtualUser[]>();
+  const poolKeys = new Map<string, string>();
   for (const mode of AUTH_MODES) {
+    const key = UserPool.key(context.target.url, mode, frontend.strategy);
+    const first = context.users.firstIndex(key);
     const set = { mode, strategy: frontend.strategy, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken };
-    closedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_CONNECTIONS, firstUserIndex: nextUser }));
-    nextUser += DISTANCE_CONNECTIONS;
-    pacedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_USERS_AT_FIXED_RATE, firstUserIndex: nextUser }));
-    nextUser += DISTANCE_USERS_AT_FIXED_RATE;
+    poolKeys.set(mode.name, key);
+    closedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_CONNECTIONS, firstUserIndex: first }));
+    pacedUsers.set(mode.name, createUsers({ ...set, count: DISTANCE_USERS_AT_FIXED_RATE, firstUserIndex: first + DISTANCE_CONNECTIONS }));
   }
+  // A walk logs in every time: at the production hash cost that is most of the sweep's time, so
+  // the walks per cell follow the login time measured as the sweep goes (walksFor).
+  const loginTimes: number[] = [];
+  let walksDone = Number.POSITIVE_INFINITY;
   const ledgersOf = (users: readonly VirtualUser[]): UserLedger[] => users.map((u) => u.ledger);
 
   /** One mode at the current delay, for one round: its figures are added to the pool of (axis, delay, mode). */
@@ -125,14 +132,25 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     into.answered += answered;
     into.errors += closedCounts.errors + fixedCounts.errors;
     into.logouts += closedCounts.logouts + fixedCounts.logouts;
-    await walk(context, mode, frontend.url, Math.max(1, Math.round(context.timing.distanceWalks / rounds)), into);
+    const walks = walksFor(Math.max(1, Math.round(context.timing.distanceWalks / rounds)), median(loginTimes));
+    const timedBefore = into.login.length;
+    await walk(context, mode, frontend.url, walks, into);
+    loginTimes.push(...into.login.slice(timedBefore));
+    walksDone = Math.min(walksDone, walks * rounds);
   };
 
   const pools = new Map<string, ModePool>();
   const probes = new Map<string, { through: number[]; direct: number[] }>();
   const key = (axis: DistanceAxis, rtt: number, mode?: string): string => `${axis}|${rtt}|${mode ?? ''}`;
   try {
-    await warmUp(context, frontend.url, [...closedUsers.values(), ...pacedUsers.values()], setAll);
+    await setAll(undefined, 0);
+    await logInOnce(context, frontend.url, AUTH_MODES.flatMap((mode) => [
+      { key: poolKeys.get(mode.name)!, firstSlot: 0, users: closedUsers.get(mode.name)! },
+      { key: poolKeys.get(mode.name)!, firstSlot: DISTANCE_CONNECTIONS, users: pacedUsers.get(mode.name)! },
+    ]));
+    await warmUp(context, frontend.url, [...closedUsers.values(), ...pacedUsers.values()]);
+    // The cells' seconds (the walks between them come on top).
+    stop = trackProgress(context, 'distance', axes.length * plan.rttsMs.length * cellsPerPoint * seconds, () => ledgers.current);
     for (const axis of axes) {
       // Rounds in rotated orders: on shared cores the background load drifts over minutes, and
       // interleaving spreads that drift over every delay instead of charging it to one.
@@ -190,7 +208,9 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
     fixedRate: DISTANCE_USERS_AT_FIXED_RATE * DISTANCE_USER_RATE,
     secondsPerCell: perRound * rounds,
     rounds,
-    walks: context.timing.distanceWalks,
+    walks: Number.isFinite(walksDone) ? walksDone : 0,
+    walksPlanned: context.timing.distanceWalks,
+    loginP50Ms: median(loginTimes),
     delayLayout: DELAY_LAYOUT,
     replicaSettings: plan.replicaSettings,
     points,
@@ -199,21 +219,43 @@ export async function runDistance(context: RunContext, control: LatencyControl, 
 }
 
 /**
- * JIT, pools and every user's login before anything is measured, with no delay: each set runs
- * until all its users are logged in (a target at the production hash cost, behind login
- * admission, may take many seconds for a burst of logins), at most WARM_UP_LIMIT_MS in all.
+ * Every user's login, once, before anything is measured and with no delay: through the run's
+ * pool, which ramps logins a few at a time and waits out admission control's refusals (a target
+ * at the production hash cost takes seconds per burst of logins).
  */
-async function warmUp(context: RunContext, url: string, users: readonly (readonly VirtualUser[])[], setAll: (axis: undefined, rtt: number) => Promise<void>): Promise<void> {
-  await setAll(undefined, 0);
-  context.log('distance: warming up (each user logs in once, for the whole sweep)');
-  const deadline = Date.now() + WARM_UP_LIMIT_MS;
-  for (const set of users) {
-    do {
-      await runPaced({ users: set, url, durationSeconds: 1, signal: context.signal });
-    } while (set.some((u) => !u.isLoggedIn) && Date.now() < deadline && !context.signal.aborted);
+async function logInOnce(context: RunContext, url: string, sets: readonly { key: string; firstSlot: number; users: readonly VirtualUser[] }[]): Promise<void> {
+  context.log('distance: logging every user in once, for the whole sweep');
+  const started = Date.now();
+  let refused = 0;
+  for (const set of sets) {
+    if (context.signal.aborted) return;
+    const prepared = await context.users.prepare(set.users, { key: set.key, firstSlot: set.firstSlot, url, concurrency: rampConcurrency(context), signal: context.signal });
+    refused += prepared.refused;
   }
-  const out = users.flat().filter((u) => !u.isLoggedIn).length;
-  if (out > 0) context.log(`distance: ${out} users not logged in after the warm-up; they log in during the first cells`);
+  const users = sets.flatMap((s) => s.users);
+  const out = users.filter((u) => !u.isLoggedIn).length;
+  context.log(`distance: ${users.length - out} of ${users.length} users logged in (${((Date.now() - started) / 1000).toFixed(1)} s, ${refused} logins refused then retried)${out > 0 ? `; the ${out} others log in during the first cells` : ''}`);
+}
+
+/** JIT and connection pools before the first measured cell: each set of (logged-in) users for a second. */
+async function warmUp(context: RunContext, url: string, users: readonly (readonly VirtualUser[])[]): Promise<void> {
+  for (const set of users) {
+    if (context.signal.aborted) return;
+    await runPaced({ users: set, url, durationSeconds: 1, signal: context.signal });
+  }
+}
+
+/** Walks are kept to this many ms of logins per (path, delay, mode) and round, but never fewer than MIN_WALKS. */
+export const WALK_BUDGET_MS = 2000;
+export const MIN_WALKS = 3;
+
+/**
+ * Walks per cell (pure): as planned while logins are cheap; when a login costs more (the
+ * production hash cost), as many as fit WALK_BUDGET_MS, at least MIN_WALKS (or the plan, if smaller).
+ */
+export function walksFor(planned: number, loginMs: number | null): number {
+  if (loginMs === null || !(loginMs > 0)) return planned;
+  return Math.max(Math.min(planned, MIN_WALKS), Math.min(planned, Math.floor(WALK_BUDGET_MS / loginMs)));
 }
 
 /** Outcomes counted since `before` (users live across cells, so a cell's counts are a difference). */

@@ -1,7 +1,8 @@
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { freePortBase } from '../../common/ports';
+import { redisCommand } from '../../common/probes';
 import { SessionCohort } from '../../loadtest/session-cohort';
-import { cutOffReplica } from '../../loadtest/scenarios/failover-redis';
+import { cutOffReplica } from '../../loadtest/scenarios/failover-stages';
 import { User, eventually, frontendOf } from '../compose/kill-experiment';
 import { TEST_APP_ENV, TEST_PROXY_ENV, useTempDirs } from '../support/cluster-fixtures';
 
@@ -15,6 +16,13 @@ const runDir = useTempDirs('ha');
 
 async function haCluster(env: Record<string, string> = {}): Promise<RunningCluster> {
   return startCluster({ portBase: await freePortBase(), logs: 'silent', runDir: runDir(), redis: 'ha', env: { ...TEST_APP_ENV, ...env }, proxyEnv: TEST_PROXY_ENV });
+}
+
+/** The replica has acknowledged everything the primary wrote (its offset reached the primary's). */
+function caughtUp(info: string): boolean {
+  const primary = Number(/^master_repl_offset:(\d+)/m.exec(info)?.[1]);
+  const replica = Number(/^slave0:.*offset=(\d+)/m.exec(info)?.[1]);
+  return primary > 0 && replica >= primary;
 }
 
 const roleOf = async (cluster: RunningCluster, name: string): Promise<string | undefined> => (await cluster.services()).find((s) => s.name === name)?.role;
@@ -46,13 +54,15 @@ describe('local cluster with HA Redis (primary, replica, three Sentinels)', () =
 
   it('when the replica is cut off while users log in and the primary is killed, then exactly those sessions are lost', async () => {
     const url = frontendOf(cluster, 'round-robin').url;
-    const before = new SessionCohort(url, 'bob', 'demo-password');
-    for (let i = 0; i < 5; i++) expect(await before.loginOne()).toBe(true);
-    // Let the earlier logins reach the replica (asynchronous replication, well under a second on loopback).
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = new SessionCohort(url, ['bob'], 'demo-password');
+    for (let i = 0; i < 5; i++) expect((await before.loginOne()).ok).toBe(true);
+    // Let the earlier logins reach the replica: asynchronous, so wait until it has acknowledged
+    // the primary's whole stream (a fixed pause lost them once under load).
+    const primaryPort = (await cluster.services()).find((s) => s.role === 'primary')!.port!;
+    expect(await eventually(async () => caughtUp((await redisCommand(primaryPort, ['INFO', 'replication']))?.join('\n') ?? ''), 10_000, 50)).toBe(true);
     const { primary, replica } = await cutOffReplica(cluster);
-    const during = new SessionCohort(url, 'carol', 'demo-password');
-    for (let i = 0; i < 7; i++) expect(await during.loginOne()).toBe(true);
+    const during = new SessionCohort(url, ['carol'], 'demo-password');
+    for (let i = 0; i < 7; i++) expect((await during.loginOne()).ok).toBe(true);
     const killedAt = Date.now();
     await cluster.act(primary, 'kill');
     await cluster.act(replica, 'unpause');

@@ -87,8 +87,24 @@ describe('docker-compose.ha.yml (HA Redis override)', () => {
     expect(ha).toBe(renderHaComposeFile());
   });
 
+  it('when read, then every Redis node and Sentinel is known by its service name alone (a node known by name and by address is two nodes to a Sentinel)', () => {
+    for (const node of ['redis', 'redis2']) {
+      expect(ha.split(`\n  ${node}:\n`)[1].split(/\n {2}\S/)[0]).toContain(`--replica-announce-ip ${node} `);
+    }
+    for (const sentinel of ['sentinel1', 'sentinel2', 'sentinel3']) {
+      expect(ha.split(`\n  ${sentinel}:\n`)[1].split(/\n {2}\S/)[0]).toContain(`\\"sentinel announce-ip ${sentinel}\\"`);
+    }
+  });
+
+  it('when a Redis node starts, then it asks the Sentinels which node is primary and starts as its replica, or as the primary when it is the one they name', () => {
+    const redis = ha.split('\n  redis:\n')[1].split('\n  redis2:\n')[0];
+    expect(redis).toContain('sentinel get-master-addr-by-name authscale');
+    expect(redis).toContain('[ -n \\"$$primary\\" ] || primary=redis; if [ \\"$$primary\\" = redis ]; then set --;');
+  });
+
   it('when read, then redis2 replicates redis, three Sentinels watch it, and every app replica asks them', () => {
-    expect(ha.split('\n  redis2:\n')[1].split('\n  sentinel1:\n')[0]).toMatch(/- "--replicaof"\n\s+- redis\n\s+- "6379"/);
+    // redis2 replicates the node the Sentinels name primary, redis on the first `up` (none answers yet).
+    expect(ha.split('\n  redis2:\n')[1].split('\n  sentinel1:\n')[0]).toContain('[ -n \\"$$primary\\" ] || primary=redis; if [ \\"$$primary\\" = redis2 ]; then set --; else set -- --replicaof \\"$$primary\\" 6379; fi');
     for (const name of ['sentinel1', 'sentinel2', 'sentinel3']) {
       const block = ha.split(`\n  ${name}:\n`)[1]?.split(/\n {2}\S/)[0];
       expect(block).toContain('sentinel monitor authscale redis 6379 2');

@@ -4,7 +4,7 @@ import { quantile } from '../../../loadtest/paced-load';
 import { renderReports } from '../../../loadtest/report';
 import type { DistanceModeResult, DistancePoint, DistanceResult } from '../../../loadtest/results';
 import { SCENARIO_NAMES } from '../../../loadtest/scenarios';
-import { axisLinks, distancePrices, slope, splitByPhase } from '../../../loadtest/scenarios/distance';
+import { axisLinks, distancePrices, slope, splitByPhase, walksFor, MIN_WALKS, WALK_BUDGET_MS } from '../../../loadtest/scenarios/distance';
 import { judgeClaims } from '../../../loadtest/verdicts';
 import { syntheticResults } from './synthetic-results';
 
@@ -30,6 +30,15 @@ function sweep(): DistancePoint[] {
 }
 
 describe('distance scenario (pure parts)', () => {
+  it('when logins are cheap (or not timed yet), then every planned walk runs; at the production hash cost, as many as fit the budget, at least a few', () => {
+    expect(walksFor(10, null)).toBe(10);
+    expect(walksFor(10, 15)).toBe(10);
+    expect(walksFor(10, WALK_BUDGET_MS / 4)).toBe(4);
+    expect(walksFor(10, 900)).toBe(MIN_WALKS);
+    expect(walksFor(10, 5000)).toBe(MIN_WALKS);
+    expect(walksFor(2, 5000)).toBe(2);
+  });
+
   it('when each request waits for one round trip, then the price is 1 ms of p50 per ms, and the 1 ms figure is p50 at 1 ms less p50 at 0 ms', () => {
     const prices = distancePrices(sweep());
     const redis = prices.find((p) => p.mode === 'redis');

@@ -54,4 +54,15 @@ describe('fault journal (what Ctrl-C undoes)', () => {
     await journal.run('swarm2', 'restore');
     expect(journal.outstanding).toEqual([]);
   });
+
+  it('when the run stops while a Redis replica is isolated, then undo lets it rejoin', async () => {
+    const actions = recording();
+    const journal = new FaultJournal(actions);
+    await journal.run('redis2', 'isolate');
+    expect(journal.outstanding).toEqual(['rejoin redis2']);
+    expect((await journal.undo()).done).toEqual(['rejoin redis2']);
+    await journal.run('redis', 'isolate');
+    await journal.run('redis', 'rejoin');
+    expect(journal.outstanding).toEqual([]);
+  });
 });

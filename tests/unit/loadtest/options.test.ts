@@ -18,6 +18,16 @@ describe('bench command line', () => {
     expect(config(['--quick']).scenarios).not.toContain('failover-redis');
   });
 
+  it('when --variants names failover-redis variants, then exactly those run; without it, every one the target can run', () => {
+    expect(config(['--scenario', 'failover-redis', '--variants', 'ha,single-aof,ha']).failoverVariants).toEqual(['ha', 'single-aof']);
+    expect(config(['--scenario', 'failover-redis']).failoverVariants).toEqual([]);
+  });
+
+  it('when --variants names an unknown variant or comes without failover-redis, then it is refused with the names to choose from', () => {
+    expect(() => config(['--scenario', 'failover-redis', '--variants', 'ha,sentinel'])).toThrow(/unknown failover-redis variant sentinel; choose from ha, ha-cut-off, ha-wait, single-aof, single-no-aof/);
+    expect(() => config(['--scenario', 'throughput', '--variants', 'ha'])).toThrow(/--variants chooses failover-redis's variants: add --scenario failover-redis/);
+  });
+
   it('when given no options, then it runs every scenario in full on its own cluster and writes to results/<timestamp>', () => {
     const c = config([]);
     expect(c.scenarios).toEqual([...SCENARIO_NAMES]);

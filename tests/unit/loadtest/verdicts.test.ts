@@ -204,6 +204,35 @@ describe('claim 6 and the failover-redis scenario', () => {
   });
 });
 
+describe('claim 6: what HA changes, said from the variants that ran', () => {
+  const evidenceOf = (r: ReturnType<typeof syntheticResults>): string => judgeClaims(r).find((v) => v.claim === 6)!.evidence.at(-1)!;
+
+  it('when only the HA variants ran (a compose stack with Sentinels), then it says service came back without the dead node, and compares with no restart it did not measure', () => {
+    const r = syntheticResults();
+    const f = failoverResult();
+    r.scenarios.failoverRedis = { ...f, target: 'docker compose', variants: f.variants.filter((v) => v.redis === 'ha') };
+    const line = evidenceOf(r);
+    expect(line).toMatch(/^failover-redis on the docker compose stack \(what HA changes/);
+    expect(line).toContain('With Sentinels, /redis came back without the killed node being restarted (5 s without service: the replica promoted after 3.4 s, the app replicas following after 4.9 s)');
+    expect(line).not.toContain('shorter outage');
+  });
+
+  it('when only one Redis was killed and restarted (a stack without Sentinels), then it says service came back only by the restart, and which override adds the failover', () => {
+    const r = syntheticResults();
+    const f = failoverResult();
+    r.scenarios.failoverRedis = { ...f, target: 'docker compose', variants: f.variants.filter((v) => v.redis === 'single').map((v) => ({ ...v, appendonly: false })) };
+    const line = evidenceOf(r);
+    expect(line).toContain('Without Sentinels (one Redis) /redis came back only because Redis was restarted at once (5 s without service, and without its append-only file every session was gone)');
+    expect(line).toContain('docker-compose.ha.yml');
+  });
+
+  it('when both ran, then it compares the failover with the immediate restart of the same run', () => {
+    const r = syntheticResults();
+    r.scenarios.failoverRedis = failoverResult();
+    expect(evidenceOf(r)).toContain('one Redis restarted at once was back with 5 s without service: HA is not a shorter outage than an immediate restart');
+  });
+});
+
 describe('claims from missing data', () => {
   it('when every authenticated throughput cell measured 0 requests, then claims 1, 2, 3, 4, 6 and 7 are "not measured" with the reason, never "does not hold"', () => {
     const r = syntheticResults();
