@@ -1,8 +1,10 @@
+import { DEV_AFFINITY_SECRET } from '../common/balancing';
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
   APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES, appEnvironment,
   frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
 } from './topology';
+import { balancerServices } from './compose-balancers';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
 
@@ -18,7 +20,7 @@ const SECRET_DEFAULTS = {
   SESSION_SECRET: DEVELOPMENT_SECRETS.session,
   JWT_SECRET: DEVELOPMENT_SECRETS.jwt,
   ADMIN_TOKEN: DEVELOPMENT_SECRETS.admin,
-  AFFINITY_SECRET: 'dev-only-affinity-secret-change-me-0123456789',
+  AFFINITY_SECRET: DEV_AFFINITY_SECRET,
   REDIS_PASSWORD: DEVELOPMENT_SECRETS.redisPassword,
 } as const;
 
@@ -138,7 +140,7 @@ function service(spec: ServiceSpec): Record<string, YamlValue> {
 
 export function composeDocument(): Record<string, YamlValue> {
   return {
-    services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
+    services: { ...Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])), ...balancerServices() },
     networks: {
       default: {
         '#': 'Pinned subnet, so the replicas trust the proxy network only (TRUST_PROXY) and tests know the gateway.',
@@ -161,6 +163,7 @@ const HEADER = [
   '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
   COMPOSE_SECRETS_NOTE,
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
+  '# HAProxy and nginx in front of the same replicas: --profile haproxy (ports 8083-8085), --profile nginx (8086-8088).',
   '',
 ].join('\n');
 

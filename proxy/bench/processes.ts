@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { findExecutable, isExecutable } from '../../common/executables';
 import { waitFor } from '../../common/poll';
 import { httpOk } from '../../common/probes';
 import path from 'node:path';
@@ -83,11 +84,10 @@ ${upstreamPorts.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
 `;
 }
 
+/** $NGINX_BIN, else nginx on PATH or in /usr/sbin. */
 export function findNginx(): string | undefined {
-  for (const candidate of [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].filter(Boolean) as string[]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  const configured = process.env.NGINX_BIN;
+  return configured ? (isExecutable(configured) ? configured : undefined) : findExecutable('nginx', process.env.PATH);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { IDEMPOTENT_METHODS } from '../../common/balancing';
+
 /** How an attempt to reach an upstream failed, which decides whether it may be retried. */
 export type FailureKind = 'refused' | 'reset' | 'timeout';
 
@@ -10,8 +12,7 @@ export function classifyFailure(err: NodeJS.ErrnoException, timedOut: boolean): 
   return 'reset';
 }
 
-/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_METHODS);
 
 export function isIdempotent(method: string | undefined): boolean {
   return method !== undefined && IDEMPOTENT.has(method);
