@@ -25,7 +25,7 @@ elif command -v docker-compose >/dev/null; then compose=(docker-compose)
 else skip "neither 'docker compose' nor 'docker-compose' is installed"; fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/authscale-compose.XXXXXX")
-project="authscale-test-$$"
+project="${AUTHSCALE_TEST_PROJECT:-authscale-test}-$$"
 git -C "$repo" archive HEAD | tar -x -C "$work"
 
 # Free host ports below the ephemeral range (the frontends of a free block of the ports table,
