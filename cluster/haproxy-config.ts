@@ -111,7 +111,7 @@ export function renderHaproxyConfig(input: BalancerConfigInput): string {
     '  log global',
     '  option dontlognull',
     '  # Connections to the replicas are kept alive and reused (http-reuse safe, HAProxy\'s default).',
-    `  timeout connect ${ms(BALANCING.upstreamTimeoutMs)}`,
+    `  timeout connect ${ms(BALANCING.connectTimeoutMs)}`,
     `  timeout server ${ms(BALANCING.upstreamTimeoutMs)}`,
     `  timeout client ${ms(BALANCING.clientKeepAliveMs)}`,
     `  timeout http-keep-alive ${ms(BALANCING.clientKeepAliveMs)}`,

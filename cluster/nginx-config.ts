@@ -113,7 +113,7 @@ export function renderNginxConfig(input: BalancerConfigInput): string {
     '',
     '  # Passive health only (open-source nginx): a failed server is skipped for fail_timeout.',
     '  proxy_next_upstream error timeout;',
-    `  proxy_connect_timeout ${seconds(BALANCING.upstreamTimeoutMs)};`,
+    `  proxy_connect_timeout ${seconds(BALANCING.connectTimeoutMs)};`,
     `  proxy_read_timeout ${seconds(BALANCING.upstreamTimeoutMs)};`,
     `  proxy_send_timeout ${seconds(BALANCING.upstreamTimeoutMs)};`,
     '  proxy_http_version 1.1;',

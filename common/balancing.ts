@@ -14,6 +14,12 @@ export const BALANCING = Object.freeze({
   healthFall: 2,
   /** Per-attempt inactivity on the upstream side (connect, wait for the answer, a stalled body). */
   upstreamTimeoutMs: 10_000,
+  /**
+   * HAProxy's and nginx's connect timeout. A dead container's address answers nothing (no RST, as a
+   * dead local process gives), so a connect waits for this; nginx, with passive checks only, meets it
+   * on live requests. The Node proxy has no separate one: its active checks eject such a replica.
+   */
+  connectTimeoutMs: 2000,
   /** How long an idle client connection is kept open (the Node proxy's server.keepAliveTimeout). */
   clientKeepAliveMs: 30_000,
   /** A client's request head must arrive within this (HEADERS_TIMEOUT_SECONDS). */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
 import { EXTRA_SCENARIO_NAMES, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+import { LOAD_BALANCERS, type LoadBalancerName } from '../common/vocabulary';
 
 const NAMED_SCENARIOS: readonly string[] = [...SCENARIO_NAMES, ...EXTRA_SCENARIO_NAMES];
 
@@ -15,6 +16,8 @@ export interface BenchConfig {
   target?: string;
   /** Drive a running `docker compose up` stack of this repo (project name when given with -p). */
   compose?: { project?: string };
+  /** The balancer the scenarios go through: the proxy (node), or HAProxy / nginx in front of the same replicas. */
+  lb: LoadBalancerName;
   outDir: string;
   redisPersistence: boolean;
   portBase: number;
@@ -50,6 +53,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                           directory, else the repository's
   -p, --project <name>    with --compose: the compose project name (default $COMPOSE_PROJECT_NAME,
                           else compose's own default)
+  --lb node|haproxy|nginx the balancer every scenario goes through (default node, this repo's proxy):
+                          the bench's own cluster starts HAProxy or nginx beside the proxy; with
+                          --compose, the stack must run that profile (--profile haproxy|nginx).
+                          \`--scenario balancers\` compares all three side by side in one run
   --target <url>          drive another running cluster (e.g. http://127.0.0.1:8080) with the
                           fault commands below
   --victim <replica>      the replica killed/paused (default app2)
@@ -72,7 +79,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
 
-Targets are exclusive: the bench's own cluster (no target option), --target, or --compose.
+Targets are exclusive: the bench's own cluster (no target option), --target, or --compose; --lb
+combines with the first and the last.
 Without a target, faults use the local launcher; with --target, they use the commands above,
 or the launcher's control API when /_proxy/status says control: "local"; with --compose,
 docker compose itself. A scenario the target cannot run ends the bench with exit code 2.`;
@@ -100,6 +108,7 @@ const schema = z.object({
   connections: intArg(1, 1000).default(50),
   target: z.string().url().optional(),
   compose: z.boolean().default(false),
+  lb: z.enum(LOAD_BALANCERS).default('node'),
   project: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a compose project name (lowercase letters, digits, _ and -)').optional(),
   out: z.string().min(1).optional(),
   'no-persistence': z.boolean().default(false),
@@ -145,7 +154,7 @@ const schema = z.object({
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
   'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
-  'auto-pipelining', 'rtts', 'axes', 'latency-control',
+  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'lb',
 ] as const;
 
 /** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
@@ -170,6 +179,7 @@ export function targetConflicts(values: Record<string, unknown>): string[] {
   if (given('compose')) {
     for (const name of FAULT_COMMAND_OPTIONS.filter(given)) problems.push(`--${name} is for --target; --compose fills in its own fault commands`);
   }
+  if (given('target') && given('lb')) problems.push('--lb picks the balancer of the bench\'s own cluster or of --compose; with --target the bench goes through the frontend you name');
   return problems;
 }
 
@@ -224,6 +234,7 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       connections: o.connections,
       target: o.target,
       compose: o.compose ? { project: o.project ?? defaults.composeProject } : undefined,
+      lb: o.lb,
       outDir: o.out ?? `results/${stamp}`,
       redisPersistence: !o['no-persistence'],
       portBase: o['port-base'],

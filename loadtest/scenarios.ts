@@ -9,7 +9,7 @@ export const SCENARIO_NAMES = Object.freeze([
  * Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`.
  * `distance` also runs alone: it puts a latency injector in the cluster's paths.
  */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance'] as const);
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'balancers'] as const);
 export type ScenarioName = (typeof SCENARIO_NAMES)[number] | (typeof EXTRA_SCENARIO_NAMES)[number];
 
 export interface ScenarioTiming {
@@ -59,5 +59,6 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   revocation: 'how long a logged-out credential keeps working, per mode',
   'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
   'failover-redis': 'extra, by name only: kill the Redis primary under load; Sentinel failover vs single Redis restarted (AOF on/off), sessions lost, WAIT price',
+  balancers: 'extra, by name only: the proxy, HAProxy and nginx in front of the same replicas in one run; /health throughput and CPU per request of each, then memory and JWT users behind each balancer × strategy while a replica is killed, then paused',
   distance: 'extra, by name only and alone: added round trips (0, 1, 2, 5 ms) replicas→Redis and proxy→replicas through a latency injector; throughput, p50/p99 and login/me/logout per mode',
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { LoadBalancerName } from '../common/vocabulary';
 
 /**
  * What the bench drives: the frontends (found from /_proxy/status), the replicas behind them,
@@ -9,6 +10,18 @@ export interface Frontend {
   port: number;
   strategy: string;
   url: string;
+  /** Which balancer serves it (node when absent: the proxy). */
+  balancer?: LoadBalancerName;
+}
+
+/** One balancer of the target, for the side-by-side scenario: its frontends and the CPU time of its processes. */
+export interface BalancerAccess {
+  name: LoadBalancerName;
+  frontends: Frontend[];
+  /** CPU µs used so far by the balancer's processes (with their workers); undefined when this machine cannot see them. */
+  cpuMicros(): Promise<number | undefined>;
+  /** What that CPU figure counts, for the report. */
+  cpuCounts: string;
 }
 
 export interface UpstreamStatus {
@@ -35,7 +48,12 @@ export interface FaultActions {
 export interface BenchTarget {
   url: string;
   local: boolean;
+  /** The frontends every scenario goes through: the chosen balancer's (--lb). */
   frontends: Frontend[];
+  /** The balancer those frontends belong to. */
+  balancer: LoadBalancerName;
+  /** Every balancer in front of the replicas (the proxy always; HAProxy and nginx when they run): the `balancers` scenario. */
+  balancers: BalancerAccess[];
   adminToken: string;
   redisUrl?: string;
   /** INFO commandstats of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
@@ -131,6 +149,9 @@ export async function connectTarget(options: {
     url: options.url,
     local: false,
     frontends,
+    balancer: 'node',
+    // A cluster reached by URL: the bench cannot see its processes, and knows only the proxy's frontends.
+    balancers: [{ name: 'node', frontends, cpuMicros: async () => undefined, cpuCounts: 'not visible from the bench' }],
     adminToken: options.adminToken,
     faults: shellFaults(options.commands, relay ?? noFaults),
     status: () => fetchProxyStatus(options.url),

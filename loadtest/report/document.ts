@@ -4,6 +4,7 @@ import type {
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { balancersSection } from './balancers';
 import { distanceSection } from './distance';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
 import { barChart, COLORS, legend, timelineChart } from './svg';
@@ -13,7 +14,7 @@ export function buildReport(results: BenchResults): Block[] {
   const s = results.scenarios;
   return [
     heading(1, 'authscale bench report'),
-    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.balancer && results.settings.balancer !== 'node' ? ` through ${results.settings.balancer}` : ''}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
     ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
@@ -28,6 +29,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
     ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
     ...(s.distance ? distanceSection(s.distance) : []),
+    ...(s.balancers ? balancersSection(s.balancers) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -257,6 +259,7 @@ function settingsSection(r: BenchResults): Block[] {
       ['target', st.target], ['replicas', st.replicas.join(', ')],
       ['frontends', st.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')],
       ['target kind', st.targetKind ?? (st.localCluster ? 'own cluster' : 'target')],
+      ['balancer (--lb)', st.balancer === undefined || st.balancer === 'node' ? 'node (this repo\'s proxy)' : `${st.balancer} (in front of the same replicas; generated config, docs/proxy.md)`],
       ['password hash cost (scrypt log2 N, read from the replicas)', st.passwordHashCost], ['session touch policy (read from the replicas)', st.sessionTouch],
       ['Redis persistence (appendonly)', st.redisAppendonly ? `${st.redisAppendonly} (read from Redis by the replicas)` : st.redisPersistence ? 'on' : 'off'],
       ['replica count (serving at the start)', String(st.replicas.length)],

@@ -2,7 +2,7 @@ import type { RunContext } from '../context';
 import { cellUsers, startCell, type CellLoad, type RunningCell } from '../load';
 import type { UserLedger } from '../ledger';
 import { rampConcurrency, rampLogins } from '../login-ramp';
-import { AUTH_MODES } from '../modes';
+import { AUTH_MODES, type AuthModeSpec } from '../modes';
 import type { VirtualUser } from '../virtual-user';
 
 /**
@@ -12,17 +12,18 @@ import type { VirtualUser } from '../virtual-user';
 export interface ConcurrentCells {
   t0: number;
   seconds: number;
-  cells: { mode: string; strategy: string; running: RunningCell }[];
+  cells: { mode: string; strategy: string; balancer?: string; running: RunningCell }[];
   ledgers(): UserLedger[];
   stop(): void;
   done(): Promise<void>;
 }
 
 /** Every cell's users, logged in (ramped) before the scenario's clock starts. */
-export type PreparedCells = { identity: Omit<CellLoad, 'durationSeconds' | 't0'>; users: VirtualUser[] }[];
+export type PreparedCells = { identity: Omit<CellLoad, 'durationSeconds' | 't0'>; balancer?: string; users: VirtualUser[] }[];
 
-export async function prepareConcurrentCells(context: RunContext, usersPerCell = context.timing.faultUsersPerCell): Promise<PreparedCells> {
-  const plan = context.target.frontends.flatMap((frontend) => AUTH_MODES.map((mode) => ({ frontend, mode })));
+/** Users of each mode behind each of the target's frontends (or of `modes` only: the balancers scenario). */
+export async function prepareConcurrentCells(context: RunContext, usersPerCell = context.timing.faultUsersPerCell, modes: readonly AuthModeSpec[] = AUTH_MODES): Promise<PreparedCells> {
+  const plan = context.target.frontends.flatMap((frontend) => modes.map((mode) => ({ frontend, mode })));
   const prepared: PreparedCells = plan.map(({ frontend, mode }, i) => {
     const identity = {
       mode, strategy: frontend.strategy, url: frontend.url, connections: usersPerCell, userRate: context.timing.faultUserRate,
@@ -31,7 +32,7 @@ export async function prepareConcurrentCells(context: RunContext, usersPerCell =
       // would make those users a login storm that drowns the fault being measured.
       afterLogout: mode.name === 'memory' && frontend.strategy === 'round-robin' ? 'keep credential' as const : 'log in again' as const,
     };
-    return { identity, users: cellUsers(identity) };
+    return { identity, balancer: frontend.balancer, users: cellUsers(identity) };
   });
   const started = Date.now();
   const all = prepared.flatMap((p) => p.users.map((user) => ({ user, url: p.identity.url })));
@@ -48,9 +49,10 @@ export async function prepareConcurrentCells(context: RunContext, usersPerCell =
 
 export function startConcurrentCells(context: RunContext, seconds: number, timeoutSeconds: number, prepared: PreparedCells): ConcurrentCells {
   const t0 = Date.now();
-  const cells = prepared.map(({ identity, users }) => ({
+  const cells = prepared.map(({ identity, balancer, users }) => ({
     mode: identity.mode.name,
     strategy: identity.strategy,
+    ...(balancer ? { balancer } : {}),
     running: startCell({ ...identity, signal: context.signal, durationSeconds: seconds, t0, timeoutSeconds, users }),
   }));
   return {

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import { findExecutable, isExecutable } from '../../common/executables';
 import { waitFor } from '../../common/poll';
 import { httpOk } from '../../common/probes';
@@ -7,6 +6,7 @@ import path from 'node:path';
 
 /** The proxy benchmark's processes: spawning quietly, CPU time from /proc, nginx config. */
 export { stopChild } from '../../common/child-process';
+export { cpuMicros } from '../../common/process-cpu';
 
 /** Until `url` answers 200 (throws after `timeoutMs`). */
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
@@ -23,32 +23,6 @@ export function spawnQuiet(command: string, args: string[], env: Record<string, 
     if (code !== 0 && code !== null && signal === null) process.stderr.write(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr}\n`);
   });
   return child;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** User + system CPU time of a process and its direct children (nginx workers), in microseconds. */
-export function cpuMicros(pid: number): number {
-  let total = 0;
-  for (const p of [pid, ...childPids(pid)]) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
-      total += (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
-    } catch {
-      // the process went away between listing and reading
-    }
-  }
-  return total;
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** A minimal nginx.conf: one worker, keep-alive to the upstreams, everything under `dir` (no root paths). */

@@ -64,7 +64,7 @@ for (const name of ['haproxy', 'nginx'] as const) {
       frontends: frontendsOf(name),
       kill: (service) => cluster.act(service, 'kill'),
       start: (service) => cluster.act(service, 'start'),
-    }));
+    }), { redis: false });
   });
 }
 

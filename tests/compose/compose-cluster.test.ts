@@ -77,11 +77,11 @@ const stack: ClusterUnderTest = {
   killExperimentSuite(() => stack);
 
   describe('through HAProxy (--profile haproxy)', () => {
-    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('HAPROXY_', 8083) }));
+    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('HAPROXY_', 8083) }), { redis: false });
   });
 
   describe('through nginx (--profile nginx)', () => {
-    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('NGINX_', 8086) }));
+    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('NGINX_', 8086) }), { redis: false });
   });
 
   it('when app4 joins from the scale profile, then HAProxy finds it by DNS and nginx after a SIGHUP reloads its servers', async () => {
