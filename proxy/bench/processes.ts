@@ -84,3 +84,29 @@ http.createServer((req, res) => {
   req.pipe(out);
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
+
+/**
+ * The same reference on undici's Pool instead of http.request (one pool per upstream, dispatch
+ * straight into the client response): how far Node goes with a faster upstream client and no features.
+ */
+export const PLAIN_UNDICI_FORWARDER = `
+const http = require('http');
+const { Pool } = require(process.env.UNDICI_MODULE);
+const pools = process.env.UPSTREAM_PORTS.split(',').map((p) => new Pool('http://127.0.0.1:' + p, { connections: 256, keepAliveTimeout: 4000 }));
+let next = 0;
+http.createServer((req, res) => {
+  const pool = pools[next++ % pools.length];
+  pool.dispatch({ method: req.method, path: req.url, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req }, {
+    onConnect() {},
+    onHeaders(status, raw) {
+      const headers = [];
+      for (let i = 0; i < raw.length; i += 2) headers.push(raw[i].toString('latin1'), raw[i + 1].toString('latin1'));
+      res.writeHead(status, headers);
+      return true;
+    },
+    onData(chunk) { res.write(chunk); return true; },
+    onComplete() { res.end(); },
+    onError() { if (!res.headersSent) { res.statusCode = 502; res.end(); } else res.destroy(); },
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;

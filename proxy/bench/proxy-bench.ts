@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
-import { PLAIN_NODE_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
@@ -24,7 +24,7 @@ export interface BenchOptions {
 }
 
 export interface TargetResult {
-  name: 'authscale-proxy' | 'nginx' | 'plain-node-forwarder';
+  name: 'authscale-proxy' | 'nginx' | 'plain-node-forwarder' | 'plain-undici-forwarder';
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -79,6 +79,10 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
       const plain = spawnQuiet(process.execPath, ['-e', PLAIN_NODE_FORWARDER], { PORT: String(plainPort), UPSTREAM_PORTS: replicaPorts.join(',') });
       children.push(plain);
       targets.push({ name: 'plain-node-forwarder', url: `http://127.0.0.1:${plainPort}${options.path}`, pid: plain.pid! });
+      const undiciPort = await freePort();
+      const undici = spawnQuiet(process.execPath, ['-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
+      children.push(undici);
+      targets.push({ name: 'plain-undici-forwarder', url: `http://127.0.0.1:${undiciPort}${options.path}`, pid: undici.pid! });
     }
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
@@ -157,9 +161,8 @@ export function formatBenchResult(result: BenchResult): string {
     ...rows,
     '',
     `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)} (median of rounds ${result.ratio.medianRoundThroughput.toFixed(2)}; rounds ${result.ratio.perRoundThroughput.map((r) => r.toFixed(2)).join(' ')}), CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
-    ...(result.targets[2]
-      ? [`ratio plain Node forwarder / nginx: throughput ${(result.targets[2].requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(result.targets[2].cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} (reference: Node with no features)`]
-      : []),
+    ...result.targets.slice(2).map((t) =>
+      `ratio ${t.name === 'plain-node-forwarder' ? 'bare Node forwarder (http.request)' : 'bare Node forwarder (undici Pool)'} / nginx: throughput ${(t.requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(t.cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} (reference: Node with no features)`),
   ].join('\n');
 }
 
