@@ -10,7 +10,7 @@ import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
 import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
 import { agreed, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
-import { memoryReplica, runMemory } from './scenarios/memory';
+import { memoryReplicas, runMemory } from './scenarios/memory';
 import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
@@ -21,6 +21,7 @@ import { COMPOSE } from '../cluster/topology';
 import { runThroughput } from './scenarios/throughput';
 import { balancersUnavailable, runBalancers } from './scenarios/balancers';
 import { EXTERNAL_BALANCERS, type ExternalBalancerName } from '../common/vocabulary';
+import { UserPool } from './user-pool';
 import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scenarios/failover-redis';
 import { runPublishedPort } from './scenarios/published-port';
 import { startCluster } from '../cluster/launcher';
@@ -119,7 +120,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     log(`target settings: hash cost ${agreed(readings, (x) => x.passwordHashCost)}, touch ${agreed(readings, (x) => x.sessionTouch)}, Redis appendonly ${agreed(readings, (x) => x.redisAppendonly)}`);
     const context: RunContext = {
       target, replicas, timing: config.timing, connections: config.connections, victim: config.victim,
-      usernames: ['alice', 'bob', 'carol'], password: 'demo-password',
+      usernames: ['alice', 'bob', 'carol'], password: 'demo-password', users: new UserPool(),
       progress: (p) => void run.emit('progress', p), log, signal: run.controller.signal,
     };
     const failoverDeps: FailoverDeps = {
@@ -227,8 +228,8 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
       : 'no latency injector in the target\'s paths: start compose with -f docker-compose.yml -f docker-compose.distance.yml, or give --latency-control with --target (docs/distance.md)',
   };
   if (config.scenarios.includes('memory')) {
-    const replica = await memoryReplica(context);
-    if (typeof replica === 'string') reasons.memory = replica;
+    const replicas = await memoryReplicas(context);
+    if (typeof replicas === 'string') reasons.memory = replicas;
   }
   if (config.scenarios.includes('login-storm')) {
     const replicas = await stormReplicas(context);
@@ -253,9 +254,9 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
     ({ scenario, service: config.victim, fault, recover, replica: true, redisPersistence: null });
   switch (name) {
     case 'memory': {
-      const replica = await memoryReplica(context);
-      if (typeof replica === 'string') return replica;
-      results.scenarios.memory = await runMemory(context, replica);
+      const replicas = await memoryReplicas(context);
+      if (typeof replicas === 'string') return replicas;
+      results.scenarios.memory = await runMemory(context, replicas);
       return undefined;
     }
     case 'revocation':
@@ -374,12 +375,9 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
 
 /**
  * distance against --compose: the injector's published control port (the stack must have been
- * started with docker-compose.distance.yml merged) and Redis's INFO through `docker compose exec`.
+ * started with docker-compose.distance.yml merged).
  */
-async function composeLatency(compose: Compose): Promise<Pick<BenchTarget, 'latencyControlUrl' | 'redisCommandStats'>> {
+async function composeLatency(compose: Compose): Promise<Pick<BenchTarget, 'latencyControlUrl'>> {
   const out = await compose.run(['-f', 'docker-compose.yml', '-f', DISTANCE_COMPOSE_FILE, 'port', 'latency', String(COMPOSE.latencyControlPort)], 20_000).catch(() => '');
-  return {
-    latencyControlUrl: publishedUrl(out),
-    redisCommandStats: () => compose.run(['exec', '-T', 'redis', 'redis-cli', 'INFO', 'commandstats'], 20_000),
-  };
+  return { latencyControlUrl: publishedUrl(out) };
 }

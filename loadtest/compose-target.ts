@@ -8,6 +8,7 @@ import { cpuMicros, processVisible } from '../common/process-cpu';
 import { EXTERNAL_BALANCERS, type ExternalBalancerName, type LoadBalancerName } from '../common/vocabulary';
 import type { BalancerAccess, BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
 import { fetchProxyStatus } from './target';
+import { RedisCliSession } from './redis-cli-session';
 
 /**
  * `npm run bench -- --compose [-p NAME]`: a running `docker compose up` stack of this repo. The
@@ -113,6 +114,7 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
   const lb = options.lb ?? 'node';
   const chosen = balancers.find((b) => b.name === lb);
   if (!chosen) throw new Error(`${named}: ${lb} is not running or not published; start it with its profile: docker compose${compose.project ? ` -p ${compose.project}` : ''} --profile ${lb} up --build -d`);
+  const redisCli = new RedisCliSession([...compose.command, ...(compose.project ? ['-p', compose.project] : []), 'exec', '-T', 'redis', 'redis-cli'], compose.dir);
   const faults: FaultActions = {
     unavailable: () => undefined,
     run: async (service, verb) => {
@@ -133,11 +135,13 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
     adminToken: options.adminToken,
     faults,
     compose,
+    // Redis is not published: its INFO comes through one redis-cli kept open in its container.
+    redisInfo: (section) => redisCli.info(section),
     collectGarbage: async (replica) => {
       await compose.run(['kill', '-s', 'SIGUSR2', replica]);
     },
     status: () => fetchProxyStatus(first),
-    close: async () => undefined,
+    close: async () => redisCli.close(),
   };
 }
 

@@ -3,6 +3,7 @@ import type { UserLedger } from './ledger';
 import { totalCounts } from './aggregate';
 import type { ScenarioTiming } from './scenarios';
 import type { BenchTarget } from './target';
+import type { UserPool } from './user-pool';
 
 /** What every scenario runner is handed: the target, the plan, and where to report progress. */
 export interface Progress {
@@ -22,6 +23,8 @@ export interface RunContext {
   victim: string;
   usernames: readonly string[];
   password: string;
+  /** Logged-in users kept across cells and scenarios, so each login is hashed once per run. */
+  users: UserPool;
   progress(update: Progress): void;
   log(message: string): void;
   /** Aborted when the run is interrupted: load stops, no new cell starts. */

@@ -20,6 +20,12 @@ export class CookieJar {
     }
   }
 
+  /** Replace this jar's cookies with a copy of another's. */
+  copyFrom(other: CookieJar): void {
+    this.cookies.clear();
+    for (const [name, value] of other.cookies) this.cookies.set(name, value);
+  }
+
   has(name: string): boolean {
     return this.cookies.has(name);
   }

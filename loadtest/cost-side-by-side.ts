@@ -5,13 +5,20 @@
  * each process (/proc) and the ratio this / base, per round and overall.
  *
  *   npm run bench:cost -- --base /tmp/parent-worktree [--part proxy|app] [--rounds 6] [--seconds 4]
+ *   npm run bench:cost -- --part tls [--rounds 6] [--seconds 4]
  *
- * The base directory must hold a built copy (`npm run build` there). docs/security.md, "Measured".
+ * The base directory must hold a built copy (`npm run build` there). `--part tls` needs no base:
+ * it compares this build's proxy over plain HTTP (base) with the same proxy over TLS (this), a
+ * self-signed certificate made by openssl. docs/security.md, "Measured".
  */
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { waitFor } from '../common/poll';
 import { freePort } from '../common/ports';
 import { cpuMicros, spawnQuiet, stopChild, waitForHttp } from '../proxy/bench/processes';
 
@@ -57,6 +64,42 @@ async function proxyBuilds(base: string, children: ChildProcess[]): Promise<Buil
   return builds;
 }
 
+/** This build's proxy twice over the same upstreams: plain HTTP (as "base") and TLS (as "this"), keep-alive connections. */
+async function tlsBuilds(children: ChildProcess[]): Promise<Build[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-tls-cost-'));
+  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const upstreams = [await freePort(), await freePort()];
+  for (const port of upstreams) children.push(spawnQuiet(process.execPath, ['-e', MINIMAL_UPSTREAM], { PORT: String(port) }));
+  await Promise.all(upstreams.map((p) => waitForHttp(`http://127.0.0.1:${p}/`)));
+  const builds: Build[] = [];
+  for (const name of ['base', 'this'] as const) {
+    const port = await freePort();
+    const tls: Record<string, string> = name === 'this' ? { TLS_CERT_FILE: cert, TLS_KEY_FILE: key } : {};
+    const child = spawnQuiet(process.execPath, [path.join(HERE, 'dist/proxy/main.js')], {
+      FRONTENDS: `${port}:round-robin`, PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', APP_ENV: 'development',
+      UPSTREAMS: upstreams.map((p, i) => `app${i + 1}=http://127.0.0.1:${p}`).join(','), ...tls,
+    });
+    children.push(child);
+    const url = `${name === 'this' ? 'https' : 'http'}://127.0.0.1:${port}/health`;
+    if (name === 'this') await waitFor(() => httpsOk(url), 15_000, 100, `${url} answering 200`);
+    else await waitForHttp(url);
+    builds.push({ name, pid: child.pid!, cases: [{ label: 'proxy round-robin /health', url }] });
+  }
+  return builds;
+}
+
+/** GET over TLS without checking the (self-signed) certificate: 200 or not. */
+const httpsOk = (url: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const request = https.get(url, { rejectUnauthorized: false, timeout: 500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
+
 async function appBuilds(base: string, children: ChildProcess[]): Promise<Build[]> {
   const redisPort = await freePort();
   children.push(spawnQuiet('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}));
@@ -95,11 +138,12 @@ async function main(): Promise<void> {
   const part = option(argv, 'part', 'proxy');
   const rounds = Number(option(argv, 'rounds', '6'));
   const seconds = Number(option(argv, 'seconds', '4'));
-  if (!base || !fs.existsSync(path.join(base, 'dist'))) throw new Error('--base <dir> must be a built copy of the project (dist/ inside)');
-  if (part !== 'proxy' && part !== 'app') throw new Error('--part must be proxy or app');
+  if (part !== 'proxy' && part !== 'app' && part !== 'tls') throw new Error('--part must be proxy, app or tls');
+  if (part !== 'tls' && (!base || !fs.existsSync(path.join(base, 'dist')))) throw new Error('--base <dir> must be a built copy of the project (dist/ inside)');
   const children: ChildProcess[] = [];
   try {
-    const builds = part === 'proxy' ? await proxyBuilds(path.resolve(base), children) : await appBuilds(path.resolve(base), children);
+    const builds = part === 'tls' ? await tlsBuilds(children)
+      : part === 'proxy' ? await proxyBuilds(path.resolve(base!), children) : await appBuilds(path.resolve(base!), children);
     for (const i of builds[0].cases.keys()) {
       await Promise.all(builds.map((b) => autocannon({ url: b.cases[i].url, headers: b.cases[i].headers, connections: 10, duration: 1 }))); // warm-up (JIT)
     }
@@ -118,7 +162,8 @@ async function main(): Promise<void> {
       }
     }
     const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    process.stdout.write(`${part}: ${rounds} rounds × ${seconds} s per case, ${CONNECTIONS} connections to each build at once; base ${base}; load average ${load}\n`);
+    const compared = part === 'tls' ? 'base = this build over plain HTTP, this = the same over TLS (keep-alive connections)' : `base ${base}`;
+    process.stdout.write(`${part}: ${rounds} rounds × ${seconds} s per case, ${CONNECTIONS} connections to each build at once; ${compared}; load average ${load}\n`);
     builds[0].cases.forEach((c, i) => {
       const [b, t] = perRequest[i];
       const ratios = t.rounds.map((x, r) => x / b.rounds[r]).sort((x, y) => x - y);

@@ -23,40 +23,53 @@ export function rampConcurrency(context: { replicas: readonly string[] }): numbe
 }
 
 
+/** What one user's login came to: logged in or not, and how many times admission control refused it first. */
+export interface LoginAttempt {
+  loggedIn: boolean;
+  refused: number;
+}
+
+/**
+ * Log one user in at `url` (a frontend, or a replica reached past the balancer with `headers`),
+ * waiting out refusals by admission control and busy or restarting replicas.
+ */
+export async function logIn(user: VirtualUser, url: string, options: { signal: AbortSignal; headers?: Record<string, string> }): Promise<LoginAttempt> {
+  let refused = 0;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && !options.signal.aborted && !user.isLoggedIn; attempt++) {
+    const request = user.nextRequest();
+    const response = await fetch(`${url}${request.path}`, {
+      method: request.method, headers: { ...request.headers, ...options.headers }, body: request.body, signal: AbortSignal.timeout(30_000),
+    }).catch(() => undefined);
+    if (!response) {
+      await sleep(500);
+      continue;
+    }
+    const body = await response.text();
+    user.onResponse(response.status, { 'set-cookie': response.headers.getSetCookie(), 'x-instance': response.headers.get('x-instance') ?? undefined }, body);
+    if (user.isLoggedIn) break;
+    if (response.status === 503 && body.includes('"login_overloaded"')) {
+      refused++;
+      const wait = Number(response.headers.get('retry-after') ?? '1');
+      await sleep(Math.min(10_000, 1000 * (Number.isFinite(wait) && wait > 0 ? wait : 1) * (1 + attempt / 2)));
+    } else if (response.status !== 429 && response.status < 500) {
+      break; // a refusal that waiting will not change (wrong password, bad request)
+    } else {
+      await sleep(1000 * (1 + attempt / 2)); // a busy or restarting replica (502/503/504): give it time
+    }
+  }
+  return { loggedIn: user.isLoggedIn, refused };
+}
+
 export async function rampLogins(users: readonly VirtualUser[], url: string, options: { concurrency: number; signal: AbortSignal }): Promise<RampResult> {
   const started = Date.now();
   let refused = 0;
   let failed = 0;
   let next = 0;
-  const logIn = async (user: VirtualUser): Promise<void> => {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && !options.signal.aborted && !user.isLoggedIn; attempt++) {
-      const request = user.nextRequest();
-      const response = await fetch(`${url}${request.path}`, {
-        method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(30_000),
-      }).catch(() => undefined);
-      if (!response) {
-        await sleep(500);
-        continue;
-      }
-      const body = await response.text();
-      user.onResponse(response.status, { 'set-cookie': response.headers.getSetCookie(), 'x-instance': response.headers.get('x-instance') ?? undefined }, body);
-      if (user.isLoggedIn) return;
-      if (response.status === 503 && body.includes('"login_overloaded"')) {
-        refused++;
-        const wait = Number(response.headers.get('retry-after') ?? '1');
-        await sleep(Math.min(10_000, 1000 * (Number.isFinite(wait) && wait > 0 ? wait : 1) * (1 + attempt / 2)));
-      } else if (response.status !== 429 && response.status < 500) {
-        return; // a refusal that waiting will not change (wrong password, bad request)
-      } else {
-        await sleep(1000 * (1 + attempt / 2)); // a busy or restarting replica (502/503/504): give it time
-      }
-    }
-  };
   const worker = async (): Promise<void> => {
     while (next < users.length && !options.signal.aborted) {
-      const user = users[next++];
-      await logIn(user);
-      if (!user.isLoggedIn) failed++;
+      const attempt = await logIn(users[next++], url, options);
+      refused += attempt.refused;
+      if (!attempt.loggedIn) failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, users.length) }, worker));

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { redisCommandCount } from './scenarios/revocation';
 import type { BenchTarget } from './target';
 
 /**
@@ -27,10 +26,10 @@ export class RedisCommandCounter {
   }
 
   /** The target's Redis: by URL when the bench can reach it, else through the target's own INFO reader. */
-  static async forTarget(target: Pick<BenchTarget, 'redisUrl' | 'redisCommandStats'>): Promise<RedisCommandCounter> {
-    if (target.redisUrl || !target.redisCommandStats) return RedisCommandCounter.open(target.redisUrl);
-    const read = target.redisCommandStats.bind(target);
-    return new RedisCommandCounter(() => read().catch(() => undefined));
+  static async forTarget(target: Pick<BenchTarget, 'redisUrl' | 'redisInfo'>): Promise<RedisCommandCounter> {
+    if (target.redisUrl || !target.redisInfo) return RedisCommandCounter.open(target.redisUrl);
+    const read = target.redisInfo.bind(target);
+    return new RedisCommandCounter(() => read('commandstats').catch(() => undefined));
   }
 
   async count(): Promise<number | undefined> {
@@ -41,4 +40,14 @@ export class RedisCommandCounter {
   close(): void {
     this.release();
   }
+}
+
+/** The bench's own reading commands (INFO, and the ECHO that ends a redis-cli session's answer): not the app's. */
+const BENCH_COMMANDS = new Set(['info', 'echo']);
+
+/** Commands Redis has run by INFO commandstats, less the bench's own (pure). */
+export function redisCommandCount(commandstats: string): number {
+  let total = 0;
+  for (const match of commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (!BENCH_COMMANDS.has(match[1])) total += Number(match[2]);
+  return total;
 }

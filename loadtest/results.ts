@@ -202,7 +202,7 @@ export interface MemoryModeResult {
   bytesPerUser: number;
   /** Logins refused by admission control (503 login_overloaded) and retried during the measured batch. */
   loginsRefused?: number;
-  /** |difference| of two heap readings with nothing in between, per measured user: the figure's noise. */
+  /** Noise per measured user: two heap readings with nothing in between, or the rounds' disagreement when larger. */
   noiseBytesPerUser?: number | null;
   /** Growth of Redis used_memory per user, when the bench could read it. */
   redisBytesPerUser: number | null;

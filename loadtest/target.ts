@@ -56,8 +56,8 @@ export interface BenchTarget {
   balancers: BalancerAccess[];
   adminToken: string;
   redisUrl?: string;
-  /** INFO commandstats of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
-  redisCommandStats?(): Promise<string | undefined>;
+  /** An INFO section of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
+  redisInfo?(section: 'commandstats' | 'memory'): Promise<string | undefined>;
   /** The latency injector's control API, when the target has one in its paths (distance scenario). */
   latencyControlUrl?: string;
   faults: FaultActions;

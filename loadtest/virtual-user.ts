@@ -71,6 +71,23 @@ export class VirtualUser {
     return this.loggedIn;
   }
 
+  /**
+   * Take over another user's credential (its cookies, token and logged-in state): a user logged
+   * in for an earlier cell, lent to this one by the run's UserPool instead of hashing again.
+   */
+  adopt(from: VirtualUser): void {
+    this.jar.copyFrom(from.jar);
+    this.token = from.token;
+    this.tokenExpiresAt = from.tokenExpiresAt;
+    this.loggedIn = from.loggedIn;
+  }
+
+  /** Drop the credential (a lent one the target no longer honours): the next request is a login. */
+  forget(): void {
+    this.loggedIn = false;
+    this.token = undefined;
+  }
+
   /** From now on, record outcomes in `ledger` (a user logged in during the ramp, then measured in a cell). */
   measureInto(ledger: UserLedger): void {
     this.ledger = ledger;
@@ -144,11 +161,6 @@ export class VirtualUser {
     }
     this.loggedIn = true;
     return true;
-  }
-
-  private forget(): void {
-    this.loggedIn = false;
-    this.token = undefined;
   }
 }
 

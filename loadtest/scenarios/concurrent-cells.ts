@@ -1,8 +1,9 @@
 import type { RunContext } from '../context';
 import { cellUsers, startCell, type CellLoad, type RunningCell } from '../load';
 import type { UserLedger } from '../ledger';
-import { rampConcurrency, rampLogins } from '../login-ramp';
+import { rampConcurrency } from '../login-ramp';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
+import { UserPool } from '../user-pool';
 import type { VirtualUser } from '../virtual-user';
 
 /**
@@ -24,27 +25,38 @@ export type PreparedCells = { identity: Omit<CellLoad, 'durationSeconds' | 't0'>
 /** Users of each mode behind each of the target's frontends (or of `modes` only: the balancers scenario). */
 export async function prepareConcurrentCells(context: RunContext, usersPerCell = context.timing.faultUsersPerCell, modes: readonly AuthModeSpec[] = AUTH_MODES): Promise<PreparedCells> {
   const plan = context.target.frontends.flatMap((frontend) => modes.map((mode) => ({ frontend, mode })));
-  const prepared: PreparedCells = plan.map(({ frontend, mode }, i) => {
+  const frontends = context.target.frontends;
+  const prepared = plan.map(({ frontend, mode }) => {
+    // Cells of a mode whose credentials work through any frontend take distinct slots, so no two
+    // concurrent users share a session. A memory session is found only through the routing it was
+    // made behind: its key names the balancer as well as the strategy.
+    const key = UserPool.key(context.target.url, mode, frontend.balancer && frontend.balancer !== 'node' ? `${frontend.balancer} ${frontend.strategy}` : frontend.strategy);
+    const firstSlot = mode.name === 'memory' ? 0 : frontends.indexOf(frontend) * usersPerCell;
     const identity = {
       mode, strategy: frontend.strategy, url: frontend.url, connections: usersPerCell, userRate: context.timing.faultUserRate,
-      firstUserIndex: 100_000 + i * usersPerCell, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
+      firstUserIndex: context.users.firstIndex(key) + firstSlot, usernames: context.usernames, password: context.password, adminToken: context.target.adminToken,
       // Behind round-robin a memory session is missed by design; re-logging in at every miss
       // would make those users a login storm that drowns the fault being measured.
       afterLogout: mode.name === 'memory' && frontend.strategy === 'round-robin' ? 'keep credential' as const : 'log in again' as const,
     };
-    return { identity, balancer: frontend.balancer, users: cellUsers(identity) };
+    return { identity, balancer: frontend.balancer, users: cellUsers(identity), key, firstSlot };
   });
   const started = Date.now();
-  const all = prepared.flatMap((p) => p.users.map((user) => ({ user, url: p.identity.url })));
-  // One ramp per frontend, run together: the replicas share the logins as they would in production.
-  const byUrl = new Map<string, VirtualUser[]>();
-  for (const { user, url } of all) byUrl.set(url, [...(byUrl.get(url) ?? []), user]);
-  const perFrontend = Math.max(1, Math.round(rampConcurrency(context) / byUrl.size));
-  const ramps = await Promise.all([...byUrl].map(([url, users]) => rampLogins(users, url, { concurrency: perFrontend, signal: context.signal })));
-  const loggedIn = ramps.reduce((n, r) => n + r.loggedIn, 0);
-  const refused = ramps.reduce((n, r) => n + r.refused, 0);
-  context.log(`${loggedIn} of ${all.length} users logged in before the clock started (${((Date.now() - started) / 1000).toFixed(1)} s, ${refused} logins refused then retried)`);
-  return prepared;
+  // One preparation per cell, the cells of a frontend in turn and the frontends together: the
+  // replicas share the logins as they would in production.
+  const perFrontend = Math.max(1, Math.round(rampConcurrency(context) / Math.max(1, frontends.length)));
+  const byFrontend = context.target.frontends.map((frontend) => prepared.filter((p) => p.identity.url === frontend.url));
+  const preparations = await Promise.all(byFrontend.map(async (cells) => {
+    const done = [];
+    for (const { identity, users, key, firstSlot } of cells) {
+      done.push(await context.users.prepare(users, { key, firstSlot, url: identity.url, concurrency: perFrontend, signal: context.signal }));
+    }
+    return done;
+  }));
+  const all = preparations.flat();
+  const sum = (f: (p: (typeof all)[number]) => number): number => all.reduce((n, p) => n + f(p), 0);
+  context.log(`${sum((p) => p.loggedIn)} of ${sum((p) => p.users)} users logged in before the clock started (${sum((p) => p.reused)} still logged in from earlier cells; ${((Date.now() - started) / 1000).toFixed(1)} s, ${sum((p) => p.refused)} logins refused then retried)`);
+  return prepared.map(({ identity, balancer, users }) => ({ identity, balancer, users }));
 }
 
 export function startConcurrentCells(context: RunContext, seconds: number, timeoutSeconds: number, prepared: PreparedCells): ConcurrentCells {

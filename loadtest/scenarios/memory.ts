@@ -1,33 +1,58 @@
 import { Redis } from 'ioredis';
 import { sleep, type RunContext } from '../context';
-import { inParallel, SteppingClient } from '../http';
-import { AUTH_MODES } from '../modes';
+import { inParallel } from '../http';
+import { createLedger } from '../ledger';
+import { logIn } from '../login-ramp';
+import { UserPool } from '../user-pool';
+import { VirtualUser } from '../virtual-user';
+import { AUTH_MODES, type AuthModeSpec } from '../modes';
+import { rotatedOrder } from './throughput';
+import { pollUntil } from '../../common/poll';
 import { reachReplica, type ReplicaAccess } from '../replica-access';
 import type { MemoryModeResult, MemoryResult } from '../results';
 
 /**
- * Heap growth of one replica per logged-in user, per mode: log in N users straight at the
- * replica (no proxy), keep their sessions, and compare the replica's heap before and after.
- * On the bench's own cluster the replica collects garbage on request (gc-on-signal.ts) before
- * each reading; against another target it cannot, so each figure is the minimum of several
- * samples. JWT, which keeps nothing, is the control for what the logins themselves leave.
+ * Heap growth per logged-in user, per mode: log users in straight at the replicas (no proxy,
+ * spread over every serving replica so the logins hash side by side), keep their sessions, and
+ * compare the replicas' heaps before and after. Each reading forces a collection on the replica
+ * (SIGUSR2, gc-on-signal.ts) and takes the live heap the replica measured in that same tick; a
+ * target that cannot collect is sampled instead (the minimum of several readings, mostly
+ * garbage). JWT, which keeps nothing, is the control for what the logins themselves leave.
  */
 const HEAP_METRIC = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
+const LIVE_METRIC = /^authscale_heap_live_bytes(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
+const FORCED_METRIC = /^authscale_forced_gc_total(?:\{[^}]*\})?\s+([0-9.e+]+)/m;
 const SAMPLES = 6;
+const JWT = AUTH_MODES.find((m) => m.name === 'jwt')!;
 const SAMPLE_GAP_MS = 150;
 
-/** The replica the memory scenario weighs (the first healthy one), reached past the balancer, or why it cannot be. */
-export async function memoryReplica(context: RunContext): Promise<ReplicaAccess | string> {
+/** The replicas the memory scenario weighs (every healthy one), reached past the balancer, or why they cannot be. */
+export async function memoryReplicas(context: RunContext): Promise<ReplicaAccess[] | string> {
   const status = await context.target.status();
-  const replica = status.upstreams.find((u) => u.healthy && context.replicas.includes(u.id));
-  if (!replica) return 'no healthy replica in /_proxy/status';
-  const access = await reachReplica(context.target, replica.id);
-  if (typeof access === 'string') return access;
-  const metrics = await fetch(`${access.base}/metrics`, { headers: access.headers, signal: AbortSignal.timeout(15_000) }).then((r) => (r.ok ? r.text() : undefined), () => undefined);
-  if (metrics === undefined) return `replica ${replica.id}'s /metrics did not answer within 15 s (via ${access.via})`;
-  if (!HEAP_METRIC.test(metrics)) return `replica ${replica.id}'s /metrics has no nodejs_heap_size_used_bytes (default metrics not registered)`;
-  return access;
+  const ids = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => u.id);
+  if (ids.length === 0) return 'no healthy replica in /_proxy/status';
+  const reached: ReplicaAccess[] = [];
+  for (const id of ids) {
+    const access = await reachReplica(context.target, id);
+    if (typeof access === 'string') return access;
+    const metrics = await readMetrics(access).catch(() => undefined);
+    if (metrics === undefined) return `replica ${id}'s /metrics did not answer within 15 s (via ${access.via})`;
+    if (!HEAP_METRIC.test(metrics)) return `replica ${id}'s /metrics has no nodejs_heap_size_used_bytes (default metrics not registered)`;
+    reached.push(access);
+  }
+  return reached;
 }
+
+const readMetrics = async (replica: ReplicaAccess): Promise<string> => {
+  const response = await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(15_000) });
+  if (!response.ok) throw new Error(`${replica.id}'s /metrics answered ${response.status}`);
+  return response.text();
+};
+
+const metricValue = (pattern: RegExp, text: string): number | undefined => {
+  const match = pattern.exec(text);
+  return match ? Number(match[1]) : undefined;
+};
 
 const CODE_SPACE = /^nodejs_heap_space_size_used_bytes\{[^}]*space="(code|code_large_object)"[^}]*\}\s+([0-9.e+]+)/gm;
 
@@ -43,25 +68,40 @@ export function parseHeapUsed(metrics: string): number | undefined {
   return Number(match[1]) - code;
 }
 
-async function heapUsed(replica: ReplicaAccess, collect?: () => Promise<void>): Promise<number> {
-  if (collect) {
+/**
+ * One replica's heap: the live bytes it measured right after a collection this reading forced
+ * (its forced-collection count moves on), or, when it cannot collect, the least of a few samples.
+ */
+async function heapUsed(replica: ReplicaAccess, collect?: () => Promise<void>): Promise<{ bytes: number; forced: boolean }> {
+  const before = collect ? metricValue(FORCED_METRIC, await readMetrics(replica)) : undefined;
+  if (collect && before !== undefined) {
     await collect();
-    await sleep(300);
+    let live: number | undefined;
+    const collected = await pollUntil(async () => {
+      const text = await readMetrics(replica);
+      live = metricValue(LIVE_METRIC, text);
+      return (metricValue(FORCED_METRIC, text) ?? 0) > before;
+    }, { timeoutMs: 10_000, stepMs: 100 });
+    if (collected && live !== undefined) return { bytes: live, forced: true };
   }
   const values: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    const text = await (await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(30_000) })).text();
-    const value = parseHeapUsed(text);
+    const value = parseHeapUsed(await readMetrics(replica));
     if (value !== undefined) values.push(value);
     await sleep(SAMPLE_GAP_MS);
   }
   if (values.length === 0) throw new Error(`no heap figure in ${replica.id}'s /metrics`);
-  return Math.min(...values);
+  return { bytes: Math.min(...values), forced: false };
 }
 
-async function redisUsedMemory(redis: Redis | undefined): Promise<number | undefined> {
-  if (!redis) return undefined;
-  const info = await redis.info('memory').catch(() => undefined);
+/** The replicas' heaps summed, and whether every reading was a forced collection's. */
+async function heapsUsed(replicas: readonly ReplicaAccess[], collect?: (id: string) => Promise<void>): Promise<{ bytes: number; forced: boolean }> {
+  const readings = await Promise.all(replicas.map((r) => heapUsed(r, collect ? () => collect(r.id) : undefined)));
+  return { bytes: readings.reduce((n, r) => n + r.bytes, 0), forced: readings.every((r) => r.forced) };
+}
+
+async function redisUsedMemory(redis: Redis | undefined, target: RunContext['target']): Promise<number | undefined> {
+  const info = redis ? await redis.info('memory').catch(() => undefined) : await target.redisInfo?.('memory').catch(() => undefined);
   const match = info ? /used_memory:(\d+)/.exec(info) : null;
   return match ? Number(match[1]) : undefined;
 }
@@ -74,75 +114,116 @@ export function memoryUsersFor(loginsPerSecond: number, batchSeconds: number, ca
   return Math.max(Math.min(MIN_USERS, cap), Math.min(cap, Math.round(loginsPerSecond * batchSeconds)));
 }
 const MIN_USERS = 100;
-const LOGIN_PARALLELISM = 8;
+/** Logins in flight per replica: enough to keep its hashing slot busy, few enough never to wait out its queue. */
+const LOGINS_PER_REPLICA = 3;
+/** Measured logins per mode come in this many rounds (rotated mode order). */
+const ROUNDS = 2;
 
-export async function runMemory(context: RunContext, replica: ReplicaAccess): Promise<MemoryResult> {
+export async function runMemory(context: RunContext, replicas: readonly ReplicaAccess[]): Promise<MemoryResult> {
   const redis = context.target.redisUrl
     ? new Redis(context.target.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : undefined;
   await redis?.connect().catch(() => undefined);
   const modes: MemoryModeResult[] = [];
-  const gc = context.target.collectGarbage;
-  const collect = gc ? () => gc(replica.id) : undefined;
-  const logInMany = async (prefix: string, count: number): Promise<{ ok: number; refused: number }> => {
-    let ok = 0;
+  const collect = context.target.collectGarbage?.bind(context.target);
+  const parallelism = LOGINS_PER_REPLICA * replicas.length;
+  const names = replicas.map((r) => r.id).join(', ');
+  let allForced = true;
+  const weigh = async (): Promise<number> => {
+    const reading = await heapsUsed(replicas, collect);
+    allForced &&= reading.forced;
+    return reading.bytes;
+  };
+  // The logins are real users of the run's pool: tokens and Redis sessions made here work through
+  // every frontend, so the cells after this scenario take them over instead of hashing again.
+  const nextSlot = new Map<string, number>();
+  const logInMany = async (mode: AuthModeSpec, count: number): Promise<{ ok: number; refused: number }> => {
+    const key = UserPool.key(context.target.url, mode, 'round-robin');
+    const firstSlot = nextSlot.get(key) ?? 0;
+    // One client, as before the pool: no simulated address per user, so the replicas' login
+    // throttle keeps no window per address that would weigh as per-user state in every mode.
+    const first = context.users.firstIndex(key) + firstSlot;
+    const users = Array.from({ length: count }, (_, k) => new VirtualUser(mode, createLedger(first + k, String(first + k), Date.now()), {
+      username: context.usernames[(first + k) % context.usernames.length], password: context.password,
+    }));
     let refused = 0;
-    await inParallel(count, LOGIN_PARALLELISM, async (i) => {
-      const body = { username: context.usernames[i % context.usernames.length], password: context.password };
-      // A login refused by admission control (503 + Retry-After) is retried after the wait it asks for.
-      for (let attempt = 0; attempt < 20 && !context.signal.aborted; attempt++) {
-        const answer = await new SteppingClient(replica.base, replica.headers, 60_000).request('POST', `${prefix}/login`, body).catch(() => undefined);
-        if (answer?.status === 200) return void ok++;
-        if (answer?.status !== 503 || answer.body?.error !== 'login_overloaded') return;
-        refused++;
-        await sleep(Math.min(5000, 1000 * Math.max(1, Number(answer.retryAfter ?? 1))));
-      }
+    await inParallel(count, parallelism, async (i) => {
+      const replica = replicas[i % replicas.length];
+      refused += (await logIn(users[i], replica.base, { signal: context.signal, headers: replica.headers })).refused;
     });
-    return { ok, refused };
+    // A memory session lives on the replica that made it, reached by no frontend's routing: not lent.
+    if (mode.state !== 'replica memory') {
+      context.users.keep(key, firstSlot, users);
+      nextSlot.set(key, firstSlot + count);
+    }
+    return { ok: users.filter((u) => u.isLoggedIn).length, refused };
   };
   try {
     // The login cost, measured: a batch of logins at the parallelism the scenario uses.
     const calibrationStarted = Date.now();
-    const calibration = await logInMany('/jwt', 2 * LOGIN_PARALLELISM);
+    const calibration = await logInMany(JWT, 2 * parallelism);
     const loginsPerSecond = calibration.ok / Math.max(0.001, (Date.now() - calibrationStarted) / 1000);
-    if (calibration.ok === 0) throw new Error(`none of ${2 * LOGIN_PARALLELISM} logins on ${replica.id} succeeded (the replica is too slow or refuses logins): its memory cannot be weighed`);
+    if (calibration.ok === 0) throw new Error(`none of ${2 * parallelism} logins on ${names} succeeded (the replicas are too slow or refuse logins): their memory cannot be weighed`);
     const users = memoryUsersFor(loginsPerSecond, context.timing.memoryBatchSeconds, context.timing.memoryUsers);
-    // 8 batches (a warm-up and a measured one per mode): refuse a run that would take ten times its budget.
-    if (users / loginsPerSecond > 10 * context.timing.memoryBatchSeconds) {
-      throw new Error(`at the ${loginsPerSecond.toFixed(2)} logins/s measured on ${replica.id}, 8 batches of ${users} logins would take ${Math.round((8 * users) / loginsPerSecond)} s (budget ${8 * context.timing.memoryBatchSeconds} s); fewer logins would not lift a session's bytes above the heap's noise`);
+    // A warm-up and a measured batch per mode: refuse a run that would take ten times its budget.
+    const warmUp = parallelism;
+    if ((users + warmUp) / loginsPerSecond > 10 * context.timing.memoryBatchSeconds) {
+      throw new Error(`at the ${loginsPerSecond.toFixed(2)} logins/s measured on ${names}, ${AUTH_MODES.length} batches of ${users} logins would take ${Math.round((AUTH_MODES.length * (users + warmUp)) / loginsPerSecond)} s (budget ${AUTH_MODES.length * context.timing.memoryBatchSeconds} s); fewer logins would not lift a session's bytes above the heap's noise`);
     }
-    context.log(`memory: ${loginsPerSecond.toFixed(1)} logins/s on ${replica.id} (via ${replica.via}) → ${users} logins per batch`);
+    context.log(`memory: ${loginsPerSecond.toFixed(1)} logins/s on ${names} (via ${replicas[0].via}) → ${users} logins per mode in ${ROUNDS} rounds`);
+    // A few unmeasured logins per mode first warm up what a mode's first logins allocate once
+    // (its store's client, its routes' code).
+    for (const mode of AUTH_MODES) await logInMany(mode, warmUp);
+    // The measured logins in rounds, each round in a rotated order: V8's compiled code keeps
+    // growing for thousands of requests, and rotation spreads that drift over every mode alike.
+    const tally = new Map(AUTH_MODES.map((mode) => [mode.name, { users: 0, refused: 0, heapBytes: 0, readingNoise: 0, perUser: [] as number[], redisBytes: 0 as number | null, first: 0, last: 0 }]));
+    let heap = await weigh();
+    for (let round = 0; round < ROUNDS && !context.signal.aborted; round++) {
+      for (const i of rotatedOrder(AUTH_MODES.length, round, ROUNDS)) {
+        if (context.signal.aborted) break;
+        const mode = AUTH_MODES[i];
+        const t = tally.get(mode.name)!;
+        // Two readings with nothing in between: their difference is the noise of one reading.
+        const again = await weigh();
+        if (t.first === 0) t.first = heap;
+        t.readingNoise += Math.abs(again - heap);
+        const redisBefore = await redisUsedMemory(redis, context.target);
+        const batch = await logInMany(mode, Math.round(users / ROUNDS));
+        await sleep(300);
+        const after = await weigh();
+        const redisAfter = await redisUsedMemory(redis, context.target);
+        t.users += batch.ok;
+        t.refused += batch.refused;
+        t.heapBytes += after - again;
+        if (batch.ok > 0) t.perUser.push((after - again) / batch.ok);
+        t.redisBytes = t.redisBytes !== null && redisBefore !== undefined && redisAfter !== undefined ? t.redisBytes + redisAfter - redisBefore : null;
+        t.last = after;
+        heap = after;
+      }
+      context.progress({ scenario: 'memory', elapsedSeconds: 0, totalSeconds: 0, requestsPerSec: 0, logouts: 0 });
+    }
     for (const mode of AUTH_MODES) {
-      if (context.signal.aborted) break;
-      const started = Date.now();
-      // A first, unmeasured batch warms up what any first logins allocate once (JIT, pools, caches),
-      // so the measured batch's growth is the slope per user, not a fixed cost.
-      await logInMany(mode.prefix, users);
-      // Two readings with nothing in between: their difference is the noise of one reading.
-      const heapBefore = await heapUsed(replica, collect);
-      const heapAgain = await heapUsed(replica, collect);
-      const redisBefore = await redisUsedMemory(redis);
-      const batch = await logInMany(mode.prefix, users);
-      await sleep(300);
-      const heapAfter = await heapUsed(replica, collect);
-      const redisAfter = await redisUsedMemory(redis);
-      context.progress({ scenario: 'memory', elapsedSeconds: (Date.now() - started) / 1000, totalSeconds: 0, requestsPerSec: 0, logouts: 0 });
-      const loggedIn = batch.ok;
+      const t = tally.get(mode.name)!;
+      if (t.users === 0) continue;
       modes.push({
         mode: mode.name,
-        users: loggedIn,
-        loginsRefused: batch.refused,
-        heapBeforeBytes: heapBefore,
-        heapAfterBytes: heapAfter,
-        bytesPerUser: loggedIn > 0 ? (heapAfter - heapBefore) / loggedIn : 0,
-        noiseBytesPerUser: loggedIn > 0 ? Math.abs(heapAgain - heapBefore) / loggedIn : null,
+        users: t.users,
+        loginsRefused: t.refused,
+        heapBeforeBytes: t.first,
+        heapAfterBytes: t.last,
+        bytesPerUser: t.heapBytes / t.users,
+        // A reading's own noise, or the rounds' disagreement when larger: compiled code and other
+        // drift between rounds is noise too, and only the spread shows it.
+        noiseBytesPerUser: Math.max(t.readingNoise / t.users, spread(t.perUser) / 2),
         // Every mode, not only those that need Redis: a /jwt login also stores a refresh family there.
-        redisBytesPerUser: redisBefore !== undefined && redisAfter !== undefined && loggedIn > 0 ? (redisAfter - redisBefore) / loggedIn : null,
+        redisBytesPerUser: t.redisBytes === null ? null : t.redisBytes / t.users,
       });
-      context.log(`memory: ${mode.name}: ${loggedIn} measured logins (${batch.refused} refused then retried), heap ${heapBefore} → ${heapAfter} (noise ${Math.abs(heapAgain - heapBefore)} B)`);
+      context.log(`memory: ${mode.name}: ${t.users} measured logins (${t.refused} refused then retried), heap +${t.heapBytes} B (${t.perUser.map((b) => Math.round(b)).join(', ')} B per user by round)`);
     }
-    return { replica: replica.id, via: replica.via, gc: collect ? 'forced' : 'not forced', loginsPerSecond, modes };
+    return { replica: names, via: replicas[0].via, gc: allForced ? 'forced' : 'not forced', loginsPerSecond, modes };
   } finally {
     redis?.disconnect();
   }
 }
+
+const spread = (values: readonly number[]): number => (values.length < 2 ? 0 : Math.max(...values) - Math.min(...values));

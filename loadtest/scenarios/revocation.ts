@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { sleep, type RunContext } from '../context';
 import { SteppingClient } from '../http';
 import { AUTH_MODES } from '../modes';
+import { RedisCommandCounter } from '../redis-commands';
 import type { RevocationModeResult, RevocationResult } from '../results';
 
 const PROBE_GAP_MS = 100;
@@ -17,36 +17,21 @@ export async function runRevocation(context: RunContext): Promise<RevocationResu
   const roundRobin = context.target.frontends.find((f) => f.strategy === 'round-robin') ?? context.target.frontends[0];
   const modes: RevocationModeResult[] = [];
   // Counting Redis commands around each mode's probes puts a number on "round trips per request".
-  const redis = context.target.redisUrl
-    ? new Redis(context.target.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    : undefined;
-  await redis?.connect().catch(() => undefined);
+  const redis = await RedisCommandCounter.forTarget(context.target);
   try {
     for (const mode of AUTH_MODES) {
       const frontend = mode.state === 'replica memory' ? sticky : roundRobin;
       modes.push(await probeMode(context, mode.prefix, mode.name, frontend, seconds, redis));
     }
   } finally {
-    redis?.disconnect();
+    redis.close();
   }
   return { probeSeconds: seconds, modes };
 }
 
-/** Commands Redis has run (INFO commandstats), less the bench's own INFO calls; undefined when unreadable. */
-export function redisCommandCount(commandstats: string): number {
-  let total = 0;
-  for (const match of commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)) if (match[1] !== 'info') total += Number(match[2]);
-  return total;
-}
-
-async function commandCount(redis: Redis | undefined): Promise<number | undefined> {
-  const info = redis ? await redis.info('commandstats').catch(() => undefined) : undefined;
-  return info === undefined ? undefined : redisCommandCount(info);
-}
-
 async function probeMode(
   context: RunContext, prefix: string, name: string, frontend: { strategy: string; url: string }, seconds: number,
-  redis?: Redis,
+  redis: RedisCommandCounter,
 ): Promise<RevocationModeResult> {
   const client = new SteppingClient(frontend.url);
   const login = await client.request('POST', `${prefix}/login`, { username: context.usernames[0], password: context.password });
@@ -64,7 +49,7 @@ async function probeMode(
   let probes = 0;
   let ok = 0;
   let firstRefusedAfterMs: number | null = null;
-  const commandsBefore = await commandCount(redis);
+  const commandsBefore = await redis.count();
   while (Date.now() - loggedOutAt < seconds * 1000) {
     const answer = await prober.request('GET', `${prefix}/me`).catch(() => undefined);
     probes++;
@@ -72,7 +57,7 @@ async function probeMode(
     else if (answer?.status === 401 && firstRefusedAfterMs === null) firstRefusedAfterMs = Date.now() - loggedOutAt;
     await sleep(PROBE_GAP_MS);
   }
-  const commandsAfter = await commandCount(redis);
+  const commandsAfter = await redis.count();
   const redisCommandsPerRequest = commandsBefore !== undefined && commandsAfter !== undefined && probes > 0
     ? (commandsAfter - commandsBefore) / probes : null;
   context.log(`revocation: ${name}: ${ok}/${probes} probes answered 200 after logout; Redis commands per probe ${redisCommandsPerRequest?.toFixed(2) ?? 'n/a'}`);

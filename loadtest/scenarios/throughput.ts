@@ -2,7 +2,8 @@ import { imbalance, ratio, sumShares, totalCounts, usersPerReplica } from '../ag
 import type { RunContext } from '../context';
 import { trackProgress } from '../context';
 import { cellUsers, startCell } from '../load';
-import { rampConcurrency, rampLogins, type RampResult } from '../login-ramp';
+import { rampConcurrency } from '../login-ramp';
+import { UserPool, type LoginPreparation } from '../user-pool';
 import type { VirtualUser } from '../virtual-user';
 import type { UserLedger } from '../ledger';
 import { AUTH_MODES, BASELINE_MODE, type AuthModeSpec } from '../modes';
@@ -32,18 +33,19 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
   let current: UserLedger[] = [];
   let done: UserLedger[] = [];
   const stop = trackProgress(context, 'throughput', plan.length * seconds * rounds, () => [...done, ...current]);
-  const redis = await RedisCommandCounter.open(context.target.redisUrl);
+  const redis = await RedisCommandCounter.forTarget(context.target);
   // Users log in before their cell is measured (ramped, a few at a time), and stay logged in
   // across rounds: the cell measures requests at steady state, not a queue of password hashes.
-  const prepared = new Map<number, { users: VirtualUser[]; ramp: RampResult }>();
+  const prepared = new Map<number, { users: VirtualUser[]; ramp: LoginPreparation }>();
   try {
     for (let round = 0; round < rounds; round++) {
       for (const i of rotatedOrder(plan.length, round, rounds)) {
         if (context.signal.aborted) break;
         const { frontend, mode } = plan[i];
+        const key = UserPool.key(context.target.url, mode, frontend.strategy);
         const identity = {
           mode, strategy: frontend.strategy, url: frontend.url, connections: context.connections,
-          firstUserIndex: i * context.connections, usernames: context.usernames, password: context.password,
+          firstUserIndex: context.users.firstIndex(key), usernames: context.usernames, password: context.password,
           adminToken: context.target.adminToken,
           // Throughput measures requests: a user refused by a replica without its session keeps
           // the credential (the session still lives where it was made) instead of hashing again.
@@ -51,15 +53,20 @@ export async function runThroughput(context: RunContext): Promise<ThroughputResu
         };
         if (mode.credential !== 'none' && !prepared.has(i)) {
           const users = cellUsers(identity);
-          const ramp = await rampLogins(users, frontend.url, { concurrency: rampConcurrency(context), signal: context.signal });
-          context.log(`throughput: ${mode.name} + ${frontend.strategy}: ${ramp.loggedIn} of ${ramp.users} users logged in in ${ramp.seconds.toFixed(1)} s (${ramp.refused} logins refused, then retried)`);
+          const ramp = await context.users.prepare(users, {
+            key, firstSlot: 0, url: frontend.url,
+            concurrency: rampConcurrency(context), signal: context.signal,
+          });
+          context.log(`throughput: ${mode.name} + ${frontend.strategy}: ${ramp.loggedIn} of ${ramp.users} users logged in (${ramp.reused} still logged in from an earlier cell; ${ramp.users - ramp.reused} logins in ${ramp.seconds.toFixed(1)} s, ${ramp.refused} refused, then retried)`);
           prepared.set(i, { users, ramp });
         }
+        // Read before the load starts: a reading through a container takes a while, and the cell's
+        // first requests must not slip in ahead of it.
+        const commandsBefore = await redis.count();
         const running = startCell({
           ...identity, signal: context.signal, durationSeconds: seconds, t0: Date.now(), users: prepared.get(i)?.users,
         });
         current = running.ledgers;
-        const commandsBefore = await redis.count();
         const { ledgers, result } = await running.done;
         const commandsAfter = await redis.count();
         done = [...done, ...ledgers];

@@ -4,7 +4,7 @@ import { loadAppConfig } from './config';
 import { collectGarbageOnSignal } from './gc-on-signal';
 import { start } from './server';
 
-collectGarbageOnSignal();
+const forcedCollections = collectGarbageOnSignal();
 
 /** The app replica process: env → validated config → start(); SIGTERM/SIGINT stop it gracefully. */
 runServiceMain({
@@ -12,5 +12,5 @@ runServiceMain({
   loadConfig: loadAppConfig,
   configErrorExitCode: 1,
   createLogger: (config) => createLogger({ service: 'app', level: config.logLevel, instance: config.instanceId }),
-  start: (config, logger) => start(config, { logger }),
+  start: (config, logger) => start(config, { logger, forcedCollections }),
 });

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ForcedCollection } from './gc-on-signal';
 
 /**
  * The replica's Prometheus metrics, on a registry of its own (not prom-client's global one),
@@ -18,7 +19,7 @@ export class AppMetrics {
   readonly loginAdmissionLimits: Gauge<'limit'>;
   readonly passwordHashCost: Gauge;
 
-  constructor(options: { instance: string; processMetrics?: boolean }) {
+  constructor(options: { instance: string; processMetrics?: boolean; forcedCollections?: () => ForcedCollection }) {
     this.registry.setDefaultLabels({ instance: options.instance });
     this.requests = new Counter({
       name: 'authscale_http_requests_total', help: 'HTTP requests answered, by auth mode, route and status.',
@@ -64,5 +65,17 @@ export class AppMetrics {
     });
     // Process metrics install GC observers: only for the real process, not per in-process test app.
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    const forced = options.forcedCollections;
+    if (forced) {
+      // The bench's memory scenario weighs live state from these (gc-on-signal.ts).
+      new Gauge({
+        name: 'authscale_forced_gc_total', help: 'Garbage collections forced by SIGUSR2 (needs node --expose-gc).',
+        registers: [this.registry], collect() { this.set(forced().count); },
+      });
+      new Gauge({
+        name: 'authscale_heap_live_bytes', help: 'Heap used right after the last forced collection, less code, bytecode and their metadata: live data.',
+        registers: [this.registry], collect() { this.set(forced().liveBytes); },
+      });
+    }
   }
 }

@@ -5,6 +5,7 @@ import { capConnections, serverOptions } from '../../common/server-limits';
 import { createApp, type AppDeps } from './app';
 import { systemClock } from './clock';
 import type { AppConfig } from './config';
+import type { ForcedCollection } from './gc-on-signal';
 import { AppMetrics } from './metrics';
 import { UserDirectory } from './passwords';
 import { closeRedisClient, createRedisClient } from './redis-client';
@@ -19,7 +20,10 @@ export interface RunningApp {
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Start one replica: build missing dependencies, listen, and return how to reach and stop it. */
-export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Promise<RunningApp> {
+export async function start(
+  config: AppConfig,
+  deps: Partial<AppDeps> & { forcedCollections?: () => ForcedCollection } = {},
+): Promise<RunningApp> {
   const logger: Logger = deps.logger ?? createLogger({ service: 'app', level: config.logLevel, instance: config.instanceId });
   const ownsRedis = deps.redis === undefined;
   const redis = deps.redis ?? createRedisClient(config.redis, logger);
@@ -38,7 +42,7 @@ export async function start(config: AppConfig, deps: Partial<AppDeps> = {}): Pro
     users,
     throttle: deps.throttle,
     initialHashMs,
-    metrics: deps.metrics ?? new AppMetrics({ instance: config.instanceId, processMetrics: true }),
+    metrics: deps.metrics ?? new AppMetrics({ instance: config.instanceId, processMetrics: true, forcedCollections: deps.forcedCollections }),
   });
 
   let closing = false;

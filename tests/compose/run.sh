@@ -82,13 +82,15 @@ cd "$repo"
 # production settings (hash cost 17), with the physics of the local bench test and a Ctrl-C check.
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
   npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/compose-cluster.test.ts --testTimeout 60000
-# The compose bench at production cost does not yet finish --quick within its 6-minute target here
-# (its logins alone take minutes at hash cost 17: docs/bench.md), so it runs only when asked for.
-if [ "${AUTHSCALE_COMPOSE_BENCH:-0}" = 1 ]; then
+# Then `npm run bench -- --compose --quick` against the same stack at its production settings
+# (hash cost 17): every claim measured, the physics of the local bench test, at most 6 minutes,
+# and a Ctrl-C that undoes its fault. AUTHSCALE_COMPOSE_BENCH=0 leaves it out (the kill
+# experiment alone).
+if [ "${AUTHSCALE_COMPOSE_BENCH:-1}" != 0 ]; then
   bench_started=$(date +%s)
   AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
     npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/compose-bench.test.ts
   echo "test:compose: the compose bench test took $(( $(date +%s) - bench_started )) s" >&2
 else
-  echo "test:compose: the compose bench test (bench --compose --quick, the physics, Ctrl-C) was not run: AUTHSCALE_COMPOSE_BENCH=1 runs it" >&2
+  echo "test:compose: the compose bench test (bench --compose --quick, the physics, Ctrl-C) was left out: AUTHSCALE_COMPOSE_BENCH=0" >&2
 fi

@@ -109,3 +109,27 @@ test('when production is configured with weak secrets, then the process refuses 
   expect(replica.output()).toMatch(/JWT_SECRET: is too short/);
   expect(replica.output()).toMatch(/DEMO_PASSWORD/);
 });
+
+const metric = async (url: string, name: string): Promise<number | undefined> => {
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.e+]+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text());
+  return match ? Number(match[1]) : undefined;
+};
+
+test('when SIGUSR2 arrives at a replica run with --expose-gc, then it collects and serves the live heap it measured in that tick (the memory scenario\'s reading)', async () => {
+  const replica = await started({ REDIS_URL: redisUrl, PASSWORD_HASH_COST: '10', NODE_OPTIONS: '--expose-gc' });
+  expect(await metric(replica.url, 'authscale_forced_gc_total')).toBe(0);
+  replica.child.kill('SIGUSR2');
+  await waitFor(async () => (await metric(replica.url, 'authscale_forced_gc_total')) === 1, 10_000);
+  const live = await metric(replica.url, 'authscale_heap_live_bytes');
+  const used = await metric(replica.url, 'nodejs_heap_size_used_bytes');
+  expect(live).toBeGreaterThan(1_000_000);
+  expect(live).toBeLessThan(used!); // code and bytecode left out
+});
+
+test('when SIGUSR2 arrives at a replica without --expose-gc, then it keeps serving and reports no forced collection', async () => {
+  const replica = await started({ REDIS_URL: redisUrl, PASSWORD_HASH_COST: '10' });
+  replica.child.kill('SIGUSR2');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect((await fetch(`${replica.url}/health`)).status).toBe(200);
+  expect(await metric(replica.url, 'authscale_forced_gc_total')).toBe(0);
+});
