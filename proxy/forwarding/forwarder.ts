@@ -170,7 +170,9 @@ export class Forwarder implements ExchangeOwner {
     if (ex.done) return;
     const upstream = ex.endAttempt();
     if (upstream === undefined) return this.finish(ex);
-    if (ex.res.headersSent || ex.res.destroyed) {
+    // The client left before any answer: not the upstream's failure, nothing to retry for.
+    if (ex.res.destroyed && !ex.res.headersSent) return this.finish(ex);
+    if (ex.res.headersSent) {
       this.counters.upstreamErrors.aborted_mid_response += 1;
       this.passive.reset(upstream, err.code ?? 'aborted');
       ex.res.destroy();
