@@ -80,8 +80,13 @@ describe('routing physics where the balancers differ', () => {
   });
 
   it('when app2 dies and comes back, then nginx sends a client whose cookie hashed to app2 back to it, while HAProxy keeps its re-dispatched client where it went', async () => {
-    const nginxUser = (await usersAround({ frontends: frontendsOf('nginx') }, 'sticky-cookie', 'jwt', 'app2')).onTarget[0];
-    const haproxyUser = (await usersAround({ frontends: frontendsOf('haproxy') }, 'sticky-cookie', 'jwt', 'app2')).onTarget[0];
+    // app2 was killed and started by the suites above: both balancers serve it again first.
+    for (const name of ['haproxy', 'nginx'] as const) {
+      expect({ name, app2: await eventually(async () => (await instancesSeen({ frontends: frontendsOf(name) }, 6)).has('app2'), 20_000, 500) }).toEqual({ name, app2: true });
+    }
+    const nginxUser = (await usersAround({ frontends: frontendsOf('nginx') }, 'sticky-cookie', 'jwt', 'app2', 48)).onTarget[0];
+    const haproxyUser = (await usersAround({ frontends: frontendsOf('haproxy') }, 'sticky-cookie', 'jwt', 'app2', 48)).onTarget[0];
+    expect({ nginx: nginxUser !== undefined, haproxy: haproxyUser !== undefined }).toEqual({ nginx: true, haproxy: true });
     expect([await onReplica(nginxUser), await onReplica(haproxyUser)]).toEqual(['app2', 'app2']);
 
     await cluster.act('app2', 'kill');
