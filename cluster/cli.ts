@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEVELOPMENT_SECRETS } from '../common/config';
 import { CliUsageError, USAGE, parseCli, type CliCommand } from './cli-args';
 import { servicesTable, upBanner } from './cli-output';
-import { ControlClient, ControlUnreachableError } from './control-client';
+import { ControlUnreachableError } from './control-client';
+import { controlClientOf, portBaseOf } from './control-target';
 import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
 import { prefixedLine } from './log-format';
 import { defaultRunDir, repoRoot } from './paths';
-import { ALL_SERVICE_NAMES, DEFAULT_PORT_BASE, localPorts } from './topology';
+import { ALL_SERVICE_NAMES } from './topology';
 import { pollUntil } from '../common/poll';
-import { MAX_PORT_BASE } from '../common/ports';
 
 /**
  * `npm start` / `npm run cluster -- <verb>`: a thin shell over startCluster() (for `up`) and the
@@ -19,20 +18,6 @@ import { MAX_PORT_BASE } from '../common/ports';
 
 const out = (text: string): boolean => process.stdout.write(text);
 const err = (text: string): boolean => process.stderr.write(text);
-
-function portBaseOf(command: CliCommand): number {
-  if (command.portBase !== undefined) return command.portBase;
-  const fromEnv = process.env.AUTHSCALE_PORT_BASE;
-  if (fromEnv === undefined || fromEnv === '') return DEFAULT_PORT_BASE;
-  const n = Number(fromEnv);
-  if (!Number.isInteger(n) || n < 1024 || n > MAX_PORT_BASE) throw new CliUsageError(`AUTHSCALE_PORT_BASE must be an integer from 1024 to ${MAX_PORT_BASE}, not "${fromEnv}"`);
-  return n;
-}
-
-function clientOf(command: CliCommand): ControlClient {
-  const url = command.controlUrl ?? process.env.AUTHSCALE_CONTROL_URL ?? `http://127.0.0.1:${localPorts(portBaseOf(command)).control}`;
-  return new ControlClient(url.replace(/\/+$/, ''), process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
-}
 
 function launchOptions(command: CliCommand, logs: LaunchOptions['logs']): LaunchOptions {
   const redisUrl = command.redisUrl ?? process.env.REDIS_URL;
@@ -81,7 +66,7 @@ async function upForeground(command: CliCommand): Promise<number> {
 
 /** `up -d`: the same launcher as a detached process writing to <run dir>/launcher.log; we wait until it answers. */
 async function upDetached(command: CliCommand): Promise<number> {
-  const client = clientOf(command);
+  const client = controlClientOf(command);
   const already = await client.info(1000).catch(() => undefined);
   if (already) {
     err(`cluster: already running (launcher pid ${already.pid}) at ${client.url}\n`);
@@ -115,7 +100,7 @@ async function upDetached(command: CliCommand): Promise<number> {
 }
 
 async function down(command: CliCommand): Promise<number> {
-  const client = clientOf(command);
+  const client = controlClientOf(command);
   const info = await client.info(2000);
   await client.down();
   const stopped = await pollUntil(async () => !(await client.info(500).then(() => true, () => false)) && !processAlive(info.pid),
@@ -138,7 +123,7 @@ function processAlive(pid: number): boolean {
 }
 
 async function act(command: CliCommand): Promise<number> {
-  const client = clientOf(command);
+  const client = controlClientOf(command);
   const unknown = command.services.filter((s) => !ALL_SERVICE_NAMES.includes(s));
   if (unknown.length > 0) throw new CliUsageError(`no such service: ${unknown.join(', ')} (services: ${ALL_SERVICE_NAMES.join(', ')})`);
   let targets = command.services;
@@ -165,7 +150,7 @@ async function act(command: CliCommand): Promise<number> {
 }
 
 async function logs(command: CliCommand): Promise<number> {
-  const info = await clientOf(command).info(1000).catch(() => undefined);
+  const info = await controlClientOf(command).info(1000).catch(() => undefined);
   const runDir = command.runDir ? path.resolve(command.runDir) : info?.runDir ?? defaultRunDir(repoRoot(), portBaseOf(command));
   const services = command.services.length > 0 ? command.services : [...ALL_SERVICE_NAMES, 'cluster'];
   const colour = process.stdout.isTTY === true;
@@ -203,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
       return down(command);
     case 'ps':
     case 'status': {
-      const client = clientOf(command);
+      const client = controlClientOf(command);
       const services = await client.services();
       out(command.json ? `${JSON.stringify({ controlUrl: client.url, services }, null, 2)}\n` : servicesTable(services));
       return 0;

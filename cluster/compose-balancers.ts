@@ -3,7 +3,7 @@ import { clientAddressKey } from '../common/client-address';
 import { DEFAULT_PORT_BASE } from '../common/ports';
 import type { ExternalBalancerName } from '../common/vocabulary';
 import { BALANCER_FILES, affinityEnvName, balancerFrontends, plainToken, type BalancerConfigInput } from './balancers';
-import { HEALTH_TIMING, HOST_PORT_VARIABLES, fromEnv, nodeProbe, secret } from './compose-file';
+import { HEALTH_TIMING, HOST_PORT_VARIABLES, fromEnv, httpProbe, secret } from './compose-file';
 import { renderHaproxyConfig } from './haproxy-config';
 import { nginxServerLine, renderNginxConfig } from './nginx-config';
 import { APP_REPLICAS, BALANCER_SERVICES, COMPOSE, HEALTH_PATHS, type ServiceSpec } from './topology';
@@ -82,7 +82,7 @@ export function balancerService(spec: ServiceSpec): Record<string, YamlValue> {
     },
     ports: frontends.map((f, i) => `127.0.0.1:${fromEnv(balancerPortVariables(name)[i], String(f.port))}:${f.port}`),
     depends_on: Object.fromEntries([...spec.dependsOn, 'proxy'].map((dep) => [dep, { condition: 'service_healthy' }])),
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${frontends[0].port}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
+    healthcheck: { test: httpProbe(frontends[0].port, HEALTH_PATHS.app), ...HEALTH_TIMING },
     restart: 'no',
   };
 }

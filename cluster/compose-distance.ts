@@ -1,4 +1,4 @@
-import { HEALTH_TIMING, composeRedisUrl, fromEnv, nodeProbe, secret } from './compose-file';
+import { HEALTH_TIMING, composeRedisUrl, fromEnv, httpProbe, secret } from './compose-file';
 import { APP_REPLICAS, COMPOSE, latencyEnvironment, latencyLinks, upstreamsValue } from './topology';
 import { toYaml, type YamlValue } from './yaml';
 
@@ -39,7 +39,7 @@ function latencyService(): Record<string, YamlValue> {
     '#1': 'Only the control API is published, on loopback, behind ADMIN_TOKEN; the links stay on the compose network.',
     ports: [`127.0.0.1:${fromEnv(LATENCY_PORT_VARIABLE, String(control))}:${control}`],
     depends_on: { redis: { condition: 'service_healthy' } },
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${control}/health`), ...HEALTH_TIMING },
+    healthcheck: { test: httpProbe(control, '/health'), ...HEALTH_TIMING },
     restart: 'no',
   };
 }

@@ -1,8 +1,9 @@
 import { DEV_AFFINITY_SECRET } from '../common/balancing';
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
-  APP_REPLICAS, COMPOSE, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES, appEnvironment,
-  frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput, type ServiceSpec,
+  APP_REPLICAS, COMPOSE, CPU_QUOTA_VARIABLES, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, SENTINEL, SENTINEL_NAMES, SERVICES,
+  appEnvironment, frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue, type ProxyEnvInput,
+  type ServiceSpec,
 } from './topology';
 import { balancerServices } from './compose-balancers';
 import { toYaml, type YamlValue } from './yaml';
@@ -30,14 +31,22 @@ export const secret = (name: keyof typeof SECRET_DEFAULTS): string => fromEnv(na
 /** Host ports are overridable so a second copy (e.g. the compose test) never clashes with a running one. */
 export const HOST_PORT_VARIABLES = ['AUTHSCALE_PORT_ROUND_ROBIN', 'AUTHSCALE_PORT_STICKY', 'AUTHSCALE_PORT_HASH'] as const;
 
-/** Slim images have no curl: probe with the node binary the image already has. */
-export function nodeProbe(url: string): string[] {
-  return ['CMD', 'node', '-e', `fetch('${url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`];
+/**
+ * Slim images have no curl: an HTTP/1.0 GET through bash's /dev/tcp, 200 or fail. Not a `node -e`
+ * probe: starting Node costs ~0.2 s of CPU, which under a 0.2-CPU quota on a busy host outlasted
+ * the timeout (measured 70 s against 0.4 s for this one), so a serving replica was marked unhealthy.
+ */
+export function httpProbe(port: number, path: string): string[] {
+  const request = `GET ${path} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n`;
+  return ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && printf '${request}' >&3 && head -n 1 <&3 | grep -q ' 200 '`];
 }
 
-// A probe starts a node process: on a busy host that alone can take seconds. start_period covers a
-// replica hashing its demo users at production cost (2^17; measured 35 s under heavy load).
-export const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '120s' };
+/**
+ * Failures in the start period do not count: a replica hashes its demo users before it listens, which
+ * at production cost (2^17) took 35 s under heavy load, and 51 s under a 0.2-CPU quota on a busy host.
+ * A passing probe still marks it healthy at once; the timeout allows for a busy host.
+ */
+export const HEALTH_TIMING = { interval: '2s', timeout: '10s', retries: 15, start_period: '180s' };
 
 export function redisService(timing: Record<string, string | number> = HEALTH_TIMING): Record<string, YamlValue> {
   return {
@@ -107,7 +116,7 @@ function appService(spec: ServiceSpec): Record<string, YamlValue> {
     command: APP_COMMAND,
     environment: appContainerEnvironment(spec.name),
     depends_on: dependsOn(spec),
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...HEALTH_TIMING },
+    healthcheck: { test: httpProbe(COMPOSE.appPort, HEALTH_PATHS.app), ...HEALTH_TIMING },
     '#1': 'Never restarted automatically: a killed replica must stay dead until `docker compose start`,',
     '#2': 'or the logout experiment (kill app2, watch its sticky in-memory users) would show nothing.',
     restart: 'no',
@@ -127,15 +136,21 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
     '#2': 'peer is trusted: a client cannot choose its address (the bench uses the keyed claim, docs/security.md).',
     ports: containerPorts.map((f, i) => `127.0.0.1:${fromEnv(HOST_PORT_VARIABLES[i], String(f.port))}:${f.port}`),
     depends_on: dependsOn(spec),
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${containerPorts[0].port}${HEALTH_PATHS.proxy}`), ...HEALTH_TIMING },
+    healthcheck: { test: httpProbe(containerPorts[0].port, HEALTH_PATHS.proxy), ...HEALTH_TIMING },
     restart: 'no',
   };
 }
 
+/** A CPU quota from the environment, 0 (none) unless set: the same key in Compose v2 and swarm stack files. */
+function cpuQuota(spec: ServiceSpec): Record<string, YamlValue> {
+  // Sentinels only live in docker-compose.ha.yml, and take no part in the scaling curve; nor do HAProxy and nginx (profiles).
+  if (spec.kind === 'sentinel' || spec.kind === 'balancer') return {};
+  return { deploy: { resources: { limits: { cpus: fromEnv(CPU_QUOTA_VARIABLES[spec.kind], '0') } } } };
+}
+
 function service(spec: ServiceSpec): Record<string, YamlValue> {
-  if (spec.kind === 'redis') return redisService();
-  if (spec.kind === 'app') return appService(spec);
-  return proxyService(spec);
+  const body = spec.kind === 'redis' ? redisService() : spec.kind === 'app' ? appService(spec) : proxyService(spec);
+  return { ...body, ...cpuQuota(spec) };
 }
 
 export function composeDocument(): Record<string, YamlValue> {
@@ -164,6 +179,7 @@ const HEADER = [
   COMPOSE_SECRETS_NOTE,
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
   '# HAProxy and nginx in front of the same replicas: --profile haproxy (ports 8083-8085), --profile nginx (8086-8088).',
+  `# CPU quotas in cores (0 = none, the default): ${Object.entries(CPU_QUOTA_VARIABLES).map(([kind, name]) => `${name} (${kind})`).join(', ')}.`,
   '',
 ].join('\n');
 

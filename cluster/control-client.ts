@@ -39,9 +39,10 @@ export class ControlClient {
     return (await this.request<{ services: ServiceState[] }>('GET', '/services')).services;
   }
 
-  async act(service: string, verb: string, signal?: string): Promise<ServiceState> {
+  /** `timeoutMs`: a start waits until the service is healthy, which at the production hash cost can take long. */
+  async act(service: string, verb: string, signal?: string, timeoutMs?: number): Promise<ServiceState> {
     const query = signal ? `?signal=${encodeURIComponent(signal)}` : '';
-    return (await this.request<{ service: ServiceState }>('POST', `/services/${encodeURIComponent(service)}/${verb}${query}`)).service;
+    return (await this.request<{ service: ServiceState }>('POST', `/services/${encodeURIComponent(service)}/${verb}${query}`, timeoutMs)).service;
   }
 
   info(timeoutMs?: number): Promise<ClusterInfo> {

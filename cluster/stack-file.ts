@@ -1,5 +1,5 @@
 import {
-  APP_COMMAND, COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, nodeProbe,
+  APP_COMMAND, COMPOSE_SECRETS_NOTE, CONTAINER_FRONTENDS, HOST_PORT_VARIABLES, appContainerEnvironment, fromEnv, httpProbe,
   proxyContainerEnvironment, redisService,
 } from './compose-file';
 import { COMPOSE, HEALTH_PATHS, SERVICES, SWARM } from './topology';
@@ -16,8 +16,8 @@ import { toYaml, type YamlValue } from './yaml';
 const MANAGER = ['node.role == manager'];
 /**
  * Swarm replaces a task whose health check fails `retries` times in a row (compose only marks it):
- * a probe spawns `node`, which took over 2 s on this 2-core host at load ~100, so a 2 s timeout
- * got healthy tasks killed every few minutes. A minute of failures before a replacement.
+ * a probe took over 2 s on this 2-core host at load ~100 (when it still spawned `node`), so a 2 s
+ * timeout got healthy tasks killed every few minutes. A minute of failures before a replacement.
  */
 const SWARM_HEALTH_TIMING = { interval: '5s', timeout: '10s', retries: 6 };
 const DNSRR = { endpoint_mode: 'dnsrr' };
@@ -45,7 +45,7 @@ function swarmApp(): Record<string, YamlValue> {
     environment: { ...appContainerEnvironment(SWARM.instanceTemplate) },
     '#2': 'Swarm replaces a task that turns unhealthy: hashing the demo users at the production cost takes',
     '#3': 'seconds (~40 s on a loaded 2-core host), so failures during start_period do not count.',
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${COMPOSE.appPort}${HEALTH_PATHS.app}`), ...SWARM_HEALTH_TIMING, start_period: '180s' },
+    healthcheck: { test: httpProbe(COMPOSE.appPort, HEALTH_PATHS.app), ...SWARM_HEALTH_TIMING, start_period: '180s' },
     '#4': 'SIGTERM, then this long to finish in-flight requests before SIGKILL.',
     stop_grace_period: SWARM.stopGracePeriod,
     networks: ['cluster'],
@@ -75,7 +75,7 @@ function swarmProxy(): Record<string, YamlValue> {
       protocol: 'tcp',
       mode: 'host',
     })),
-    healthcheck: { test: nodeProbe(`http://127.0.0.1:${CONTAINER_FRONTENDS[0].port}${HEALTH_PATHS.proxy}`), ...SWARM_HEALTH_TIMING },
+    healthcheck: { test: httpProbe(CONTAINER_FRONTENDS[0].port, HEALTH_PATHS.proxy), ...SWARM_HEALTH_TIMING },
     stop_grace_period: SWARM.stopGracePeriod,
     networks: ['cluster'],
     deploy: {

@@ -298,6 +298,18 @@ export function localLatencyPorts(portBase: number): LocalLatencyPorts {
 
 // ---- Compose-only facts (the container network) ----
 
+/**
+ * CPU quota per container, in cores (`deploy.resources.limits.cpus`), from these variables; 0, the
+ * default, is no quota. With a quota each replica is a fixed slice of CPU, so adding one adds
+ * capacity even on a 2-core host (the bench's `scaling` scenario). docker-compose 1.29 applies it
+ * without --compatibility (it sets NanoCpus, i.e. cpu.cfs_quota_us = cpus × 100 ms per 100 ms).
+ */
+export const CPU_QUOTA_VARIABLES: Readonly<Record<Exclude<ServiceKind, 'sentinel' | 'balancer'>, string>> = Object.freeze({
+  app: 'AUTHSCALE_REPLICA_CPUS',
+  proxy: 'AUTHSCALE_PROXY_CPUS',
+  redis: 'AUTHSCALE_REDIS_CPUS',
+});
+
 export const COMPOSE = Object.freeze({
   image: 'authscale:local',
   appPort: 3000,

@@ -81,6 +81,15 @@ export function lastInstance(ledger: UserLedger): string | undefined {
   return ledger.instances[ledger.instances.length - 1]?.[1];
 }
 
+/** Users answered by another replica at `toMs` (default: their last answer) than at `fromMs`; users without either answer are not counted. */
+export function movedUsers(ledgers: readonly UserLedger[], fromMs: number, toMs?: number): UserLedger[] {
+  return ledgers.filter((l) => {
+    const before = instanceAt(l, fromMs);
+    const after = toMs === undefined ? lastInstance(l) : instanceAt(l, toMs);
+    return before !== undefined && after !== undefined && before !== after;
+  });
+}
+
 /** How many `outcome`s the user had in seconds [fromSecond, toSecond). */
 export function countBetween(ledger: UserLedger, outcome: Outcome, fromSecond: number, toSecond = Infinity): number {
   let n = 0;

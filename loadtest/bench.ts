@@ -5,7 +5,7 @@ import { connectCompose, publishedUrl, type Compose } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
 import { PRODUCTION_HASH_COST, type BenchConfig } from './options';
-import type { BenchResults, BenchSettings } from './results';
+import type { BenchResults, BenchSettings, SwarmSettings } from './results';
 import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
 import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
@@ -14,6 +14,10 @@ import { memoryReplicas, runMemory } from './scenarios/memory';
 import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
 import { runScaleOut, scaleOutUnavailable } from './scenarios/scale-out';
+import { nodeCrash, nodeDrain, nodeScenarioUnavailable, rollingDeploy, rollingDeployUnavailable, runReplacement, spreadOnto } from './scenarios/replacement';
+import { connectSwarm } from './swarm-target';
+import { servingSet } from './pool-watch';
+import { runScaling, scalingUnavailable } from './scenarios/scaling';
 import { runDistance } from './scenarios/distance';
 import { LatencyControl } from './latency-control';
 import { DISTANCE_COMPOSE_FILE } from '../cluster/compose-distance';
@@ -26,7 +30,7 @@ import { failoverUnavailable, runFailoverRedis, type FailoverDeps } from './scen
 import { runPublishedPort } from './scenarios/published-port';
 import { startCluster } from '../cluster/launcher';
 import { buildFingerprint, machine, packageVersions } from './settings';
-import { connectTarget, type BenchTarget, type FaultVerb } from './target';
+import { connectTarget, type BenchTarget, type FaultVerb, type SwarmControl } from './target';
 import { judgeClaims } from './verdicts';
 import { pollUntil } from '../common/poll';
 import { PORT_BLOCK } from '../common/ports';
@@ -97,11 +101,16 @@ export function runBench(config: BenchConfig, deps: BenchDeps): BenchRun {
 const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>> = {
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
   'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
-  'failover-redis': 'failoverRedis', distance: 'distance', balancers: 'balancers',
+  'failover-redis': 'failoverRedis', distance: 'distance', scaling: 'scaling', 'rolling-deploy': 'rollingDeploy', 'node-drain': 'nodeDrain', 'node-crash': 'nodeCrash',
+  balancers: 'balancers',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
-const ORDER: readonly ScenarioName[] = ['memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'balancers'];
+const ORDER: readonly ScenarioName[] = [
+  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'scaling', 'balancers',
+  // Replacements last, rolling-deploy after the node scenarios: a swarm's forced update spreads the tasks again.
+  'node-drain', 'node-crash', 'rolling-deploy',
+];
 
 async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Promise<BenchResults> {
   const started = new Date();
@@ -135,7 +144,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
     if (cannot.length > 0) throw new TargetCannotRun(`this target cannot run ${cannot.map((c) => `${c.scenario} (${c.reason})`).join('; ')}; leave those out with --scenario`);
     const results: BenchResults = {
       schema: 1, startedAt: started.toISOString(), finishedAt: '', durationSeconds: 0,
-      settings: settings(config, target, replicas, readings, deps.root), scenarios: {}, skipped: [], warnings: [], scenarioSeconds: {}, verdicts: [],
+      settings: { ...settings(config, target, replicas, readings, deps.root), ...(target.swarm ? { swarm: await swarmSettings(target.swarm) } : {}) }, scenarios: {}, skipped: [], warnings: [], scenarioSeconds: {}, verdicts: [],
     };
     for (const name of ORDER.filter((n) => config.scenarios.includes(n))) {
       if (run.aborted) {
@@ -195,6 +204,10 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
     const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken, lb: config.lb });
     return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack.compose)) } : stack;
   }
+  if (config.swarm) {
+    log(`connecting to the swarm stack ${config.swarm.stack}`);
+    return connectSwarm({ ...config.swarm, adminToken: config.adminToken });
+  }
   if (config.target) {
     log(`connecting to ${config.target}`);
     return connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands });
@@ -223,6 +236,11 @@ async function preflight(config: BenchConfig, context: RunContext): Promise<{ sc
     'kill-redis': plan('kill', 'start', 'redis'),
     'scale-out': scaleOutUnavailable(context),
     balancers: balancersUnavailable(context) ?? plan('kill', 'start', config.victim) ?? plan('pause', 'unpause', config.victim),
+    'rolling-deploy': rollingDeployUnavailable(context),
+    'failover-redis': failoverUnavailable(context),
+    'node-drain': nodeScenarioUnavailable(context, 'drain'),
+    'node-crash': nodeScenarioUnavailable(context, 'crash'),
+    scaling: scalingUnavailable(context),
     distance: context.target.latencyControlUrl ?? config.distance.control
       ? undefined
       : 'no latency injector in the target\'s paths: start compose with -f docker-compose.yml -f docker-compose.distance.yml, or give --latency-control with --target (docs/distance.md)',
@@ -294,6 +312,8 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       const why = scaleOutUnavailable(context);
       if (why) return why;
       results.scenarios.scaleOut = await runScaleOut(context, { app4Url: config.app4Url });
+      // A swarm scales back by removing a task of its choice, not necessarily the new one.
+      followReplacements(context, { replicasAfter: servingSet(await context.target.status()) });
       return undefined;
     }
     case 'balancers': {
@@ -308,7 +328,44 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       results.scenarios.loginStorm = await runLoginStorm(context, replicas);
       return undefined;
     }
+    case 'rolling-deploy': {
+      const why = rollingDeployUnavailable(context);
+      if (why) return why;
+      results.scenarios.rollingDeploy = followReplacements(context, await runReplacement(context, rollingDeploy(context)));
+      return undefined;
+    }
+    case 'node-drain':
+    case 'node-crash': {
+      const verb = name === 'node-drain' ? 'drain' : 'crash';
+      const why = nodeScenarioUnavailable(context, verb);
+      const swarm = context.target.swarm;
+      if (why || !swarm?.node) return why ?? 'no node to act on';
+      await spreadOnto(context, swarm, swarm.node);
+      followReplacements(context, { replicasAfter: servingSet(await context.target.status()) });
+      const operation = verb === 'drain' ? nodeDrain(context, swarm, swarm.node) : nodeCrash(context, swarm, swarm.node);
+      const result = followReplacements(context, await runReplacement(context, operation));
+      if (verb === 'drain') results.scenarios.nodeDrain = result;
+      else results.scenarios.nodeCrash = result;
+      return undefined;
+    }
+    case 'scaling': {
+      const why = scalingUnavailable(context);
+      if (why) return why;
+      const result = await runScaling(context, { cellSeconds: config.timing.cellSeconds });
+      if (typeof result === 'string') return result;
+      results.scenarios.scaling = result;
+      return undefined;
+    }
   }
+}
+
+/**
+ * On a swarm the replicas after a replacement are new tasks with new names: what the scenarios
+ * after it count as "the replicas serving" follows them.
+ */
+function followReplacements<T extends { replicasAfter: string[] }>(context: RunContext, result: T): T {
+  if (context.target.swarm && result.replicasAfter.length > 0) context.replicas = [...result.replicasAfter];
+  return result;
 }
 
 /** A fault scenario: skipped with the reason when the target cannot take the fault, else run and kept. */
@@ -339,6 +396,16 @@ async function servingReplicas(target: BenchTarget): Promise<string[]> {
 }
 
 
+/** The swarm's nodes as it describes them, and whether they look like this one machine (same CPUs and memory). */
+async function swarmSettings(swarm: SwarmControl): Promise<SwarmSettings> {
+  const nodes = await swarm.nodes();
+  return {
+    stack: swarm.stack,
+    nodes: nodes.map(({ id: _id, ...node }) => node),
+    nodesLookLikeThisMachine: nodes.length > 1 && nodes.every((n) => n.cpus === os.cpus().length && n.memoryBytes === os.totalmem()),
+  };
+}
+
 function settings(config: BenchConfig, target: BenchTarget, replicas: string[], readings: ReplicaSettingsReading[], root: string): BenchSettings {
   const { cpus, platform } = machine();
   const t = config.timing;
@@ -351,7 +418,7 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
     target: target.url,
     balancer: target.balancer,
     localCluster: target.local,
-    targetKind: target.local ? 'own cluster' : config.compose ? 'docker compose' : 'target',
+    targetKind: target.kind,
     replicas,
     frontends: target.frontends,
     versions: packageVersions(root),

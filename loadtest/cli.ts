@@ -12,6 +12,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseBenchArgs(process.argv.slice(2), {
       adminToken: process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin, now: new Date(), composeProject: process.env.COMPOSE_PROJECT_NAME || undefined,
+      swarmStack: process.env.AUTHSCALE_STACK || undefined,
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -44,7 +45,7 @@ async function main(): Promise<number> {
   const interrupt = (): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    process.stderr.write(`\ninterrupted: ${config.target || config.compose ? 'undoing the faults this run caused' : 'stopping the local cluster'}; partial results follow (Ctrl-C again to force)\n`);
+    process.stderr.write(`\ninterrupted: ${config.target || config.compose || config.swarm ? 'undoing the faults this run caused' : 'stopping the local cluster'}; partial results follow (Ctrl-C again to force)\n`);
     void run.abort().then((undone) => {
       if (undone.length > 0) process.stderr.write(`undone: ${undone.join(', ')}\n`);
     });

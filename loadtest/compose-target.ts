@@ -7,7 +7,8 @@ import { pollUntil } from '../common/poll';
 import { cpuMicros, processVisible } from '../common/process-cpu';
 import { EXTERNAL_BALANCERS, type ExternalBalancerName, type LoadBalancerName } from '../common/vocabulary';
 import type { BalancerAccess, BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
-import { fetchProxyStatus } from './target';
+import { fetchProxyStatus, withoutNodes } from './target';
+import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
 
 /**
@@ -37,7 +38,8 @@ export interface Compose {
   run(args: readonly string[], timeoutMs?: number): Promise<string>;
 }
 
-const exec = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
+/** Runs a command (no shell); its stdout, or an error quoting the last lines of its stderr. */
+export const execCommand = (file: string, args: readonly string[], options: { cwd: string; timeoutMs: number }): Promise<string> =>
   new Promise((resolve, reject) => {
     execFile(file, [...args], { cwd: options.cwd, timeout: options.timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`\`${file} ${args.join(' ')}\` failed: ${(stderr || error.message).trim().split('\n').slice(-3).join(' ')}`));
@@ -57,14 +59,14 @@ export function composeDir(cwd: string, root: string): string {
 export async function findCompose(options: { project?: string; dir: string }): Promise<Compose> {
   const candidates: string[][] = [['docker', 'compose'], ['docker-compose']];
   for (const command of candidates) {
-    const works = await exec(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
+    const works = await execCommand(command[0], [...command.slice(1), 'version'], { cwd: options.dir, timeoutMs: 15_000 }).then(() => true, () => false);
     if (!works) continue;
     const projectArgs = options.project ? ['-p', options.project] : [];
     return {
       command,
       dir: options.dir,
       project: options.project,
-      run: (args, timeoutMs = 90_000) => exec(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
+      run: (args, timeoutMs = 90_000) => execCommand(command[0], [...command.slice(1), ...projectArgs, ...args], { cwd: options.dir, timeoutMs }),
     };
   }
   throw new Error('neither `docker compose` nor `docker-compose` is installed or answering (is DOCKER_HOST set?)');
@@ -115,7 +117,7 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
   const chosen = balancers.find((b) => b.name === lb);
   if (!chosen) throw new Error(`${named}: ${lb} is not running or not published; start it with its profile: docker compose${compose.project ? ` -p ${compose.project}` : ''} --profile ${lb} up --build -d`);
   const redisCli = new RedisCliSession([...compose.command, ...(compose.project ? ['-p', compose.project] : []), 'exec', '-T', 'redis', 'redis-cli'], compose.dir);
-  const faults: FaultActions = {
+  const faults: FaultActions = withoutNodes({
     unavailable: () => undefined,
     run: async (service, verb) => {
       await compose.run(composeFaultArgs(service, verb));
@@ -125,16 +127,18 @@ export async function connectCompose(options: ComposeOptions): Promise<BenchTarg
         await compose.run([...BALANCER_PROFILES, 'kill', '-s', 'SIGHUP', 'nginx']);
       }
     },
-  };
+  }, 'a compose stack');
   return {
     url: first,
     local: false,
+    kind: 'docker compose',
     frontends: chosen.frontends,
     balancer: lb,
     balancers,
     adminToken: options.adminToken,
     faults,
     compose,
+    containers: composeContainers(compose, [...hostUrl.values()].map((url) => Number(new URL(url).port))),
     // Redis is not published: its INFO comes through one redis-cli kept open in its container.
     redisInfo: (section) => redisCli.info(section),
     collectGarbage: async (replica) => {
@@ -173,5 +177,5 @@ async function containerCpu(compose: Compose, service: string): Promise<number |
 }
 
 function dockerInspect(id: string, format: string): Promise<string> {
-  return exec('docker', ['inspect', '-f', format, id], { cwd: process.cwd(), timeoutMs: 20_000 });
+  return execCommand('docker', ['inspect', '-f', format, id], { cwd: process.cwd(), timeoutMs: 20_000 });
 }

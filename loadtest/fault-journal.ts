@@ -3,6 +3,8 @@ import type { FaultActions, FaultVerb } from './target';
 /** The verb that undoes each fault verb: what the bench must do if it stops half-way. */
 const UNDO: Readonly<Record<FaultVerb, FaultVerb | undefined>> = {
   kill: 'start', stop: 'start', pause: 'unpause', start: 'stop', unpause: undefined,
+  // A drained swarm node is made active again, a crashed one restored.
+  drain: 'activate', activate: undefined, crash: 'restore', restore: undefined,
 };
 
 /**
@@ -29,9 +31,13 @@ export class FaultJournal implements FaultActions {
     else if (!this.pending.has(service) && UNDO[verb]) this.pending.set(service, UNDO[verb]);
   }
 
-  /** What is still to undo, as "verb service". */
+  /** What is still to undo, as "verb service" (or as the target describes it). */
   get outstanding(): string[] {
-    return [...this.pending].map(([service, verb]) => `${verb} ${service}`);
+    return [...this.pending].map(([service, verb]) => this.describe(service, verb));
+  }
+
+  describe(service: string, verb: FaultVerb): string {
+    return this.actions.describe?.(service, verb) ?? `${verb} ${service}`;
   }
 
   /** Undo every outstanding fault, most recent first; returns what was done and what failed. */
@@ -42,9 +48,9 @@ export class FaultJournal implements FaultActions {
     for (const [service, verb] of [...this.pending].reverse()) {
       try {
         await this.actions.run(service, verb);
-        done.push(`${verb} ${service}`);
+        done.push(this.describe(service, verb));
       } catch (error) {
-        failed.push(`${verb} ${service}: ${(error as Error).message}`);
+        failed.push(`${this.describe(service, verb)}: ${(error as Error).message}`);
       }
       this.pending.delete(service);
     }

@@ -17,10 +17,12 @@ export interface UserLedger {
   readonly instances: Array<[number, string]>;
   /** Responses per replica (X-Instance), logins included: the load each replica carried. */
   readonly shares: Record<string, number>;
+  /** Errors by what they were: "503 redis_unavailable", "502 upstream_unavailable", "no answer". */
+  readonly errorKinds: Record<string, number>;
 }
 
 export function createLedger(id: number, key: string, t0: number): UserLedger {
-  return { id, key, t0, buckets: new Map(), instances: [], shares: {} };
+  return { id, key, t0, buckets: new Map(), instances: [], shares: {}, errorKinds: {} };
 }
 
 export function bucketSecond(atMs: number, t0: number): number {
@@ -40,4 +42,9 @@ export function recordOutcome(ledger: UserLedger, outcome: Outcome, atMs: number
     const last = ledger.instances[ledger.instances.length - 1];
     if (!last || last[1] !== instance) ledger.instances.push([atMs - ledger.t0, instance]);
   }
+}
+
+/** Counts an error under what it was (its status and error code, or "no answer"). */
+export function recordErrorKind(ledger: UserLedger, kind: string): void {
+  ledger.errorKinds[kind] = (ledger.errorKinds[kind] ?? 0) + 1;
 }

@@ -1,8 +1,8 @@
-import { startCluster, type RunningCluster } from '../cluster/launcher';
+import { startCluster, type RunningCluster, type Verb } from '../cluster/launcher';
 import { cpuMicros } from '../common/process-cpu';
 import type { ExternalBalancerName, LoadBalancerName } from '../common/vocabulary';
 import type { BalancerAccess, BenchTarget, FaultActions } from './target';
-import { fetchProxyStatus } from './target';
+import { fetchProxyStatus, withoutNodes } from './target';
 
 /**
  * A local cluster started by the bench on its own port base (so it never clashes with a running
@@ -53,13 +53,14 @@ export function clusterTarget(cluster: RunningCluster, lb: LoadBalancerName = 'n
   const balancers = [access('node', cluster.frontends), ...cluster.balancers.map((b) => access(b.name, b.frontends))];
   const chosen = balancers.find((b) => b.name === lb);
   if (!chosen) throw new Error(`the cluster runs no ${lb} (balancers: ${balancers.map((b) => b.name).join(', ')})`);
-  const faults: FaultActions = {
+  const faults: FaultActions = withoutNodes({
     unavailable: () => undefined,
-    run: (service, verb) => cluster.act(service, verb),
-  };
+    run: (service, verb) => cluster.act(service, verb as Verb),
+  }, 'the bench\'s own cluster');
   return {
     url,
     local: true,
+    kind: 'own cluster',
     frontends: chosen.frontends,
     balancer: lb,
     balancers,

@@ -4,6 +4,7 @@ import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
 import { EXTRA_SCENARIO_NAMES, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
 import { LOAD_BALANCERS, type LoadBalancerName } from '../common/vocabulary';
+import { SWARM } from '../cluster/topology';
 
 const NAMED_SCENARIOS: readonly string[] = [...SCENARIO_NAMES, ...EXTRA_SCENARIO_NAMES];
 
@@ -18,6 +19,8 @@ export interface BenchConfig {
   compose?: { project?: string };
   /** The balancer the scenarios go through: the proxy (node), or HAProxy / nginx in front of the same replicas. */
   lb: LoadBalancerName;
+  /** Drive a `docker stack deploy` of docker-stack.yml (--swarm): the stack, the node to drain or crash, and the crash/restore commands. */
+  swarm?: { stack: string; node?: string; crashCommand?: string; restoreCommand?: string };
   outDir: string;
   redisPersistence: boolean;
   portBase: number;
@@ -57,6 +60,14 @@ export const USAGE = `Usage: npm run bench -- [options]
                           the bench's own cluster starts HAProxy or nginx beside the proxy; with
                           --compose, the stack must run that profile (--profile haproxy|nginx).
                           \`--scenario balancers\` compares all three side by side in one run
+  --swarm                 drive a running \`npm run swarm -- deploy\` stack (docker-stack.yml) through the
+                          docker CLI of its manager: ports from the proxy service, faults are swarm's own
+                          (docker service scale, docker node update, docker service update --force)
+  --stack <name>          with --swarm: the stack (default $AUTHSCALE_STACK, else authscale)
+  --node <name>           with --swarm: the node node-drain and node-crash act on (default: a worker running app tasks)
+  --crash-node <cmd>      with --swarm: shell command that crashes that node (its engine stopped as a crash
+                          would, e.g. powered off); $AUTHSCALE_NODE names it
+  --restore-node <cmd>    with --swarm: shell command that brings it back
   --target <url>          drive another running cluster (e.g. http://127.0.0.1:8080) with the
                           fault commands below
   --victim <replica>      the replica killed/paused (default app2)
@@ -79,11 +90,12 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
 
-Targets are exclusive: the bench's own cluster (no target option), --target, or --compose; --lb
-combines with the first and the last.
+Targets are exclusive: the bench's own cluster (no target option), --target, --compose or --swarm;
+--lb combines with the bench's own cluster and --compose.
 Without a target, faults use the local launcher; with --target, they use the commands above,
 or the launcher's control API when /_proxy/status says control: "local"; with --compose,
-docker compose itself. A scenario the target cannot run ends the bench with exit code 2.`;
+docker compose itself; with --swarm, the swarm's own verbs. A scenario the target cannot run
+ends the bench with exit code 2.`;
 
 const intArg = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -109,6 +121,11 @@ const schema = z.object({
   target: z.string().url().optional(),
   compose: z.boolean().default(false),
   lb: z.enum(LOAD_BALANCERS).default('node'),
+  swarm: z.boolean().default(false),
+  stack: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, 'must be a stack name (letters, digits, _ and -)').optional(),
+  node: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be a node name as docker node ls shows it').optional(),
+  'crash-node': z.string().min(1).optional(),
+  'restore-node': z.string().min(1).optional(),
   project: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a compose project name (lowercase letters, digits, _ and -)').optional(),
   out: z.string().min(1).optional(),
   'no-persistence': z.boolean().default(false),
@@ -154,7 +171,7 @@ const schema = z.object({
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
   'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
-  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'lb',
+  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'stack', 'node', 'crash-node', 'restore-node', 'lb',
 ] as const;
 
 /** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
@@ -163,21 +180,27 @@ export const PRODUCTION_HASH_COST = 17;
 /** Options that only shape the bench's own cluster, and the fault-command options of --target. */
 const OWN_CLUSTER_OPTIONS = ['hash-cost', 'touch', 'no-persistence', 'cluster-logs'] as const;
 const FAULT_COMMAND_OPTIONS = ['kill', 'restart', 'kill-redis', 'restart-redis', 'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url'] as const;
+const SWARM_OPTIONS = ['stack', 'node', 'crash-node', 'restore-node'] as const;
+const TARGET_NAMES: Readonly<Record<string, string>> = { target: '--target cluster', compose: 'compose stack', swarm: 'swarm stack' };
 
 /** Every conflict between the target options (pure): targets are exclusive, and each has its own options. */
 export function targetConflicts(values: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const given = (name: string): boolean => values[name] !== undefined && values[name] !== false;
-  const targets = ['target', 'compose'].filter(given);
+  const targets = ['target', 'compose', 'swarm'].filter(given);
   if (targets.length > 1) problems.push(`choose one target: ${targets.map((t) => `--${t}`).join(' and ')} are mutually exclusive`);
   if (given('project') && !given('compose')) problems.push('-p/--project names a compose project: it needs --compose');
+  for (const name of SWARM_OPTIONS.filter(given)) {
+    if (!given('swarm')) problems.push(`--${name} is for a swarm stack: it needs --swarm`);
+  }
+  if (given('swarm') && given('crash-node') !== given('restore-node')) problems.push('--crash-node and --restore-node go together: the bench brings back the node it crashed');
   if (targets.length > 0) {
     for (const name of OWN_CLUSTER_OPTIONS.filter(given)) {
-      problems.push(`--${name} sets up the bench's own cluster; a ${targets[0] === 'compose' ? 'compose stack' : '--target cluster'} runs with its own settings (for compose: PASSWORD_HASH_COST, SESSION_TOUCH in .env)`);
+      problems.push(`--${name} sets up the bench's own cluster; a ${TARGET_NAMES[targets[0]]} runs with its own settings (for compose: PASSWORD_HASH_COST, SESSION_TOUCH in .env; for a swarm: in the shell's environment at deploy)`);
     }
   }
-  if (given('compose')) {
-    for (const name of FAULT_COMMAND_OPTIONS.filter(given)) problems.push(`--${name} is for --target; --compose fills in its own fault commands`);
+  for (const target of ['compose', 'swarm'].filter(given)) {
+    for (const name of FAULT_COMMAND_OPTIONS.filter(given)) problems.push(`--${name} is for --target; --${target} fills in its own fault commands`);
   }
   if (given('target') && given('lb')) problems.push('--lb picks the balancer of the bench\'s own cluster or of --compose; with --target the bench goes through the frontend you name');
   return problems;
@@ -187,16 +210,16 @@ export type ParsedArgs = { help: true } | { help: false; config: BenchConfig };
 
 /**
  * argv (after `node cli.js`) → a frozen BenchConfig, or a ConfigError listing every problem.
- * `defaults` carries what only the CLI may read: the environment's admin token, COMPOSE_PROJECT_NAME and the clock.
+ * `defaults` carries what only the CLI may read: the environment's admin token, COMPOSE_PROJECT_NAME, AUTHSCALE_STACK and the clock.
  */
-export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: string; now: Date; composeProject?: string }): ParsedArgs {
+export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: string; now: Date; composeProject?: string; swarmStack?: string }): ParsedArgs {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
-        quick: { type: 'boolean' }, 'no-persistence': { type: 'boolean' }, 'cluster-logs': { type: 'boolean' }, compose: { type: 'boolean' },
+        quick: { type: 'boolean' }, 'no-persistence': { type: 'boolean' }, 'cluster-logs': { type: 'boolean' }, compose: { type: 'boolean' }, swarm: { type: 'boolean' },
         project: { type: 'string', short: 'p' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -235,6 +258,13 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       target: o.target,
       compose: o.compose ? { project: o.project ?? defaults.composeProject } : undefined,
       lb: o.lb,
+      swarm: o.swarm
+        ? {
+          stack: o.stack ?? defaults.swarmStack ?? SWARM.stack,
+          ...(o.node ? { node: o.node } : {}),
+          ...(o['crash-node'] ? { crashCommand: o['crash-node'], restoreCommand: o['restore-node'] } : {}),
+        }
+        : undefined,
       outDir: o.out ?? `results/${stamp}`,
       redisPersistence: !o['no-persistence'],
       portBase: o['port-base'],

@@ -21,7 +21,7 @@ export async function reachReplica(target: BenchTarget, id: string): Promise<Rep
   const status = await target.status();
   const upstream = status.upstreams.find((u) => u.id === id);
   if (!upstream) return `${id} is not in the proxy's pool`;
-  if ((await probe(`${upstream.url}/health`, {}, 2000)) === 200) return { id, base: upstream.url, headers: {}, via: 'direct' };
+  if (!target.replicasThroughProxyOnly && (await probe(`${upstream.url}/health`, {}, 2000)) === 200) return { id, base: upstream.url, headers: {}, via: 'direct' };
   const base = `${target.frontends[0].url}/_proxy/upstreams/${encodeURIComponent(id)}/direct`;
   const headers = { Authorization: `Bearer ${target.adminToken}` };
   // A busy machine answers slowly: this probe waits longer than the one above, which fails fast on a name the host cannot resolve.

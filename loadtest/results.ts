@@ -1,7 +1,10 @@
+import type { TargetKind } from './target';
+
 /**
  * The shape of results.json: plain data, every figure measured in the run, plus the settings
  * it was measured under. Reports are pure functions of this object.
  */
+import type { PaperResult } from './capacity-model';
 
 /** What happened to a user's requests: the measurement vocabulary of docs/design.md. */
 export interface Counts {
@@ -64,7 +67,8 @@ export interface ThroughputResult {
 
 export interface ScenarioEvent {
   second: number;
-  kind: 'fault' | 'recover' | 'scale';
+  /** pool: a replica joined (+) or left (−) the proxy's serving set. */
+  kind: 'fault' | 'recover' | 'scale' | 'pool';
   label: string;
 }
 
@@ -181,7 +185,22 @@ export interface ScaleOutCellResult {
   timeline: TimelinePoint[];
 }
 
+/** The swarm's scale back (`docker service scale app=N` under load, after the scale-out). */
+export interface ScaleDownResult {
+  /** Second of the run the scale back was asked for. */
+  startSecond: number;
+  /** Replicas the proxy stopped serving from. */
+  removed: string[];
+  cells: { mode: string; strategy: string; users: number; moved: number; movedLoggedOut: number; stayedLoggedOut: number; errors: number }[];
+}
+
 export interface ScaleOutResult {
+  /** The replica(s) that joined (app4 on the bench's own cluster and compose, a new task on a swarm); absent in older results: app4. */
+  newReplicas?: string[];
+  /** How the replica was added, as a user would type it. */
+  action?: string;
+  /** Swarm only: the scale back under load. */
+  down?: ScaleDownResult;
   seconds: number;
   usersPerCell: number;
   replicasBefore: number;
@@ -192,6 +211,62 @@ export interface ScaleOutResult {
   moduloMovedFraction: number;
   /** What an ideal consistent hash moves: 1/(N+1). */
   consistentMovedFraction: number;
+}
+
+/** One mode × strategy through a replacement (rolling-deploy, node-drain, node-crash). */
+export interface ReplacementCellResult {
+  mode: string;
+  strategy: string;
+  users: number;
+  counts: Counts;
+  timeline: TimelinePoint[];
+  /** Users whose answering replica changed, per second; null behind round-robin (no user has a home replica there). */
+  movesPerSecond: number[] | null;
+  /** Users with at least one logout from the operation's start on. */
+  usersLoggedOut: number;
+  /** Users answered by another replica at the end than just before the operation; null behind round-robin. */
+  usersMoved: number | null;
+  movedLoggedOut: number | null;
+  okShareBefore: number | null;
+  okShareDuring: number | null;
+  errorsStopAfterSeconds: number | null;
+  /** The longest a user of the cell went without any answer from the operation's start on (whole seconds): a request hanging on a silent replica. */
+  longestSilenceSeconds: number;
+  /** Errors by what they were, e.g. {"503 redis_unavailable": 3, "no answer (connection failed or timed out)": 1}. */
+  errorKinds: Record<string, number>;
+}
+
+/** Replicas taken away and replaced under load, one way or another; what each auth mode's users saw. */
+export interface ReplacementScenarioResult {
+  scenario: 'rolling-deploy' | 'node-drain' | 'node-crash';
+  /** own cluster, docker compose, docker swarm or target. */
+  targetKind: string;
+  /** What was done, as a user would type it. */
+  action: string;
+  /** node-drain, node-crash: the node. */
+  node?: string;
+  seconds: number;
+  /** Seconds from the operation's start until the cluster served from a full new set again; null when it did not within the bound. */
+  operationSeconds: number | null;
+  usersPerCell: number;
+  userRate: number;
+  events: ScenarioEvent[];
+  replicasBefore: string[];
+  replicasAfter: string[];
+  /** Swarm: app tasks per node before and after. */
+  tasksPerNodeBefore?: Record<string, number>;
+  tasksPerNodeAfter?: Record<string, number>;
+  cells: ReplacementCellResult[];
+  /** What did not go as planned (a bound reached, a step that failed), in words. */
+  notes: string[];
+}
+
+/** Where a swarm run's numbers come from: the nodes as the swarm describes them. */
+export interface SwarmSettings {
+  stack: string;
+  nodes: { hostname: string; role: string; availability: string; state: string; address: string; cpus: number; memoryBytes: number; engine: string; self: boolean }[];
+  /** Every node reports this machine's CPU count and memory: most likely namespaces of one machine (as on the development pair). */
+  nodesLookLikeThisMachine: boolean;
 }
 
 export interface MemoryModeResult {
@@ -237,6 +312,97 @@ export interface RevocationModeResult {
 export interface RevocationResult {
   probeSeconds: number;
   modes: RevocationModeResult[];
+}
+
+/** One part's CPU during a scaling point's measured window (cgroup accounting). */
+export interface ScalingPartUse {
+  /** proxy, redis, app1..app4 (serving ones), docker-proxy, load generator. */
+  part: string;
+  cpuSeconds: number;
+  cores: number;
+  cpuMsPerRequest: number | null;
+  quotaCores: number | null;
+  /** Share of CFS periods throttled; null without a quota. */
+  throttledShare: number | null;
+}
+
+export interface ScalingPoint {
+  mode: string;
+  strategy: string;
+  replicas: number;
+  users: number;
+  /** Wall seconds of the measured window. */
+  seconds: number;
+  okPerSec: number;
+  /** Responses in the window (ok, logouts, errors, logins, other). */
+  requests: number;
+  counts: Counts;
+  errorRate: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Responses per replica over the whole cell (warm-up included). */
+  shares: Record<string, number>;
+  redisCommandsPerRequest: number | null;
+  /** CPU seconds of redis-server itself in the window (INFO cpu), without the probes that share its container. */
+  redisServerCpuSeconds: number | null;
+  parts: ScalingPartUse[];
+  /** Parts at their limit: quota throttled ≥ half the periods, or ≥ 90 % of a core without one. */
+  limits: string[];
+  limitNote: string;
+  loadAverage1: number;
+  /** The whole cell's counts, warm-up included. */
+  totals: Counts;
+}
+
+export interface ScalingModeModel {
+  mode: string;
+  /** Parameters: CPU seconds per request of each part at N = 1, and the cores one instance may use. */
+  parts: { part: string; cpuSecondsPerRequest: number; coresPerInstance: number | null; scalesWithReplicas: boolean }[];
+  hostCores: number;
+  predictions: { replicas: number; okPerSec: number; limit: string }[];
+  checks: { replicas: number; measured: number; predicted: number; error: number }[];
+  /** Mean |error| over the measured N ≥ 2 points; null when only N = 1 was measured. */
+  meanAbsError: number | null;
+  /** Least-squares slope of the measured ok req/s per added replica. */
+  slope: number | null;
+}
+
+export interface ScalingPaper {
+  loggedInUsers: number;
+  requestsPerUserPerSec: number;
+  servers: number;
+  coresPerServer: number;
+  redisCommandsPerCoreSec: number | null;
+  /** Per mode: the measured inputs, then the model's answer. */
+  modes: ({ mode: string; redisCommandsPerRequest: number; redisBytesPerUser: number; replicaRequestsPerCoreSec: number } & PaperResult)[];
+}
+
+export interface ScalingResult {
+  replicaQuotaCores: number;
+  proxyQuotaCores: number | null;
+  redisQuotaCores: number | null;
+  usersPerReplica: number;
+  cellSeconds: number;
+  warmSeconds: number;
+  /** Seconds of each mode's load on all four replicas before the first point. */
+  warmAllSeconds: number;
+  budgetCores: number;
+  hostCores: number;
+  /** How each part's CPU was read. */
+  accounting: string;
+  loadAverage: { start: number[]; end: number[] };
+  /** Redis per user after its logins: keys and MEMORY USAGE bytes of per-user state (sessions, refresh families, denylists). */
+  logins: { mode: string; users: number; attempts: number; refusedOrFailed: number; seconds: number; redisKeysPerUser: number | null; redisBytesPerUser: number | null }[];
+  points: ScalingPoint[];
+  skipped: { mode: string; replicas: number; reason: string }[];
+  models: ScalingModeModel[];
+  /** Where the shared parts saturate: Redis commands/s per core (measured), requests/s per core of proxy, replica, generator per mode. */
+  shared: {
+    redisCommandsPerCoreSec: number | null;
+    perMode: { mode: string; proxyRequestsPerCoreSec: number | null; replicaRequestsPerCoreSec: number | null; generatorRequestsPerCoreSec: number | null }[];
+  };
+  /** Model, not measurement: the seed's "100 servers" from the measured costs. */
+  paper: ScalingPaper;
 }
 
 /** One mode at one delay of the distance scenario. */
@@ -353,7 +519,7 @@ export interface BenchSettings {
   balancer?: string;
   localCluster: boolean;
   /** own cluster, docker compose, or target (--target). */
-  targetKind?: 'own cluster' | 'docker compose' | 'target';
+  targetKind?: TargetKind;
   replicas: string[];
   frontends: { port: number; strategy: string; url: string }[];
   versions: Record<string, string>;
@@ -373,6 +539,8 @@ export interface BenchSettings {
   memoryUsers: number;
   cpus: number;
   platform: string;
+  /** --swarm: the stack and its nodes. */
+  swarm?: SwarmSettings;
   /** 1-minute load average when the run began and ended (absolute figures drift with it on shared cores). */
   loadAverage?: { atStart: number; atEnd: number };
 }
@@ -452,6 +620,11 @@ export interface BenchResults {
     failoverRedis?: FailoverRedisResult;
     distance?: DistanceResult;
     balancers?: BalancersResult;
+    rollingDeploy?: ReplacementScenarioResult;
+    nodeDrain?: ReplacementScenarioResult;
+    nodeCrash?: ReplacementScenarioResult;
+    /** Evidence only (run by name, never by `all`): ok req/s against replica count. */
+    scaling?: ScalingResult;
   };
   /** Wall-clock seconds each scenario took (waits for the cluster to recover included). */
   scenarioSeconds: Record<string, number>;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { LoadBalancerName } from '../common/vocabulary';
+import type { ContainerAccess } from './containers';
 
 /**
  * What the bench drives: the frontends (found from /_proxy/status), the replicas behind them,
@@ -28,6 +29,8 @@ export interface UpstreamStatus {
   id: string;
   url: string;
   healthy: boolean;
+  /** Leaving the pool (discovery saw it vanish): no new requests. */
+  draining?: boolean;
   lastCheck?: { at: string; ok: boolean } | null;
 }
 
@@ -37,17 +40,68 @@ export interface ProxyStatus {
   control?: 'local' | null;
 }
 
-export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause';
+/** What a fault does to a service; drain/activate and crash/restore act on a swarm node. */
+export type FaultVerb = 'kill' | 'start' | 'stop' | 'pause' | 'unpause' | 'drain' | 'activate' | 'crash' | 'restore';
+
+/** The verbs that act on a swarm node rather than on a service. */
+export const NODE_VERBS: readonly FaultVerb[] = Object.freeze(['drain', 'activate', 'crash', 'restore']);
 
 export interface FaultActions {
   /** Why `verb` on `service` cannot be done here, or undefined when it can. */
   unavailable(service: string, verb: FaultVerb): string | undefined;
   run(service: string, verb: FaultVerb): Promise<void>;
+  /** How the target says what `verb` on `service` does (e.g. the swarm's `docker service scale h14_app=4`); default "verb service". */
+  describe?(service: string, verb: FaultVerb): string;
 }
+
+/** A swarm node as `docker node inspect` describes it. */
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: string;
+  availability: string;
+  state: string;
+  address: string;
+  cpus: number;
+  memoryBytes: number;
+  engine: string;
+  /** The node whose engine the bench talks to (and where the proxy's ports are). */
+  self: boolean;
+}
+
+/** A task of the app service that swarm wants running. */
+export interface SwarmTask {
+  id: string;
+  /** e.g. h14_app.2 */
+  name: string;
+  node: string;
+  /** e.g. "Running 3 minutes ago", "Starting 2 seconds ago" */
+  state: string;
+}
+
+export interface SwarmControl {
+  stack: string;
+  /** `<stack>_app` */
+  appService: string;
+  /** The app tasks' count when the bench connected (scale-out returns to it). */
+  replicas: number;
+  /** The node node-drain and node-crash act on (--node, else a worker running app tasks); undefined on a one-node swarm. */
+  node: string | undefined;
+  nodes(): Promise<SwarmNode[]>;
+  appTasks(): Promise<SwarmTask[]>;
+  /** `docker service update --force` of the app service, until it has converged. */
+  rollingUpdate(): Promise<void>;
+  /** The command a user would type for it. */
+  readonly rollingUpdateCommand: string;
+}
+
+export type TargetKind = 'own cluster' | 'docker compose' | 'docker swarm' | 'target';
 
 export interface BenchTarget {
   url: string;
   local: boolean;
+  /** What the bench drives: its own cluster, a compose stack, a swarm stack, or --target. */
+  kind: TargetKind;
   /** The frontends every scenario goes through: the chosen balancer's (--lb). */
   frontends: Frontend[];
   /** The balancer those frontends belong to. */
@@ -57,10 +111,16 @@ export interface BenchTarget {
   adminToken: string;
   redisUrl?: string;
   /** An INFO section of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
-  redisInfo?(section: 'commandstats' | 'memory'): Promise<string | undefined>;
+  redisInfo?(section: 'commandstats' | 'memory' | 'cpu'): Promise<string | undefined>;
   /** The latency injector's control API, when the target has one in its paths (distance scenario). */
   latencyControlUrl?: string;
   faults: FaultActions;
+  /** A docker swarm stack (--swarm): its nodes, tasks and rolling update. */
+  swarm?: SwarmControl;
+  /** Replicas only through the proxy's direct route: their addresses are container addresses the bench never uses. */
+  replicasThroughProxyOnly?: boolean;
+  /** Docker targets only: the containers behind the services (cgroup CPU accounting, redis-cli). */
+  containers?: ContainerAccess;
   /** Local cluster only: ask a replica to collect garbage (SIGUSR2, see gc-on-signal.ts). */
   collectGarbage?(replica: string): Promise<void>;
   status(): Promise<ProxyStatus>;
@@ -84,6 +144,18 @@ export async function fetchProxyStatus(url: string, timeoutMs = 3000): Promise<P
 export function frontendsFromStatus(targetUrl: string, status: ProxyStatus): Frontend[] {
   const base = new URL(targetUrl);
   return status.frontends.map((f) => ({ port: f.port, strategy: f.strategy, url: `${base.protocol}//${base.hostname}:${f.port}` }));
+}
+
+/**
+ * A target without nodes (the bench's own cluster, a compose stack, --target): node verbs are refused
+ * with the reason, everything else is left to `actions`.
+ */
+export function withoutNodes(actions: FaultActions, what: string): FaultActions {
+  const why = `${what} has no swarm nodes to drain or crash (node-drain and node-crash run with --swarm)`;
+  return {
+    unavailable: (service, verb) => (NODE_VERBS.includes(verb) ? why : actions.unavailable(service, verb)),
+    run: (service, verb) => (NODE_VERBS.includes(verb) ? Promise.reject(new Error(why)) : actions.run(service, verb)),
+  };
 }
 
 /** Faults through the launcher's control API, relayed by the proxy at /_proxy/cluster/*. */
@@ -117,9 +189,9 @@ export function shellFaults(commands: Readonly<Record<string, string>>, fallback
   };
 }
 
-export function runShell(command: string, timeoutMs = 60_000): Promise<void> {
+export function runShell(command: string, timeoutMs = 60_000, env?: Readonly<Record<string, string>>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -148,12 +220,13 @@ export async function connectTarget(options: {
   return {
     url: options.url,
     local: false,
+    kind: 'target',
     frontends,
     balancer: 'node',
     // A cluster reached by URL: the bench cannot see its processes, and knows only the proxy's frontends.
     balancers: [{ name: 'node', frontends, cpuMicros: async () => undefined, cpuCounts: 'not visible from the bench' }],
     adminToken: options.adminToken,
-    faults: shellFaults(options.commands, relay ?? noFaults),
+    faults: withoutNodes(shellFaults(options.commands, relay ?? noFaults), 'a --target cluster'),
     status: () => fetchProxyStatus(options.url),
     close: async () => undefined,
   };

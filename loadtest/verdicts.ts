@@ -159,7 +159,7 @@ export function judgeClaim4(r: BenchResults): Verdict {
     };
     const rrShare = share('round-robin');
     const stickyShare = share('sticky-cookie');
-    evidence.push(`scale-out: app4 took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
+    evidence.push(`scale-out: ${scale.newReplicas?.join(', ') || 'app4'} took ${pct(stickyShare)} of sticky-cookie users' requests after joining, against ${pct(rrShare)} behind round-robin (a fair share is ${pct(1 / scale.replicasAfter)}).`);
     scaleSkew = rrShare !== undefined && stickyShare !== undefined && stickyShare < rrShare / 2;
   }
   if (!sticky) return verdict(4, 'not measured', evidence, rule);
@@ -250,7 +250,11 @@ export function judgeClaim7(r: BenchResults): Verdict {
   const jwt = cell(r, 'jwt', 'sticky-cookie');
   const memory = cell(r, 'memory', 'sticky-cookie');
   const redis = cell(r, 'redis', 'sticky-cookie');
-  if (!mem && !jwt) return notMeasured(7, rule, 'memory or throughput');
+  const curve = scalingEvidence(r);
+  if (!mem && !jwt) {
+    const unmeasured = notMeasured(7, rule, 'memory or throughput');
+    return { ...unmeasured, evidence: [...unmeasured.evidence, ...curve] };
+  }
   const evidence: string[] = [];
   const halves: boolean[] = [];
   if (mem) {
@@ -270,14 +274,26 @@ export function judgeClaim7(r: BenchResults): Verdict {
     halves.push(jwt.okPerSec >= THRESHOLDS.fasterFactor * Math.max(memory.okPerSec, redis.okPerSec));
     evidence.push(`throughput behind sticky-cookie (ok req/s): jwt ${num(jwt.okPerSec)}, memory ${num(memory.okPerSec)}, redis ${num(redis.okPerSec)}; /health baseline ratio jwt ${num(jwt.ratioToBaseline, 2)}, memory ${num(memory.ratioToBaseline, 2)}, redis ${num(redis.ratioToBaseline, 2)}.`);
   }
-  if (halves.length === 0) return verdict(7, 'not measured', evidence, rule);
+  if (halves.length === 0) return verdict(7, 'not measured', [...evidence, ...curve], rule);
   const held = halves.filter(Boolean).length;
-  if (held === halves.length && halves.length === 2) return verdict(7, 'holds', evidence, rule);
+  if (held === halves.length && halves.length === 2) return verdict(7, 'holds', [...evidence, ...curve], rule);
   if (held > 0) {
     if (halves.length === 1) evidence.push('Only one half of the claim was measured.');
-    return verdict(7, 'holds with caveat', evidence, rule);
+    return verdict(7, 'holds with caveat', [...evidence, ...curve], rule);
   }
-  return verdict(7, 'does not hold', evidence, rule);
+  return verdict(7, 'does not hold', [...evidence, ...curve], rule);
+}
+
+/** The scaling curve's slope per mode, when it was measured: evidence beside claim 7, never part of its rule. */
+export function scalingEvidence(r: BenchResults): string[] {
+  const s = r.scenarios.scaling;
+  if (!s || s.models.length === 0) return [];
+  const modes = s.models.map((m) => {
+    const points = s.points.filter((p) => p.mode === m.mode);
+    const notReplicas = points.filter((p) => !p.limitNote.startsWith('limited by the replicas')).length;
+    return `${m.mode} ${num(m.slope)} ok req/s per added replica (N = ${points.map((p) => p.replicas).join(', ')}${notReplicas ? `; ${notReplicas} of ${points.length} points not limited by the replicas` : ''})`;
+  });
+  return [`scaling (evidence only, not judged; ${s.replicaQuotaCores} CPU per replica, load average ${s.loadAverage.start[0]}): ${modes.join('; ')}.`];
 }
 
 export function judgeClaim8(r: BenchResults): Verdict {

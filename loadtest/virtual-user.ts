@@ -1,7 +1,7 @@
 import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER } from '../common/client-address';
 import type { AuthModeSpec } from './modes';
 import { CookieJar, firstHeader, headerValue } from './cookie-jar';
-import { recordOutcome, type UserLedger } from './ledger';
+import { recordErrorKind, recordOutcome, type UserLedger } from './ledger';
 
 /**
  * One simulated person (a "user" in docs/design.md): logs in once, then repeats `GET {mode}/me` with its
@@ -131,7 +131,10 @@ export class VirtualUser {
     const instance = firstHeader(headers, 'x-instance');
     this.jar.store(headerValue(headers, 'set-cookie'));
     if (this.pending === 'login' && status === 503 && body.includes('"login_overloaded"')) return recordOutcome(this.ledger, 'refused', at, instance);
-    if (status >= 500) return recordOutcome(this.ledger, 'errors', at, instance);
+    if (status >= 500) {
+      recordErrorKind(this.ledger, errorKind(status, body));
+      return recordOutcome(this.ledger, 'errors', at, instance);
+    }
 
     if (this.pending === 'login') {
       if (status === 200 && this.acceptLogin(body)) return recordOutcome(this.ledger, 'logins', at, instance);
@@ -147,6 +150,7 @@ export class VirtualUser {
 
   /** The connection failed or timed out: an error; the user keeps its credentials. */
   onTransportError(): void {
+    recordErrorKind(this.ledger, 'no answer (connection failed or timed out)');
     recordOutcome(this.ledger, 'errors', this.now());
   }
 
@@ -177,4 +181,10 @@ function parseJson(text: string): Record<string, unknown> | undefined {
 export function clientAddressFor(index: number): string {
   const n = index + 1;
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+/** "503 redis_unavailable": an error answer's status and the code of the one JSON error shape (pure). */
+export function errorKind(status: number, body: string): string {
+  const code = /"error"\s*:\s*"([a-z_]+)"/.exec(body)?.[1];
+  return code ? `${status} ${code}` : String(status);
 }

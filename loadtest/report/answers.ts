@@ -69,7 +69,7 @@ export function answers(r: BenchResults): Answer[] {
     {
       question: 'Why do those remedies make scaling harder, concretely?',
       answer: scale
-        ? `Adding app4 under load: sticky-cookie users moved ${stickyScale.reduce((a, c) => a + c.moved, 0)} of ${stickyScale.reduce((a, c) => a + c.users, 0)} (the new replica took ${pct(stickyScale.length ? stickyScale.reduce((a, c) => a + c.app4Share, 0) / stickyScale.length : null)} of their requests: existing users never rebalance); hash-ip moved ${hashMoved(scale)} users (modulo hashing would have moved ${pct(scale.moduloMovedFraction)}, consistent hashing ideally ${pct(scale.consistentMovedFraction)}), and ${hashMem ? `${hashMem.movedLoggedOut} of ${hashMem.moved}` : NOT_MEASURED} in-memory-session users who moved were logged out. The shared store avoids that but adds a dependency every replica needs: Redis down stops all its users at once.`
+        ? `Adding ${scale.newReplicas?.join(', ') || 'app4'} under load: sticky-cookie users moved ${stickyScale.reduce((a, c) => a + c.moved, 0)} of ${stickyScale.reduce((a, c) => a + c.users, 0)} (the new replica took ${pct(stickyScale.length ? stickyScale.reduce((a, c) => a + c.app4Share, 0) / stickyScale.length : null)} of their requests: existing users never rebalance); hash-ip moved ${hashMoved(scale)} users (modulo hashing would have moved ${pct(scale.moduloMovedFraction)}, consistent hashing ideally ${pct(scale.consistentMovedFraction)}), and ${hashMem ? `${hashMem.movedLoggedOut} of ${hashMem.moved}` : NOT_MEASURED} in-memory-session users who moved were logged out. The shared store avoids that but adds a dependency every replica needs: Redis down stops all its users at once.`
         : `scale-out ${NOT_MEASURED}.`,
     },
   ];

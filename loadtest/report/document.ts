@@ -6,15 +6,18 @@ import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
 import { balancersSection } from './balancers';
 import { distanceSection } from './distance';
+import { replacementSection, swarmSection } from './replacement';
+import { scalingSection } from './scaling-section';
 import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
-import { barChart, COLORS, legend, timelineChart } from './svg';
+import { barChart, COLORS } from './svg';
+import { timelineCharts, timelineTable } from './timelines';
 
 /** The report's content, from the results only: every number below is read from `results`. */
 export function buildReport(results: BenchResults): Block[] {
   const s = results.scenarios;
   return [
     heading(1, 'authscale bench report'),
-    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.balancer && results.settings.balancer !== 'node' ? ` through ${results.settings.balancer}` : ''}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.balancer && results.settings.balancer !== 'node' ? ` through ${results.settings.balancer}` : ''}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : results.settings.targetKind === 'docker swarm' ? ` (the docker swarm stack ${results.settings.swarm?.stack ?? ''}: see "Swarm: where these numbers come from")` : ''}${results.settings.quick ? ', --quick' : ''}.`),
     ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
@@ -29,6 +32,11 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.loginStorm ? loginStormSection(s.loginStorm) : []),
     ...(s.failoverRedis ? failoverSection(s.failoverRedis) : []),
     ...(s.distance ? distanceSection(s.distance) : []),
+    ...(s.nodeDrain ? replacementSection(s.nodeDrain) : []),
+    ...(s.nodeCrash ? replacementSection(s.nodeCrash) : []),
+    ...(s.rollingDeploy ? replacementSection(s.rollingDeploy) : []),
+    ...(results.settings.swarm ? swarmSection(results.settings.swarm, results.settings.cpus) : []),
+    ...(s.scaling ? scalingSection(s.scaling) : []),
     ...(s.balancers ? balancersSection(s.balancers) : []),
     ...skippedSection(results),
     ...settingsSection(results),
@@ -75,36 +83,6 @@ function throughputSection(t: ThroughputResult): Block[] {
       bars: t.cells.filter((c) => c.mode !== 'none').map((c) => ({ label: label(c), value: c.logoutRate, text: pct(c.logoutRate), color: COLORS.logouts })),
     })),
   ];
-}
-
-const TIMELINE_SERIES = [
-  { name: 'ok/s', key: 'ok', color: COLORS.ok },
-  { name: 'logouts/s', key: 'logouts', color: COLORS.logouts },
-  { name: 'errors/s', key: 'errors', color: COLORS.errors },
-] as const;
-
-function timelineCharts(cells: { mode: string; strategy: string; timeline: TimelinePoint[] }[], seconds: number, markers: { second: number; label: string }[]): Block[] {
-  const charts = cells.map((c) => chart(`${c.mode} · ${c.strategy}`, timelineChart({
-    title: `${c.mode} · ${c.strategy}`,
-    seconds,
-    markers,
-    series: TIMELINE_SERIES.map((s) => ({ name: s.name, color: s.color, values: c.timeline.map((p) => p[s.key] + (s.key === 'ok' ? p.logins : 0)) })),
-  })));
-  return [chart('legend', legend(TIMELINE_SERIES)), ...charts];
-}
-
-/** Per-second totals per mode (summed over strategies): the Markdown view of the timelines. */
-function timelineTable(cells: { mode: string; timeline: TimelinePoint[] }[], seconds: number, events: { second: number; label: string }[]): Block {
-  const modes = [...new Set(cells.map((c) => c.mode))];
-  const rows = Array.from({ length: seconds }, (_, second) => {
-    const marks = events.filter((e) => e.second === second).map((e) => e.label).join(', ');
-    return [String(second), ...modes.map((mode) => {
-      const points = cells.filter((c) => c.mode === mode).map((c) => c.timeline[second]).filter((p): p is TimelinePoint => !!p);
-      const sum = (k: 'ok' | 'logouts' | 'errors' | 'logins'): number => points.reduce((n, p) => n + p[k], 0);
-      return `${sum('ok') + sum('logins')} / ${sum('logouts')} / ${sum('errors')}`;
-    }), marks];
-  });
-  return table(['s', ...modes.map((m) => `${m} ok / logouts / errors`), 'event'], rows);
 }
 
 function faultSection(f: FaultScenarioResult): Block[] {
@@ -178,15 +156,25 @@ function byMode(cells: { mode: string; strategy: string; timeline: TimelinePoint
 }
 
 function scaleOutSection(s: ScaleOutResult): Block[] {
+  const joined = s.newReplicas?.length ? s.newReplicas.join(', ') : 'app4';
   const rows = s.cells.map((c) => [
     c.mode, c.strategy, String(c.users), `${c.moved} (${pct(c.movedFraction)})`, String(c.movedToApp4),
     String(c.movedLoggedOut), String(c.stayedLoggedOut), pct(c.app4Share),
   ]);
+  const down = s.down;
   return [
     heading(2, 'scale-out'),
-    paragraph(`${s.usersPerCell} users per cell, all cells at once for ${s.seconds} s. Events: ${s.events.map((e) => `${e.label} at ${e.second} s`).join('; ')} (${s.replicasBefore} → ${s.replicasAfter} replicas). "moved" = the replica answering a user at the end differs from the one just before app4 started. hash-ip users moved: ${hashMoved(s)}; for the same user keys, modulo hashing (hash % ${s.replicasBefore} → hash % ${s.replicasAfter}) would have moved ${pct(s.moduloMovedFraction)}, an ideal consistent hash ${pct(s.consistentMovedFraction)}.`),
-    table(['mode', 'strategy', 'users', 'moved', 'moved to app4', 'moved and logged out', 'stayed and logged out', 'app4 share after'], rows),
-    ...timelineCharts(s.cells, s.seconds, s.events),
+    paragraph(`${s.usersPerCell} users per cell, all cells at once for ${s.seconds} s. ${s.action ? `Added with ${s.action}: ${joined}. ` : ''}Events: ${s.events.filter((e) => e.kind !== 'pool').map((e) => `${e.label} at ${e.second} s`).join('; ')} (${s.replicasBefore} → ${s.replicasAfter} replicas). "moved" = the replica answering a user ${down ? 'when the scale back began' : 'at the end'} differs from the one just before ${joined} started. hash-ip users moved: ${hashMoved(s)}; for the same user keys, modulo hashing (hash % ${s.replicasBefore} → hash % ${s.replicasAfter}) would have moved ${pct(s.moduloMovedFraction)}, an ideal consistent hash ${pct(s.consistentMovedFraction)}.`),
+    table(['mode', 'strategy', 'users', 'moved', `moved to ${joined}`, 'moved and logged out', 'stayed and logged out', `${joined} share after`], rows),
+    ...(down ? [
+      heading(3, 'scale back under the same load'),
+      paragraph(`At ${fixed(down.startSecond, 1)} s the service was scaled back to ${s.replicasBefore}; swarm chose which task to stop, and the proxy stopped serving from ${down.removed.join(', ') || 'none'}. "moved" = answered by another replica at the end than when the scale back began.`),
+      table(['mode', 'strategy', 'users', 'moved', 'moved and logged out', 'stayed and logged out', 'errors'], down.cells.map((c) => [
+        c.mode, c.strategy, String(c.users), String(c.moved), String(c.movedLoggedOut), String(c.stayedLoggedOut), int(c.errors),
+      ])),
+      timelineTable(s.cells, s.seconds, s.events),
+    ] : []),
+    ...timelineCharts(s.cells, s.seconds, s.events.filter((e) => e.kind !== 'pool')),
   ];
 }
 

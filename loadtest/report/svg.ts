@@ -149,3 +149,57 @@ export function legend(series: readonly { name: string; color: string }[]): stri
 function svg(width: number, height: number, body: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${body}</svg>`;
 }
+
+export interface CurveSeries {
+  name: string;
+  color: string;
+  /** Measured points: solid line with dots. */
+  measured: readonly { x: number; y: number }[];
+  /** Model predictions: dashed line. */
+  model: readonly { x: number; y: number }[];
+}
+
+/** y against a small integer x (ok req/s against replica count): measured solid, model dashed, per series. */
+export function curveChart(options: { title: string; xLabel: string; yLabel: string; series: readonly CurveSeries[]; width?: number; height?: number }): string {
+  const width = options.width ?? 520;
+  const height = options.height ?? 300;
+  const { left, top, plotW, plotH, axes } = plotArea(width, height, { left: 48, right: 130, top: 24, bottom: 34 });
+  const xs = options.series.flatMap((s) => [...s.measured, ...s.model].map((p) => p.x));
+  const minX = Math.min(1, ...xs);
+  const maxX = Math.max(minX + 1, ...xs);
+  const maxY = niceCeiling(Math.max(1, ...options.series.flatMap((s) => [...s.measured, ...s.model].map((p) => p.y))));
+  const x = (v: number): number => left + ((v - minX) / (maxX - minX)) * plotW;
+  const y = (v: number): number => top + plotH - (v / maxY) * plotH;
+  const line = (points: readonly { x: number; y: number }[]): string => points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
+  const parts: string[] = [
+    `<text x="4" y="14" font-weight="bold">${escapeXml(options.title)}</text>`,
+    axes,
+    `<text x="${left + plotW / 2}" y="${height - 4}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+    `<text x="10" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 10 ${top + plotH / 2})">${escapeXml(options.yLabel)}</text>`,
+  ];
+  for (let v = Math.ceil(minX); v <= maxX; v++) {
+    parts.push(`<text x="${x(v).toFixed(1)}" y="${top + plotH + 14}" text-anchor="middle">${v}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const v = (maxY * i) / 4;
+    parts.push(`<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${left + plotW}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Math.round(v)}</text>`);
+  }
+  options.series.forEach((s, i) => {
+    if (s.model.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.2" stroke-dasharray="5,4" points="${line(s.model)}"><title>${escapeXml(`${s.name} (model)`)}</title></polyline>`);
+    if (s.measured.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${line(s.measured)}"><title>${escapeXml(`${s.name} (measured)`)}</title></polyline>`);
+    for (const p of s.measured) parts.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeXml(`${s.name}: ${Math.round(p.y)} at ${p.x}`)}</title></circle>`);
+    const ly = top + 10 + i * 16;
+    parts.push(`<line x1="${left + plotW + 10}" y1="${ly - 4}" x2="${left + plotW + 28}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"/><text x="${left + plotW + 32}" y="${ly}">${escapeXml(s.name)}</text>`);
+  });
+  const ly = top + 10 + options.series.length * 16 + 6;
+  parts.push(`<line x1="${left + plotW + 10}" y1="${ly - 4}" x2="${left + plotW + 28}" y2="${ly - 4}" stroke="#555" stroke-dasharray="5,4"/><text x="${left + plotW + 32}" y="${ly}">model</text>`);
+  return svg(width, height, parts.join(''));
+}
+
+/** 1, 2 or 5 × a power of ten at or above v, so the axis ends on a round number. */
+function niceCeiling(v: number): number {
+  const power = 10 ** Math.floor(Math.log10(v));
+  for (const step of [1, 2, 5, 10]) if (step * power >= v) return step * power;
+  return 10 * power;
+}

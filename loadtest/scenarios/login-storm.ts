@@ -34,6 +34,7 @@ async function metricsText(replica: Replica): Promise<string> {
 
 /** The replicas to watch, or why the scenario cannot run on this target. */
 export async function stormReplicas(context: RunContext): Promise<Replica[] | string> {
+  if (context.target.replicasThroughProxyOnly) return 'it reads each replica\'s CPU straight from its /metrics, and this target\'s replicas are container addresses the bench never uses';
   const status = await context.target.status();
   const replicas = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => ({ id: u.id, url: u.url }));
   if (replicas.length === 0) return 'no healthy replica in /_proxy/status';

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { runNode } from '../support/processes';
+import { usersThrough } from '../support/rolling-users';
 import { eventually, instancesSeen, sleep, type ClusterUnderTest, type Frontend } from './kill-experiment';
 import { killExperimentSuite } from './kill-experiment-suite';
 
@@ -93,4 +96,25 @@ const stack: ClusterUnderTest = {
     }
     await compose('--profile', 'scale', 'stop', 'app4');
   });
+
+  it('when npm run rolling-restart -- --compose restarts every replica under use, then memory users lose their sessions and redis and jwt users are not logged out', async () => {
+    const started = async (): Promise<string[]> => Promise.all(['app1', 'app2', 'app3'].map(async (s) => docker('inspect', '-f', '{{.State.StartedAt}}', await compose('ps', '-q', s))));
+    const before = await started();
+    let output = '';
+    const seen = await usersThrough({ roundRobin: stack.frontends[0], sticky: stack.frontends[1] }, async () => {
+      const run = await runNode([path.join(__dirname, '../../dist/cluster/rolling-restart-cli.js'), '--compose', '-p', project ?? ''], dir);
+      output = run.output;
+      if (run.code !== 0) throw new Error(`rolling-restart --compose exited ${run.code}: ${run.output}`);
+    });
+    expect(output).toMatch(/app1: admitted by the proxy[\s\S]*app2: admitted by the proxy[\s\S]*app3: admitted by the proxy/);
+    const after = await started();
+    after.forEach((at, i) => expect({ replica: i + 1, restarted: at !== before[i] }).toEqual({ replica: i + 1, restarted: true }));
+    process.stdout.write(`compose rolling restart: ${JSON.stringify(seen)}\n`);
+    expect(seen.memory.loggedOut).toBe(seen.memory.users);
+    expect(seen.redis.loggedOut).toBe(0);
+    expect(seen.jwt).toMatchObject({ loggedOut: 0, errors: [] });
+    // Redis-backed answers may fail with 503 while a starting replica's production-cost hashing starves Redis of the shared cores; never anything else.
+    expect(seen.redis.errors.filter((e) => !e.startsWith('503 '))).toEqual([]);
+  }, 300_000);
 });
+

@@ -31,10 +31,13 @@ git -C "$repo" archive HEAD | tar -x -C "$work"
 # Free host ports below the ephemeral range (the frontends of a free block of the ports table,
 # common/ports.ts), and a subnet nobody else on this engine uses.
 [ -f "$repo/dist/common/ports.js" ] || (cd "$repo" && npm run build >/dev/null)
-# The proxy's, HAProxy's and nginx's frontends of one free block.
+# The proxy's, HAProxy's and nginx's frontends of one free block; AUTHSCALE_COMPOSE_TEST_PORTS="P1 … P9"
+# takes nine ports of your own instead (a shared machine): the proxy's three, then HAProxy's, then nginx's.
+if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
 read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash < <(node -e '
   const ports = require(process.argv[1]);
   ports.freePortBase().then((b) => console.log(...["frontends", "haproxyFrontends", "nginxFrontends"].flatMap((r) => [0, 1, 2].map((i) => ports.portOf(b, r, i)))));' "$repo/dist/common/ports.js")
+fi
 used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
 for _ in $(seq 50); do
   octet=$((RANDOM % 200 + 30))
@@ -46,7 +49,7 @@ export AUTHSCALE_PORT_NGINX_ROUND_ROBIN=$n_rr AUTHSCALE_PORT_NGINX_STICKY=$n_sti
 export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
 export COMPOSE_PROJECT_NAME=$project
 # Its own image tag: never replaces the authscale:local of a stack you are running (and keeps its build cache).
-export AUTHSCALE_IMAGE=${AUTHSCALE_IMAGE:-authscale:compose-test} AUTHSCALE_LB_IMAGE=${AUTHSCALE_LB_IMAGE:-authscale-lb:compose-test}
+export AUTHSCALE_IMAGE=${AUTHSCALE_COMPOSE_TEST_IMAGE:-authscale:compose-test} AUTHSCALE_LB_IMAGE=${AUTHSCALE_COMPOSE_TEST_LB_IMAGE:-authscale-lb:compose-test}
 
 dc() { (cd "$work" && "${compose[@]}" -p "$project" "$@"); }
 cleanup() {
@@ -94,3 +97,6 @@ if [ "${AUTHSCALE_COMPOSE_BENCH:-1}" != 0 ]; then
 else
   echo "test:compose: the compose bench test (bench --compose --quick, the physics, Ctrl-C) was left out: AUTHSCALE_COMPOSE_BENCH=0" >&2
 fi
+# After the kill experiment and the bench, never beside them: this one creates app4 (with a quota) and removes it.
+AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+  npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000

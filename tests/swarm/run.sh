@@ -8,7 +8,8 @@
 # else ../shared/tools/swarm2 (two engines on this machine: `swarm2 up`, images copied with
 # `swarm2 load`, `swarm2 down` at the end if this script started it); else a LOUD skip (exit 0).
 # Its own stack name, image tag and host ports; always ends with `npm run swarm -- rm`.
-# Costs 331 s here at load average 17-55 (248 s image build + copy + deploy, 53 s of tests).
+# Costs 269 s here at load average 17-26 (90 s copy, build + ship + deploy; 55 s rolling restart,
+# 100 s the bench's rolling-deploy, 2 s exit-2 checks); 537 s at load 29-36.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 started=$(date +%s)
@@ -35,12 +36,15 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/authscale-swarm.XXXXXX")
 git -C "$repo" archive HEAD | tar -x -C "$work"
 
-# Host-mode ports bind every interface: pick ports free on all of them (0.0.0.0).
+# Host-mode ports bind every interface: pick ports free on all of them (0.0.0.0), or take the three
+# given in AUTHSCALE_SWARM_TEST_PORTS ("P1 P2 P3": a port block of your own on a shared machine).
+if [ -n "${AUTHSCALE_SWARM_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash <<<"$AUTHSCALE_SWARM_TEST_PORTS"; else
 read -r p_rr p_sticky p_hash < <(node -e '
   const net = require("node:net");
   const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("error", () => r(false)); s.listen(p, "0.0.0.0", () => s.close(() => r(true))); });
   (async () => { for (;;) { const b = 24000 + Math.floor(Math.random() * 500) * 10;
     if ((await free(b)) && (await free(b + 1)) && (await free(b + 2))) { console.log(b, b + 1, b + 2); return; } } })();')
+fi
 export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCALE_PORT_HASH=$p_hash
 export AUTHSCALE_STACK="authscale-test-$$"
 # Its own image tag: never replaces the authscale:local of a stack you are running.
@@ -69,4 +73,5 @@ echo "test:swarm: stack $AUTHSCALE_STACK, ports $p_rr-$p_hash" >&2
 echo "test:swarm: deployed after $(( $(date +%s) - started )) s" >&2
 
 cd "$repo"
-npx jest --config jest.swarm.config.js --testTimeout 600000
+# The bench and npm run rolling-restart run from the clean copy (built by the deploy above).
+AUTHSCALE_SWARM_DIR=$work npx jest --config jest.swarm.config.js --testTimeout 600000

@@ -1,5 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import { User, type Frontend, type Mode } from '../compose/kill-experiment';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Frontend } from '../compose/kill-experiment';
+import type { BenchResults } from '../../loadtest/results';
+import { runNode } from '../support/processes';
+import { usersThrough } from '../support/rolling-users';
 
 /**
  * docker-stack.yml on a real two-node swarm, as a user of it sees it. Started by
@@ -27,6 +33,9 @@ async function runningTasks(): Promise<string[]> {
   });
 }
 
+/** A built entry point of the clean copy run.sh deployed from (built there), else of this checkout. */
+const node = (args: string[]): Promise<{ code: number; output: string }> => runNode(args, process.env.AUTHSCALE_SWARM_DIR ?? process.cwd());
+
 const nodeOf = (instance: string | null): string => (instance ?? '').split('.')[0];
 
 (stack ? describe : describe.skip)('docker-stack.yml on a two-node swarm (npm run test:swarm)', () => {
@@ -45,50 +54,54 @@ const nodeOf = (instance: string | null): string => (instance ?? '').split('.')[
     for (const instance of served.values()) expect(tasks).toContain(instance);
   });
 
-  it('when a rolling deploy restarts every task under use, then memory users of restarted tasks are logged out and redis and jwt users see no logout and no error', async () => {
-    const users: Record<Mode, User[]> = { memory: [], redis: [], jwt: [] };
-    for (let i = 1; i <= 4; i++) {
-      for (const mode of ['memory', 'redis', 'jwt'] as const) {
-        // memory needs the sticky frontend to stay logged in at all; redis and jwt are meant for round-robin.
-        const user = new User(mode === 'memory' ? sticky : roundRobin, mode, ['alice', 'bob', 'carol'][i % 3], `198.51.100.${i}`);
-        const login = await user.login();
-        expect({ mode, status: login.status }).toEqual({ mode, status: 200 });
-        users[mode].push(user);
-      }
-    }
+  it('when npm run rolling-restart -- --swarm restarts every task under use, then memory users of restarted tasks are logged out and redis and jwt users see no logout and no error', async () => {
     const before = new Set(await runningTasks());
-    const seen: Record<Mode, { ok: number; loggedOut: Set<User>; errors: string[] }> = {
-      memory: { ok: 0, loggedOut: new Set(), errors: [] },
-      redis: { ok: 0, loggedOut: new Set(), errors: [] },
-      jwt: { ok: 0, loggedOut: new Set(), errors: [] },
-    };
-    let updating = true;
-    const update = new Promise<number>((resolve) => {
-      // One task at a time, SIGTERM then stop_grace_period: the stack's update_config.
-      const child = spawn('docker', ['service', 'update', '--force', '--detach=false', '--quiet', `${stack}_app`], { stdio: 'ignore' });
-      child.on('exit', (code) => resolve(code ?? 1));
-    }).finally(() => {
-      updating = false;
+    const seen = await usersThrough({ roundRobin, sticky }, async () => {
+      // One task at a time, SIGTERM then stop_grace_period: the stack's update_config, through the documented command.
+      const { code, output } = await node(['dist/cluster/rolling-restart-cli.js', '--swarm', '--stack', stack!]);
+      if (code !== 0) throw new Error(`rolling-restart --swarm exited ${code}: ${output}`);
     });
-    const poll = async (mode: Mode, user: User): Promise<void> => {
-      while (updating) {
-        const answer = await user.me().catch((err: Error) => ({ status: 0, instance: null, body: { error: err.message } }));
-        if (answer.status === 200) seen[mode].ok += 1;
-        else if (answer.status === 401) seen[mode].loggedOut.add(user);
-        else seen[mode].errors.push(`${answer.status} ${JSON.stringify(answer.body).slice(0, 120)}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    await Promise.all([update, ...(['memory', 'redis', 'jwt'] as const).flatMap((mode) => users[mode].map((u) => poll(mode, u)))]);
-    expect(await update).toBe(0);
     const after = new Set(await runningTasks());
     // Every task was replaced (new task ids), so every memory user's home task was restarted.
     expect([...after].filter((t) => before.has(t))).toEqual([]);
-    process.stdout.write(`rolling deploy: ${JSON.stringify(Object.fromEntries(Object.entries(seen).map(([m, s]) => [m, { ok: s.ok, loggedOut: s.loggedOut.size, errors: s.errors.length }])))}\n`);
-    expect(seen.memory.loggedOut.size).toBe(users.memory.length);
-    expect({ loggedOut: seen.redis.loggedOut.size, errors: seen.redis.errors }).toEqual({ loggedOut: 0, errors: [] });
-    expect({ loggedOut: seen.jwt.loggedOut.size, errors: seen.jwt.errors }).toEqual({ loggedOut: 0, errors: [] });
+    process.stdout.write(`rolling deploy: ${JSON.stringify(Object.fromEntries(Object.entries(seen).map(([m, s]) => [m, { ok: s.ok, loggedOut: s.loggedOut, errors: s.errors.length }])))}\n`);
+    expect(seen.memory.loggedOut).toBe(seen.memory.users);
+    expect({ loggedOut: seen.redis.loggedOut, errors: seen.redis.errors }).toEqual({ loggedOut: 0, errors: [] });
+    expect({ loggedOut: seen.jwt.loggedOut, errors: seen.jwt.errors }).toEqual({ loggedOut: 0, errors: [] });
     expect(seen.redis.ok).toBeGreaterThan(0);
     expect(seen.jwt.ok).toBeGreaterThan(0);
   }, 600_000);
+
+  it('when the bench runs rolling-deploy against the stack, then its results show the same physics per mode and strategy, and no request in flight is lost', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'authscale-swarm-bench-'));
+    const { code, output } = await node(['dist/loadtest/cli.js', '--swarm', '--stack', stack!, '--scenario', 'rolling-deploy', '--quick', '--out', out]);
+    expect({ code, tail: output.slice(-600) }).toEqual({ code: 0, tail: expect.any(String) });
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as BenchResults;
+    const r = results.scenarios.rollingDeploy!;
+    expect(r).toMatchObject({ targetKind: 'docker swarm', action: `docker service update --force ${stack}_app` });
+    expect(r.operationSeconds).not.toBeNull();
+    expect(r.replicasAfter.filter((id) => r.replicasBefore.includes(id))).toEqual([]);
+    process.stdout.write(`bench rolling-deploy errors by kind: ${JSON.stringify(r.cells.map((c) => [`${c.mode} ${c.strategy}`, c.errorKinds]).filter(([, k]) => Object.keys(k).length > 0))}\n`);
+    for (const cell of r.cells) {
+      // Every task was replaced: every memory user behind affinity lost its session; no other mode logs anyone out.
+      if (cell.mode === 'memory' && cell.strategy !== 'round-robin') expect({ cell: cell.strategy, loggedOut: cell.usersLoggedOut }).toEqual({ cell: cell.strategy, loggedOut: cell.users });
+      if (cell.mode !== 'memory') expect({ cell: `${cell.mode} ${cell.strategy}`, logouts: cell.counts.logouts }).toEqual({ cell: `${cell.mode} ${cell.strategy}`, logouts: 0 });
+      // A graceful stop loses nothing in flight: no transport error, no 502 or 504 in any mode. What 503s
+      // there are come from these shared cores (docs/swarm.md): Redis commands missing the replicas'
+      // timeout while a new task hashes at the production cost, or the one task serving during a
+      // stop-first step missing its health check's timeout, so the proxy has none left for a moment.
+      const kinds = Object.keys(cell.errorKinds);
+      expect({ cell: `${cell.mode} ${cell.strategy}`, kinds: kinds.filter((k) => !/^503 ((session_)?store_unavailable|no_healthy_upstream)$/.test(k)) }).toEqual({ cell: `${cell.mode} ${cell.strategy}`, kinds: [] });
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+  }, 600_000);
+
+  it('when the bench is asked for a scenario a swarm cannot run, then it exits 2 and says why before measuring anything', async () => {
+    const kill = await node(['dist/loadtest/cli.js', '--swarm', '--stack', stack!, '--scenario', 'kill-replica']);
+    expect(kill.code).toBe(2);
+    expect(kill.output).toMatch(/kill-replica \("kill app2" is not a swarm verb: swarm replaces a lost task by itself/);
+    const crash = await node(['dist/loadtest/cli.js', '--swarm', '--stack', stack!, '--scenario', 'node-crash']);
+    expect(crash.code).toBe(2);
+    expect(crash.output).toMatch(/node-crash \(a node crash is a command the bench cannot give for you: --crash-node CMD/);
+  });
 });

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from '../../../cluster/compose-distance';
-import { renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
-import { APP_REPLICAS, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
+import { composeDocument, renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
+import { APP_REPLICAS, CPU_QUOTA_VARIABLES, SERVICES, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
 
 const committed = fs.readFileSync(path.join(__dirname, '../../../docker-compose.yml'), 'utf8');
@@ -27,6 +27,17 @@ describe('docker-compose.yml', () => {
     const redis = committed.split('\n  redis:\n')[1].split('\n  app1:\n')[0];
     expect(redis).not.toContain('ports:');
     expect(redis).toContain('--appendonly');
+  });
+});
+
+describe('CPU quotas', () => {
+  it('when rendered, then every service takes its kind\'s quota variable through deploy.resources.limits.cpus, 0 (none) by default', () => {
+    const services = composeDocument().services as Record<string, { deploy?: { resources?: { limits?: { cpus?: string } } } }>;
+    for (const spec of SERVICES) {
+      if (spec.kind === 'sentinel' || spec.kind === 'balancer') throw new Error(`a ${spec.kind} among SERVICES: ${spec.name}`);
+      expect(services[spec.name].deploy?.resources?.limits?.cpus).toBe(`\${${CPU_QUOTA_VARIABLES[spec.kind]}:-0}`);
+    }
+    expect(new Set(Object.values(CPU_QUOTA_VARIABLES)).size).toBe(3);
   });
 });
 

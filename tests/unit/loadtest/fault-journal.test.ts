@@ -43,4 +43,15 @@ describe('fault journal (what Ctrl-C undoes)', () => {
     expect(result.done).toEqual([]);
     expect(result.failed[0]).toMatch(/start app2: engine gone/);
   });
+
+  it('when a swarm node was drained or crashed, then undo makes it active or restores it, in the words of the target', async () => {
+    const actions = { ...recording(), describe: (service: string, verb: FaultVerb) => `${verb} node ${service}` };
+    const journal = new FaultJournal(actions);
+    await journal.run('swarm2', 'drain');
+    expect(journal.outstanding).toEqual(['activate node swarm2']);
+    expect((await journal.undo()).done).toEqual(['activate node swarm2']);
+    await journal.run('swarm2', 'crash');
+    await journal.run('swarm2', 'restore');
+    expect(journal.outstanding).toEqual([]);
+  });
 });

@@ -35,6 +35,11 @@ describe('bench command line', () => {
     expect(config(['--quick']).scenarios).not.toContain('login-storm');
   });
 
+  it('when scaling is named, then it runs; all and --quick never include it', () => {
+    expect(config(['--scenario', 'scaling']).scenarios).toEqual(['scaling']);
+    expect(config(['--quick']).scenarios).not.toContain('scaling');
+  });
+
   it('when given --quick, --duration, a scenario list and --no-persistence, then they are all applied', () => {
     const c = config(['--quick', '--duration', '2', '--scenario', 'throughput,kill-redis', '--no-persistence', '--connections', '20']);
     expect(c.timing).toEqual({ ...QUICK_TIMING, cellSeconds: 2 });
@@ -113,5 +118,31 @@ describe('bench targets', () => {
   it('when no --hash-cost is given, then the own cluster runs at production cost 17; a cheaper one is marked as chosen', () => {
     expect(config([]).hashCost).toBe(17);
     expect(config(['--hash-cost', '10'])).toMatchObject({ hashCost: 10, hashCostChosen: true });
+  });
+
+  it('when given --swarm, then it drives the stack named by --stack, $AUTHSCALE_STACK or authscale, with the node commands given', () => {
+    expect(config(['--swarm']).swarm).toEqual({ stack: 'authscale' });
+    const parsed = parseBenchArgs(['--swarm'], { ...defaults, swarmStack: 'from-env' });
+    expect(!parsed.help && parsed.config.swarm).toEqual({ stack: 'from-env' });
+    expect(config(['--swarm', '--stack', 'h14', '--node', 'swarm2', '--crash-node', 'power-off', '--restore-node', 'power-on']).swarm)
+      .toEqual({ stack: 'h14', node: 'swarm2', crashCommand: 'power-off', restoreCommand: 'power-on' });
+  });
+
+  it('when --swarm meets another target, fault commands, own-cluster settings, or swarm options come without it, then each is refused with the reason', () => {
+    expect(problems(['--swarm', '--compose'])).toEqual(['choose one target: --compose and --swarm are mutually exclusive']);
+    const list = problems(['--swarm', '--kill', 'x', '--hash-cost', '10', '--crash-node', 'off']).join('\n');
+    expect(list).toMatch(/--kill is for --target; --swarm fills in its own fault commands/);
+    expect(list).toMatch(/--hash-cost sets up the bench's own cluster; a swarm stack runs with its own settings/);
+    expect(list).toMatch(/--crash-node and --restore-node go together/);
+    expect(problems(['--stack', 'x', '--node', 'n'])).toEqual(['--stack is for a swarm stack: it needs --swarm', '--node is for a swarm stack: it needs --swarm']);
+  });
+
+  it('when the replacement scenarios are named, then they run; all and --quick never include them', () => {
+    expect(config(['--scenario', 'rolling-deploy,node-drain,node-crash']).scenarios).toEqual(['rolling-deploy', 'node-drain', 'node-crash']);
+    for (const name of ['rolling-deploy', 'node-drain', 'node-crash']) {
+      expect(config([]).scenarios).not.toContain(name);
+      expect(config(['--quick']).scenarios).not.toContain(name);
+      expect(SCENARIO_NAMES).not.toContain(name);
+    }
   });
 });

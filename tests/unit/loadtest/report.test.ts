@@ -70,4 +70,38 @@ describe('report rendering', () => {
     const r = judged();
     expect(JSON.parse(renderReports(r).json)).toEqual(r);
   });
+
+  it('when a swarm rolling deploy ran, then its section shows per mode who was logged out, errors by kind, who moved, second by second, and where the numbers come from', () => {
+    const r = judged();
+    const timeline = Array.from({ length: 3 }, (_, second) => ({ second, ok: 10, logouts: second === 1 ? 2 : 0, errors: 0, logins: 0, other: 0, refused: 0 }));
+    const cell = (mode: string, strategy: string, partial: object) => ({
+      mode, strategy, users: 9, counts: { ok: 30, logouts: 0, errors: 0, logins: 0, other: 0, refused: 0 }, timeline, movesPerSecond: strategy === 'round-robin' ? null : [0, 4, 0],
+      usersLoggedOut: 0, usersMoved: strategy === 'round-robin' ? null : 4, movedLoggedOut: strategy === 'round-robin' ? null : 0, okShareBefore: 1, okShareDuring: 1,
+      errorsStopAfterSeconds: null, longestSilenceSeconds: 0, errorKinds: {}, ...partial,
+    });
+    r.settings.targetKind = 'docker swarm';
+    r.settings.swarm = {
+      stack: 'h14', nodesLookLikeThisMachine: true,
+      nodes: [{ hostname: 'vm', role: 'manager', availability: 'active', state: 'ready', address: '10.77.0.1', cpus: 2, memoryBytes: 2 ** 34, engine: '20.10.24', self: true }],
+    };
+    r.scenarios.rollingDeploy = {
+      scenario: 'rolling-deploy', targetKind: 'docker swarm', action: 'docker service update --force h14_app', seconds: 3, operationSeconds: 1.5,
+      usersPerCell: 9, userRate: 4, replicasBefore: ['vm.h14_app.1.a'], replicasAfter: ['vm.h14_app.1.b'], notes: [],
+      tasksPerNodeBefore: { vm: 1 }, tasksPerNodeAfter: { vm: 1 },
+      events: [{ second: 1, kind: 'fault', label: 'docker service update --force h14_app' }, { second: 1.4, kind: 'pool', label: '−vm.h14_app.1.a' }],
+      cells: [
+        cell('memory', 'sticky-cookie', { usersLoggedOut: 4, movedLoggedOut: 4 }),
+        cell('redis', 'round-robin', { counts: { ok: 30, logouts: 0, errors: 3, logins: 0, other: 0, refused: 0 }, errorKinds: { '503 session_store_unavailable': 3 } }),
+      ],
+    };
+    const { markdown, html } = renderReports(r);
+    expect(markdown).toContain('## rolling-deploy (docker swarm)');
+    expect(markdown).toMatch(/^\| memory \| 4 \/ 9 \| 0 \| — \| 30 \| 4 \/ 9 \| 4 \/ 4 \|$/m);
+    expect(markdown).toMatch(/^\| redis \| 0 \/ 9 \| 3 \| 503 session_store_unavailable: 3 \| 30 \| — \| — \|$/m);
+    expect(markdown).toMatch(/^\| 1 \| 10 \/ 2 \/ 0 \/ 4 \| 10 \/ 2 \/ 0 \/ 0 \| docker service update --force h14_app, −vm\.h14_app\.1\.a \|$/m);
+    expect(markdown).toContain('## Swarm: where these numbers come from (stack h14)');
+    expect(markdown).toMatch(/most likely Docker engines in network namespaces of this one machine/);
+    expect(markdown).toContain('--scenario distance');
+    expect(html).toContain('memory · sticky-cookie');
+  });
 });
