@@ -84,8 +84,17 @@ describe('routing physics where the balancers differ', () => {
     for (const name of ['haproxy', 'nginx'] as const) {
       expect({ name, app2: await eventually(async () => (await instancesSeen({ frontends: frontendsOf(name) }, 6)).has('app2'), 20_000, 500) }).toEqual({ name, app2: true });
     }
-    const nginxUser = (await usersAround({ frontends: frontendsOf('nginx') }, 'sticky-cookie', 'jwt', 'app2', 48)).onTarget[0];
-    const haproxyUser = (await usersAround({ frontends: frontendsOf('haproxy') }, 'sticky-cookie', 'jwt', 'app2', 48)).onTarget[0];
+    // Each nginx upstream block keeps its own failure state: its sticky block tries app2 again on its own schedule.
+    const pinnedTo = async (name: ExternalBalancerName): Promise<User | undefined> => {
+      let found: User | undefined;
+      await eventually(async () => {
+        found = (await usersAround({ frontends: frontendsOf(name) }, 'sticky-cookie', 'jwt', 'app2', 12)).onTarget[0];
+        return found !== undefined;
+      }, 30_000, 1000);
+      return found;
+    };
+    const nginxUser = (await pinnedTo('nginx'))!;
+    const haproxyUser = (await pinnedTo('haproxy'))!;
     expect({ nginx: nginxUser !== undefined, haproxy: haproxyUser !== undefined }).toEqual({ nginx: true, haproxy: true });
     expect([await onReplica(nginxUser), await onReplica(haproxyUser)]).toEqual(['app2', 'app2']);
 
