@@ -1,6 +1,7 @@
 # One image for every Node service of the cluster: the app replica (default command), the
 # proxy (`command: node dist/proxy/main.js` in docker-compose.yml) and the latency injector
-# (docker-compose.distance.yml).
+# (docker-compose.distance.yml). Target `balancers` adds Debian's haproxy and nginx-light for the
+# compose profiles haproxy and nginx (docs/proxy.md).
 # No BuildKit-only syntax (no RUN --mount, no heredocs): it builds with the classic builder too.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
@@ -21,7 +22,7 @@ RUN npm run build
 RUN rm -rf dist/proxy/bench
 
 # ---- runtime: production dependencies only, non-root ----
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim AS runtime
 # NODE_ENV tunes libraries; APP_ENV (secrets policy) comes from compose, development by default.
 ENV NODE_ENV=production
 WORKDIR /app
@@ -40,3 +41,15 @@ COPY dashboard ./dashboard
 USER node
 EXPOSE 3000 8080 8081 8082
 CMD ["node", "dist/services/app/main.js"]
+
+# ---- balancers: the runtime plus HAProxy and nginx, their configs and the entry that starts them ----
+FROM runtime AS balancers
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends haproxy nginx-light && rm -rf /var/lib/apt/lists/*
+COPY --from=build /app/dist/cluster ./dist/cluster
+COPY balancers ./balancers
+USER node
+EXPOSE 8083 8084 8085 8086 8087 8088
+
+# ---- the default image (no --target): the runtime stage as it is ----
+FROM runtime

@@ -1,4 +1,5 @@
 import { MAX_PORT_BASE } from '../common/ports';
+import { LOAD_BALANCERS, isOneOf, type ExternalBalancerName } from '../common/vocabulary';
 
 /**
  * Command line of `npm run cluster -- <verb> [options] [service...]`, parsed into plain data.
@@ -24,6 +25,8 @@ export interface CliCommand {
   redisUrl?: string;
   redisBin?: string;
   persistence: boolean;
+  /** --lb: HAProxy and/or nginx in front of the replicas beside the proxy (`node` alone: none). */
+  balancers: ExternalBalancerName[];
 }
 
 export class CliUsageError extends Error {}
@@ -31,12 +34,12 @@ export class CliUsageError extends Error {}
 export const REDIS_CHOICES = ['single', 'ha', 'none'] as const;
 export type RedisChoice = (typeof REDIS_CHOICES)[number];
 
-const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin', '--redis']);
+const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin', '--redis', '--lb']);
 
 export function parseCli(argv: readonly string[]): CliCommand {
   const command: CliCommand = {
     verb: 'help', services: [], detach: false, daemonChild: false, json: false, follow: false,
-    withApp4: false, persistence: true,
+    withApp4: false, persistence: true, balancers: [],
   };
   let verbSeen = false;
   for (let i = 0; i < argv.length; i++) {
@@ -55,6 +58,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       else if (flag === '--run-dir') command.runDir = v;
       else if (flag === '--redis-url') command.redisUrl = v;
       else if (flag === '--redis') command.redis = redisChoice(v);
+      else if (flag === '--lb') command.balancers = balancerChoice(v);
       else command.redisBin = v;
     } else if (flag === '-d' || flag === '--detach') command.detach = true;
     else if (flag === '--daemon-child') command.daemonChild = true;
@@ -76,6 +80,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
     throw new CliUsageError(`--redis ${command.redis} and --redis-url exclude each other: the URL names one Redis the launcher does not run`);
   }
   return command;
+}
+
+/** `haproxy`, `nginx`, `haproxy,nginx` or `node` (the proxy alone, which always runs). */
+export function balancerChoice(text: string): ExternalBalancerName[] {
+  const names = text.split(',').map((x) => x.trim()).filter(Boolean);
+  const wrong = names.filter((n) => !isOneOf(LOAD_BALANCERS, n));
+  if (names.length === 0 || wrong.length > 0) throw new CliUsageError(`--lb takes ${LOAD_BALANCERS.join(', ')} (comma-separated), not "${text}"`);
+  return [...new Set(names.filter((n): n is ExternalBalancerName => n !== 'node'))];
 }
 
 function redisChoice(text: string): RedisChoice {
@@ -104,7 +116,8 @@ Commands (the verbs of docker compose, applied to the local cluster):
   pause [svc...]          SIGSTOP: the process hangs with its connections open
   unpause [svc...]        SIGCONT
 
-Services: redis, app1, app2, app3, app4, proxy; with --redis ha also redis2, sentinel1, sentinel2, sentinel3
+Services: redis, app1, app2, app3, app4, proxy; with --redis ha also redis2, sentinel1, sentinel2, sentinel3;
+          with --lb haproxy / nginx also haproxy / nginx
 
 Options:
   --port-base N           frontends N..N+2, control N+10, apps N+11.., redis N+20, HA: sentinels N+21..23, redis2 N+28
@@ -119,5 +132,8 @@ Options:
                           Sentinels that promote the replica when the primary dies (docs/redis-ha.md);
                           none: no Redis (memory and jwt modes only)
   --no-persistence        Redis without append-only persistence
+  --lb node|haproxy|nginx HAProxy and/or nginx (comma-separated) in front of the same replicas, beside the
+                          proxy: haproxy on N+3..N+5, nginx on N+6..N+8 (round-robin, sticky-cookie, hash-ip);
+                          configs generated from the topology (docs/proxy.md); node (default): the proxy alone
 Environment: ADMIN_TOKEN (control API and proxy admin; development default), APP_ENV, secrets (README, "The cluster").
 `;

@@ -17,11 +17,13 @@ export function servicesTable(services: readonly ServiceState[]): string {
 
 export function upBanner(info: {
   frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[];
+  balancers?: readonly { name: string; frontends: readonly { strategy: string; url: string }[] }[];
   sentinels?: readonly string[] | null;
 }, foreground: boolean): string {
   const lines = [
     'authscale cluster is up',
     ...info.frontends.map((f, i) => `  ${f.strategy.padEnd(14)} ${f.url}${i === 0 ? `   dashboard: ${f.url}/_dashboard/` : ''}`),
+    ...(info.balancers ?? []).map((b) => `  ${b.name.padEnd(14)} ${b.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')}`),
     `  control API    ${info.controlUrl}  (Authorization: Bearer <ADMIN_TOKEN>)`,
     ...(info.sentinels ? [`  redis (HA)     primary redis, replica redis2, sentinels ${info.sentinels.join(' ')}  (\`npm run cluster -- ps\` shows which is primary)`] : []),
     `  logs           ${info.runDir}/logs/`,

@@ -26,6 +26,7 @@ function launchOptions(command: CliCommand, logs: LaunchOptions['logs']): Launch
     withApp4: command.withApp4,
     redis: command.redis === 'none' ? 'none' : command.redis === 'ha' ? 'ha' : redisUrl && command.redis === undefined ? { url: redisUrl } : 'spawn',
     redisAppendonly: command.persistence,
+    balancers: command.balancers,
     logs,
     ...(command.runDir ? { runDir: path.resolve(command.runDir) } : {}),
     ...(command.redisBin ? { redisServerBin: command.redisBin } : {}),
@@ -81,8 +82,11 @@ async function upDetached(command: CliCommand): Promise<number> {
   let exited = false;
   child.once('exit', () => { exited = true; });
   child.unref();
-  // The control API opens before the proxy; `up` is done when the proxy is running too.
-  const up = await pollUntil(async () => (await client.services()).find((s) => s.name === 'proxy')?.state === 'running',
+  // The control API opens before the proxy; `up` is done when the proxy (and HAProxy, nginx: started after it) run too.
+  const up = await pollUntil(async () => {
+    const services = await client.services();
+    return [...(['proxy'] as string[]), ...command.balancers].every((name) => services.find((s) => s.name === name)?.state === 'running');
+  },
     { timeoutMs: 120_000, stepMs: 250, stop: () => exited });
   const info = up ? await client.info(1000).catch(() => undefined) : undefined;
   if (info) {

@@ -1,9 +1,11 @@
+import { DEV_AFFINITY_SECRET } from '../common/balancing';
 import { DEVELOPMENT_SECRETS } from '../common/config';
 import {
   APP_REPLICAS, COMPOSE, CPU_QUOTA_VARIABLES, FRONTENDS, DEFAULT_PORT_BASE, HA_SERVICES, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES,
   SERVICES, appEnvironment, frontendsValue, haNodeArgs, proxyEnvironment, redisPersistenceArgs, sentinelConf, upstreamsValue,
   type ProxyEnvInput, type ServiceSpec,
 } from './topology';
+import { balancerServices } from './compose-balancers';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
 
@@ -19,7 +21,7 @@ const SECRET_DEFAULTS = {
   SESSION_SECRET: DEVELOPMENT_SECRETS.session,
   JWT_SECRET: DEVELOPMENT_SECRETS.jwt,
   ADMIN_TOKEN: DEVELOPMENT_SECRETS.admin,
-  AFFINITY_SECRET: 'dev-only-affinity-secret-change-me-0123456789',
+  AFFINITY_SECRET: DEV_AFFINITY_SECRET,
   REDIS_PASSWORD: DEVELOPMENT_SECRETS.redisPassword,
 } as const;
 
@@ -141,8 +143,8 @@ function proxyService(spec: ServiceSpec): Record<string, YamlValue> {
 
 /** A CPU quota from the environment, 0 (none) unless set: the same key in Compose v2 and swarm stack files. */
 function cpuQuota(spec: ServiceSpec): Record<string, YamlValue> {
-  // Sentinels only live in docker-compose.ha.yml, and take no part in the scaling curve.
-  if (spec.kind === 'sentinel') return {};
+  // Sentinels only live in docker-compose.ha.yml, and take no part in the scaling curve; nor do HAProxy and nginx (profiles).
+  if (spec.kind === 'sentinel' || spec.kind === 'balancer') return {};
   return { deploy: { resources: { limits: { cpus: fromEnv(CPU_QUOTA_VARIABLES[spec.kind], '0') } } } };
 }
 
@@ -153,7 +155,7 @@ function service(spec: ServiceSpec): Record<string, YamlValue> {
 
 export function composeDocument(): Record<string, YamlValue> {
   return {
-    services: Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])),
+    services: { ...Object.fromEntries(SERVICES.map((spec) => [spec.name, service(spec)])), ...balancerServices() },
     networks: {
       default: {
         '#': 'Pinned subnet, so the replicas trust the proxy network only (TRUST_PROXY) and tests know the gateway.',
@@ -176,6 +178,7 @@ const HEADER = [
   '# `docker compose up --build` works with no .env (APP_ENV=development, built-in development secrets).',
   COMPOSE_SECRETS_NOTE,
   `# Replicas: ${APP_REPLICAS.join(', ')} (app4 with --profile scale).`,
+  '# HAProxy and nginx in front of the same replicas: --profile haproxy (ports 8083-8085), --profile nginx (8086-8088).',
   `# CPU quotas in cores (0 = none, the default): ${Object.entries(CPU_QUOTA_VARIABLES).map(([kind, name]) => `${name} (${kind})`).join(', ')}.`,
   '',
 ].join('\n');

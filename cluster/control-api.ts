@@ -11,11 +11,12 @@ import type { ServiceState } from './service-process';
  * admin token:
  *   GET  /services                  → { services: ServiceState[] }
  *   POST /services/{svc}/{verb}     → { service: ServiceState }   (?signal=SIGTERM for kill)
- *   GET  /cluster                   → where things are (frontends, run dir, launcher pid)
+ *   GET  /cluster                   → where things are (frontends, HAProxy's and nginx's, run dir, launcher pid)
  *   POST /cluster/down              → 202, then the whole cluster stops (the CLI's `down`)
  */
 export interface ControllableCluster {
   readonly frontends: readonly { port: number; strategy: string; url: string }[];
+  readonly balancers: readonly { name: string; frontends: readonly { port: number; strategy: string; url: string }[] }[];
   readonly controlUrl: string;
   readonly redisUrl?: string;
   readonly sentinels?: readonly string[];
@@ -50,7 +51,7 @@ export async function startControlApi(options: {
     }
     if (req.method === 'GET' && url.pathname === '/cluster') {
       send(res, 200, {
-        pid: process.pid, frontends: cluster.frontends, controlUrl: cluster.controlUrl, redisUrl: cluster.redisUrl ?? null,
+        pid: process.pid, frontends: cluster.frontends, balancers: cluster.balancers, controlUrl: cluster.controlUrl, redisUrl: cluster.redisUrl ?? null,
         redisTopology: cluster.redisTopology, sentinels: cluster.sentinels ?? null,
         runDir: cluster.runDir, warnings: cluster.warnings,
       });

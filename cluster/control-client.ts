@@ -6,6 +6,8 @@ export class ControlUnreachableError extends Error {}
 export interface ClusterInfo {
   pid: number;
   frontends: { port: number; strategy: string; url: string }[];
+  /** HAProxy and nginx when the cluster runs them (absent from launchers before they existed). */
+  balancers?: { name: string; frontends: { port: number; strategy: string; url: string }[] }[];
   controlUrl: string;
   redisUrl: string | null;
   redisTopology?: string;

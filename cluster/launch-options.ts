@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../common/config';
 import { DEFAULT_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+import { EXTERNAL_BALANCERS, type ExternalBalancerName } from '../common/vocabulary';
 import { LATENCY_PATHS, type LatencyPath } from './topology';
 
 /** Options of startCluster (docs/cluster.md), validated once and frozen. */
@@ -22,6 +23,11 @@ export interface LaunchOptions {
    * through the injector's control API (RunningCluster.latency).
    */
   latency?: { paths: LatencyPath[]; upMs?: number; downMs?: number; jitterMs?: number };
+  /**
+   * HAProxy and/or nginx in front of the same replicas, beside the proxy, on their own frontends
+   * (haproxy portBase+3..5, nginx portBase+6..8), configs generated from the topology (docs/proxy.md).
+   */
+  balancers?: ExternalBalancerName[];
   logs?: 'inherit' | 'silent' | NodeJS.WritableStream;
   // ---- beyond the contract (all optional) ----
   /** Logs, redis data and state; default <repo>/.authscale/<portBase>. */
@@ -51,6 +57,8 @@ export const launchOptionsSchema = z.object({
     downMs: z.number().min(0).max(10_000).default(0),
     jitterMs: z.number().min(0).max(10_000).default(0),
   }).strict().optional(),
+  balancers: z.array(z.enum(EXTERNAL_BALANCERS as [ExternalBalancerName, ...ExternalBalancerName[]])).default([])
+    .refine((list) => new Set(list).size === list.length, 'a balancer is listed twice'),
   logs: z.enum(['inherit', 'silent']).default('inherit'),
   runDir: z.string().min(1).optional(),
   redisServerBin: z.string().min(1).optional(),

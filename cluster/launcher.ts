@@ -12,9 +12,14 @@ import { portInUse } from '../common/ports';
 import { httpOk, redisCommand, redisPing } from '../common/probes';
 import { ServiceProcess, type ServiceState } from './service-process';
 import {
-  ALL_SERVICE_NAMES, APP_REPLICAS, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localLatencyPorts, localPorts, portsToCheck, serviceSpec,
+  ALL_SERVICE_NAMES, APP_REPLICAS, BALANCER_SERVICES, HEALTH_PATHS, REDIS_NODES, SENTINEL, SENTINEL_NAMES, SERVICE_NAMES, localLatencyPorts, localPorts, portsToCheck, serviceSpec,
 } from './topology';
-import { haPaths, localProcessSpecs, localRedisUrl, localSentinels, planRedis, sentinelConfFiles, type RedisPlan } from './local-services';
+import {
+  BALANCER_RELOAD_SIGNAL, balancerConfigFile, balancerProcessSpec, haPaths, localBalancerConfig, localProcessSpecs, localRedisUrl, localSentinels, planBalancers,
+  planRedis, sentinelConfFiles, type RedisPlan,
+} from './local-services';
+import { balancerFrontends } from './balancers';
+import type { ExternalBalancerName } from '../common/vocabulary';
 import { TERMINATING, VERBS, normaliseSignal, type Verb } from './verbs';
 
 export type { LaunchOptions } from './launch-options';
@@ -22,8 +27,17 @@ export type { ServiceState } from './service-process';
 export { REDIS_INSTALL_HINT } from './local-services';
 export { VERBS, normaliseSignal, type Verb } from './verbs';
 
+export interface RunningFrontend {
+  port: number;
+  strategy: string;
+  url: string;
+}
+
 export interface RunningCluster {
-  frontends: { port: number; strategy: string; url: string }[];
+  /** The proxy's frontends. */
+  frontends: RunningFrontend[];
+  /** HAProxy and nginx, when asked for (`balancers`): each one's frontends, one per strategy. */
+  balancers: readonly { name: ExternalBalancerName; frontends: RunningFrontend[] }[];
   controlUrl: string;
   adminToken: string;
   redisUrl?: string;
@@ -69,6 +83,7 @@ function tail(file: string, lines = 12): string {
 
 class LocalCluster implements RunningCluster {
   readonly frontends: RunningCluster['frontends'];
+  readonly balancers: RunningCluster['balancers'];
   readonly controlUrl: string;
   readonly adminToken: string;
   readonly redisUrl?: string;
@@ -88,6 +103,8 @@ class LocalCluster implements RunningCluster {
   private closing: Promise<void> | undefined;
   private resolveClosed!: () => void;
   private readonly busy = new Map<string, Promise<void>>();
+  /** Replicas in the balancers' configs: app1..app3 from the start, app4 once started (then the configs are reloaded). */
+  private readonly balanced = new Set<string>();
 
   constructor(
     private readonly config: LaunchConfig,
@@ -95,9 +112,14 @@ class LocalCluster implements RunningCluster {
     private readonly root: string,
     private readonly redisPlan: RedisPlan,
     runDir: string,
+    private readonly balancerBins: readonly { name: ExternalBalancerName; bin: string }[] = [],
   ) {
     this.ports = localPorts(config.portBase);
     this.frontends = this.ports.frontends.map((f) => ({ ...f, url: `http://127.0.0.1:${f.port}` }));
+    this.balancers = balancerBins.map(({ name }) => ({
+      name, frontends: balancerFrontends(name, config.portBase).map((f) => ({ ...f, url: `http://127.0.0.1:${f.port}` })),
+    }));
+    for (const name of APP_REPLICAS) if (serviceSpec(name)?.profile === undefined || config.withApp4) this.balanced.add(name);
     this.controlUrl = `http://127.0.0.1:${this.ports.control}`;
     this.adminToken = env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin;
     this.redisUrl = localRedisUrl(redisPlan, config.portBase);
@@ -152,12 +174,50 @@ class LocalCluster implements RunningCluster {
       config: this.config, env: this.env, root: this.root, redisPlan: this.redisPlan, redisDir: this.redisDir,
       adminToken: this.adminToken, controlUrl: this.controlUrl, logFile: (name) => this.logFile(name),
     });
+    for (const plan of this.balancerBins) {
+      const dir = this.balancerDir(plan.name);
+      specs.push(balancerProcessSpec(plan, { portBase: this.config.portBase, dir, env: this.env, logFile: this.logFile(plan.name) }));
+    }
     for (const spec of specs) this.processes.set(spec.name, new ServiceProcess(spec, this.guard, onLine, onExit));
+  }
+
+  private balancerDir(name: ExternalBalancerName): string {
+    return path.join(this.runDir, 'balancers', name);
+  }
+
+  /** Write a balancer's config from the topology and the replicas it should know now. */
+  private writeBalancerConfig(name: ExternalBalancerName): void {
+    const dir = this.balancerDir(name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(balancerConfigFile(dir, name), localBalancerConfig({
+      name, portBase: this.config.portBase, replicas: APP_REPLICAS.filter((id) => this.balanced.has(id)), adminToken: this.adminToken,
+      affinitySecret: this.config.proxyEnv.AFFINITY_SECRET ?? this.env.AFFINITY_SECRET, dir,
+    }));
+  }
+
+  /**
+   * A replica the balancers do not know yet (app4) joins by a config reload, as it would in a
+   * deployment of open-source nginx: HAProxy re-execs its worker (SIGUSR2), nginx re-reads (SIGHUP).
+   */
+  private async admitToBalancers(name: string): Promise<void> {
+    if (this.balanced.has(name) || !APP_REPLICAS.includes(name)) return;
+    this.balanced.add(name);
+    for (const { name: balancer } of this.balancers) {
+      const proc = this.processes.get(balancer);
+      this.writeBalancerConfig(balancer);
+      if (!proc?.alive) continue;
+      proc.signal(BALANCER_RELOAD_SIGNAL[balancer], { group: false });
+      this.say(`${balancer}: config reloaded with ${name}`);
+    }
   }
 
   private healthy(name: string): Promise<boolean> {
     if (name === 'latency' && this.latency) return httpOk(`${this.latency.controlUrl}/health`);
     const kind = serviceSpec(name)?.kind;
+    if (kind === 'balancer') {
+      const balancer = this.balancers.find((b) => b.name === name);
+      return balancer ? httpOk(`${balancer.frontends[0].url}${HEALTH_PATHS.app}`) : Promise.resolve(false);
+    }
     if (kind === 'redis' || kind === 'sentinel') return redisPing(this.processes.get(name)?.spec.port ?? this.ports.redis);
     if (kind === 'app') return httpOk(`http://127.0.0.1:${this.ports.apps[name]}${HEALTH_PATHS.app}`);
     return Promise.all(this.frontends.map((f) => httpOk(`${f.url}${HEALTH_PATHS.proxy}`))).then((all) => all.every(Boolean));
@@ -202,6 +262,8 @@ class LocalCluster implements RunningCluster {
     this.control = await startControlApi({ cluster: this, port: this.ports.control, adminToken: this.adminToken, onDown: () => void this.close() });
     await this.startService('proxy');
     await this.waitForPool(10_000);
+    for (const { name } of this.balancers) this.writeBalancerConfig(name);
+    await settleAll(this.balancers.map(({ name }) => this.startService(name)));
   }
 
   /**
@@ -276,9 +338,10 @@ class LocalCluster implements RunningCluster {
     const primary = this.redisPlan.kind === 'ha' ? await this.redisPrimary() : undefined;
     // HA-only services are listed only when this cluster runs them.
     return ALL_SERVICE_NAMES.filter((name) => this.processes.has(name) || SERVICE_NAMES.includes(name)).map((name) => {
+      const balancer = this.balancers.find((b) => b.name === name);
       const proc = this.processes.get(name);
       const role = this.redisPlan.kind === 'ha' && REDIS_NODES.includes(name) && proc?.alive ? { role: name === primary ? 'primary' as const : 'replica' as const } : {};
-      if (proc) return { ...proc.snapshot(), ...role, ...(name === 'proxy' ? { url: this.frontends[0].url } : {}) };
+      if (proc) return { ...proc.snapshot(), ...role, ...(name === 'proxy' ? { url: this.frontends[0].url } : balancer ? { url: balancer.frontends[0].url } : {}) };
       // Only redis can lack a process: missing binary, external URL, or disabled.
       const plan = this.redisPlan;
       if (plan.kind === 'external') return { name, state: 'external' as const, pid: null, port: null, url: plan.url };
@@ -296,7 +359,8 @@ class LocalCluster implements RunningCluster {
     const proc = this.processes.get(service);
     if (!proc) {
       const haOnly = service !== 'redis';
-      const note = haOnly ? `${service} runs only in the HA Redis topology (up --redis ha)`
+      const note = serviceSpec(service)?.kind === 'balancer' ? `${service} runs only when asked for (up --lb ${service})`
+        : haOnly ? `${service} runs only in the HA Redis topology (up --redis ha)`
         : this.redisPlan.kind === 'missing' ? this.redisPlan.message : 'redis is not managed by this launcher';
       throw new AppError('conflict', note);
     }
@@ -333,6 +397,7 @@ class LocalCluster implements RunningCluster {
         await this.startService(name).catch((error: Error) => {
           throw new AppError('internal_error', error.message);
         });
+        await this.admitToBalancers(name);
         return;
       case 'restart':
         this.say(`${name}: restart`);
@@ -358,6 +423,7 @@ class LocalCluster implements RunningCluster {
     this.closing ??= (async () => {
       // Front to back: the proxy stops taking requests first, Redis goes last (SIGTERM lets it fsync).
       const grace = this.config.stopGraceMs;
+      await Promise.all(BALANCER_SERVICES.flatMap(({ name }) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('proxy')?.stop(grace);
       await Promise.all(APP_REPLICAS.flatMap((name) => this.processes.get(name)?.stop(grace) ?? []));
       await this.processes.get('latency')?.stop(grace);
@@ -402,9 +468,12 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
   }
   const redisPlan = planRedis(config, env);
   if (config.redis === 'ha' && redisPlan.kind === 'missing') throw new ClusterStartError(`${redisPlan.message} Nothing was started.`, 'redis');
+  const balancerPlans = planBalancers(config.balancers, env);
+  const missingBalancers = balancerPlans.flatMap((p) => ('missing' in p ? [p.missing] : []));
+  if (missingBalancers.length > 0) throw new ClusterStartError(`${missingBalancers.join(' ')} Nothing was started.`, balancerPlans.find((p) => 'missing' in p)?.name);
   const busy: string[] = [];
   const spawnsRedis = redisPlan.kind === 'spawn' || redisPlan.kind === 'ha';
-  for (const { port, owner } of portsToCheck(config.portBase, config.latency !== undefined)) {
+  for (const { port, owner } of portsToCheck(config.portBase, config.latency !== undefined, config.balancers)) {
     if (owner === 'redis' && !spawnsRedis) continue;
     if ((owner === 'redis2' || SENTINEL_NAMES.includes(owner)) && redisPlan.kind !== 'ha') continue;
     if (await portInUse(port)) busy.push(`${port} (${owner})`);
@@ -416,7 +485,8 @@ export async function startCluster(options: LaunchOptions = {}, deps: LaunchDeps
       busy[0].match(/\((\S+)/)?.[1],
     );
   }
-  const cluster = new LocalCluster(config, env, root, redisPlan, config.runDir ?? defaultRunDir(root, config.portBase));
+  const bins = balancerPlans.flatMap((p) => ('bin' in p ? [p] : []));
+  const cluster = new LocalCluster(config, env, root, redisPlan, config.runDir ?? defaultRunDir(root, config.portBase), bins);
   try {
     await cluster.up();
   } catch (error) {

@@ -1,9 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { accessibleFile } from '../common/files';
+import { findExecutable, isExecutable } from '../common/executables';
 import type { LaunchConfig } from './launch-options';
 import { entryPoints } from './paths';
 import type { ProcessSpec } from './service-process';
+import { DEV_AFFINITY_SECRET, affinityValue } from '../common/balancing';
+import { clientAddressKey } from '../common/client-address';
+import type { ExternalBalancerName } from '../common/vocabulary';
+import { balancerFrontends, type BalancerConfigInput } from './balancers';
+import { renderHaproxyConfig } from './haproxy-config';
+import { renderNginxConfig } from './nginx-config';
 import {
   APP_REPLICAS, SENTINEL_NAMES, appEnvironment, frontendsValue, haNodeArgs, latencyEnvironment, latencyLinks, localLatencyPorts, localPorts, proxyEnvironment, redisPersistenceArgs, sentinelConf,
   upstreamsValue,
@@ -29,17 +34,7 @@ export type RedisPlan =
   | { kind: 'external'; url: string }
   | { kind: 'none' };
 
-function findOnPath(name: string, pathVariable: string | undefined): string | undefined {
-  for (const dir of (pathVariable ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  return accessibleFile(file, fs.constants.X_OK);
-}
+const findOnPath = (name: string, pathVariable: string | undefined): string | undefined => findExecutable(name, pathVariable, []);
 
 export function planRedis(config: LaunchConfig, env: NodeJS.ProcessEnv): RedisPlan {
   if (config.redis === 'none') return { kind: 'none' };
@@ -193,3 +188,71 @@ export function localProcessSpecs(input: LocalSpecInput): ProcessSpec[] {
   });
   return specs;
 }
+
+// ---- HAProxy and nginx in front of the local replicas (--lb) ----
+
+export const BALANCER_INSTALL_HINTS: Readonly<Record<ExternalBalancerName, string>> = {
+  haproxy: 'install it with `apt-get install haproxy` (Debian/Ubuntu) or `brew install haproxy` (macOS), or set HAPROXY_BIN',
+  nginx: 'install it with `apt-get install nginx-light` (Debian/Ubuntu) or `brew install nginx` (macOS), or set NGINX_BIN',
+};
+
+export type BalancerPlan = { name: ExternalBalancerName; bin: string } | { name: ExternalBalancerName; missing: string };
+
+/** The binary of each balancer asked for: $HAPROXY_BIN / $NGINX_BIN, else on PATH or in /usr/sbin. */
+export function planBalancers(names: readonly ExternalBalancerName[], env: NodeJS.ProcessEnv): BalancerPlan[] {
+  return names.map((name) => {
+    const variable = `${name.toUpperCase()}_BIN`;
+    const configured = env[variable];
+    const bin = configured ?? findExecutable(name, env.PATH);
+    if (bin && isExecutable(bin)) return { name, bin };
+    const where = configured ? `${variable}=${configured} is not an executable file` : `${name} is not on PATH or in /usr/sbin`;
+    return { name, missing: `${name} (--lb ${name}): ${where}; ${BALANCER_INSTALL_HINTS[name]}.` };
+  });
+}
+
+export interface LocalBalancerInput {
+  name: ExternalBalancerName;
+  portBase: number;
+  /** Replicas in the config: app1..app3, and app4 once it has been started (a reload adds it). */
+  replicas: readonly string[];
+  adminToken: string;
+  /** The proxy's AFFINITY_SECRET: HAProxy's cookie values are the proxy's, so each reads the other's cookie. */
+  affinitySecret: string | undefined;
+  /** The balancer's own directory in the run dir (config, pid, nginx's temporary files). */
+  dir: string;
+}
+
+/** A local balancer's config: 127.0.0.1, its frontends from the port base, the replicas on their local ports (pure). */
+export function localBalancerConfig(input: LocalBalancerInput): string {
+  const ports = localPorts(input.portBase);
+  const secret = input.affinitySecret || DEV_AFFINITY_SECRET;
+  const config: BalancerConfigInput = {
+    bind: '127.0.0.1',
+    frontends: balancerFrontends(input.name, input.portBase),
+    replicas: input.replicas.map((id) => ({ id, host: '127.0.0.1', port: ports.apps[id] })),
+    clientKey: { value: clientAddressKey(input.adminToken) },
+    affinity: { values: Object.fromEntries(input.replicas.map((id) => [id, affinityValue(secret, id)])) },
+    proxy: { host: '127.0.0.1', port: ports.frontends[0].port },
+    stateDir: input.dir,
+  };
+  return input.name === 'haproxy' ? renderHaproxyConfig(config) : renderNginxConfig(config);
+}
+
+export function balancerConfigFile(dir: string, name: ExternalBalancerName): string {
+  return path.join(dir, name === 'haproxy' ? 'haproxy.cfg' : 'nginx.conf');
+}
+
+/** How the launcher runs a balancer in the foreground (its log on stderr), and the signal that reloads its config. */
+export function balancerProcessSpec(plan: { name: ExternalBalancerName; bin: string }, input: { portBase: number; dir: string; env: NodeJS.ProcessEnv; logFile: string }): ProcessSpec {
+  const config = balancerConfigFile(input.dir, plan.name);
+  const args = plan.name === 'haproxy'
+    // -W: master-worker (a reload on SIGUSR2 keeps serving); -db: foreground.
+    ? ['-W', '-db', '-f', config]
+    : ['-e', 'stderr', '-p', input.dir, '-c', config, '-g', 'daemon off;'];
+  return {
+    name: plan.name, command: plan.bin, args, cwd: input.dir, env: input.env, logFile: input.logFile,
+    port: balancerFrontends(plan.name, input.portBase)[0].port,
+  };
+}
+
+export const BALANCER_RELOAD_SIGNAL: Readonly<Record<ExternalBalancerName, NodeJS.Signals>> = { haproxy: 'SIGUSR2', nginx: 'SIGHUP' };

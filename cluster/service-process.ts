@@ -120,12 +120,15 @@ export class ServiceProcess {
     if (this.current === 'starting') this.current = 'running';
   }
 
-  /** Signal the whole process group. Returns false when there is no live process. */
-  signal(signal: NodeJS.Signals): boolean {
+  /**
+   * Signal the whole process group, or with `group: false` only the process itself (a balancer's
+   * master reloads on a signal its workers must not get). Returns false when there is no live process.
+   */
+  signal(signal: NodeJS.Signals, options: { group?: boolean } = {}): boolean {
     const pid = this.pid;
     if (pid === null) return false;
     try {
-      process.kill(-pid, signal);
+      process.kill(options.group === false ? pid : -pid, signal);
     } catch {
       try {
         process.kill(pid, signal);

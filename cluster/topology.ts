@@ -6,17 +6,18 @@
  */
 
 import { DEFAULT_PORT_BASE, portOf } from '../common/ports';
-import { STRATEGIES, type StrategyName } from '../common/vocabulary';
+import { balancerFrontends } from './balancers';
+import { EXTERNAL_BALANCERS, STRATEGIES, type ExternalBalancerName, type StrategyName } from '../common/vocabulary';
 
 export { DEFAULT_PORT_BASE };
 
-export type ServiceKind = 'redis' | 'sentinel' | 'app' | 'proxy';
+export type ServiceKind = 'redis' | 'sentinel' | 'app' | 'proxy' | 'balancer';
 
 export interface ServiceSpec {
   readonly name: string;
   readonly kind: ServiceKind;
-  /** Compose profile that must be enabled to start it by default (app4 joins only for scale-out). */
-  readonly profile?: 'scale';
+  /** Compose profile that must be enabled to start it by default (app4 joins only for scale-out; haproxy, nginx on request). */
+  readonly profile?: 'scale' | ExternalBalancerName;
   /** Services that must be healthy before this one starts. */
   readonly dependsOn: readonly string[];
 }
@@ -58,11 +59,20 @@ export const HA_SERVICES: readonly ServiceSpec[] = Object.freeze([
 ]);
 export const REDIS_NODES: readonly string[] = Object.freeze(['redis', 'redis2']);
 
-/** Every service name a cluster of either Redis topology can have. */
-export const ALL_SERVICE_NAMES: readonly string[] = Object.freeze([...SERVICE_NAMES, ...HA_SERVICES.map((s) => s.name)]);
+/**
+ * HAProxy and nginx in front of the same replicas as the proxy (docs/proxy.md, "HAProxy and nginx"):
+ * started only when asked for (`--lb`, compose `--profile haproxy|nginx`); the proxy keeps running
+ * beside them (dashboard, /_proxy/status, the control relay).
+ */
+export const BALANCER_SERVICES: readonly ServiceSpec[] = Object.freeze(EXTERNAL_BALANCERS.map((name): ServiceSpec => ({
+  name, kind: 'balancer', profile: name, dependsOn: ['app1', 'app2', 'app3'],
+})));
+
+/** Every service name a cluster of either Redis topology, with or without the balancers, can have. */
+export const ALL_SERVICE_NAMES: readonly string[] = Object.freeze([...SERVICE_NAMES, ...HA_SERVICES.map((s) => s.name), ...BALANCER_SERVICES.map((s) => s.name)]);
 
 export function serviceSpec(name: string): ServiceSpec | undefined {
-  return [...SERVICES, ...HA_SERVICES].find((s) => s.name === name);
+  return [...SERVICES, ...HA_SERVICES, ...BALANCER_SERVICES].find((s) => s.name === name);
 }
 
 /**
@@ -139,10 +149,11 @@ export function localPorts(portBase: number): LocalPorts {
 }
 
 /** Every port a local cluster with this base may bind (checked up front so a clash is reported before anything starts). */
-export function portsToCheck(portBase: number, latency = false): { port: number; owner: string }[] {
+export function portsToCheck(portBase: number, latency = false, balancers: readonly ExternalBalancerName[] = []): { port: number; owner: string }[] {
   const ports = localPorts(portBase);
   const injector = localLatencyPorts(portBase);
   return [
+    ...balancers.flatMap((name) => balancerFrontends(name, portBase).map((f) => ({ port: f.port, owner: `${name} frontend ${f.strategy}` }))),
     ...(latency ? [
       { port: injector.control, owner: 'latency injector control' },
       { port: injector.redis, owner: 'latency link to redis' },
@@ -297,7 +308,7 @@ export function localLatencyPorts(portBase: number): LocalLatencyPorts {
  * capacity even on a 2-core host (the bench's `scaling` scenario). docker-compose 1.29 applies it
  * without --compatibility (it sets NanoCpus, i.e. cpu.cfs_quota_us = cpus × 100 ms per 100 ms).
  */
-export const CPU_QUOTA_VARIABLES: Readonly<Record<Exclude<ServiceKind, 'sentinel'>, string>> = Object.freeze({
+export const CPU_QUOTA_VARIABLES: Readonly<Record<Exclude<ServiceKind, 'sentinel' | 'balancer'>, string>> = Object.freeze({
   app: 'AUTHSCALE_REPLICA_CPUS',
   proxy: 'AUTHSCALE_PROXY_CPUS',
   redis: 'AUTHSCALE_REDIS_CPUS',

@@ -12,6 +12,15 @@ export type AuthModeName = (typeof AUTH_MODES)[number];
 export const STRATEGIES = Object.freeze(['round-robin', 'sticky-cookie', 'hash-ip'] as const);
 export type StrategyName = (typeof STRATEGIES)[number];
 
+/**
+ * Which balancer a client goes through: `node` is this repo's proxy; `haproxy` and `nginx` are the
+ * Debian packages in front of the same replicas, their configs generated from the topology.
+ */
+export const LOAD_BALANCERS = Object.freeze(['node', 'haproxy', 'nginx'] as const);
+export type LoadBalancerName = (typeof LOAD_BALANCERS)[number];
+export type ExternalBalancerName = Exclude<LoadBalancerName, 'node'>;
+export const EXTERNAL_BALANCERS: readonly ExternalBalancerName[] = Object.freeze(['haproxy', 'nginx'] as const);
+
 /** What the launcher (and `docker compose`) can do to one service. */
 export const CLUSTER_VERBS = Object.freeze(['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const);
 export type ClusterVerb = (typeof CLUSTER_VERBS)[number];

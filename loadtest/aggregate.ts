@@ -109,6 +109,14 @@ export function okShare(timeline: readonly TimelinePoint[], fromSecond: number, 
   return window.reduce((n, p) => n + p.ok + p.logins, 0) / total;
 }
 
+/** logouts / (ok + logouts) in [fromSecond, toSecond); null when no authenticated request was answered. */
+export function logoutRate(timeline: readonly TimelinePoint[], fromSecond: number, toSecond: number): number | null {
+  const window = timeline.filter((p) => p.second >= fromSecond && p.second < toSecond);
+  const logouts = window.reduce((n, p) => n + p.logouts, 0);
+  const answered = logouts + window.reduce((n, p) => n + p.ok, 0);
+  return answered === 0 ? null : logouts / answered;
+}
+
 /** Seconds from `fromSecond` to the end of the last second with an error; null when none. */
 export function errorsStopAfter(timeline: readonly TimelinePoint[], fromSecond: number): number | null {
   const withErrors = timeline.filter((p) => p.second >= fromSecond && p.errors > 0);

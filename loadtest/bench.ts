@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { EventEmitter, setMaxListeners } from 'node:events';
-import type { Progress, RunContext } from './context';
+import { waitHealthy, type Progress, type RunContext } from './context';
 import { connectCompose, publishedUrl, type ComposeTarget } from './compose-target';
 import { FaultJournal } from './fault-journal';
 import { startLocalTarget, type StartCluster } from './local-target';
@@ -22,6 +22,8 @@ import { runDistance } from './scenarios/distance';
 import { LatencyControl } from './latency-control';
 import { COMPOSE, SENTINEL_NAMES } from '../cluster/topology';
 import { runThroughput } from './scenarios/throughput';
+import { balancersUnavailable, runBalancers } from './scenarios/balancers';
+import { EXTERNAL_BALANCERS, type ExternalBalancerName } from '../common/vocabulary';
 import { UserPool } from './user-pool';
 import { chooseFailoverVariants, runFailoverRedis, type FailoverChoice, type FailoverDeps, type FailoverTarget } from './scenarios/failover-redis';
 import { composeStage } from './scenarios/failover-stages';
@@ -100,11 +102,12 @@ const RESULT_KEY: Readonly<Record<ScenarioName, keyof BenchResults['scenarios']>
   memory: 'memory', revocation: 'revocation', throughput: 'throughput', 'kill-replica': 'killReplica',
   'kill-redis': 'killRedis', 'pause-replica': 'pauseReplica', 'scale-out': 'scaleOut', 'login-storm': 'loginStorm',
   'failover-redis': 'failoverRedis', distance: 'distance', scaling: 'scaling', 'rolling-deploy': 'rollingDeploy', 'node-drain': 'nodeDrain', 'node-crash': 'nodeCrash',
+  balancers: 'balancers',
 };
 
 /** Scenario order: memory first on fresh replicas (the LRU store is not yet full of load-test sessions). */
 const ORDER: readonly ScenarioName[] = [
-  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'scaling',
+  'memory', 'revocation', 'throughput', 'kill-replica', 'kill-redis', 'pause-replica', 'scale-out', 'login-storm', 'failover-redis', 'distance', 'scaling', 'balancers',
   // Replacements last, rolling-deploy after the node scenarios: a swarm's forced update spreads the tasks again.
   'node-drain', 'node-crash', 'rolling-deploy',
 ];
@@ -204,7 +207,7 @@ async function execute(config: BenchConfig, deps: BenchDeps, run: BenchRun): Pro
 async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: string) => void): Promise<BenchTarget> {
   if (config.compose) {
     log(`connecting to the docker compose stack${config.compose.project ? ` ${config.compose.project}` : ''}`);
-    const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken });
+    const stack = await connectCompose({ project: config.compose.project, cwd: deps.cwd ?? process.cwd(), root: deps.root, adminToken: config.adminToken, lb: config.lb });
     return config.scenarios.includes('distance') ? { ...stack, ...(await composeLatency(stack)) } : stack;
   }
   if (config.swarm) {
@@ -215,8 +218,12 @@ async function openTarget(config: BenchConfig, deps: BenchDeps, log: (message: s
     log(`connecting to ${config.target}`);
     return connectTarget({ url: config.target, adminToken: config.adminToken, commands: config.commands });
   }
-  log(`starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1} (password hash cost ${config.hashCost})`);
+  // HAProxy and nginx beside the proxy: the one --lb names, or both for the side-by-side scenario.
+  const balancers: ExternalBalancerName[] = config.scenarios.includes('balancers') ? [...EXTERNAL_BALANCERS] : config.lb === 'node' ? [] : [config.lb];
+  log(`starting a local cluster on ports ${config.portBase}-${config.portBase + PORT_BLOCK - 1} (password hash cost ${config.hashCost}${balancers.length ? `; ${balancers.join(' and ')} beside the proxy` : ''}; through ${config.lb})`);
   return startLocalTarget({
+    balancers,
+    lb: config.lb,
     portBase: config.portBase,
     redisAppendonly: config.redisPersistence,
     logs: config.clusterLogs,
@@ -255,6 +262,7 @@ async function preflight(config: BenchConfig, context: RunContext, failover: Fai
     'pause-replica': plan('pause', 'unpause', config.victim),
     'kill-redis': plan('kill', 'start', 'redis'),
     'scale-out': scaleOutUnavailable(context),
+    balancers: balancersUnavailable(context) ?? plan('kill', 'start', config.victim) ?? plan('pause', 'unpause', config.victim),
     'rolling-deploy': rollingDeployUnavailable(context),
     'failover-redis': failover.cannot.length > 0 ? failover.cannot.map((c) => `${c.variant}: ${c.reason}`).join('; ') : undefined,
     'node-drain': nodeScenarioUnavailable(context, 'drain'),
@@ -342,6 +350,12 @@ async function runScenario(name: ScenarioName, context: RunContext, config: Benc
       followReplacements(context, { replicasAfter: servingSet(await context.target.status()) });
       return undefined;
     }
+    case 'balancers': {
+      const why = balancersUnavailable(context);
+      if (why) return why;
+      results.scenarios.balancers = await runBalancers(context);
+      return undefined;
+    }
     case 'login-storm': {
       const replicas = await stormReplicas(context);
       if (typeof replicas === 'string') return replicas;
@@ -415,14 +429,6 @@ async function servingReplicas(target: BenchTarget): Promise<string[]> {
   return status.upstreams.filter((u) => u.healthy && (u.lastCheck?.ok ?? true)).map((u) => u.id).sort();
 }
 
-/** After a fault, until the proxy sees every replica healthy again (bounded). */
-async function waitHealthy(context: RunContext): Promise<void> {
-  const healthy = await pollUntil(async () => {
-    const status = await context.target.status();
-    return context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy));
-  }, { timeoutMs: 20_000, stepMs: 250 });
-  if (!healthy) context.log('warning: not every replica is healthy again; continuing');
-}
 
 /** The swarm's nodes as it describes them, and whether they look like this one machine (same CPUs and memory). */
 async function swarmSettings(swarm: SwarmControl): Promise<SwarmSettings> {
@@ -444,6 +450,7 @@ function settings(config: BenchConfig, target: BenchTarget, replicas: string[], 
   const appendonly = agreed(readings, (x) => x.redisAppendonly, (v) => (v ? 'on' : 'off'));
   return {
     target: target.url,
+    balancer: target.balancer,
     localCluster: target.local,
     targetKind: target.kind,
     replicas,

@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { containerBalancerFrontends } from '../cluster/compose-balancers';
 import { COMPOSE, DEFAULT_PORT_BASE, FRONTENDS, REDIS_NODES, SCALE_ONLY, SENTINEL, SENTINEL_NAMES } from '../cluster/topology';
-import type { BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
+import { pollUntil } from '../common/poll';
+import { cpuMicros, processVisible } from '../common/process-cpu';
+import { EXTERNAL_BALANCERS, type ExternalBalancerName, type LoadBalancerName } from '../common/vocabulary';
+import type { BalancerAccess, BenchTarget, FaultActions, FaultVerb, Frontend } from './target';
 import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
 import { composeContainers } from './containers';
 import { RedisCliSession } from './redis-cli-session';
@@ -19,7 +23,12 @@ export interface ComposeOptions {
   cwd: string;
   root: string;
   adminToken: string;
+  /** The balancer the scenarios go through (--lb): HAProxy and nginx run from their compose profiles. */
+  lb?: LoadBalancerName;
 }
+
+/** Compose needs the balancers' profiles to address their services. */
+const BALANCER_PROFILES = EXTERNAL_BALANCERS.flatMap((name) => ['--profile', name]);
 
 export interface Compose {
   /** e.g. ["docker", "compose"] or ["docker-compose"] */
@@ -190,6 +199,12 @@ export async function connectCompose(options: ComposeOptions): Promise<ComposeTa
     if (!url) throw new Error(`${named}: the proxy serves port ${f.port}, which docker-compose.yml does not publish`);
     return { port: Number(new URL(url).port), strategy: f.strategy, url };
   });
+  const proxy: BalancerAccess = { name: 'node', frontends: frontends.map((f) => ({ ...f, balancer: 'node' })), cpuMicros: () => containerCpu(compose, 'proxy'), cpuCounts: 'the proxy container\'s processes' };
+  const external = (await Promise.all(EXTERNAL_BALANCERS.map((name) => balancerAccess(compose, name)))).filter((b): b is BalancerAccess => b !== undefined);
+  const balancers = [proxy, ...external];
+  const lb = options.lb ?? 'node';
+  const chosen = balancers.find((b) => b.name === lb);
+  if (!chosen) throw new Error(`${named}: ${lb} is not running or not published; start it with its profile: docker compose${compose.project ? ` -p ${compose.project}` : ''} --profile ${lb} up --build -d`);
   const services = (await compose.run(['config', '--services'], 30_000).catch(() => '')).split('\n').map((s) => s.trim()).filter(Boolean);
   const redisCli = new RedisCliSession(compose.argv(['exec', '-T', ...primaryCli(services)]), compose.dir);
   const faults: FaultActions = withoutNodes({
@@ -198,13 +213,20 @@ export async function connectCompose(options: ComposeOptions): Promise<ComposeTa
     run: async (service, verb) => {
       if (verb === 'isolate' || verb === 'rejoin') await replicationLink(compose, service, verb);
       else await compose.run(composeFaultArgs(service, verb));
+      // Open-source nginx learns of a new replica only by reloading its config (cluster/balancer-entry.ts re-resolves on SIGHUP).
+      if (service === SCALE_ONLY && verb === 'start' && external.some((b) => b.name === 'nginx')) {
+        await pollUntil(async () => (await containerHealth(compose, SCALE_ONLY)) === 'healthy', { timeoutMs: 120_000, stepMs: 1000 });
+        await compose.run([...BALANCER_PROFILES, 'kill', '-s', 'SIGHUP', 'nginx']);
+      }
     },
   }, 'a compose stack');
   return {
     url: first,
     local: false,
     kind: 'docker compose',
-    frontends,
+    frontends: chosen.frontends,
+    balancer: lb,
+    balancers,
     adminToken: options.adminToken,
     faults,
     compose,
@@ -218,4 +240,35 @@ export async function connectCompose(options: ComposeOptions): Promise<ComposeTa
     status: () => fetchProxyStatus(first),
     close: async () => redisCli.close(),
   };
+}
+
+/** HAProxy or nginx of the stack, when its profile runs: its published frontends and its container's CPU. */
+async function balancerAccess(compose: Compose, name: ExternalBalancerName): Promise<BalancerAccess | undefined> {
+  const frontends: Frontend[] = [];
+  for (const f of containerBalancerFrontends(name)) {
+    const url = publishedUrl(await compose.run([...BALANCER_PROFILES, 'port', name, String(f.port)], 20_000).catch(() => ''));
+    if (!url) return undefined;
+    frontends.push({ port: Number(new URL(url).port), strategy: f.strategy, url, balancer: name });
+  }
+  return { name, frontends, cpuMicros: () => containerCpu(compose, name), cpuCounts: `the ${name} container's processes (its entry, the master and its worker)` };
+}
+
+async function containerId(compose: Compose, service: string): Promise<string> {
+  return (await compose.run([...BALANCER_PROFILES, 'ps', '-q', service], 20_000)).split('\n')[0]?.trim() ?? '';
+}
+
+async function containerHealth(compose: Compose, service: string): Promise<string> {
+  const id = await containerId(compose, service).catch(() => '');
+  return id ? dockerInspect(id, '{{if .State.Health}}{{.State.Health.Status}}{{end}}').catch(() => '') : '';
+}
+
+/** CPU µs of a container's processes, read from /proc when this machine shares the engine's kernel and sees them. */
+async function containerCpu(compose: Compose, service: string): Promise<number | undefined> {
+  const id = await containerId(compose, service).catch(() => '');
+  const pid = id ? Number(await dockerInspect(id, '{{.State.Pid}}').catch(() => '0')) : 0;
+  return pid > 0 && processVisible(pid) ? cpuMicros(pid) : undefined;
+}
+
+function dockerInspect(id: string, format: string): Promise<string> {
+  return execCommand('docker', ['inspect', '-f', format, id], { cwd: process.cwd(), timeoutMs: 20_000 });
 }

@@ -1,3 +1,4 @@
+import { pollUntil } from '../common/poll';
 import type { UserLedger } from './ledger';
 import { totalCounts } from './aggregate';
 import type { ScenarioTiming } from './scenarios';
@@ -31,6 +32,15 @@ export interface RunContext {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** After a fault, until the proxy sees every replica healthy again (bounded: a warning, then the run goes on). */
+export async function waitHealthy(context: RunContext): Promise<void> {
+  const healthy = await pollUntil(async () => {
+    const status = await context.target.status();
+    return context.replicas.every((id) => status.upstreams.some((u) => u.id === id && u.healthy));
+  }, { timeoutMs: 20_000, stepMs: 250 });
+  if (!healthy) context.log('warning: not every replica is healthy again; continuing');
+}
 
 /**
  * Emits a progress update every second from the ledgers a scenario is filling: responses per

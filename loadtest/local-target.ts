@@ -1,5 +1,7 @@
 import { startCluster, type RunningCluster, type Verb } from '../cluster/launcher';
-import type { BenchTarget, FaultActions } from './target';
+import { cpuMicros } from '../common/process-cpu';
+import type { ExternalBalancerName, LoadBalancerName } from '../common/vocabulary';
+import type { BalancerAccess, BenchTarget, FaultActions } from './target';
 import { LINK_VERBS, fetchProxyStatus, withoutNodes } from './target';
 
 /**
@@ -13,6 +15,10 @@ export interface LocalTargetOptions {
   logs: 'silent' | 'inherit';
   /** Put the latency injector on these paths (the distance scenario). */
   latency?: { paths: ('redis' | 'replicas')[] };
+  /** HAProxy and/or nginx beside the proxy (--lb, the balancers scenario). */
+  balancers?: ExternalBalancerName[];
+  /** The balancer the scenarios go through. */
+  lb?: LoadBalancerName;
 }
 
 export type StartCluster = typeof startCluster;
@@ -26,13 +32,27 @@ export async function startLocalTarget(options: LocalTargetOptions, start: Start
     env: { ...options.appEnv, NODE_OPTIONS: '--expose-gc' },
     logs: options.logs,
     ...(options.latency ? { latency: options.latency } : {}),
+    balancers: options.balancers ?? [],
   });
-  return clusterTarget(cluster);
+  return clusterTarget(cluster, options.lb);
 }
 
-/** A running local cluster as the bench's target (faults through the launcher itself). */
-export function clusterTarget(cluster: RunningCluster): BenchTarget {
+/** A running local cluster as the bench's target (faults through the launcher itself), through balancer `lb`. */
+export function clusterTarget(cluster: RunningCluster, lb: LoadBalancerName = 'node'): BenchTarget {
   const url = cluster.frontends[0].url;
+  const pidOf = async (service: string): Promise<number | undefined> => (await cluster.services()).find((s) => s.name === service)?.pid ?? undefined;
+  const access = (name: LoadBalancerName, frontends: RunningCluster['frontends']): BalancerAccess => ({
+    name,
+    frontends: frontends.map((f) => ({ ...f, balancer: name })),
+    cpuMicros: async () => {
+      const pid = await pidOf(name === 'node' ? 'proxy' : name);
+      return pid === undefined ? undefined : cpuMicros(pid);
+    },
+    cpuCounts: name === 'node' ? 'the proxy process' : name === 'haproxy' ? 'HAProxy\'s master and its worker (1 thread)' : 'nginx\'s master and its worker (1 process)',
+  });
+  const balancers = [access('node', cluster.frontends), ...cluster.balancers.map((b) => access(b.name, b.frontends))];
+  const chosen = balancers.find((b) => b.name === lb);
+  if (!chosen) throw new Error(`the cluster runs no ${lb} (balancers: ${balancers.map((b) => b.name).join(', ')})`);
   const faults: FaultActions = withoutNodes({
     unavailable: (_service, verb) => (LINK_VERBS.includes(verb) ? `${verb} is a docker compose fault (a Redis replica's replication link); the local launcher has no such verb` : undefined),
     run: (service, verb) => (LINK_VERBS.includes(verb)
@@ -43,7 +63,9 @@ export function clusterTarget(cluster: RunningCluster): BenchTarget {
     url,
     local: true,
     kind: 'own cluster',
-    frontends: cluster.frontends,
+    frontends: chosen.frontends,
+    balancer: lb,
+    balancers,
     adminToken: cluster.adminToken,
     redisUrl: cluster.redisUrl,
     latencyControlUrl: cluster.latency?.controlUrl,

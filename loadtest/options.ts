@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, deepFreeze, formatZodIssues } from '../common/config';
 import { EXTRA_SCENARIO_NAMES, FAILOVER_VARIANT_IDS, FULL_TIMING, QUICK_TIMING, SCENARIO_NAMES, type FailoverVariantId, type ScenarioName, type ScenarioTiming } from './scenarios';
 import { BENCH_PORT_BASE, MAX_PORT_BASE } from '../common/ports';
+import { LOAD_BALANCERS, type LoadBalancerName } from '../common/vocabulary';
 import { SWARM } from '../cluster/topology';
 
 const NAMED_SCENARIOS: readonly string[] = [...SCENARIO_NAMES, ...EXTRA_SCENARIO_NAMES];
@@ -16,6 +17,8 @@ export interface BenchConfig {
   target?: string;
   /** Drive a running `docker compose up` stack of this repo (project name when given with -p). */
   compose?: { project?: string };
+  /** The balancer the scenarios go through: the proxy (node), or HAProxy / nginx in front of the same replicas. */
+  lb: LoadBalancerName;
   /** Drive a `docker stack deploy` of docker-stack.yml (--swarm): the stack, the node to drain or crash, and the crash/restore commands. */
   swarm?: { stack: string; node?: string; crashCommand?: string; restoreCommand?: string };
   outDir: string;
@@ -55,6 +58,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                           directory, else the repository's
   -p, --project <name>    with --compose: the compose project name (default $COMPOSE_PROJECT_NAME,
                           else compose's own default)
+  --lb node|haproxy|nginx the balancer every scenario goes through (default node, this repo's proxy):
+                          the bench's own cluster starts HAProxy or nginx beside the proxy; with
+                          --compose, the stack must run that profile (--profile haproxy|nginx).
+                          \`--scenario balancers\` compares all three side by side in one run
   --swarm                 drive a running \`npm run swarm -- deploy\` stack (docker-stack.yml) through the
                           docker CLI of its manager: ports from the proxy service, faults are swarm's own
                           (docker service scale, docker node update, docker service update --force)
@@ -88,7 +95,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --cluster-logs          show the local cluster's logs
   -h, --help              this text
 
-Targets are exclusive: the bench's own cluster (no target option), --target, --compose or --swarm.
+Targets are exclusive: the bench's own cluster (no target option), --target, --compose or --swarm;
+--lb combines with the bench's own cluster and --compose.
 Without a target, faults use the local launcher; with --target, they use the commands above,
 or the launcher's control API when /_proxy/status says control: "local"; with --compose,
 docker compose itself; with --swarm, the swarm's own verbs. A scenario the target cannot run
@@ -117,6 +125,7 @@ const schema = z.object({
   connections: intArg(1, 1000).default(50),
   target: z.string().url().optional(),
   compose: z.boolean().default(false),
+  lb: z.enum(LOAD_BALANCERS).default('node'),
   swarm: z.boolean().default(false),
   stack: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, 'must be a stack name (letters, digits, _ and -)').optional(),
   node: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be a node name as docker node ls shows it').optional(),
@@ -180,7 +189,7 @@ const schema = z.object({
 const STRING_OPTIONS = [
   'scenario', 'duration', 'connections', 'target', 'out', 'victim', 'kill', 'restart', 'kill-redis', 'restart-redis',
   'pause', 'unpause', 'start-app4', 'stop-app4', 'app4-url', 'admin-token', 'port-base', 'hash-cost', 'touch', 'project',
-  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'stack', 'node', 'crash-node', 'restore-node', 'variants',
+  'auto-pipelining', 'rtts', 'axes', 'latency-control', 'stack', 'node', 'crash-node', 'restore-node', 'variants', 'lb',
 ] as const;
 
 /** Production's PASSWORD_HASH_COST (the app's default): the bench's own cluster runs at it unless told otherwise. */
@@ -211,6 +220,7 @@ export function targetConflicts(values: Record<string, unknown>): string[] {
   for (const target of ['compose', 'swarm'].filter(given)) {
     for (const name of FAULT_COMMAND_OPTIONS.filter(given)) problems.push(`--${name} is for --target; --${target} fills in its own fault commands`);
   }
+  if (given('target') && given('lb')) problems.push('--lb picks the balancer of the bench\'s own cluster or of --compose; with --target the bench goes through the frontend you name');
   return problems;
 }
 
@@ -265,6 +275,7 @@ export function parseBenchArgs(argv: readonly string[], defaults: { adminToken: 
       connections: o.connections,
       target: o.target,
       compose: o.compose ? { project: o.project ?? defaults.composeProject } : undefined,
+      lb: o.lb,
       swarm: o.swarm
         ? {
           stack: o.stack ?? defaults.swarmStack ?? SWARM.stack,

@@ -80,6 +80,10 @@ export interface UserGroup {
 export interface FaultCellResult {
   mode: string;
   strategy: string;
+  /** The balancer the cell's users went through (the balancers scenario); the proxy when absent. */
+  balancer?: string;
+  /** logouts / (ok + logouts) in the whole seconds before the fault: what the routing does to sessions at rest. */
+  logoutRateBeforeFault?: number | null;
   users: number;
   counts: Counts;
   timeline: TimelinePoint[];
@@ -504,8 +508,32 @@ export interface PublishedPortResult {
   ratio: number | null;
 }
 
+/** /health through one balancer's round-robin frontend, its rounds pooled (the balancers scenario). */
+export interface BalancerThroughput {
+  balancer: string;
+  requestsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  errors: number;
+  /** CPU of the balancer's own processes (workers included) per answered request; null when the bench cannot see them. */
+  cpuMicrosPerRequest: number | null;
+  /** req/s of each round, in the order the rounds ran. */
+  perRound: number[];
+}
+
+/** The proxy, HAProxy and nginx in front of the same replicas, measured in one run. */
+export interface BalancersResult {
+  balancers: { name: string; frontends: { port: number; strategy: string; url: string }[]; cpuCounts: string }[];
+  health: { connections: number; secondsPerRound: number; rounds: number; cells: BalancerThroughput[] };
+  /** Memory and JWT users behind every balancer × strategy at once, one replica killed (then started), then paused (then unpaused). */
+  killReplica: FaultScenarioResult;
+  pauseReplica: FaultScenarioResult;
+}
+
 export interface BenchSettings {
   target: string;
+  /** The balancer the scenarios went through (--lb; absent in results from before it existed: the proxy). */
+  balancer?: string;
   localCluster: boolean;
   /** own cluster, docker compose, or target (--target). */
   targetKind?: TargetKind;
@@ -608,6 +636,7 @@ export interface BenchResults {
     loginStorm?: LoginStormResult;
     failoverRedis?: FailoverRedisResult;
     distance?: DistanceResult;
+    balancers?: BalancersResult;
     rollingDeploy?: ReplacementScenarioResult;
     nodeDrain?: ReplacementScenarioResult;
     nodeCrash?: ReplacementScenarioResult;

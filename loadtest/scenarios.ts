@@ -9,7 +9,7 @@ export const SCENARIO_NAMES = Object.freeze([
  * Extra scenarios, run only by name: evidence beside the claims, never part of `all` or `--quick`.
  * `distance` also runs alone: it puts a latency injector in the cluster's paths.
  */
-export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'scaling', 'rolling-deploy', 'node-drain', 'node-crash'] as const);
+export const EXTRA_SCENARIO_NAMES = Object.freeze(['login-storm', 'failover-redis', 'distance', 'scaling', 'rolling-deploy', 'node-drain', 'node-crash', 'balancers'] as const);
 /** failover-redis's variants, by the names `--variants` takes (docs/redis-ha.md). */
 export const FAILOVER_VARIANT_IDS = Object.freeze(['ha', 'ha-cut-off', 'ha-wait', 'single-aof', 'single-no-aof'] as const);
 export type FailoverVariantId = (typeof FAILOVER_VARIANT_IDS)[number];
@@ -62,6 +62,7 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = Obj
   revocation: 'how long a logged-out credential keeps working, per mode',
   'login-storm': 'extra, by name only: hundreds of logins at the target\'s hash cost, clients giving up after 3 s; /health and /me latency meanwhile, replica CPU after',
   'failover-redis': 'extra, by name only: kill the Redis primary under load; Sentinel failover vs single Redis restarted (AOF on/off), sessions lost, WAIT price',
+  balancers: 'extra, by name only: the proxy, HAProxy and nginx in front of the same replicas in one run; /health throughput and CPU per request of each, then memory and JWT users behind each balancer × strategy while a replica is killed, then paused',
   'rolling-deploy': 'extra, by name only: every replica restarted in turn under load (graceful stop, start, admitted; swarm: docker service update --force); logouts, errors and users moved per mode',
   'node-drain': 'extra, by name only, --swarm: docker node update --availability drain on a second node under load; its tasks move',
   'node-crash': 'extra, by name only, --swarm: a second node\'s engine stopped the way a crash does (--crash-node), swarm replaces its tasks, then --restore-node',

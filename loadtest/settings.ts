@@ -5,7 +5,7 @@ import path from 'node:path';
 
 /** Versions of the parts that shape the numbers, read from this checkout's node_modules. */
 export const MEASURED_PACKAGES = Object.freeze([
-  'express', 'express-session', 'connect-redis', 'ioredis', 'jsonwebtoken', 'http-proxy', 'autocannon',
+  'express', 'express-session', 'connect-redis', 'ioredis', 'jsonwebtoken', 'undici', 'autocannon',
 ]);
 
 export function packageVersions(root: string): Record<string, string> {

@@ -107,6 +107,9 @@ export async function connectSwarm(options: SwarmOptions): Promise<BenchTarget> 
     local: false,
     kind: 'docker swarm',
     frontends,
+    // A swarm stack runs no HAProxy or nginx: the proxy is its only balancer.
+    balancer: 'node',
+    balancers: [{ name: 'node', frontends: frontends.map((f) => ({ ...f, balancer: 'node' })), cpuMicros: async () => undefined, cpuCounts: 'not read on a swarm' }],
     adminToken: options.adminToken,
     faults: swarmFaults(swarm, options),
     swarm,

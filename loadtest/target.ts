@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { LoadBalancerName } from '../common/vocabulary';
 import type { ContainerAccess } from './containers';
 
 /**
@@ -10,6 +11,18 @@ export interface Frontend {
   port: number;
   strategy: string;
   url: string;
+  /** Which balancer serves it (node when absent: the proxy). */
+  balancer?: LoadBalancerName;
+}
+
+/** One balancer of the target, for the side-by-side scenario: its frontends and the CPU time of its processes. */
+export interface BalancerAccess {
+  name: LoadBalancerName;
+  frontends: Frontend[];
+  /** CPU µs used so far by the balancer's processes (with their workers); undefined when this machine cannot see them. */
+  cpuMicros(): Promise<number | undefined>;
+  /** What that CPU figure counts, for the report. */
+  cpuCounts: string;
 }
 
 export interface UpstreamStatus {
@@ -95,7 +108,12 @@ export interface BenchTarget {
   local: boolean;
   /** What the bench drives: its own cluster, a compose stack, a swarm stack, or --target. */
   kind: TargetKind;
+  /** The frontends every scenario goes through: the chosen balancer's (--lb). */
   frontends: Frontend[];
+  /** The balancer those frontends belong to. */
+  balancer: LoadBalancerName;
+  /** Every balancer in front of the replicas (the proxy always; HAProxy and nginx when they run): the `balancers` scenario. */
+  balancers: BalancerAccess[];
   adminToken: string;
   redisUrl?: string;
   /** An INFO section of the target's Redis when the bench cannot connect to it (e.g. through docker compose exec). */
@@ -212,6 +230,9 @@ export async function connectTarget(options: {
     local: false,
     kind: 'target',
     frontends,
+    balancer: 'node',
+    // A cluster reached by URL: the bench cannot see its processes, and knows only the proxy's frontends.
+    balancers: [{ name: 'node', frontends, cpuMicros: async () => undefined, cpuCounts: 'not visible from the bench' }],
     adminToken: options.adminToken,
     faults: withoutNodes(shellFaults(options.commands, relay ?? noFaults), 'a --target cluster'),
     status: () => fetchProxyStatus(options.url),

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
+import { BALANCING, DEV_AFFINITY_SECRET } from '../common/balancing';
 import { accessibleFile } from '../common/files';
 import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../common/server-limits';
 import { parseCidr, type Cidr } from './net/cidr';
@@ -23,8 +24,6 @@ export interface UpstreamConfig {
 /** Upstream ids become pool ids, cookie keys and metric labels: keep them plain. */
 export const UPSTREAM_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-/** A development-only default; production must set AFFINITY_SECRET (secretWeakness refuses "dev-only"). */
-const DEV_AFFINITY_SECRET = 'dev-only-affinity-secret-change-me-0123456789';
 
 const frontend = z
   .string()
@@ -89,12 +88,12 @@ const schema = z
     AFFINITY_SECRET: z.string().optional(),
     CLUSTER_CONTROL_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
     DASHBOARD_DIR: z.string().min(1).optional(),
-    HEALTH_INTERVAL_MS: positiveInt.default(1000),
-    HEALTH_TIMEOUT_MS: positiveInt.default(500),
-    HEALTH_RISE: positiveInt.default(2),
-    HEALTH_FALL: positiveInt.default(2),
-    UPSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
-    MAX_BUFFERED_BODY_BYTES: positiveInt.default(1024 * 1024),
+    HEALTH_INTERVAL_MS: positiveInt.default(BALANCING.healthIntervalMs),
+    HEALTH_TIMEOUT_MS: positiveInt.default(BALANCING.healthTimeoutMs),
+    HEALTH_RISE: positiveInt.default(BALANCING.healthRise),
+    HEALTH_FALL: positiveInt.default(BALANCING.healthFall),
+    UPSTREAM_TIMEOUT_MS: positiveInt.default(BALANCING.upstreamTimeoutMs),
+    MAX_BUFFERED_BODY_BYTES: positiveInt.default(BALANCING.maxBufferedBodyBytes),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
     // HTTPS on every frontend (PEM files; docs/security.md, "TLS"). Production needs it, or a trusted proxy in front that does it.
     TLS_CERT_FILE: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { BALANCING } from '../common/balancing';
 import { closeGracefully, listen } from '../common/http-listen';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger';
@@ -109,7 +110,7 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
         ? http.createServer(serverOptions(config.limits), handler)
         : https.createServer({ ...serverOptions(config.limits), ...tls }, handler);
       // Clients may keep connections open longer than Node's 5 s default, as they would with nginx.
-      server.keepAliveTimeout = 30_000;
+      server.keepAliveTimeout = BALANCING.clientKeepAliveMs;
       capConnections(server, config.limits);
       server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
         // A slow client (headers or request timeout) gets 408, as Node's own handler would answer.

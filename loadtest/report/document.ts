@@ -4,6 +4,7 @@ import type {
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
+import { balancersSection } from './balancers';
 import { distanceSection } from './distance';
 import { replacementSection, swarmSection } from './replacement';
 import { scalingSection } from './scaling-section';
@@ -16,7 +17,7 @@ export function buildReport(results: BenchResults): Block[] {
   const s = results.scenarios;
   return [
     heading(1, 'authscale bench report'),
-    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : results.settings.targetKind === 'docker swarm' ? ` (the docker swarm stack ${results.settings.swarm?.stack ?? ''}: see "Swarm: where these numbers come from")` : ''}${results.settings.quick ? ', --quick' : ''}.`),
+    paragraph(`Run ${results.startedAt} → ${results.finishedAt} (${fixed(results.durationSeconds)} s${timings(results)}) against ${results.settings.target}${results.settings.balancer && results.settings.balancer !== 'node' ? ` through ${results.settings.balancer}` : ''}${results.settings.localCluster ? ' (a local cluster started by the bench)' : results.settings.targetKind === 'docker compose' ? ' (a docker compose stack)' : results.settings.targetKind === 'docker swarm' ? ` (the docker swarm stack ${results.settings.swarm?.stack ?? ''}: see "Swarm: where these numbers come from")` : ''}${results.settings.quick ? ', --quick' : ''}.`),
     ...(results.warnings.length ? [heading(2, 'Warnings'), list(results.warnings)] : []),
     ...verdictSection(results),
     ...answersSection(results),
@@ -36,6 +37,7 @@ export function buildReport(results: BenchResults): Block[] {
     ...(s.rollingDeploy ? replacementSection(s.rollingDeploy) : []),
     ...(results.settings.swarm ? swarmSection(results.settings.swarm, results.settings.cpus) : []),
     ...(s.scaling ? scalingSection(s.scaling) : []),
+    ...(s.balancers ? balancersSection(s.balancers) : []),
     ...skippedSection(results),
     ...settingsSection(results),
   ];
@@ -252,6 +254,7 @@ function settingsSection(r: BenchResults): Block[] {
       ['target', st.target], ['replicas', st.replicas.join(', ')],
       ['frontends', st.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')],
       ['target kind', st.targetKind ?? (st.localCluster ? 'own cluster' : 'target')],
+      ['balancer (--lb)', st.balancer === undefined || st.balancer === 'node' ? 'node (this repo\'s proxy)' : `${st.balancer} (in front of the same replicas; generated config, docs/proxy.md)`],
       ['password hash cost (scrypt log2 N, read from the replicas)', st.passwordHashCost], ['session touch policy (read from the replicas)', st.sessionTouch],
       ['Redis persistence (appendonly)', st.redisAppendonly ? `${st.redisAppendonly} (read from Redis by the replicas)` : st.redisPersistence ? 'on' : 'off'],
       ['replica count (serving at the start)', String(st.replicas.length)],

@@ -1,4 +1,5 @@
-import { countBetween, errorsStopAfter, group, instanceAt, mergeTimeline, okShare, totalCounts } from '../aggregate';
+import { countBetween, errorsStopAfter, group, instanceAt, logoutRate, mergeTimeline, okShare, totalCounts } from '../aggregate';
+import type { AuthModeSpec } from '../modes';
 import { sleep, trackProgress, type RunContext } from '../context';
 import type { UserLedger } from '../ledger';
 import type { FaultCellResult, FaultScenarioResult, ScenarioEvent } from '../results';
@@ -13,6 +14,8 @@ export interface FaultPlan {
   /** Whether users can be pinned to the faulted service (a replica, not Redis). */
   replica: boolean;
   redisPersistence: boolean | null;
+  /** Only these modes (the balancers scenario); every mode when absent. */
+  modes?: readonly AuthModeSpec[];
 }
 
 /** Why this fault cannot be run against the target, or undefined when it can. */
@@ -28,7 +31,7 @@ export async function runFault(context: RunContext, plan: FaultPlan): Promise<Fa
   const { beforeSeconds, faultSeconds, afterSeconds } = context.timing;
   const seconds = beforeSeconds + faultSeconds + afterSeconds;
   // A paused replica holds requests: let the proxy's timeout or health check answer first.
-  const load = startConcurrentCells(context, seconds, 15, await prepareConcurrentCells(context));
+  const load = startConcurrentCells(context, seconds, 15, await prepareConcurrentCells(context, context.timing.faultUsersPerCell, plan.modes));
   const stopProgress = trackProgress(context, plan.scenario, seconds, load.ledgers);
   const events: ScenarioEvent[] = [];
   let faultMs = 0;
@@ -58,7 +61,10 @@ export async function runFault(context: RunContext, plan: FaultPlan): Promise<Fa
     usersPerCell: context.timing.faultUsersPerCell,
     userRate: context.timing.faultUserRate,
     events: events.map((e) => ({ ...e, second: Math.round(e.second * 10) / 10 })),
-    cells: load.cells.map((c) => faultCell(c.mode, c.strategy, c.running.ledgers, { seconds, faultMs, recoverMs, target: plan.replica ? plan.service : undefined })),
+    cells: load.cells.map((c) => ({
+      ...(c.balancer ? { balancer: c.balancer } : {}),
+      ...faultCell(c.mode, c.strategy, c.running.ledgers, { seconds, faultMs, recoverMs, target: plan.replica ? plan.service : undefined }),
+    })),
   };
 }
 
@@ -86,6 +92,7 @@ export function faultCell(
     // skip second 0: every user logs in then, which is not the steady state
     okShareBeforeFault: okShare(timeline, Math.min(1, faultSecond), faultSecond),
     okShareDuringFault: okShare(timeline, faultSecond + 1, recoverSecond),
+    logoutRateBeforeFault: logoutRate(timeline, Math.min(1, faultSecond), faultSecond),
     usersWithoutAnswer: ledgers.filter((l) => answeredBetween(l, faultSecond + 1, recoverSecond) === 0).length,
     errorsStopAfterSeconds: errorsStopAfter(timeline, faultSecond),
     logoutsAfterRecovery: ledgers.reduce((n, l) => n + countBetween(l, 'logouts', recoverSecond), 0),

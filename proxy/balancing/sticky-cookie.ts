@@ -1,8 +1,8 @@
-import crypto from 'node:crypto';
+import { AFFINITY_COOKIE, affinityValue } from '../../common/balancing';
 import { untried, type PickContext, type Strategy } from './strategy';
 import type { Upstream } from './upstream-pool';
 
-export const AFFINITY_COOKIE = 'lb';
+export { AFFINITY_COOKIE };
 
 /**
  * Affinity by cookie, like HAProxy's `cookie SERVERID insert`: the first response sets `lb` to an
@@ -53,7 +53,7 @@ export class StickyCookieStrategy implements Strategy {
   private entryFor(id: string): { value: string; setCookie: string } {
     let entry = this.byId.get(id);
     if (entry === undefined) {
-      const value = crypto.createHmac('sha256', this.secret).update(`upstream:${id}`).digest('base64url').slice(0, 22);
+      const value = affinityValue(this.secret, id);
       entry = { value, setCookie: `${AFFINITY_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}` };
       this.byId.set(id, entry);
       this.byValue.set(value, id);

@@ -1,5 +1,4 @@
 import type { Logger } from '../../common/logger';
-import { EMPTY_BODY } from '../forwarding/request-body';
 
 export interface UpstreamTarget {
   readonly protocol: 'http:';
@@ -17,10 +16,10 @@ export class Upstream {
   requests = 0;
   failures = 0;
   lastCheck: { at: string; ok: boolean } | null = null;
-  /** Parsed once, handed to http-proxy as an object so it never re-parses a URL per request. */
+  /** Parsed once (the active checker's request options). */
   readonly target: UpstreamTarget;
-  /** http-proxy options for a request without a body, built once (see Forwarder.dispatch). */
-  readonly bodilessOptions: { readonly target: UpstreamTarget; readonly buffer: unknown };
+  /** `http://host:port`: the forwarder's connection pool for this upstream. */
+  readonly origin: string;
 
   constructor(
     readonly id: string,
@@ -29,7 +28,7 @@ export class Upstream {
     const parsed = new URL(url);
     const hostname = parsed.hostname.replace(/^\[|\]$/g, '');
     this.target = Object.freeze({ protocol: 'http:', host: hostname, hostname, port: Number(parsed.port || 80) });
-    this.bodilessOptions = Object.freeze({ target: this.target, buffer: EMPTY_BODY });
+    this.origin = parsed.origin;
   }
 
   toJSON(): object {

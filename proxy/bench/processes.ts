@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { findExecutable, isExecutable } from '../../common/executables';
 import { waitFor } from '../../common/poll';
 import { httpOk } from '../../common/probes';
 import path from 'node:path';
 
 /** The proxy benchmark's processes: spawning quietly, CPU time from /proc, nginx config. */
 export { stopChild } from '../../common/child-process';
+export { cpuMicros } from '../../common/process-cpu';
 
 /** Until `url` answers 200 (throws after `timeoutMs`). */
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
@@ -22,32 +23,6 @@ export function spawnQuiet(command: string, args: string[], env: Record<string, 
     if (code !== 0 && code !== null && signal === null) process.stderr.write(`${path.basename(command)} ${args.join(' ')} exited ${code}: ${stderr}\n`);
   });
   return child;
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** User + system CPU time of a process and its direct children (nginx workers), in microseconds. */
-export function cpuMicros(pid: number): number {
-  let total = 0;
-  for (const p of [pid, ...childPids(pid)]) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
-      total += (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
-    } catch {
-      // the process went away between listing and reading
-    }
-  }
-  return total;
-}
-
-function childPids(pid: number): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** A minimal nginx.conf: one worker, keep-alive to the upstreams, everything under `dir` (no root paths). */
@@ -83,11 +58,10 @@ ${upstreamPorts.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
 `;
 }
 
+/** $NGINX_BIN, else nginx on PATH or in /usr/sbin. */
 export function findNginx(): string | undefined {
-  for (const candidate of [process.env.NGINX_BIN, '/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'].filter(Boolean) as string[]) {
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  const configured = process.env.NGINX_BIN;
+  return configured ? (isExecutable(configured) ? configured : undefined) : findExecutable('nginx', process.env.PATH);
 }
 
 /**
@@ -108,5 +82,31 @@ http.createServer((req, res) => {
   });
   out.on('error', () => { res.statusCode = 502; res.end(); });
   req.pipe(out);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+/**
+ * The same reference on undici's Pool instead of http.request (one pool per upstream, dispatch
+ * straight into the client response): how far Node goes with a faster upstream client and no features.
+ */
+export const PLAIN_UNDICI_FORWARDER = `
+const http = require('http');
+const { Pool } = require(process.env.UNDICI_MODULE);
+const pools = process.env.UPSTREAM_PORTS.split(',').map((p) => new Pool('http://127.0.0.1:' + p, { connections: 256, keepAliveTimeout: 4000 }));
+let next = 0;
+http.createServer((req, res) => {
+  const pool = pools[next++ % pools.length];
+  pool.dispatch({ method: req.method, path: req.url, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req }, {
+    onConnect() {},
+    onHeaders(status, raw) {
+      const headers = [];
+      for (let i = 0; i < raw.length; i += 2) headers.push(raw[i].toString('latin1'), raw[i + 1].toString('latin1'));
+      res.writeHead(status, headers);
+      return true;
+    },
+    onData(chunk) { res.write(chunk); return true; },
+    onComplete() { res.end(); },
+    onError() { if (!res.headersSent) { res.statusCode = 502; res.end(); } else res.destroy(); },
+  });
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;

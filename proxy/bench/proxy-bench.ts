@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
-import { PLAIN_NODE_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
@@ -21,10 +21,12 @@ export interface BenchOptions {
   readonly upstream: 'app' | 'minimal';
   /** Also measure a bare Node forwarder, to separate Node's own cost from our features'. */
   readonly withPlainNode: boolean;
+  /** Another build of this proxy (a checkout's root with dist/ built, e.g. the parent commit's) measured in the same rounds. */
+  readonly compareProxy?: string;
 }
 
 export interface TargetResult {
-  name: 'authscale-proxy' | 'nginx' | 'plain-node-forwarder';
+  name: 'authscale-proxy' | 'nginx' | 'plain-node-forwarder' | 'plain-undici-forwarder' | 'authscale-proxy (other build)';
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -74,11 +76,24 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
       { name: 'authscale-proxy', url: `http://127.0.0.1:${proxyPort}${options.path}`, pid: proxy.pid! },
       { name: 'nginx', url: `http://127.0.0.1:${nginxPort}${options.path}`, pid: nginx.pid! },
     ];
+    if (options.compareProxy) {
+      const otherPort = await freePort();
+      const other = spawnQuiet(process.execPath, [path.join(options.compareProxy, 'dist', 'proxy', 'main.js')], {
+        FRONTENDS: `${otherPort}:round-robin`, PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', APP_ENV: 'development',
+        UPSTREAMS: replicaPorts.map((p, i) => `app${i + 1}=http://127.0.0.1:${p}`).join(','),
+      });
+      children.push(other);
+      targets.push({ name: 'authscale-proxy (other build)', url: `http://127.0.0.1:${otherPort}${options.path}`, pid: other.pid! });
+    }
     if (options.withPlainNode) {
       const plainPort = await freePort();
       const plain = spawnQuiet(process.execPath, ['-e', PLAIN_NODE_FORWARDER], { PORT: String(plainPort), UPSTREAM_PORTS: replicaPorts.join(',') });
       children.push(plain);
       targets.push({ name: 'plain-node-forwarder', url: `http://127.0.0.1:${plainPort}${options.path}`, pid: plain.pid! });
+      const undiciPort = await freePort();
+      const undici = spawnQuiet(process.execPath, ['-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
+      children.push(undici);
+      targets.push({ name: 'plain-undici-forwarder', url: `http://127.0.0.1:${undiciPort}${options.path}`, pid: undici.pid! });
     }
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
@@ -146,20 +161,19 @@ function median(values: number[]): number {
 /** Pure: the result as a small table and the ratio line. */
 export function formatBenchResult(result: BenchResult): string {
   const rows = result.targets.map((t) =>
-    `| ${t.name.padEnd(20)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
+    `| ${t.name.padEnd(29)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
   const s = result.settings;
   return [
     `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
     `upstreams: 2 × ${s.replicas}`,
     '',
-    '| target               |   req/s | p50ms | p99ms | CPU µs/req | errors |',
-    '|----------------------|---------|-------|-------|------------|--------|',
+    '| target                        |   req/s | p50ms | p99ms | CPU µs/req | errors |',
+    '|-------------------------------|---------|-------|-------|------------|--------|',
     ...rows,
     '',
     `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)} (median of rounds ${result.ratio.medianRoundThroughput.toFixed(2)}; rounds ${result.ratio.perRoundThroughput.map((r) => r.toFixed(2)).join(' ')}), CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
-    ...(result.targets[2]
-      ? [`ratio plain Node forwarder / nginx: throughput ${(result.targets[2].requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(result.targets[2].cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} (reference: Node with no features)`]
-      : []),
+    ...result.targets.slice(2).map((t) =>
+      `ratio ${t.name === 'plain-node-forwarder' ? 'bare Node forwarder (http.request)' : t.name === 'plain-undici-forwarder' ? 'bare Node forwarder (undici Pool)' : `the other build (${s.compareProxy})`} / nginx: throughput ${(t.requestsPerSecond / result.targets[1].requestsPerSecond).toFixed(2)}, CPU per request ${(t.cpuMicrosPerRequest / result.targets[1].cpuMicrosPerRequest).toFixed(2)} ${t.name.startsWith('plain') ? ' (reference: Node with no features)' : ''}`),
   ].join('\n');
 }
 
@@ -183,6 +197,7 @@ function parseArgs(argv: string[]): BenchOptions & { json?: string } {
     json: get('json'),
     upstream: get('upstream') === 'minimal' ? 'minimal' : 'app',
     withPlainNode: !argv.includes('--no-plain'),
+    compareProxy: get('compare-proxy') ? path.resolve(get('compare-proxy')!) : undefined,
   };
 }
 

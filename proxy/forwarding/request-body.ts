@@ -1,40 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 
-/**
- * A request body http-proxy can send again on a retry. http-proxy pipes `options.buffer` into
- * the upstream request; this object plays that stream's part with a Buffer (or nothing), so a
- * retried attempt replays the same bytes instead of re-reading a request that was consumed.
- */
-export interface ReplayableBody {
-  pipe<T extends NodeJS.WritableStream>(destination: T): T;
-}
-
-export const EMPTY_BODY: ReplayableBody = {
-  pipe(destination) {
-    destination.end();
-    return destination;
-  },
-};
-
-export class BufferedBody implements ReplayableBody {
-  constructor(readonly bytes: Buffer) {}
-
-  pipe<T extends NodeJS.WritableStream>(destination: T): T {
-    destination.end(this.bytes);
-    return destination;
-  }
-}
-
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-export type BodyResult = { ok: true; body: BufferedBody } | { ok: false; reason: 'too_large' | 'aborted' };
+export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
 
 /**
  * Read a request body into memory, bounded by `maxBytes`: to retry a POST after a refused
- * connection the proxy must be able to send it again. Larger bodies are refused (413).
+ * connection the proxy must be able to send the same bytes again. Larger bodies are refused (413).
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
@@ -57,7 +32,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
       } else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => settle({ ok: true, body: new BufferedBody(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) }));
+    req.once('end', () => settle({ ok: true, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) }));
     req.once('error', () => settle({ ok: false, reason: 'aborted' }));
     req.once('close', () => settle({ ok: false, reason: 'aborted' }));
   });

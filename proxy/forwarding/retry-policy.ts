@@ -1,17 +1,21 @@
+import { IDEMPOTENT_METHODS } from '../../common/balancing';
+
 /** How an attempt to reach an upstream failed, which decides whether it may be retried. */
 export type FailureKind = 'refused' | 'reset' | 'timeout';
 
 // Errors raised while connecting: nothing of the request reached the replica.
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
-export function classifyFailure(err: NodeJS.ErrnoException, timedOut: boolean): FailureKind {
-  if (timedOut) return 'timeout';
+// undici's timeouts per attempt: connecting, waiting for the response head, between body chunks.
+const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export function classifyFailure(err: NodeJS.ErrnoException): FailureKind {
+  if (err.code !== undefined && TIMEOUT_ERRORS.has(err.code)) return 'timeout';
   if (err.code !== undefined && CONNECT_ERRORS.has(err.code)) return 'refused';
   return 'reset';
 }
 
-/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const IDEMPOTENT: ReadonlySet<string> = new Set(IDEMPOTENT_METHODS);
 
 export function isIdempotent(method: string | undefined): boolean {
   return method !== undefined && IDEMPOTENT.has(method);

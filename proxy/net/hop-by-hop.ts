@@ -59,6 +59,16 @@ export function filterResponseHeaders(raw: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The same from undici's raw response headers ([name, value, …] as Buffers, as received): strings
+ * for `res.writeHead`, latin1 as on the wire, so a value passes through byte for byte.
+ */
+export function filterRawResponseHeaders(raw: readonly Buffer[]): string[] {
+  const strings = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) strings[i] = raw[i].toString('latin1');
+  return filterResponseHeaders(strings);
+}
+
 // Lengths of the names in HOP_BY_HOP: only names of these lengths need a lowercase comparison.
 function isHopLength(length: number): boolean {
   return length === 10 || length === 2 || length === 7 || length === 16 || length === 17 || length === 18 || length === 19;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { runNode } from '../support/processes';
 import { usersThrough } from '../support/rolling-users';
-import { eventually, sleep, type ClusterUnderTest } from './kill-experiment';
+import { eventually, instancesSeen, sleep, type ClusterUnderTest, type Frontend } from './kill-experiment';
 import { killExperimentSuite } from './kill-experiment-suite';
 
 /**
@@ -16,7 +16,8 @@ const command = (process.env.AUTHSCALE_COMPOSE_CMD ?? 'docker compose').split(' 
 
 function compose(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command[0], [...command.slice(1), '-p', project ?? '', ...args], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) =>
+    // The balancers' profiles, so their services are addressable (run.sh starts them).
+    execFile(command[0], [...command.slice(1), '-p', project ?? '', '--profile', 'haproxy', '--profile', 'nginx', ...args], { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) =>
       error ? reject(new Error(`${command.join(' ')} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout.trim()));
   });
 }
@@ -36,12 +37,15 @@ async function containerState(service: string): Promise<{ status: string; health
 
 const port = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 
+/** The published frontends of the proxy (prefix ''), HAProxy ('HAPROXY_') or nginx ('NGINX_'), defaults from docker-compose.yml. */
+const frontendsOf = (prefix: '' | 'HAPROXY_' | 'NGINX_', first: number): Frontend[] => [
+  { strategy: 'round-robin', url: `http://127.0.0.1:${port(`AUTHSCALE_PORT_${prefix}ROUND_ROBIN`, first)}` },
+  { strategy: 'sticky-cookie', url: `http://127.0.0.1:${port(`AUTHSCALE_PORT_${prefix}STICKY`, first + 1)}` },
+  { strategy: 'hash-ip', url: `http://127.0.0.1:${port(`AUTHSCALE_PORT_${prefix}HASH`, first + 2)}` },
+];
+
 const stack: ClusterUnderTest = {
-  frontends: [
-    { strategy: 'round-robin', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_ROUND_ROBIN', 8080)}` },
-    { strategy: 'sticky-cookie', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_STICKY', 8081)}` },
-    { strategy: 'hash-ip', url: `http://127.0.0.1:${port('AUTHSCALE_PORT_HASH', 8082)}` },
-  ],
+  frontends: frontendsOf('', 8080),
   async kill(service) {
     await compose('kill', service);
     // restart: "no" — the killed container must stay down until started, or the experiment shows nothing.
@@ -59,7 +63,7 @@ const stack: ClusterUnderTest = {
 
 (dir && project ? describe : describe.skip)('docker compose cluster (npm run test:compose)', () => {
   it('when the stack is up, then every service container is running and healthy, and redis is not published', async () => {
-    for (const service of ['redis', 'app1', 'app2', 'app3', 'proxy']) {
+    for (const service of ['redis', 'app1', 'app2', 'app3', 'proxy', 'haproxy', 'nginx']) {
       expect({ service, ...(await containerState(service)) }).toEqual({ service, status: 'running', health: 'healthy' });
     }
     expect(await compose('port', 'redis', '6379').catch(() => '')).toBe('');
@@ -74,6 +78,24 @@ const stack: ClusterUnderTest = {
   });
 
   killExperimentSuite(() => stack);
+
+  describe('through HAProxy (--profile haproxy)', () => {
+    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('HAPROXY_', 8083) }), { redis: false });
+  });
+
+  describe('through nginx (--profile nginx)', () => {
+    killExperimentSuite(() => ({ ...stack, frontends: frontendsOf('NGINX_', 8086) }), { redis: false });
+  });
+
+  it('when app4 joins from the scale profile, then HAProxy finds it by DNS and nginx after a SIGHUP reloads its servers', async () => {
+    await compose('--profile', 'scale', 'up', '-d', '--no-deps', 'app4');
+    expect(await eventually(async () => (await containerState('app4')).health === 'healthy', 120_000, 1000)).toBe(true);
+    await compose('kill', '-s', 'SIGHUP', 'nginx');
+    for (const [name, frontends] of [['haproxy', frontendsOf('HAPROXY_', 8083)], ['nginx', frontendsOf('NGINX_', 8086)]] as const) {
+      expect({ name, app4: await eventually(async () => (await instancesSeen({ frontends }, 8)).has('app4'), 20_000, 500) }).toEqual({ name, app4: true });
+    }
+    await compose('--profile', 'scale', 'stop', 'app4');
+  });
 
   it('when npm run rolling-restart -- --compose restarts every replica under use, then memory users lose their sessions and redis and jwt users are not logged out', async () => {
     const started = async (): Promise<string[]> => Promise.all(['app1', 'app2', 'app3'].map(async (s) => docker('inspect', '-f', '{{.State.StartedAt}}', await compose('ps', '-q', s))));

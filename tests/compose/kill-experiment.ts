@@ -90,6 +90,11 @@ export class User {
   me(): Promise<Answer> {
     return this.call('GET', '/me');
   }
+
+  /** A cookie this user's browser holds (e.g. the balancer's `lb`). */
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
 }
 
 export function frontendOf(cluster: { frontends: readonly Frontend[] }, strategy: string): Frontend {
@@ -99,7 +104,7 @@ export function frontendOf(cluster: { frontends: readonly Frontend[] }, strategy
 }
 
 /** Log in users on `strategy` until at least one is served by `target` and one by another replica. */
-export async function usersAround(cluster: ClusterUnderTest, strategy: string, mode: Mode, target: string, max = 24): Promise<{ onTarget: User[]; elsewhere: User[] }> {
+export async function usersAround(cluster: { frontends: readonly Frontend[] }, strategy: string, mode: Mode, target: string, max = 24): Promise<{ onTarget: User[]; elsewhere: User[] }> {
   const onTarget: User[] = [];
   const elsewhere: User[] = [];
   for (let i = 1; i <= max && (onTarget.length === 0 || elsewhere.length === 0); i++) {
@@ -119,7 +124,7 @@ export async function meStatuses(users: readonly User[]): Promise<number[]> {
 }
 
 /** Replica ids that answered `count` requests to the round-robin frontend's /health. */
-export async function instancesSeen(cluster: ClusterUnderTest, count = 9): Promise<Set<string>> {
+export async function instancesSeen(cluster: { frontends: readonly Frontend[] }, count = 9): Promise<Set<string>> {
   const seen = new Set<string>();
   const url = `${frontendOf(cluster, 'round-robin').url}/health`;
   for (let i = 0; i < count; i++) {

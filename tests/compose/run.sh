@@ -25,17 +25,18 @@ elif command -v docker-compose >/dev/null; then compose=(docker-compose)
 else skip "neither 'docker compose' nor 'docker-compose' is installed"; fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/authscale-compose.XXXXXX")
-project="authscale-test-$$"
+project="${AUTHSCALE_TEST_PROJECT:-authscale-test}-$$"
 git -C "$repo" archive HEAD | tar -x -C "$work"
 
 # Free host ports below the ephemeral range (the frontends of a free block of the ports table,
 # common/ports.ts), and a subnet nobody else on this engine uses.
 [ -f "$repo/dist/common/ports.js" ] || (cd "$repo" && npm run build >/dev/null)
-# AUTHSCALE_COMPOSE_TEST_PORTS="P1 P2 P3" takes three ports of your own instead (a shared machine).
-if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
-read -r p_rr p_sticky p_hash < <(node -e '
+# The proxy's, HAProxy's and nginx's frontends of one free block; AUTHSCALE_COMPOSE_TEST_PORTS="P1 … P9"
+# takes nine ports of your own instead (a shared machine): the proxy's three, then HAProxy's, then nginx's.
+if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
+read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash < <(node -e '
   const ports = require(process.argv[1]);
-  ports.freePortBase().then((b) => console.log(ports.portOf(b, "frontends", 0), ports.portOf(b, "frontends", 1), ports.portOf(b, "frontends", 2)));' "$repo/dist/common/ports.js")
+  ports.freePortBase().then((b) => console.log(...["frontends", "haproxyFrontends", "nginxFrontends"].flatMap((r) => [0, 1, 2].map((i) => ports.portOf(b, r, i)))));' "$repo/dist/common/ports.js")
 fi
 used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
 for _ in $(seq 50); do
@@ -43,26 +44,29 @@ for _ in $(seq 50); do
   case " $used_subnets " in *" 172.29.$octet.0/24 "*) continue ;; *) break ;; esac
 done
 export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCALE_PORT_HASH=$p_hash
+export AUTHSCALE_PORT_HAPROXY_ROUND_ROBIN=$h_rr AUTHSCALE_PORT_HAPROXY_STICKY=$h_sticky AUTHSCALE_PORT_HAPROXY_HASH=$h_hash
+export AUTHSCALE_PORT_NGINX_ROUND_ROBIN=$n_rr AUTHSCALE_PORT_NGINX_STICKY=$n_sticky AUTHSCALE_PORT_NGINX_HASH=$n_hash
 export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
 export COMPOSE_PROJECT_NAME=$project
 # Its own image tag: never replaces the authscale:local of a stack you are running (and keeps its build cache).
-export AUTHSCALE_IMAGE=${AUTHSCALE_COMPOSE_TEST_IMAGE:-authscale:compose-test}
+export AUTHSCALE_IMAGE=${AUTHSCALE_COMPOSE_TEST_IMAGE:-authscale:compose-test} AUTHSCALE_LB_IMAGE=${AUTHSCALE_COMPOSE_TEST_LB_IMAGE:-authscale-lb:compose-test}
 
 dc() { (cd "$work" && "${compose[@]}" -p "$project" "$@"); }
 cleanup() {
   local rc=$?
   if [ $rc -ne 0 ]; then echo "test:compose: failed; last logs:" >&2; dc logs --tail=30 >&2 || true; fi
-  dc down -v --remove-orphans >/dev/null 2>&1 || true
+  dc --profile haproxy --profile nginx --profile scale down -v --remove-orphans >/dev/null 2>&1 || true
   rm -rf "$work"
   echo "test:compose: finished in $(( $(date +%s) - started )) s (exit $rc)" >&2
 }
 trap cleanup EXIT
 
 echo "test:compose: project $project, ports $p_rr-$p_hash, subnet $AUTHSCALE_SUBNET" >&2
-dc up --build -d
+# HAProxy and nginx too (their profiles): the kill experiment runs through each of them as well.
+dc --profile haproxy --profile nginx up --build -d
 
 # docker-compose v1 exits 0 on flags it does not know: check that containers really run and turn healthy.
-services=(redis app1 app2 app3 proxy)
+services=(redis app1 app2 app3 proxy haproxy nginx)
 deadline=$(( $(date +%s) + 180 ))
 while :; do
   healthy=0

@@ -11,7 +11,12 @@ import { composeDocument } from '../../../cluster/compose-file';
  */
 const root = repoRoot();
 const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(dist\/\S+) /gm)].map((m) => m[1]);
+/** One Dockerfile stage's text, from its FROM line to the next. */
+const stage = (name: string): string => dockerfile.split(/^(?=FROM )/m).find((s) => new RegExp(`^FROM \\S+ AS ${name}\\s*$`, 'm').test(s)) ?? '';
+const copiesOf = (text: string): string[] => [...text.matchAll(/^COPY --from=build \/app\/(dist\/\S+) /gm)].map((m) => m[1]);
+const copied = copiesOf(stage('runtime'));
+/** The balancers stage is the runtime plus its own copies. */
+const copiedForBalancers = [...copied, ...copiesOf(stage('balancers'))];
 const removed = [...dockerfile.matchAll(/^RUN rm -rf (dist\/\S+)/gm)].map((m) => m[1]);
 
 function localRequires(file: string, seen = new Set<string>()): Set<string> {
@@ -28,16 +33,20 @@ function localRequires(file: string, seen = new Set<string>()): Set<string> {
 test('when a container runs its command, then every file it requires is in the runtime image', () => {
   const services = [composeDocument(), distanceComposeDocument()].flatMap((doc) => Object.values(doc.services as Record<string, unknown>));
   const commands = services
-    .map((s) => (s as { command?: string[] }).command)
-    .filter((c): c is string[] => Array.isArray(c) && c[0] === 'node')
+    .map((s) => s as { command?: string[]; build?: unknown })
+    .filter((s): s is { command: string[]; build?: unknown } => Array.isArray(s.command) && s.command[0] === 'node')
     // node's own flags (the replicas run with --expose-gc) come before the script
-    .map((c) => c.slice(1).filter((arg) => !arg.startsWith('-')));
-  expect([...new Set(commands.map((c) => c[0]))].sort()).toEqual(['dist/latency/main.js', 'dist/proxy/main.js', 'dist/services/app/main.js']);
-  const inImage = (rel: string) => copied.some((dir) => rel.startsWith(`${dir}/`)) && !removed.some((dir) => rel.startsWith(`${dir}/`));
-  for (const [entry] of commands) {
+    .map((s) => ({ args: s.command.slice(1).filter((arg) => !arg.startsWith('-')), target: (s.build as { target?: string } | undefined)?.target }));
+  expect([...new Set(commands.map((c) => c.args[0]))].sort()).toEqual(['dist/cluster/balancer-entry.js', 'dist/latency/main.js', 'dist/proxy/main.js', 'dist/services/app/main.js']);
+  const inStage = (copies: string[]) => (rel: string) => copies.some((dir) => rel.startsWith(`${dir}/`)) && !removed.some((dir) => rel.startsWith(`${dir}/`));
+  const inImage = inStage(copied);
+  for (const { args: [entry], target } of commands) {
+    const inItsImage = target === 'balancers' ? inStage(copiedForBalancers) : inImage;
     const needed = [...localRequires(path.join(root, entry))].map((f) => path.relative(root, f));
-    expect(needed.filter((rel) => !inImage(rel))).toEqual([]);
+    expect({ entry, missing: needed.filter((rel) => !inItsImage(rel)) }).toEqual({ entry, missing: [] });
   }
+  // The balancers read their committed configs from the image.
+  expect(stage('balancers')).toMatch(/^COPY balancers \.\/balancers$/m);
   // And the image leaves out what no container runs.
   expect(inImage('dist/loadtest/cli.js')).toBe(false);
   expect(inImage('dist/cluster/cli.js')).toBe(false);

@@ -67,13 +67,15 @@ describe('retry policy (docs/design.md)', () => {
   const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
 
   it('when the connection was refused, then any method may be retried, as often as there are upstreams', () => {
-    expect(classifyFailure(err('ECONNREFUSED'), false)).toBe('refused');
+    expect(classifyFailure(err('ECONNREFUSED'))).toBe('refused');
     expect(mayRetry('refused', 'POST', true)).toBe(true);
   });
 
   it('when a reset or timeout happened after sending, then only idempotent methods are retried, once', () => {
-    expect(classifyFailure(err('ECONNRESET'), false)).toBe('reset');
-    expect(classifyFailure(err('ECONNRESET'), true)).toBe('timeout');
+    expect(classifyFailure(err('ECONNRESET'))).toBe('reset');
+    expect(classifyFailure(err('UND_ERR_SOCKET'))).toBe('reset');
+    expect(classifyFailure(err('UND_ERR_HEADERS_TIMEOUT'))).toBe('timeout');
+    expect(classifyFailure(err('UND_ERR_BODY_TIMEOUT'))).toBe('timeout');
     expect(mayRetry('reset', 'GET', false)).toBe(true);
     expect(mayRetry('timeout', 'PUT', false)).toBe(true);
     expect(mayRetry('reset', 'GET', true)).toBe(false);
