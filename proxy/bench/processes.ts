@@ -83,6 +83,7 @@ http.createServer((req, res) => {
   out.on('error', () => { res.statusCode = 502; res.end(); });
   req.pipe(out);
 }).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile
 `;
 
 /**
@@ -109,4 +110,5 @@ http.createServer((req, res) => {
     onError() { if (!res.headersSent) { res.statusCode = 502; res.end(); } else res.destroy(); },
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile
 `;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
+import { formatStages, newestProfile, profileStages, type CpuProfile } from './profile-stages';
 import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
@@ -61,8 +62,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(replicaPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
 
     const proxyPort = await freePort();
-    const profArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-    const proxy = spawnQuiet(process.execPath, [...profArgs, PROXY_MAIN], {
+    const proxy = spawnQuiet(process.execPath, [...profileArgs(options, 'proxy'), PROXY_MAIN], {
       FRONTENDS: `${proxyPort}:round-robin`, PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', APP_ENV: 'development',
       UPSTREAMS: replicaPorts.map((p, i) => `app${i + 1}=http://127.0.0.1:${p}`).join(','),
     });
@@ -91,7 +91,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
       children.push(plain);
       targets.push({ name: 'plain-node-forwarder', url: `http://127.0.0.1:${plainPort}${options.path}`, pid: plain.pid! });
       const undiciPort = await freePort();
-      const undici = spawnQuiet(process.execPath, ['-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
+      const undici = spawnQuiet(process.execPath, [...profileArgs(options, 'plain-undici'), '-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
       children.push(undici);
       targets.push({ name: 'plain-undici-forwarder', url: `http://127.0.0.1:${undiciPort}${options.path}`, pid: undici.pid! });
     }
@@ -147,6 +147,11 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(children.map((c) => stopChild(c)));
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** --cpu-prof for one target, into its own subdirectory of the profile directory. */
+function profileArgs(options: BenchOptions, target: 'proxy' | 'plain-undici'): string[] {
+  return options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, target)}`] : [];
 }
 
 function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
@@ -212,7 +217,16 @@ async function main(): Promise<void> {
   const result = await runProxyBench(options, nginx);
   process.stdout.write(`${formatBenchResult(result)}\n`);
   if (options.json) fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
-  if (options.cpuProfDir) process.stdout.write(`CPU profile of the proxy written to ${options.cpuProfDir}\n`);
+  if (options.cpuProfDir) {
+    // Where each request's CPU goes, stage by stage: this proxy against the bare undici forwarder (Node's floor).
+    for (const [dir, name] of [['proxy', 'authscale-proxy'], ['plain-undici', 'plain-undici-forwarder']] as const) {
+      const file = newestProfile(path.join(options.cpuProfDir, dir));
+      const target = result.targets.find((t) => t.name === name);
+      if (!file || !target) continue;
+      const stages = profileStages(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile);
+      process.stdout.write(`\n${formatStages(`${name} (${file})`, stages, target.cpuMicrosPerRequest)}\n`);
+    }
+  }
 }
 
 if (require.main === module) {

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The parts of a V8 `.cpuprofile` (node --cpu-prof) this reads. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Where a forwarder's main thread spends its time, by the function each sample was in (self
+ * time). Stages, in the order a request meets them: the kernel's socket calls made from JS, Node's
+ * HTTP server, undici (its JS, and its llhttp parser in WebAssembly), Node's streams/events/timers,
+ * this proxy's own code, garbage collection, and V8/libuv native work the profiler cannot attribute.
+ */
+export type Stage =
+  | 'socket writes (syscalls)' | 'node http server' | 'undici' | 'undici llhttp (wasm)'
+  | 'node streams, events, timers' | 'this proxy' | 'libraries (prom-client, pino)' | 'garbage collection'
+  | 'native, unattributed' | 'other';
+
+export interface StageShare {
+  stage: Stage;
+  /** Milliseconds of samples in this stage. */
+  ms: number;
+  /** Share of the busy (not idle) samples. */
+  share: number;
+}
+
+const SOCKET_CALLS = new Set(['writev', 'writeBuffer', 'writeLatin1String', 'writeUtf8String', 'writeAsciiString', 'shutdown', 'close', 'readStart', 'readStop']);
+
+/** The stage of one profile node (pure). */
+export function stageOf(functionName: string, url: string): Stage | 'idle' | 'root' {
+  if (functionName === '(idle)') return 'idle';
+  if (functionName === '(root)') return 'root';
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (functionName === '(program)') return 'native, unattributed';
+  if (url.startsWith('wasm://')) return 'undici llhttp (wasm)';
+  if (url === '') return SOCKET_CALLS.has(functionName) ? 'socket writes (syscalls)' : 'native, unattributed';
+  if (url.includes('/node_modules/undici/')) return 'undici';
+  if (url.includes('/node_modules/prom-client/') || url.includes('/node_modules/pino')) return 'libraries (prom-client, pino)';
+  if (url.includes('/node_modules/')) return 'other';
+  if (/\/dist\/(proxy|common)\//.test(url)) return 'this proxy';
+  if (/^node:_http_|^node:http$/.test(url)) return 'node http server';
+  if (/^node:(net|events|stream|internal\/(streams|timers|process\/task_queues|event_target)|timers)/.test(url)) return 'node streams, events, timers';
+  return 'other';
+}
+
+/** Self time per stage over the profile's busy samples, largest first (pure). */
+export function profileStages(profile: CpuProfile): { busyMs: number; idleMs: number; stages: StageShare[] } {
+  const stageById = new Map<number, ReturnType<typeof stageOf>>();
+  for (const node of profile.nodes) stageById.set(node.id, stageOf(node.callFrame.functionName, node.callFrame.url));
+  const ms = new Map<Stage, number>();
+  let idle = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    // timeDeltas[i] is the time since the previous sample: it belongs to this one.
+    const delta = (profile.timeDeltas[i] ?? 0) / 1000;
+    const stage = stageById.get(profile.samples[i]) ?? 'other';
+    if (stage === 'idle') idle += delta;
+    else if (stage !== 'root') ms.set(stage, (ms.get(stage) ?? 0) + delta);
+  }
+  const busy = [...ms.values()].reduce((a, b) => a + b, 0);
+  const stages = [...ms].map(([stage, t]) => ({ stage, ms: t, share: busy > 0 ? t / busy : 0 })).sort((a, b) => b.ms - a.ms);
+  return { busyMs: busy, idleMs: idle, stages };
+}
+
+/** The newest `.cpuprofile` in `dir` (node names them by date and pid), or undefined. */
+export function newestProfile(dir: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+  files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  return files[0];
+}
+
+/** Stage shares as table rows, with µs per request from the process's measured CPU per request (pure). */
+export function formatStages(title: string, result: ReturnType<typeof profileStages>, cpuMicrosPerRequest: number): string {
+  const rows = result.stages.map((s) => `| ${s.stage.padEnd(30)} | ${(100 * s.share).toFixed(1).padStart(5)} % | ${(s.share * cpuMicrosPerRequest).toFixed(1).padStart(6)} |`);
+  return [
+    `${title}: ${result.busyMs.toFixed(0)} ms busy, ${result.idleMs.toFixed(0)} ms idle in the main thread's profile; µs/request = share × ${cpuMicrosPerRequest.toFixed(1)} µs (the process's CPU per request, helper threads included)`,
+    '| stage (self time)              | share   | µs/req |',
+    '|--------------------------------|---------|--------|',
+    ...rows,
+  ].join('\n');
+}
