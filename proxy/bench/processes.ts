@@ -6,7 +6,7 @@ import path from 'node:path';
 
 /** The proxy benchmark's processes: spawning quietly, CPU time from /proc, nginx config. */
 export { stopChild } from '../../common/child-process';
-export { cpuMicros } from '../../common/process-cpu';
+export { cpuMicros, cpuSplitMicros } from '../../common/process-cpu';
 
 /** Until `url` answers 200 (throws after `timeoutMs`). */
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {

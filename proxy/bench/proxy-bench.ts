@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
 import { formatStages, newestProfile, profileStages, type CpuProfile } from './profile-stages';
-import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuSplitMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
@@ -32,6 +32,9 @@ export interface TargetResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   cpuMicrosPerRequest: number;
+  /** The same split: user time (JS, V8, GC, the parsers) and system time (the kernel's socket work). */
+  userMicrosPerRequest: number;
+  systemMicrosPerRequest: number;
   errors: number;
   non2xx: number;
 }
@@ -98,17 +101,20 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
 
-    const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
+    const runs = new Map<string, { requests: number; seconds: number; cpu: number; user: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse(); // alternate who runs first
       for (const t of order) {
-        const cpuBefore = cpuMicros(t.pid);
+        const cpuBefore = cpuSplitMicros(t.pid);
         const result = await load(t.url, options.connections, options.durationSeconds);
-        const cpu = cpuMicros(t.pid) - cpuBefore;
-        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0, non2xx: 0, perRound: [] };
+        const cpuAfter = cpuSplitMicros(t.pid);
+        const user = cpuAfter.user - cpuBefore.user;
+        const cpu = user + cpuAfter.system - cpuBefore.system;
+        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, user: 0, p50: [], p99: [], errors: 0, non2xx: 0, perRound: [] };
         acc.requests += result.requests.total;
         acc.seconds += result.duration;
         acc.cpu += cpu;
+        acc.user += user;
         acc.p50.push(result.latency.p50);
         acc.p99.push(result.latency.p99);
         acc.errors += result.errors + result.timeouts;
@@ -125,6 +131,8 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         latencyP50Ms: median(r.p50),
         latencyP99Ms: median(r.p99),
         cpuMicrosPerRequest: r.cpu / Math.max(1, r.requests),
+        userMicrosPerRequest: r.user / Math.max(1, r.requests),
+        systemMicrosPerRequest: (r.cpu - r.user) / Math.max(1, r.requests),
         errors: r.errors,
         non2xx: r.non2xx,
       };
@@ -166,14 +174,14 @@ function median(values: number[]): number {
 /** Pure: the result as a small table and the ratio line. */
 export function formatBenchResult(result: BenchResult): string {
   const rows = result.targets.map((t) =>
-    `| ${t.name.padEnd(29)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
+    `| ${t.name.padEnd(29)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${t.userMicrosPerRequest.toFixed(1).padStart(6)} | ${t.systemMicrosPerRequest.toFixed(1).padStart(6)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
   const s = result.settings;
   return [
     `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
     `upstreams: 2 × ${s.replicas}`,
     '',
-    '| target                        |   req/s | p50ms | p99ms | CPU µs/req | errors |',
-    '|-------------------------------|---------|-------|-------|------------|--------|',
+    '| target                        |   req/s | p50ms | p99ms | CPU µs/req |   user | system | errors |',
+    '|-------------------------------|---------|-------|-------|------------|--------|--------|--------|',
     ...rows,
     '',
     `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)} (median of rounds ${result.ratio.medianRoundThroughput.toFixed(2)}; rounds ${result.ratio.perRoundThroughput.map((r) => r.toFixed(2)).join(' ')}), CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
@@ -224,7 +232,7 @@ async function main(): Promise<void> {
       const target = result.targets.find((t) => t.name === name);
       if (!file || !target) continue;
       const stages = profileStages(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile);
-      process.stdout.write(`\n${formatStages(`${name} (${file})`, stages, target.cpuMicrosPerRequest)}\n`);
+      process.stdout.write(`\n${formatStages(`${name} (${file})`, stages, target)}\n`);
     }
   }
 }

@@ -32,5 +32,8 @@ test('when a profile is summed, then idle time is left out of the shares and the
     { stage: 'socket writes (syscalls)', ms: 3, share: 0.75 },
     { stage: 'this proxy', ms: 1, share: 0.25 },
   ]);
-  expect(formatStages('proxy', result, 40)).toMatch(/socket writes \(syscalls\)\s+\|\s+75\.0 % \|\s+30\.0 \|/);
+  const table = formatStages('proxy', result, { userMicrosPerRequest: 30, systemMicrosPerRequest: 20 });
+  expect(table).toMatch(/kernel \(system time\)\s+\|\s+20\.0 \| .*socket calls were 75\.0 %/);
+  // The socket calls' samples are the kernel's: the user time goes to the other stages alone.
+  expect(table).toMatch(/this proxy\s+\|\s+30\.0 \| 100\.0 % of the user-space samples/);
 });
