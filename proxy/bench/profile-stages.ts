@@ -4,9 +4,14 @@ import path from 'node:path';
 /** The parts of a V8 `.cpuprofile` (node --cpu-prof) this reads. */
 export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  /** Monotonic clock, µs (CLOCK_MONOTONIC, like process.hrtime). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
+
+/** A measured stretch [from, to] in µs of the monotonic clock (process.hrtime.bigint() / 1000). */
+export type Window = readonly [number, number];
 
 /**
  * Where a forwarder's main thread spends its time, by the function each sample was in (self
@@ -46,13 +51,22 @@ export function stageOf(functionName: string, url: string): Stage | 'idle' | 'ro
   return 'other';
 }
 
-/** Self time per stage over the profile's busy samples, largest first (pure). */
-export function profileStages(profile: CpuProfile): { busyMs: number; idleMs: number; stages: StageShare[] } {
+/**
+ * Self time per stage over the profile's busy samples, largest first (pure). With `windows`, only
+ * samples inside them count (the measured rounds: not start-up, warm-up or the other targets' turns);
+ * `windowed` says whether any sample fell inside (else every sample counts).
+ */
+export function profileStages(profile: CpuProfile, windows: readonly Window[] = []): { busyMs: number; idleMs: number; stages: StageShare[]; windowed: boolean } {
+  let at = profile.startTime;
+  const times = profile.timeDeltas.map((d) => (at += d));
+  const inside = (t: number) => windows.some(([from, to]) => t >= from && t <= to);
+  const windowed = windows.length > 0 && times.some(inside);
   const stageById = new Map<number, ReturnType<typeof stageOf>>();
   for (const node of profile.nodes) stageById.set(node.id, stageOf(node.callFrame.functionName, node.callFrame.url));
   const ms = new Map<Stage, number>();
   let idle = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    if (windowed && !inside(times[i])) continue;
     // timeDeltas[i] is the time since the previous sample: it belongs to this one.
     const delta = (profile.timeDeltas[i] ?? 0) / 1000;
     const stage = stageById.get(profile.samples[i]) ?? 'other';
@@ -61,7 +75,7 @@ export function profileStages(profile: CpuProfile): { busyMs: number; idleMs: nu
   }
   const busy = [...ms.values()].reduce((a, b) => a + b, 0);
   const stages = [...ms].map(([stage, t]) => ({ stage, ms: t, share: busy > 0 ? t / busy : 0 })).sort((a, b) => b.ms - a.ms);
-  return { busyMs: busy, idleMs: idle, stages };
+  return { busyMs: busy, idleMs: idle, stages, windowed };
 }
 
 /** The newest `.cpuprofile` in `dir` (node names them by date and pid), or undefined. */
@@ -87,7 +101,7 @@ export function formatStages(
   const userMs = userStages.reduce((a, s) => a + s.ms, 0);
   const row = (name: string, micros: number, note: string) => `| ${name.padEnd(30)} | ${micros.toFixed(1).padStart(6)} | ${note}`;
   return [
-    `${title}: ${result.busyMs.toFixed(0)} ms busy, ${result.idleMs.toFixed(0)} ms idle in the main thread's profile`,
+    `${title}: ${result.busyMs.toFixed(0)} ms busy, ${result.idleMs.toFixed(0)} ms idle in the main thread's profile${result.windowed ? ', measured rounds only' : ' (whole process: start-up included)'}`,
     '| stage                          | µs/req | from',
     '|--------------------------------|--------|------',
     row('kernel (system time)', cpu.systemMicrosPerRequest, `/proc stime; socket calls were ${(100 * (1 - userMs / Math.max(result.busyMs, 1e-9))).toFixed(1)} % of the busy samples`),

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
-import { formatStages, newestProfile, profileStages, type CpuProfile } from './profile-stages';
+import { formatStages, newestProfile, profileStages, type CpuProfile, type Window } from './profile-stages';
 import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuSplitMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
@@ -44,6 +44,8 @@ export interface BenchResult {
   targets: TargetResult[];
   /** throughput: totals over all rounds; perRoundThroughput: this proxy / nginx within each round (same machine state). */
   ratio: { throughput: number; cpuPerRequest: number; perRoundThroughput: number[]; medianRoundThroughput: number };
+  /** When each target was under measured load (µs, monotonic clock): a profile is read over these only. */
+  windows: Record<string, Window[]>;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -101,12 +103,15 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
 
+    const windows: Record<string, Window[]> = {};
     const runs = new Map<string, { requests: number; seconds: number; cpu: number; user: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse(); // alternate who runs first
       for (const t of order) {
         const cpuBefore = cpuSplitMicros(t.pid);
+        const from = Number(process.hrtime.bigint() / 1000n);
         const result = await load(t.url, options.connections, options.durationSeconds);
+        (windows[t.name] ??= []).push([from, Number(process.hrtime.bigint() / 1000n)]);
         const cpuAfter = cpuSplitMicros(t.pid);
         const user = cpuAfter.user - cpuBefore.user;
         const cpu = user + cpuAfter.system - cpuBefore.system;
@@ -150,6 +155,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         perRoundThroughput: perRound,
         medianRoundThroughput: median(perRound),
       },
+      windows,
     };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
@@ -231,7 +237,7 @@ async function main(): Promise<void> {
       const file = newestProfile(path.join(options.cpuProfDir, dir));
       const target = result.targets.find((t) => t.name === name);
       if (!file || !target) continue;
-      const stages = profileStages(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile);
+      const stages = profileStages(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, result.windows[name]);
       process.stdout.write(`\n${formatStages(`${name} (${file})`, stages, target)}\n`);
     }
   }
