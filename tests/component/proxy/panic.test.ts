@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../../common/client-address';
 import { DEVELOPMENT_SECRETS } from '../../../common/config';
 import { waitFor } from '../../../common/poll';
+import { freePort } from '../../../common/ports';
+import { stopChild } from '../../../common/child-process';
 import type { RunningProxy } from '../../../proxy/server';
 import { LogLines } from '../../support/log-lines';
 import { TestUpstream, request, startProxy, upstreamsEnv } from './support';
@@ -145,5 +149,53 @@ describe('proxy panic routing: every replica fails its health checks', () => {
       'panic: no upstream passes its health checks, routing across every reachable one',
       'panic over: no upstream is reachable',
     ]);
+  });
+});
+
+/**
+ * An address where nothing completes a connection, like a crashed node's: a stopped process whose
+ * listen backlog (1) is already full, so the kernel drops every further SYN and a connect times out.
+ */
+async function startBlackhole(): Promise<{ url: string; close: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve) => child.stdout.once('data', resolve));
+  child.kill('SIGSTOP');
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    fillers.push(socket);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of fillers) socket.destroy();
+      await stopChild(child, 'SIGKILL');
+    },
+  };
+}
+
+describe('proxy panic routing: a replica nobody can connect to', () => {
+  it('when every replica fails its checks and one accepts no connection at all, then panic leaves that one out and clients never wait on it', async () => {
+    const ups = await Promise.all(['app1', 'app2'].map((id) => TestUpstream.start(id)));
+    const blackhole = await startBlackhole();
+    const proxy = await startProxy({ UPSTREAMS: `${upstreamsEnv(ups)},app3=${blackhole.url}`, ...CHECKS });
+    try {
+      for (const u of ups) u.healthDelayMs = SLOW_HEALTH_MS;
+      await waitFor(() => proxy.pool.panic, 5000, 20, 'panic');
+      // Its checks never connected: not a slow replica, so not a panic candidate.
+      expect(proxy.pool.get('app3')).toMatchObject({ healthy: false, reachable: false });
+      expect(proxy.pool.eligible().map((u) => u.id)).toEqual(['app1', 'app2']);
+      const began = Date.now();
+      const answers = await Promise.all(Array.from({ length: 12 }, () => request(`${proxy.urls[0]}/get`)));
+      expect(Date.now() - began).toBeLessThan(FAST_MS);
+      expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+      expect(new Set(answers.map((a) => a.headers['x-instance']))).toEqual(new Set(['app1', 'app2']));
+    } finally {
+      await proxy.close();
+      await Promise.all(ups.map((u) => u.stop()));
+      await blackhole.close();
+    }
   });
 });
