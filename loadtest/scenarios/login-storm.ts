@@ -4,7 +4,7 @@ import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../.
 import { sleep, type RunContext } from '../context';
 import type { CpuWindow, LoginStormResult, ProbeLatency } from '../results';
 import { clientAddressFor } from '../virtual-user';
-import { startProbeThread } from '../probe-thread';
+import { startProbeProcess } from '../probe-process';
 import { reachReplica, type ReplicaAccess } from '../replica-access';
 
 /**
@@ -158,10 +158,10 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   loop.enable();
   const cpuStormStart = await cpuSeconds(replicas);
   const stormStarted = Date.now();
-  // Each probe on its own thread: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
+  // Each probe in a process of its own: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
   const probes = [
-    startProbeThread({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
-    startProbeThread({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
+    startProbeProcess({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
+    startProbeProcess({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
   ];
   const client = async (i: number): Promise<void> => {
     const body = loginBody(context, i);
