@@ -72,6 +72,7 @@ function filterFlat<T>(raw: readonly T[], text: (item: T) => string): string[] {
 }
 
 function connectionTokens(value: string, named: Set<string> | undefined): Set<string> | undefined {
+  if (value === 'keep-alive' || value === 'close') return named; // what replicas send: nothing to split
   for (const token of value.split(',')) {
     const name = token.trim().toLowerCase();
     if (name.length > 0 && name !== 'keep-alive' && name !== 'close') (named ??= new Set()).add(name);
