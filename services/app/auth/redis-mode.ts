@@ -6,7 +6,7 @@ import type { AppConfig } from '../config';
 import type { AppMetrics } from '../metrics';
 import type { RedisClient } from '../redis-client';
 import type { AuthMode } from './auth-mode';
-import { replicateWrites } from './replicated-writes';
+import { replicateWrites, timeWrites } from './replicated-writes';
 import { createSessionMode } from './session-mode';
 import { recordTtlSeconds } from './session-timeouts';
 import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
@@ -35,6 +35,7 @@ export function createRedisMode(
   // async step before the response ends). Sends the same Redis commands as before.
   Object.defineProperty(store, 'touch', { value: undefined });
   replicateWrites(store, deps.redis, config.sessionWait);
+  timeWrites(store, (seconds) => deps.metrics.sessionWrites.observe({ mode: 'redis' }, seconds));
   return createSessionMode({
     name: 'redis',
     store,

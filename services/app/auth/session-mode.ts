@@ -131,6 +131,9 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
       fresh.loginInstance = options.instance;
       fresh.csrfToken = newCsrfToken();
       await call(req, (cb) => fresh.save(cb));
+      // regenerate() hands back a session express-session does not track as saved, so it wrote it
+      // a second time as the response ended: one more SET (and WAIT) per login. Saved: skip that.
+      Object.defineProperty(fresh, 'save', { configurable: true, enumerable: false, writable: true, value: (cb?: (err?: unknown) => void) => { cb?.(); return fresh; } });
       return { csrfToken: fresh.csrfToken };
     },
 
