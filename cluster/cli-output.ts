@@ -19,7 +19,7 @@ export function upBanner(info: {
   frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[];
   balancers?: readonly { name: string; frontends: readonly { strategy: string; url: string }[] }[];
   sentinels?: readonly string[] | null;
-  latency?: { controlUrl: string };
+  latency?: { controlUrl: string } | null;
 }, foreground: boolean): string {
   const lines = [
     'authscale cluster is up',
