@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,44 +6,28 @@ import { parseBenchArgs } from '../../loadtest/options';
 import { repoRoot } from '../../common/repo-root';
 import { freePortBase } from '../../common/ports';
 import { pollUntil } from '../../common/poll';
+import { composeHealthy, composeOverride } from './compose-override';
 
 /**
  * The HA override on a real `docker compose` stack, as a user takes it: the stack tests/compose/run.sh
  * brought up is restarted with `-f docker-compose.yml -f docker-compose.ha.yml up -d` (redis2 and three
  * Sentinels join, the replicas re-pointed at them), then `npm run bench -- --compose --scenario
  * failover-redis --variants ha-cut-off --quick`: the Sentinels promote redis2, every replica follows,
- * and exactly the sessions the cut-off replica had not received are lost. Run last (it changes the
- * stack); skipped without the stack (a plain `npm test`).
+ * and exactly the sessions the cut-off replica had not received are lost. Changes the stack
+ * (run.sh runs it last); skipped without the stack (a plain `npm test`).
  */
 const dir = process.env.AUTHSCALE_COMPOSE_DIR;
 const project = process.env.COMPOSE_PROJECT_NAME;
-const compose = (process.env.AUTHSCALE_COMPOSE_CMD ?? 'docker compose').split(' ');
 const suite = dir && project ? describe : describe.skip;
 jest.setTimeout(600_000);
 
 const root = repoRoot(__dirname);
-const HA_FILES = ['-f', 'docker-compose.yml', '-f', 'docker-compose.ha.yml'];
-
-function run(command: string, args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: dir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout.trim())));
-  });
-}
-const dc = (...args: string[]): Promise<string> => run(compose[0], [...compose.slice(1), '-p', project!, ...HA_FILES, ...args], 300_000);
-
-/** Every container of these services reports healthy. */
-async function healthy(services: readonly string[]): Promise<boolean> {
-  for (const service of services) {
-    const id = await dc('ps', '-q', service).catch(() => '');
-    if (!id) return false;
-    if ((await run('docker', ['inspect', '-f', '{{.State.Health.Status}}', id], 30_000).catch(() => '')) !== 'healthy') return false;
-  }
-  return true;
-}
 
 suite('docker compose with docker-compose.ha.yml: the Sentinel failover under load', () => {
   it('when the stack is restarted with the HA override and its primary killed with the replica cut off, then redis2 is promoted, every replica follows, and exactly the sessions the replica missed are lost', async () => {
     const started = Date.now();
+    const dc = composeOverride(dir!, project!, 'docker-compose.ha.yml');
+    const healthy = (services: readonly string[]): Promise<boolean> => composeHealthy(dc, services);
     await dc('up', '-d');
     const up = await pollUntil(() => healthy(['redis', 'redis2', 'sentinel1', 'sentinel2', 'sentinel3', 'app1', 'app2', 'app3', 'proxy']), { timeoutMs: 240_000, stepMs: 2000 });
     expect(up).toBe(true);

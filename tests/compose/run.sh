@@ -103,14 +103,17 @@ fi
 # After the kill experiment and the bench, never beside them: this one creates app4 (with a quota) and removes it.
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
   npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000
-# Last, since it changes the stack: restarted with -f docker-compose.ha.yml (redis2, three Sentinels),
-# then failover-redis's ha-cut-off variant against it (promotion, replicas following, the exact loss).
-# AUTHSCALE_COMPOSE_HA=0 leaves it out.
-if [ "${AUTHSCALE_COMPOSE_HA:-1}" != 0 ]; then
-  ha_started=$(date +%s)
-  AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
-    npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/compose-ha.test.ts
-  echo "test:compose: the HA override test took $(( $(date +%s) - ha_started )) s" >&2
+# Last, since they change the stack, the overrides as a user merges them: restarted with
+# -f docker-compose.distance.yml (the latency injector), then distance on the Redis path at 0 and 2 ms;
+# then with -f docker-compose.ha.yml (redis2, three Sentinels), then failover-redis's ha-cut-off variant
+# (promotion, replicas following, the exact loss). AUTHSCALE_COMPOSE_OVERRIDES=0 leaves both out.
+if [ "${AUTHSCALE_COMPOSE_OVERRIDES:-1}" != 0 ]; then
+  for t in compose-distance compose-ha; do
+    t_started=$(date +%s)
+    AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+      npx jest --config jest.compose.config.js --runInBand --runTestsByPath "tests/compose/$t.test.ts"
+    echo "test:compose: $t took $(( $(date +%s) - t_started )) s" >&2
+  done
 else
-  echo "test:compose: the HA override test was left out: AUTHSCALE_COMPOSE_HA=0" >&2
+  echo "test:compose: the override tests (distance, HA) were left out: AUTHSCALE_COMPOSE_OVERRIDES=0" >&2
 fi
