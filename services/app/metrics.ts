@@ -49,6 +49,8 @@ export class AppMetrics {
       help: 'Session store writes (the SET, and WAIT for the replicas when SESSION_WAIT_REPLICAS > 0), by mode.',
       labelNames: ['mode'], buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5], registers: [this.registry],
     });
+    // Present from the start (count 0), so a reading before the first login is a reading, not a gap.
+    this.sessionWrites.zero({ mode: 'redis' });
     this.loginQueueDepth = new Gauge({
       name: 'authscale_login_queue_depth', help: 'Logins waiting for a password-hashing slot.', registers: [this.registry],
     });
