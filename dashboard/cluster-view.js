@@ -144,7 +144,7 @@ export class ClusterView {
     tr.dataset.role = row.role ?? '';
     const cell = (part) => tr.querySelector(`td[data-part="${part}"]`);
     const health = cell('health');
-    health.className = `health health-${row.health.replace(/\s+/g, '-')}`;
+    health.className = `health health-${row.health.replace(/\W+/g, ' ').trim().replace(/\s+/g, '-')}`;
     health.textContent = row.health;
     const text = (value) => (value === null || value === undefined ? '—' : String(value));
     cell('state').textContent = text(row.state);

@@ -157,13 +157,15 @@ export function serviceRows(proxyStatus, services, redisCheck) {
     });
   }
   const replicaIds = new Set(upstreams.map((u) => u.id));
+  // In panic the proxy still routes to replicas failing their checks, if they accept connections.
+  const panic = proxyStatus?.panic === true;
   for (const u of upstreams) {
     const p = processes.get(u.id);
     rows.push({
       id: u.id,
       kind: 'replica',
       role: null,
-      health: u.draining ? 'draining' : u.healthy ? 'up' : 'down',
+      health: u.draining ? 'draining' : u.healthy ? 'up' : panic && u.reachable !== false ? 'down, routed (panic)' : 'down',
       state: p?.state ?? null,
       pid: p?.pid ?? null,
       requests: u.requests ?? null,

@@ -14,6 +14,12 @@ export function poolChanges(before: readonly string[], after: readonly string[],
   ];
 }
 
+/** An event when the proxy entered or left panic routing between two looks (pure). */
+export function panicChange(before: boolean, after: boolean, second: number): ScenarioEvent[] {
+  if (before === after) return [];
+  return [{ second, kind: 'pool', label: after ? 'panic: no replica passes its checks, routing to every reachable one' : 'panic over' }];
+}
+
 export interface PoolWatch {
   readonly events: ScenarioEvent[];
   /** The serving set at the last look. */
@@ -24,18 +30,24 @@ export interface PoolWatch {
 /**
  * Looks at /_proxy/status every `intervalMs` while a scenario runs and records each replica that
  * joined or left the serving set, at the second (since `t0`) it was seen: the replicas' side of a
- * timeline whose users' side comes from the ledgers. A status that does not answer is skipped.
+ * timeline whose users' side comes from the ledgers; and when the proxy entered or left panic
+ * routing (the serving set is then empty, yet requests are served). A status that does not
+ * answer is skipped.
  */
 export async function watchPool(target: Pick<BenchTarget, 'status'>, t0: number, intervalMs = 500): Promise<PoolWatch> {
   const events: ScenarioEvent[] = [];
-  let last = servingSet(await target.status());
+  const first = await target.status();
+  let last = servingSet(first);
+  let panic = first.panic === true;
   let running: Promise<void> = Promise.resolve();
   const look = async (): Promise<void> => {
     const status = await target.status().catch(() => undefined);
     if (!status) return;
     const now = servingSet(status);
-    events.push(...poolChanges(last, now, Math.round((Date.now() - t0) / 100) / 10));
+    const second = Math.round((Date.now() - t0) / 100) / 10;
+    events.push(...poolChanges(last, now, second), ...panicChange(panic, status.panic === true, second));
     last = now;
+    panic = status.panic === true;
   };
   const timer = setInterval(() => { running = running.then(look); }, intervalMs);
   return {

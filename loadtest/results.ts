@@ -608,7 +608,7 @@ export interface LoginStormResult {
   /** The replicas' own counters over the storm (null when they do not report them). */
   replicaCounters: { refused: number; abandonedClientGone: number; abandonedQueueTimeout: number } | null;
   probes: { health: ProbeLatency; me: ProbeLatency };
-  /** p99 of the bench process's own event-loop delay during the storm: part of every probe's latency. */
+  /** p99 of the bench's main event-loop delay during the storm (the probes run in processes of their own). */
   benchLoopDelayP99Ms: number;
   cpuDuringStorm: Record<string, number>;
   /** 500 ms windows from the moment the last client left. */

@@ -38,6 +38,8 @@ export interface ProxyStatus {
   upstreams: UpstreamStatus[];
   frontends: { port: number; strategy: string }[];
   control?: 'local' | null;
+  /** No replica passes its checks: the proxy routes across every reachable one (docs/proxy.md, panic routing). */
+  panic?: boolean;
 }
 
 /**

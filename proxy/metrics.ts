@@ -102,6 +102,14 @@ export function createProxyRegistry(pool: UpstreamPool, counters: ProxyCounters,
       for (const u of pool.all()) this.set({ upstream: u.id }, u.healthy && !u.draining ? 1 : 0);
     },
   });
+  new client.Gauge({
+    name: 'authscale_proxy_panic',
+    help: '1 while no upstream passes its health checks and the proxy routes across every reachable one.',
+    registers: [registry],
+    collect() {
+      this.set(pool.panic ? 1 : 0);
+    },
+  });
   new client.Counter({
     name: 'authscale_proxy_retries_total',
     help: 'Attempts repeated on another upstream after a failure.',

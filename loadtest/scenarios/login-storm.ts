@@ -1,9 +1,11 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../common/client-address';
 import { sleep, type RunContext } from '../context';
 import type { CpuWindow, LoginStormResult, ProbeLatency } from '../results';
 import { clientAddressFor } from '../virtual-user';
-import { startProbeThread } from '../probe-thread';
+import { startProbeProcess } from '../probe-process';
+import { reachReplica, type ReplicaAccess } from '../replica-access';
 
 /**
  * login-storm: `stormClients` clients log in through the round-robin frontend for `stormSeconds`,
@@ -12,7 +14,7 @@ import { startProbeThread } from '../probe-thread';
  * probed; after the last client has left, each replica's CPU is watched: work for clients that
  * are gone is wasted. Before the storm, sequential logins measure the CPU cost of one login at
  * the target's hash cost. Replicas are read through their /metrics (process_cpu_seconds_total),
- * reached at the URLs the proxy reports, as the memory scenario does.
+ * reached as the memory scenario reaches them (straight, or through the proxy's direct route).
  */
 const CLIENT_TIMEOUT_MS = 3000;
 const PROBE_GAP_MS = 50;
@@ -22,27 +24,29 @@ const WINDOW_MS = 500;
 const CPU_METRIC = /^process_cpu_seconds_total(?:\{[^}]*\})?\s+([0-9.e+-]+)/m;
 const HASH_COST_METRIC = /^authscale_password_hash_cost(?:\{[^}]*\})?\s+([0-9.e+-]+)/m;
 
-interface Replica {
-  id: string;
-  url: string;
-}
+type Replica = ReplicaAccess;
 
 async function metricsText(replica: Replica): Promise<string> {
-  const response = await fetch(new URL('/metrics', replica.url), { signal: AbortSignal.timeout(3000) });
+  const response = await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(3000) });
   if (!response.ok) throw new Error(`${replica.id} /metrics answered ${response.status}`);
   return response.text();
 }
 
-/** The replicas to watch, or why the scenario cannot run on this target. */
+/**
+ * The replicas to watch, or why the scenario cannot run on this target: each reached straight
+ * (the local cluster) or through the proxy's admin-token direct route (docker compose, a swarm).
+ */
 export async function stormReplicas(context: RunContext): Promise<Replica[] | string> {
-  if (context.target.replicasThroughProxyOnly) return 'it reads each replica\'s CPU straight from its /metrics, and this target\'s replicas are container addresses the bench never uses';
   const status = await context.target.status();
-  const replicas = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => ({ id: u.id, url: u.url }));
-  if (replicas.length === 0) return 'no healthy replica in /_proxy/status';
-  for (const replica of replicas) {
-    const text = await metricsText(replica).catch(() => '');
-    if (!text) return `replica ${replica.id} at ${replica.url} is not reachable from the bench (its CPU is read from its /metrics)`;
-    if (!CPU_METRIC.test(text)) return `replica ${replica.id}'s /metrics has no process_cpu_seconds_total (default metrics not registered)`;
+  const ids = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => u.id);
+  if (ids.length === 0) return 'no healthy replica in /_proxy/status';
+  const replicas: Replica[] = [];
+  for (const id of ids) {
+    const access = await reachReplica(context.target, id);
+    if (typeof access === 'string') return `${access} (its CPU is read from its /metrics)`;
+    const text = await metricsText(access).catch(() => '');
+    if (!CPU_METRIC.test(text)) return `replica ${id}'s /metrics has no process_cpu_seconds_total (default metrics not registered)`;
+    replicas.push(access);
   }
   return replicas;
 }
@@ -95,11 +99,14 @@ function loginBody(context: RunContext, i: number): string {
   return JSON.stringify({ username: context.usernames[i % context.usernames.length], password: context.password });
 }
 
-async function login(url: string, body: string, address: string, timeoutMs: number): Promise<{ status: number; error?: string; json?: Record<string, unknown> }> {
+/** A login's headers: each storm client is its own address, claimed as the bench claims them (common/client-address.ts). */
+function loginHeaders(context: RunContext, address: string): Record<string, string> {
+  return { 'Content-Type': 'application/json', [CLIENT_ADDRESS_HEADER]: address, [CLIENT_KEY_HEADER]: clientAddressKey(context.target.adminToken) };
+}
+
+async function login(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; error?: string; json?: Record<string, unknown> }> {
   try {
-    const response = await fetch(new URL('/jwt/login', url), {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': address }, body, signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await fetch(new URL('/jwt/login', url), { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     const json = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     return { status: response.status, error: typeof json?.error === 'string' ? json.error : undefined, json };
   } catch (error) {
@@ -118,7 +125,7 @@ async function measureLoginCpu(context: RunContext, replicas: Replica[], url: st
   let samples = 0;
   // At least 3 logins and 3 s, at most 200 logins: enough CPU to rise above the metric's noise.
   while ((samples < 3 || Date.now() - began < 3000) && samples < 200 && !context.signal.aborted) {
-    const answer = await login(url, loginBody(context, samples), clientAddressFor(100_000 + samples), 30_000);
+    const answer = await login(url, loginBody(context, samples), loginHeaders(context, clientAddressFor(100_000 + samples)), 30_000);
     if (answer.status !== 200) return { ms: null, samples };
     samples++;
   }
@@ -138,7 +145,7 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   const loginCpu = await measureLoginCpu(context, replicas, url);
 
   // A probe user, logged in before the storm (JWT: valid on every replica).
-  const probeLogin = await login(url, loginBody(context, 0), clientAddressFor(200_000), 30_000);
+  const probeLogin = await login(url, loginBody(context, 0), loginHeaders(context, clientAddressFor(200_000)), 30_000);
   const token = typeof probeLogin.json?.accessToken === 'string' ? probeLogin.json.accessToken : '';
   if (!token) throw new Error(`the probe user could not log in (status ${probeLogin.status})`);
 
@@ -151,16 +158,16 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   loop.enable();
   const cpuStormStart = await cpuSeconds(replicas);
   const stormStarted = Date.now();
-  // Each probe on its own thread: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
+  // Each probe in a process of its own: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
   const probes = [
-    startProbeThread({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
-    startProbeThread({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
+    startProbeProcess({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
+    startProbeProcess({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
   ];
   const client = async (i: number): Promise<void> => {
     const body = loginBody(context, i);
-    const address = clientAddressFor(i);
+    const headers = loginHeaders(context, clientAddressFor(i));
     while (Date.now() < stormEnds && !context.signal.aborted) {
-      const answer = await login(url, body, address, CLIENT_TIMEOUT_MS);
+      const answer = await login(url, body, headers, CLIENT_TIMEOUT_MS);
       if (answer.status === 200) logins.ok++;
       else if (answer.status === 503 && answer.error === 'login_overloaded') logins.refused++;
       else if (answer.error === 'timeout') logins.abandoned++;

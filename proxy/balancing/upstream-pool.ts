@@ -10,6 +10,12 @@ export interface UpstreamTarget {
 /** One replica as the pool sees it. Counters are plain fields: the hot path only adds to them. */
 export class Upstream {
   healthy = true;
+  /**
+   * The last connection attempt to it (a health check's or a request's) succeeded. A refusal or a
+   * connect timeout means nothing accepts connections there: panic routing skips it, while a
+   * replica that accepts but answers its checks too slowly stays a panic candidate.
+   */
+  reachable = true;
   draining = false;
   removed = false;
   inFlight = 0;
@@ -33,7 +39,7 @@ export class Upstream {
 
   toJSON(): object {
     return {
-      id: this.id, url: this.url, healthy: this.healthy, draining: this.draining, inFlight: this.inFlight,
+      id: this.id, url: this.url, healthy: this.healthy, reachable: this.reachable, draining: this.draining, inFlight: this.inFlight,
       requests: this.requests, failures: this.failures, lastCheck: this.lastCheck,
     };
   }
@@ -41,14 +47,21 @@ export class Upstream {
 
 /**
  * Owns the upstreams and their health (Traefik-style): health checkers and the forwarder only
- * call setStatus; strategies only ever see `eligible()` — healthy and not draining. That array
- * is rebuilt on a change, not per request, and its identity tells strategies when to rebuild
- * what they derive from it.
+ * call setStatus / setReachable; strategies only ever see `eligible()`. That array is rebuilt on
+ * a change, not per request, and its identity tells strategies when to rebuild what they derive
+ * from it.
+ *
+ * Eligible = healthy and not draining. When no upstream is (every one failed its checks), the
+ * pool panics, like Envoy below its panic threshold: eligible = every non-draining upstream that
+ * still accepts connections, since a replica too slow for its checks usually still serves, and a
+ * slow answer beats a certain 503. Draining upstreams are never eligible; with nothing reachable
+ * either, eligible is empty and clients get 503 at once.
  */
 export class UpstreamPool {
   private readonly byId = new Map<string, Upstream>();
   private snapshot: readonly Upstream[] = Object.freeze([]);
   private everything: readonly Upstream[] = Object.freeze([]);
+  private panicking = false;
 
   constructor(private readonly logger: Logger) {}
 
@@ -96,6 +109,11 @@ export class UpstreamPool {
     return this.snapshot;
   }
 
+  /** Routing across upstreams that failed their health checks, because none passes them. */
+  get panic(): boolean {
+    return this.panicking;
+  }
+
   /** Only transitions are logged, so a flapping replica is visible and a steady one is quiet. */
   setStatus(id: string, up: boolean, reason: string): void {
     const upstream = this.byId.get(id);
@@ -106,6 +124,15 @@ export class UpstreamPool {
     this.rebuild();
   }
 
+  /** Whether the last connection attempt got through; only panic routing depends on it. */
+  setReachable(id: string, reachable: boolean, reason: string): void {
+    const upstream = this.byId.get(id);
+    if (!upstream || upstream.reachable === reachable) return;
+    upstream.reachable = reachable;
+    this.logger.debug({ upstream: id, reason }, reachable ? 'upstream reachable' : 'upstream unreachable');
+    this.rebuild();
+  }
+
   recordCheck(id: string, ok: boolean, at: Date): void {
     const upstream = this.byId.get(id);
     if (upstream) upstream.lastCheck = { at: at.toISOString(), ok };
@@ -113,6 +140,22 @@ export class UpstreamPool {
 
   private rebuild(): void {
     this.everything = Object.freeze([...this.byId.values()]);
-    this.snapshot = Object.freeze(this.everything.filter((u) => u.healthy && !u.draining));
+    const healthy = this.everything.filter((u) => u.healthy && !u.draining);
+    const panic = healthy.length === 0 && this.everything.some((u) => !u.draining && u.reachable);
+    const next = panic ? this.everything.filter((u) => !u.draining && u.reachable) : healthy;
+    // Same members, same array: a change that routes nowhere differently costs strategies nothing.
+    if (!sameMembers(next, this.snapshot)) this.snapshot = Object.freeze(next);
+    if (panic !== this.panicking) {
+      this.panicking = panic;
+      if (panic) this.logger.warn({ upstreams: next.map((u) => u.id) }, 'panic: no upstream passes its health checks, routing across every reachable one');
+      else if (healthy.length > 0) this.logger.info({ upstreams: healthy.map((u) => u.id) }, 'panic over: routing to healthy upstreams again');
+      else this.logger.warn('panic over: no upstream is reachable');
+    }
   }
+}
+
+function sameMembers(a: readonly Upstream[], b: readonly Upstream[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -13,7 +13,7 @@ import { readCookie, AFFINITY_COOKIE } from '../balancing/sticky-cookie';
 import { sendError } from '../../common/http-json';
 import { AttemptHandler, EXCHANGE, Exchange, type ExchangeOwner, type FrontendRuntime, type WithExchange } from './exchange';
 import { hasBody, readBody } from './request-body';
-import { classifyFailure, mayRetry } from './retry-policy';
+import { CONNECT_TIMEOUT, classifyFailure, mayRetry } from './retry-policy';
 
 export interface ForwarderOptions {
   readonly upstreamTimeoutMs: number;
@@ -182,6 +182,7 @@ export class Forwarder implements ExchangeOwner {
     this.counters.upstreamErrors[kind] += 1;
     if (kind === 'refused') this.passive.connectFailed(upstream, err.code ?? 'refused');
     else if (kind === 'reset') this.passive.reset(upstream, err.code ?? 'reset');
+    else if (err.code === CONNECT_TIMEOUT) this.passive.connectTimedOut(upstream);
     else this.passive.timedOut(upstream);
 
     if (mayRetry(kind, ex.req.method, ex.retriedAfterSend)) {

@@ -7,7 +7,8 @@ export type FailureKind = 'refused' | 'reset' | 'timeout';
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
 // undici's timeouts per attempt: connecting, waiting for the response head, between body chunks.
-const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+export const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
+const TIMEOUT_ERRORS = new Set([CONNECT_TIMEOUT, 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function classifyFailure(err: NodeJS.ErrnoException): FailureKind {
   if (err.code !== undefined && TIMEOUT_ERRORS.has(err.code)) return 'timeout';

@@ -76,12 +76,14 @@ export class ActiveHealthChecker {
 
   private check(upstream: Upstream, streak: Streak): void {
     let settled = false;
+    // A check that connected but timed out found a slow replica, not a dead one (panic routing tells them apart).
+    let connected = false;
     const done = (ok: boolean, reason: string): void => {
       if (settled) return;
       settled = true;
       streak.checking = undefined;
       if (this.streaks.get(upstream.id) !== streak) return; // removed or stopped meanwhile
-      this.record(upstream, streak, ok, reason);
+      this.record(upstream, streak, ok, connected, reason);
     };
     const req = http.request(
       { ...upstream.target, path: this.options.path ?? '/health', method: 'GET', agent: false, timeout: this.options.timeoutMs },
@@ -96,12 +98,18 @@ export class ActiveHealthChecker {
       req.destroy();
     });
     req.once('error', (err: NodeJS.ErrnoException) => done(false, `health check failed: ${err.code ?? err.message}`));
+    req.once('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', () => { connected = true; });
+      else connected = socket.readyState === 'open';
+    });
     req.end();
     streak.checking = req;
   }
 
-  private record(upstream: Upstream, streak: Streak, ok: boolean, reason: string): void {
+  private record(upstream: Upstream, streak: Streak, ok: boolean, connected: boolean, reason: string): void {
     this.pool.recordCheck(upstream.id, ok, this.now());
+    // Before any ejection below, so an unreachable upstream never joins a panic set on its way out.
+    this.pool.setReachable(upstream.id, connected, reason);
     const first = streak.first;
     streak.first = false;
     if (ok) {

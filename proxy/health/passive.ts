@@ -6,6 +6,8 @@ import type { ActiveHealthChecker } from './active-checker';
  * means the replica is gone or going, so it is ejected at once rather than after `fall` active
  * checks; the active checker re-admits it after `rise` fresh successes. Timeouts only count as
  * failures: a slow replica is the active checker's call (its own timeout, with thresholds).
+ * A refused or timed-out connect also marks it unreachable, so panic routing skips it until a
+ * health check connects again.
  */
 export class PassiveHealth {
   constructor(
@@ -15,6 +17,7 @@ export class PassiveHealth {
 
   connectFailed(upstream: Upstream, code: string): void {
     upstream.failures += 1;
+    this.pool.setReachable(upstream.id, false, `connection failed (${code})`);
     this.eject(upstream, `connection failed (${code})`);
   }
 
@@ -25,6 +28,12 @@ export class PassiveHealth {
 
   timedOut(upstream: Upstream): void {
     upstream.failures += 1;
+  }
+
+  /** Nothing answered the connect (a crashed node's address): not a slow replica, but not proof enough to eject. */
+  connectTimedOut(upstream: Upstream): void {
+    upstream.failures += 1;
+    this.pool.setReachable(upstream.id, false, 'connect timed out');
   }
 
   private eject(upstream: Upstream, reason: string): void {

@@ -53,7 +53,7 @@ export class InternalRoutes {
     if (pathname === '/_proxy/status') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'method_not_allowed', undefined, { Allow: 'GET' });
       return sendJson(res, 200, {
-        upstreams: pool.all(), frontends: this.deps.frontends(), control: relay.configured ? 'local' : null, modes: this.deps.modeOutcomes(),
+        upstreams: pool.all(), panic: pool.panic, frontends: this.deps.frontends(), control: relay.configured ? 'local' : null, modes: this.deps.modeOutcomes(),
       });
     }
     if (pathname === '/_proxy/metrics') {

@@ -18,6 +18,8 @@ export type Admission =
   | { admitted: true; release(): void }
   | { admitted: false; reason: 'overloaded' | 'queue_timeout' | 'client_gone'; retryAfterSeconds: number };
 
+export type Refusal = Extract<Admission, { admitted: false }>;
+
 interface Waiter {
   settle(admission: Admission): void;
   signal: AbortSignal;
@@ -48,6 +50,17 @@ export class LoginAdmission {
     return this.queue.length;
   }
 
+  /**
+   * The refusal a login would get right now, counted as one, or undefined when it could be admitted
+   * or queued. Lets a caller refuse before any other work for a login that will never be hashed
+   * (the throttle's Redis round trips: a storm's refusals are most of its requests).
+   */
+  refuseNow(): Refusal | undefined {
+    if (!this.full()) return undefined;
+    this.deps.events.refused();
+    return this.refusal('overloaded');
+  }
+
   /** A slot to hash in (call `release` when the hash is done), or why not. */
   admit(signal: AbortSignal): Promise<Admission> {
     if (signal.aborted) {
@@ -55,12 +68,8 @@ export class LoginAdmission {
       return Promise.resolve(this.refusal('client_gone'));
     }
     if (this.hashing < this.limits.concurrency && this.queue.length === 0) return Promise.resolve(this.grant());
-    // The wait this login would have: everyone ahead of it, `concurrency` at a time.
-    const expectedWaitMs = ((this.queue.length + 1) / this.limits.concurrency) * this.hashMs;
-    if (this.queue.length >= this.limits.queueLimit || expectedWaitMs > this.limits.queueTimeoutMs) {
-      this.deps.events.refused();
-      return Promise.resolve(this.refusal('overloaded'));
-    }
+    const refused = this.refuseNow();
+    if (refused) return Promise.resolve(refused);
     return new Promise<Admission>((resolve) => {
       const waiter: Waiter = {
         settle: resolve,
@@ -72,6 +81,14 @@ export class LoginAdmission {
       this.queue.push(waiter);
       this.report();
     });
+  }
+
+  /** No slot free and no room to wait: the queue is full, or this login's expected wait is too long. */
+  private full(): boolean {
+    if (this.hashing < this.limits.concurrency && this.queue.length === 0) return false;
+    // The wait this login would have: everyone ahead of it, `concurrency` at a time.
+    const expectedWaitMs = ((this.queue.length + 1) / this.limits.concurrency) * this.hashMs;
+    return this.queue.length >= this.limits.queueLimit || expectedWaitMs > this.limits.queueTimeoutMs;
   }
 
   /** Feed the measured wall time of one hash into the wait estimate. */
@@ -119,7 +136,7 @@ export class LoginAdmission {
     waiter.signal.removeEventListener('abort', waiter.onAbort);
   }
 
-  private refusal(reason: 'overloaded' | 'queue_timeout' | 'client_gone'): Admission {
+  private refusal(reason: Refusal['reason']): Refusal {
     // When the queue ahead would have drained: a retry then has a chance.
     const drainMs = ((this.queue.length + this.hashing) / this.limits.concurrency) * this.hashMs;
     return { admitted: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(drainMs / 1000)) };

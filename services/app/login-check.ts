@@ -19,11 +19,15 @@ export interface LoginCheckDeps {
 }
 
 /**
- * One login's password check, in the order that keeps both limits honest: reserve a throttle
- * slot (atomic check-and-count) → wait for a hashing slot (bounded) → hash → settle the slot
+ * One login's password check, in the order that keeps both limits honest: refuse at once when no
+ * hash could start (queue full) → reserve a throttle slot (atomic check-and-count) → wait for a
+ * hashing slot (bounded) → hash → settle the slot
  * (a failure keeps it, a success clears the pair, anything refused before the hash gives it back).
  */
 export async function checkLogin(deps: LoginCheckDeps, attempt: LoginAttempt, password: string, clientGone: AbortSignal): Promise<LoginCheckResult> {
+  // Refused before the throttle when no hash could start: a login never hashed is no guess to count.
+  const early = deps.admission.refuseNow();
+  if (early) return overloaded(early.retryAfterSeconds);
   const reservation = await deps.throttle.reserve(attempt);
   if (!reservation.allowed) {
     return { outcome: 'throttled', error: new AppError('too_many_attempts', undefined, { headers: { 'Retry-After': String(reservation.retryAfterSeconds) } }) };
@@ -32,8 +36,7 @@ export async function checkLogin(deps: LoginCheckDeps, attempt: LoginAttempt, pa
   if (!admission.admitted) {
     await reservation.settle('released');
     if (admission.reason === 'client_gone') return { outcome: 'gone' };
-    const error = new AppError('login_overloaded', undefined, { headers: { 'Retry-After': String(admission.retryAfterSeconds) } });
-    return { outcome: admission.reason === 'overloaded' ? 'overloaded' : 'abandoned', error };
+    return admission.reason === 'overloaded' ? overloaded(admission.retryAfterSeconds) : { outcome: 'abandoned', error: overloadedError(admission.retryAfterSeconds) };
   }
   let user: string | undefined;
   const started = performance.now();
@@ -49,4 +52,12 @@ export async function checkLogin(deps: LoginCheckDeps, attempt: LoginAttempt, pa
   }
   await reservation.settle(user ? 'success' : 'failure');
   return user ? { outcome: 'ok', user } : { outcome: 'invalid', error: new AppError('invalid_credentials') };
+}
+
+function overloadedError(retryAfterSeconds: number): AppError {
+  return new AppError('login_overloaded', undefined, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+}
+
+function overloaded(retryAfterSeconds: number): LoginCheckResult {
+  return { outcome: 'overloaded', error: overloadedError(retryAfterSeconds) };
 }

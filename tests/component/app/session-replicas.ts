@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { loadAppConfig } from '../../../services/app/config';
 import { UserDirectory } from '../../../services/app/passwords';
 import { start, type RunningApp } from '../../../services/app/server';
@@ -9,23 +7,9 @@ import { request, startProxy, type Answer } from '../proxy/support';
 import { waitFor } from '../../../common/poll';
 import { FakeClock } from './harness';
 import { sharedRedisUrl } from '../../support/shared-redis';
+import { LogLines } from '../../support/log-lines';
 
 export { request, type Answer };
-
-/** Log lines a replica wrote, parsed, for tests that assert on what an operator reads. */
-export class LogLines {
-  readonly lines: Record<string, unknown>[] = [];
-  readonly logger = pino({ level: 'info' }, new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
-      for (const line of chunk.toString().split('\n')) if (line) this.lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  }));
-
-  messages(): string[] {
-    return this.lines.map((l) => String(l.msg));
-  }
-}
 
 export interface Replica {
   id: string;

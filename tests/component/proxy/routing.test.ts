@@ -73,11 +73,12 @@ describe('proxy routing over real upstreams', () => {
     for (const url of proxy.urls) {
       const status = (await request(`${url}/_proxy/status`)).json();
       expect(status.control).toBeNull();
+      expect(status.panic).toBe(false);
       expect(status.frontends).toEqual(proxy.frontends.map(({ port, strategy }) => ({ port, strategy })));
       const upstreams = status.upstreams as Record<string, unknown>[];
       expect(upstreams.map((u) => u.id)).toEqual(['app1', 'app2', 'app3']);
       expect(upstreams[0]).toEqual({
-        id: 'app1', url: ups[0].url, healthy: true, draining: false, inFlight: 0,
+        id: 'app1', url: ups[0].url, healthy: true, reachable: true, draining: false, inFlight: 0,
         requests: expect.any(Number), failures: 0, lastCheck: { at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), ok: true },
       });
     }

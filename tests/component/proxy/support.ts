@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { loadProxyConfig } from '../../../proxy/config';
 import { start, type RunningProxy } from '../../../proxy/server';
-import { silentLogger } from '../../../common/logger';
+import { silentLogger, type Logger } from '../../../common/logger';
 import { freePort } from '../../../common/ports';
 
 export type Behaviour = 'ok' | 'slow' | 'hang' | 'reset' | 'die-mid-body';
@@ -21,6 +21,8 @@ export interface Seen {
  */
 export class TestUpstream {
   behaviour: Behaviour = 'ok';
+  /** Delay of its /health answers: above the proxy's check timeout it fails every check while still serving. */
+  healthDelayMs = 0;
   readonly seen: Seen[] = [];
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -68,7 +70,9 @@ export class TestUpstream {
       if (req.url === '/health') {
         if (this.behaviour === 'hang') return;
         res.setHeader('X-Instance', this.id);
-        res.end(JSON.stringify({ status: 'ok', instance: this.id }));
+        const body = JSON.stringify({ status: 'ok', instance: this.id });
+        if (this.healthDelayMs > 0) setTimeout(() => res.end(body), this.healthDelayMs).unref();
+        else res.end(body);
         return;
       }
       this.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
@@ -129,10 +133,10 @@ export function request(url: string, options: { method?: string; headers?: Recor
   });
 }
 
-export async function startProxy(env: Record<string, string>, resolve?: (name: string) => Promise<string[]>): Promise<RunningProxy> {
+export async function startProxy(env: Record<string, string>, resolve?: (name: string) => Promise<string[]>, logger: Logger = silentLogger()): Promise<RunningProxy> {
   return start(
     loadProxyConfig({ PROXY_HOST: '127.0.0.1', FRONTENDS: '0:round-robin,0:sticky-cookie,0:hash-ip', HEALTH_INTERVAL_MS: '100', HEALTH_TIMEOUT_MS: '80', HEALTH_RISE: '2', HEALTH_FALL: '2', LOG_LEVEL: 'silent', ...env }),
-    { logger: silentLogger(), ...(resolve ? { resolve } : {}) },
+    { logger, ...(resolve ? { resolve } : {}) },
   );
 }
 

@@ -83,3 +83,18 @@ test('when the client has already gone, then the login is not admitted; a slot r
   b.release();
   granted(await c).release();
 });
+
+test('when no hash could start and the queue is full, then refuseNow refuses (and counts it) before any other work; with room it refuses nothing', async () => {
+  const { seen, events: ev } = events();
+  const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000 }, { events: ev, initialHashMs: 400 });
+  expect(admission.refuseNow()).toBeUndefined();
+  const first = granted(await admission.admit(live()));
+  expect(admission.refuseNow()).toBeUndefined(); // one may still wait
+  const queued = admission.admit(live());
+  expect(admission.refuseNow()).toEqual({ admitted: false, reason: 'overloaded', retryAfterSeconds: 1 });
+  expect(seen.refused).toBe(1);
+  first.release();
+  granted(await queued).release();
+  expect(admission.refuseNow()).toBeUndefined();
+  expect(seen.refused).toBe(1);
+});

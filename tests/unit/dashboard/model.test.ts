@@ -141,6 +141,22 @@ describe('dashboard model: the cluster table', () => {
     expect(rows[1]).toMatchObject({ requests: 120, inFlight: 1, failures: 0, pid: 11 });
   });
 
+  test('when the proxy panics, then replicas failing their checks that it still routes to say so, and unreachable ones stay down', () => {
+    const panic = {
+      panic: true,
+      upstreams: [
+        { id: 'app1', healthy: false, reachable: true, draining: false },
+        { id: 'app2', healthy: false, reachable: false, draining: false },
+        { id: 'app3', healthy: false, reachable: true, draining: true },
+      ],
+    };
+    expect(model.serviceRows(panic, null, null).filter((r) => r.kind === 'replica').map((r) => [r.id, r.health])).toEqual([
+      ['app1', 'down, routed (panic)'],
+      ['app2', 'down'],
+      ['app3', 'draining'],
+    ]);
+  });
+
   test('when there is no launcher (Docker) and no answer from /ready, then rows come from the proxy alone', () => {
     const rows = model.serviceRows(status, null, null);
     expect(rows.map((r) => [r.id, r.health, r.state])).toEqual([

@@ -1,5 +1,5 @@
 import { createLedger, recordErrorKind, recordOutcome, type UserLedger } from '../../../loadtest/ledger';
-import { poolChanges } from '../../../loadtest/pool-watch';
+import { panicChange, poolChanges } from '../../../loadtest/pool-watch';
 import { longestSilence, movesPerSecond, replacementCell } from '../../../loadtest/scenarios/replacement';
 import { errorKind } from '../../../loadtest/virtual-user';
 
@@ -64,5 +64,11 @@ describe('the proxy\'s serving set, watched', () => {
       { second: 4.2, kind: 'pool', label: '−a' },
       { second: 4.2, kind: 'pool', label: '+c' },
     ]);
+  });
+
+  it('when the proxy enters panic routing and later leaves it, then each is one event of its second, and no change is none', () => {
+    expect(panicChange(false, true, 3.5)).toEqual([{ second: 3.5, kind: 'pool', label: 'panic: no replica passes its checks, routing to every reachable one' }]);
+    expect(panicChange(true, true, 4)).toEqual([]);
+    expect(panicChange(true, false, 6.1)).toEqual([{ second: 6.1, kind: 'pool', label: 'panic over' }]);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startProbeThread } from '../../../loadtest/probe-thread';
+import { startProbeProcess } from '../../../loadtest/probe-process';
 
 /**
  * A real server in its own process (so this test's event loop can be blocked while it answers):
@@ -27,10 +27,10 @@ function blockLoop(ms: number): void {
   while (Date.now() < until) { /* the storm's clients keeping the bench's event loop busy */ }
 }
 
-test('when the bench\'s own event loop is blocked, then the probe thread goes on probing with its headers, one reading per request', async () => {
+test('when the bench\'s own event loop is blocked, then the probe process goes on probing with its headers, one reading per request', async () => {
   const target = await server();
   try {
-    const probe = startProbeThread({ url: `${target.url}/jwt/me`, headers: { Authorization: 'Bearer t' }, gapMs: 20 });
+    const probe = startProbeProcess({ url: `${target.url}/jwt/me`, headers: { Authorization: 'Bearer t' }, gapMs: 20 });
     await new Promise((r) => setTimeout(r, 300));
     const blockedFrom = Date.now();
     blockLoop(800);
@@ -50,7 +50,7 @@ test('when the bench\'s own event loop is blocked, then the probe thread goes on
 test('when the target answers non-2xx, then the probe counts failures, not latencies', async () => {
   const target = await server();
   try {
-    const probe = startProbeThread({ url: `${target.url}/down`, gapMs: 10 });
+    const probe = startProbeProcess({ url: `${target.url}/down`, gapMs: 10 });
     await new Promise((r) => setTimeout(r, 200));
     const readings = await probe.stop();
     expect(readings.latencies).toEqual([]);
