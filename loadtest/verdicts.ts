@@ -239,7 +239,10 @@ export function failoverEvidence(r: BenchResults): string[] {
   const lines = f.variants.map((v) => {
     const redis = v.modes.find((m) => m.mode === 'redis');
     const how = v.redis === 'ha' ? `replica promoted after ${seconds(v.promotedAfterMs)}` : `restarted after ${seconds(v.restartedAfterMs)}`;
-    return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`;
+    const lost = v.cohort.users > 0
+      ? `${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`
+      : `sessions lost not measured (no login was answered in the last ${f.cohortSeconds} s before the kill)`;
+    return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${lost}`;
   });
   const where = f.target === 'docker compose' ? ' on the docker compose stack' : '';
   return [`failover-redis${where} (what HA changes; the rule above is unchanged): ${lines.join('; ')}. ${haChange(f)}`];
@@ -260,7 +263,7 @@ function haChange(f: NonNullable<BenchResults['scenarios']['failoverRedis']>): s
     parts.push(followed
       ? `With Sentinels, /redis came back without the killed node being restarted (${down(ha)} without service: the replica promoted after ${seconds(ha.promotedAfterMs)}, the app replicas following after ${seconds(ha.clientsFollowAfterMs)}), so losing a Redis node no longer leaves its users unserved until that node is back`
       : `With Sentinels, /redis did not come back without the killed node within the fault window (replica promoted after ${seconds(ha.promotedAfterMs)}, app replicas following after ${seconds(ha.clientsFollowAfterMs)}): this run does not show the failover taking over`);
-    if (cutOff) parts.push(`asynchronous replication lost what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
+    if (cutOff && cutOff.cohort.users > 0) parts.push(`asynchronous replication lost what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
     const haDown = downOf(ha);
     const singleDown = downOf(single);
     if (single && followed && haDown !== undefined && singleDown !== undefined) {

@@ -118,7 +118,7 @@ function failoverSection(f: FailoverRedisResult): Block[] {
     return [
       v.variant, v.redis === 'ha' ? ms(v.promotedAfterMs) : `restarted after ${ms(v.restartedAfterMs)}`, ms(v.clientsFollowAfterMs),
       redis ? `${redis.secondsWithoutService} s` : '—', redis ? int(redis.errors) : '—', redis ? int(redis.logouts) : '—',
-      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}${v.cohort.late ? ` (+${v.cohort.late} answered after the kill, not counted)` : ''}`,
+      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.users === 0 ? ' (not measured: no login answered in the window)' : ''}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}${v.cohort.late ? ` (+${v.cohort.late} answered after the kill, not counted)` : ''}`,
       int(v.cohort.failedLogins),
       v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms${typeof v.loginPrice.sessionWriteMs === 'number' ? `; session write ${fixed(v.loginPrice.sessionWriteMs, 2)} ms` : ''}` : '—',
     ];

@@ -1,3 +1,4 @@
+import { renderReports } from '../../../loadtest/report';
 import { judgeClaims } from '../../../loadtest/verdicts';
 import type { BenchResults, VerdictValue } from '../../../loadtest/results';
 import { counts, failoverResult, syntheticResults } from './synthetic-results';
@@ -239,6 +240,18 @@ describe('claim 6: what HA changes, said from the variants that ran', () => {
     const slower = evidenceOf(r);
     expect(slower).toContain('one Redis restarted at once had 9 s without service against 5 s: the failover was also the shorter outage here');
     expect(slower).not.toContain('not a shorter outage');
+  });
+
+  it('when no cohort login was answered in the window (costly logins on a busy machine), then the loss is said not measured, never "0 of 0 lost"', () => {
+    const r = syntheticResults();
+    const f = failoverResult();
+    f.variants = [{ ...f.variants[0], variant: 'ha, replica cut off', replicaCutOff: true, cohort: { ...f.variants[0].cohort, users: 0, survived: 0, lost: 0 } }];
+    r.scenarios.failoverRedis = f;
+    const line = evidenceOf(r);
+    expect(line).toContain('ha, replica cut off: replica promoted after 3.4 s, replicas followed after 4.9 s; redis users 5 s without service, 662 errors, 0 logouts; sessions lost not measured (no login was answered in the last 2 s before the kill)');
+    expect(line).not.toContain('0 of 0');
+    expect(line).not.toContain('asynchronous replication lost');
+    expect(renderReports(r).markdown).toContain('0 of 0 (not measured: no login answered in the window)');
   });
 
   it('when the replica was not promoted within the window, then it does not say service came back without the dead node', () => {
