@@ -7,18 +7,26 @@ const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
  * a container entry's balancer), in microseconds, from /proc. Linux only; 0 for a process that is gone.
  */
 export function cpuMicros(pid: number): number {
-  let total = 0;
+  const { user, system } = cpuSplitMicros(pid);
+  return user + system;
+}
+
+/** The same, split: user time (the process's own code, its runtime, GC) and system time (the kernel's work for it: sockets, scheduling). */
+export function cpuSplitMicros(pid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const p of [pid, ...descendants(pid)]) {
     try {
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
-      total += (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
+      user += Number(fields[11]) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
+      system += Number(fields[12]) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
     } catch {
       // the process went away between listing and reading
     }
   }
-  return total;
+  return { user, system };
 }
 
 /** Whether this machine's /proc shows the process (a container's pid from another namespace may not be). */

@@ -1,8 +1,9 @@
 import { AFFINITY_COOKIE, affinityValue } from '../../common/balancing';
+import { readCookie } from '../../common/cookie-header';
 import { untried, type PickContext, type Strategy } from './strategy';
 import type { Upstream } from './upstream-pool';
 
-export { AFFINITY_COOKIE };
+export { AFFINITY_COOKIE, readCookie };
 
 /**
  * Affinity by cookie, like HAProxy's `cookie SERVERID insert`: the first response sets `lb` to an
@@ -65,35 +66,4 @@ export class StickyCookieStrategy implements Strategy {
   learn(upstreams: readonly Upstream[]): void {
     for (const u of upstreams) this.entryFor(u.id);
   }
-}
-
-/**
- * The value of cookie `name` in a Cookie header, without parsing the other cookies. A match must
- * start the header or a pair (after ";" and optional spaces): "a=x lb=v" or "a=x,lb=v" is one
- * malformed cookie `a`, not `lb`. A value with characters no cookie-octet may hold (space,
- * quote, comma, backslash; RFC 6265 §4.1.1) is no affinity value.
- */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  let from = 0;
-  for (;;) {
-    const at = header.indexOf(name, from);
-    if (at === -1) return undefined;
-    const end = at + name.length;
-    if (startsPair(header, at) && header.charCodeAt(end) === 61 /* = */) {
-      const stop = header.indexOf(';', end + 1);
-      const value = header.slice(end + 1, stop === -1 ? undefined : stop).trim();
-      return COOKIE_VALUE.test(value) ? value : undefined;
-    }
-    from = end;
-  }
-}
-
-const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-
-/** Whether position `at` begins a cookie pair: the header's start, or ";" then optional spaces/tabs. */
-function startsPair(header: string, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && (header.charCodeAt(i) === 32 || header.charCodeAt(i) === 9)) i--;
-  return i < 0 || header.charCodeAt(i) === 59 /* ; */;
 }

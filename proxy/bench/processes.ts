@@ -6,7 +6,7 @@ import path from 'node:path';
 
 /** The proxy benchmark's processes: spawning quietly, CPU time from /proc, nginx config. */
 export { stopChild } from '../../common/child-process';
-export { cpuMicros } from '../../common/process-cpu';
+export { cpuMicros, cpuSplitMicros } from '../../common/process-cpu';
 
 /** Until `url` answers 200 (throws after `timeoutMs`). */
 export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
@@ -83,6 +83,7 @@ http.createServer((req, res) => {
   out.on('error', () => { res.statusCode = 502; res.end(); });
   req.pipe(out);
 }).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile
 `;
 
 /**
@@ -109,4 +110,5 @@ http.createServer((req, res) => {
     onError() { if (!res.headersSent) { res.statusCode = 502; res.end(); } else res.destroy(); },
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile
 `;

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../common/ports';
-import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
+import { formatStages, newestProfile, profileStages, type CpuProfile, type Window } from './profile-stages';
+import { PLAIN_NODE_FORWARDER, PLAIN_UNDICI_FORWARDER, cpuSplitMicros, findNginx, nginxConfig, spawnQuiet, stopChild, waitForHttp } from './processes';
 
 /**
  * This proxy against nginx (1 worker) in front of the same two replicas, side by side in one run:
@@ -31,6 +32,9 @@ export interface TargetResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   cpuMicrosPerRequest: number;
+  /** The same split: user time (JS, V8, GC, the parsers) and system time (the kernel's socket work). */
+  userMicrosPerRequest: number;
+  systemMicrosPerRequest: number;
   errors: number;
   non2xx: number;
 }
@@ -40,6 +44,8 @@ export interface BenchResult {
   targets: TargetResult[];
   /** throughput: totals over all rounds; perRoundThroughput: this proxy / nginx within each round (same machine state). */
   ratio: { throughput: number; cpuPerRequest: number; perRoundThroughput: number[]; medianRoundThroughput: number };
+  /** When each target was under measured load (µs, monotonic clock): a profile is read over these only. */
+  windows: Record<string, Window[]>;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -61,8 +67,7 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
     await Promise.all(replicaPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/health`)));
 
     const proxyPort = await freePort();
-    const profArgs = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-    const proxy = spawnQuiet(process.execPath, [...profArgs, PROXY_MAIN], {
+    const proxy = spawnQuiet(process.execPath, [...profileArgs(options, 'proxy'), PROXY_MAIN], {
       FRONTENDS: `${proxyPort}:round-robin`, PROXY_HOST: '127.0.0.1', LOG_LEVEL: 'warn', APP_ENV: 'development',
       UPSTREAMS: replicaPorts.map((p, i) => `app${i + 1}=http://127.0.0.1:${p}`).join(','),
     });
@@ -91,24 +96,30 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
       children.push(plain);
       targets.push({ name: 'plain-node-forwarder', url: `http://127.0.0.1:${plainPort}${options.path}`, pid: plain.pid! });
       const undiciPort = await freePort();
-      const undici = spawnQuiet(process.execPath, ['-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
+      const undici = spawnQuiet(process.execPath, [...profileArgs(options, 'plain-undici'), '-e', PLAIN_UNDICI_FORWARDER], { PORT: String(undiciPort), UPSTREAM_PORTS: replicaPorts.join(','), UNDICI_MODULE: require.resolve('undici') });
       children.push(undici);
       targets.push({ name: 'plain-undici-forwarder', url: `http://127.0.0.1:${undiciPort}${options.path}`, pid: undici.pid! });
     }
     await Promise.all(targets.map((t) => waitForHttp(t.url)));
     for (const t of targets) await load(t.url, options.connections, 1); // warm-up: JIT, keep-alive pools
 
-    const runs = new Map<string, { requests: number; seconds: number; cpu: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
+    const windows: Record<string, Window[]> = {};
+    const runs = new Map<string, { requests: number; seconds: number; cpu: number; user: number; p50: number[]; p99: number[]; errors: number; non2xx: number; perRound: number[] }>();
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse(); // alternate who runs first
       for (const t of order) {
-        const cpuBefore = cpuMicros(t.pid);
+        const cpuBefore = cpuSplitMicros(t.pid);
+        const from = Number(process.hrtime.bigint() / 1000n);
         const result = await load(t.url, options.connections, options.durationSeconds);
-        const cpu = cpuMicros(t.pid) - cpuBefore;
-        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0, non2xx: 0, perRound: [] };
+        (windows[t.name] ??= []).push([from, Number(process.hrtime.bigint() / 1000n)]);
+        const cpuAfter = cpuSplitMicros(t.pid);
+        const user = cpuAfter.user - cpuBefore.user;
+        const cpu = user + cpuAfter.system - cpuBefore.system;
+        const acc = runs.get(t.name) ?? { requests: 0, seconds: 0, cpu: 0, user: 0, p50: [], p99: [], errors: 0, non2xx: 0, perRound: [] };
         acc.requests += result.requests.total;
         acc.seconds += result.duration;
         acc.cpu += cpu;
+        acc.user += user;
         acc.p50.push(result.latency.p50);
         acc.p99.push(result.latency.p99);
         acc.errors += result.errors + result.timeouts;
@@ -125,6 +136,8 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         latencyP50Ms: median(r.p50),
         latencyP99Ms: median(r.p99),
         cpuMicrosPerRequest: r.cpu / Math.max(1, r.requests),
+        userMicrosPerRequest: r.user / Math.max(1, r.requests),
+        systemMicrosPerRequest: (r.cpu - r.user) / Math.max(1, r.requests),
         errors: r.errors,
         non2xx: r.non2xx,
       };
@@ -142,11 +155,17 @@ export async function runProxyBench(options: BenchOptions, nginxBin: string): Pr
         perRoundThroughput: perRound,
         medianRoundThroughput: median(perRound),
       },
+      windows,
     };
   } finally {
     await Promise.all(children.map((c) => stopChild(c)));
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** --cpu-prof for one target, into its own subdirectory of the profile directory. */
+function profileArgs(options: BenchOptions, target: 'proxy' | 'plain-undici'): string[] {
+  return options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, target)}`] : [];
 }
 
 function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
@@ -161,14 +180,14 @@ function median(values: number[]): number {
 /** Pure: the result as a small table and the ratio line. */
 export function formatBenchResult(result: BenchResult): string {
   const rows = result.targets.map((t) =>
-    `| ${t.name.padEnd(29)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
+    `| ${t.name.padEnd(29)} | ${t.requestsPerSecond.toFixed(0).padStart(7)} | ${t.latencyP50Ms.toFixed(1).padStart(5)} | ${t.latencyP99Ms.toFixed(1).padStart(5)} | ${t.cpuMicrosPerRequest.toFixed(1).padStart(10)} | ${t.userMicrosPerRequest.toFixed(1).padStart(6)} | ${t.systemMicrosPerRequest.toFixed(1).padStart(6)} | ${String(t.errors + t.non2xx).padStart(6)} |`);
   const s = result.settings;
   return [
     `proxy benchmark: ${s.connections} connections, ${s.rounds} × ${s.durationSeconds} s per target (alternating), ${s.cores} cores, node ${s.node}`,
     `upstreams: 2 × ${s.replicas}`,
     '',
-    '| target                        |   req/s | p50ms | p99ms | CPU µs/req | errors |',
-    '|-------------------------------|---------|-------|-------|------------|--------|',
+    '| target                        |   req/s | p50ms | p99ms | CPU µs/req |   user | system | errors |',
+    '|-------------------------------|---------|-------|-------|------------|--------|--------|--------|',
     ...rows,
     '',
     `ratio this proxy / nginx: throughput ${result.ratio.throughput.toFixed(2)} (median of rounds ${result.ratio.medianRoundThroughput.toFixed(2)}; rounds ${result.ratio.perRoundThroughput.map((r) => r.toFixed(2)).join(' ')}), CPU per request ${result.ratio.cpuPerRequest.toFixed(2)}`,
@@ -212,7 +231,16 @@ async function main(): Promise<void> {
   const result = await runProxyBench(options, nginx);
   process.stdout.write(`${formatBenchResult(result)}\n`);
   if (options.json) fs.writeFileSync(options.json, JSON.stringify(result, null, 2));
-  if (options.cpuProfDir) process.stdout.write(`CPU profile of the proxy written to ${options.cpuProfDir}\n`);
+  if (options.cpuProfDir) {
+    // Where each request's CPU goes, stage by stage: this proxy against the bare undici forwarder (Node's floor).
+    for (const [dir, name] of [['proxy', 'authscale-proxy'], ['plain-undici', 'plain-undici-forwarder']] as const) {
+      const file = newestProfile(path.join(options.cpuProfDir, dir));
+      const target = result.targets.find((t) => t.name === name);
+      if (!file || !target) continue;
+      const stages = profileStages(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, result.windows[name]);
+      process.stdout.write(`\n${formatStages(`${name} (${file})`, stages, target)}\n`);
+    }
+  }
 }
 
 if (require.main === module) {

@@ -20,9 +20,12 @@ export interface ForwarderOptions {
   /** The bench's keyed client-address claims (docs/security.md, "Client address"). */
   readonly claims: ClientAddressClaims;
   readonly maxBufferedBodyBytes: number;
-  /** Idle keep-alive sockets are closed after this; below the replicas' keepAliveTimeout (65 s; Node's default 5 s). */
+  /** Idle keep-alive sockets are closed after this when the replica announces no Keep-Alive timeout (Node's default is 5 s). */
   readonly agentIdleTimeoutMs?: number;
 }
+
+/** The longest an idle upstream socket is kept, whatever the replica announces. */
+const UPSTREAM_KEEP_ALIVE_MAX_MS = 60_000;
 
 /**
  * Sends client requests to upstreams with the failure rules of docs/design.md, on undici's
@@ -107,7 +110,9 @@ export class Forwarder implements ExchangeOwner {
       client = new Pool(upstream.origin, {
         // Inactivity bounds per attempt: connecting, waiting for the head, between body chunks.
         connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout,
-        keepAliveTimeout: idle, keepAliveMaxTimeout: idle, pipelining: 1,
+        // A replica's `Keep-Alive: timeout=N` is followed (undici closes 2 s before it: the app says 65 s,
+        // a default Node server 5 s), capped; a quiet spell then costs no reconnects. Without it: `idle`.
+        keepAliveTimeout: idle, keepAliveMaxTimeout: UPSTREAM_KEEP_ALIVE_MAX_MS, pipelining: 1,
       });
       this.pools.set(upstream, client);
       // A removed upstream's pool closes once its last request is done (a removal is rare: no per-request check).

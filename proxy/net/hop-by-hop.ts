@@ -33,43 +33,63 @@ export function stripRequestHopByHop(headers: IncomingHttpHeaders): void {
 /**
  * A response's raw headers ([name, value, name, value, …] as received) without the hop-by-hop
  * ones, ready for `res.writeHead(status, flat)`. Raw headers keep repeated Set-Cookie lines and
- * the upstream's spelling; checking the name's length first keeps the common case allocation-free.
+ * the upstream's spelling.
  */
 export function filterResponseHeaders(raw: readonly string[]): string[] {
-  let named: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
-      for (const token of raw[i + 1].split(',')) {
-        const name = token.trim().toLowerCase();
-        if (name.length > 0) (named ??= new Set()).add(name);
-      }
-    }
-  }
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    if (isHopLength(name.length)) {
-      const lower = name.toLowerCase();
-      if (HOP_SET.has(lower) || named?.has(lower)) continue;
-    } else if (named !== undefined && named.has(name.toLowerCase())) {
-      continue;
-    }
-    out.push(name, raw[i + 1]);
-  }
-  return out;
+  return filterFlat(raw, String);
 }
 
 /**
  * The same from undici's raw response headers ([name, value, …] as Buffers, as received): strings
- * for `res.writeHead`, latin1 as on the wire, so a value passes through byte for byte.
+ * for `res.writeHead`, latin1 as on the wire, so a value passes through byte for byte. One pass
+ * (the proxy's hottest own code: it runs on every response).
  */
 export function filterRawResponseHeaders(raw: readonly Buffer[]): string[] {
-  const strings = new Array<string>(raw.length);
-  for (let i = 0; i < raw.length; i++) strings[i] = raw[i].toString('latin1');
-  return filterResponseHeaders(strings);
+  return filterFlat(raw, latin1);
 }
 
-// Lengths of the names in HOP_BY_HOP: only names of these lengths need a lowercase comparison.
-function isHopLength(length: number): boolean {
-  return length === 10 || length === 2 || length === 7 || length === 16 || length === 17 || length === 18 || length === 19;
+function latin1(b: Buffer): string {
+  return b.toString('latin1');
+}
+
+function filterFlat<T>(raw: readonly T[], text: (item: T) => string): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = text(raw[i]);
+    if (isHopByHop(name)) {
+      // Connection names more hop-by-hop headers; its usual "keep-alive" / "close" name none to drop.
+      if (name.length === 10 && name.toLowerCase() === 'connection') named = connectionTokens(text(raw[i + 1]), named);
+      continue;
+    }
+    out.push(name, text(raw[i + 1]));
+  }
+  // Rare: a header named in Connection (it may come before Connection itself), dropped afterwards.
+  if (named === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) if (!named.has(out[i].toLowerCase())) kept.push(out[i], out[i + 1]);
+  return kept;
+}
+
+function connectionTokens(value: string, named: Set<string> | undefined): Set<string> | undefined {
+  if (value === 'keep-alive' || value === 'close') return named; // what replicas send: nothing to split
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name.length > 0 && name !== 'keep-alive' && name !== 'close') (named ??= new Set()).add(name);
+  }
+  return named;
+}
+
+// Whether a header name (as spelled by the upstream) is hop-by-hop, remembered per spelling: a
+// replica sends the same few names on every response, so the steady state lowercases nothing.
+const HOP_BY_NAME = new Map<string, boolean>();
+const HOP_BY_NAME_LIMIT = 512;
+
+function isHopByHop(name: string): boolean {
+  const known = HOP_BY_NAME.get(name);
+  if (known !== undefined) return known;
+  const hop = HOP_SET.has(name.toLowerCase());
+  // Bounded: odd spellings from a misbehaving upstream cannot grow it.
+  if (HOP_BY_NAME.size < HOP_BY_NAME_LIMIT) HOP_BY_NAME.set(name, hop);
+  return hop;
 }

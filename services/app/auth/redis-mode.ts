@@ -30,10 +30,6 @@ export function createRedisMode(
     ttl: (sess) => recordTtlSeconds(config.session, sess, deps.clock.now()),
     disableTouch: true,
   });
-  // With disableTouch, RedisStore.touch is a no-op; hiding it also spares express-session the
-  // work of deciding to call it on every request (a third hash of the session, and an extra
-  // async step before the response ends). Sends the same Redis commands as before.
-  Object.defineProperty(store, 'touch', { value: undefined });
   replicateWrites(store, deps.redis, config.sessionWait);
   timeWrites(store, (seconds) => deps.metrics.sessionWrites.observe({ mode: 'redis' }, seconds));
   return createSessionMode({

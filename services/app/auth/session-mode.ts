@@ -1,9 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
-import session from 'express-session';
+import type { SessionData, Store } from 'express-session';
 import { AppError } from '../../../common/errors';
 import type { Clock } from '../clock';
 import { CSRF_HEADER, crossOriginReason, csrfTokenMatches, isStateChanging, newCsrfToken } from '../csrf';
 import type { AuthMode, Identity, ModeName } from './auth-mode';
+import { SessionCookie, newSessionId } from './session-cookie';
 import { needsActivityWrite, sessionExpiry, type SessionTimeouts } from './session-timeouts';
 
 declare module 'express-session' {
@@ -20,9 +21,19 @@ declare module 'express-session' {
   }
 }
 
+/**
+ * The record a session store keeps, in express-session's shape (the `cookie` object it wrote
+ * first): records written before this layer replaced express-session's middleware stay readable,
+ * and /me shows the same `stored` as before.
+ */
+export type SessionRecord = Partial<Omit<SessionData, 'cookie'>> & {
+  cookie: { originalMaxAge: null; expires: null; secure: boolean; httpOnly: true; path: string; sameSite: 'lax' };
+};
+
 export interface SessionModeOptions {
   name: Extract<ModeName, 'memory' | 'redis'>;
-  store: session.Store;
+  /** express-session's store interface (get/set/destroy with callbacks): BoundedMemoryStore, connect-redis. */
+  store: Store;
   secrets: readonly string[];
   /** Secure on every cookie (production); otherwise only when the request came over HTTPS. */
   secureCookies: boolean;
@@ -33,68 +44,53 @@ export interface SessionModeOptions {
   storeFailure: (cause: unknown) => AppError;
 }
 
+/** What the mode's middleware found for this request: the verified id of its cookie and the live record. */
+interface LoadedSession {
+  id: string | undefined;
+  record: SessionRecord | undefined;
+}
+
+const LOADED = Symbol('authscale.session');
+type WithSession = Request & { [LOADED]?: LoadedSession };
+
 /**
- * Server-side sessions with express-session: cookie `sid_<mode>` scoped to `/<mode>`, signed,
- * HttpOnly, SameSite=Lax, Secure always in production (SESSION_COOKIE_SECURE), else when the
- * request is HTTPS through a trusted proxy.
- * Nothing is stored before login (saveUninitialized: false); login gets a fresh id (regenerate).
+ * Server-side sessions: cookie `sid_<mode>` scoped to `/<mode>`, signed (express-session's
+ * format, rotating secrets), HttpOnly, SameSite=Lax, Secure always in production
+ * (SESSION_COOKIE_SECURE), else when the request is HTTPS through a trusted proxy. Nothing is
+ * stored and no cookie is set before login; login gets a fresh id and the old one is destroyed.
+ *
+ * A lean layer over express-session's store interface instead of its middleware, which per
+ * request made a Session and a Cookie object, hashed the record twice (SHA-1) to detect changes
+ * and wrapped the response's writeHead and end: here every write is explicit (login, a
+ * rolling-touch renewal, a new CSRF token), so a request that changes nothing reads the store
+ * once and writes nothing (docs/app.md, "Benchmark").
  */
 export function createSessionMode(options: SessionModeOptions): AuthMode {
-  const { name, clock } = options;
+  const { name, clock, store, timeouts } = options;
   const path = `/${name}`;
-  const cookieName = `sid_${name}`;
-  const { timeouts } = options;
+  const cookie = new SessionCookie(`sid_${name}`, options.secrets);
 
-  const sessionMiddleware = session({
-    name: cookieName,
-    secret: [...options.secrets],
-    store: options.store,
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    // No Max-Age: the lifetime is enforced by the session's timestamps and the store's TTL, so a renewal never has to
-    // re-send the cookie, and express-session skips re-hashing the session on every response to
-    // decide whether to (one SHA-1 of the record; within noise in the README's app benchmark).
-    cookie: { path, httpOnly: true, sameSite: 'lax', secure: options.secureCookies ? true : 'auto' },
-  });
-
-  const load: RequestHandler = (req, res, next) => {
-    sessionMiddleware(req, res, (err?: unknown) => (err ? next(options.storeFailure(err)) : next()));
-  };
-
-  /**
-   * A store operation as a promise. On failure the request's session is dropped: otherwise
-   * express-session would try to save the (regenerated or renewed) session again when the
-   * error response ends, fail again, and abort the connection instead of delivering the 503.
-   */
-  const call = (req: Request, fn: (cb: (err?: unknown) => void) => void): Promise<void> =>
-    new Promise((resolve, reject) =>
-      fn((err) => {
-        if (!err) return resolve();
-        (req as { session?: unknown }).session = undefined;
-        reject(options.storeFailure(err));
-      }),
-    );
-
-  function requireSession(req: Request): session.Session & Partial<session.SessionData> {
-    // express-session skips loading when its store reports itself disconnected.
-    if (!req.session) throw options.storeFailure(new Error('session store not ready'));
-    return req.session;
-  }
+  const storeCall = (fn: (cb: (err?: unknown) => void) => void): Promise<void> =>
+    new Promise((resolve, reject) => {
+      fn((err) => (err ? reject(options.storeFailure(err)) : resolve()));
+    });
+  const save = (id: string, record: SessionRecord) => storeCall((cb) => store.set(id, record as unknown as SessionData, cb));
+  const destroy = (id: string) => storeCall((cb) => store.destroy(id, cb));
 
   const clearCookie = (req: Request, res: Response) =>
-    res.clearCookie(cookieName, { path, httpOnly: true, sameSite: 'lax', secure: options.secureCookies || req.secure });
+    res.clearCookie(cookie.name, { path, httpOnly: true, sameSite: 'lax', secure: options.secureCookies || req.secure });
 
   /**
    * Idle and absolute timeouts, from the session's own timestamps: an ended session is destroyed
    * in its store (so every replica refuses it) and the request goes on anonymous (→ 401).
    */
-  const endTimedOut: RequestHandler = (req, res, next) => {
-    const current = req.session as (session.Session & Partial<session.SessionData>) | undefined;
-    if (!current || typeof current.user !== 'string' || !sessionExpiry(timeouts, current, clock.now())) return next();
-    call(req, (cb) => current.regenerate(cb)).then(() => {
+  const endTimedOut = (req: WithSession, res: Response, loaded: LoadedSession, next: (err?: unknown) => void): void => {
+    const record = loaded.record;
+    if (!record || typeof record.user !== 'string' || !sessionExpiry(timeouts, record, clock.now())) return refuseCrossSite(req, loaded, next);
+    destroy(loaded.id!).then(() => {
+      loaded.record = undefined;
       clearCookie(req, res);
-      next();
+      refuseCrossSite(req, loaded, next);
     }, next);
   };
 
@@ -103,56 +99,83 @@ export function createSessionMode(options: SessionModeOptions): AuthMode {
    * another origin; one that carries a live session must also send the session's token back.
    * Without a live session it goes on, and the route answers 401 as it would anyway.
    */
-  const refuseCrossSite: RequestHandler = (req, _res, next) => {
+  const refuseCrossSite = (req: Request, loaded: LoadedSession, next: (err?: unknown) => void): void => {
     if (!isStateChanging(req.method)) return next();
     const reason = crossOriginReason(req);
     if (reason) return next(new AppError('csrf_rejected', `Cross-site request refused: ${reason}.`));
-    const current = req.session as (session.Session & Partial<session.SessionData>) | undefined;
-    if (req.path === '/login' || !current || typeof current.user !== 'string') return next();
-    if (!csrfTokenMatches(current.csrfToken, req.get(CSRF_HEADER))) {
+    const record = loaded.record;
+    if (req.path === '/login' || !record || typeof record.user !== 'string') return next();
+    if (!csrfTokenMatches(record.csrfToken, req.get(CSRF_HEADER))) {
       return next(new AppError('csrf_rejected', `Missing or wrong ${CSRF_HEADER} header: send the csrfToken from the login or /me answer.`));
     }
     next();
   };
 
+  /** One middleware for the mode (each router layer costs a match per request): load, timeouts, CSRF. */
+  const load: RequestHandler = (req: WithSession, res, next) => {
+    const id = cookie.read(req.headers.cookie);
+    const loaded: LoadedSession = { id, record: undefined };
+    req[LOADED] = loaded;
+    if (id === undefined) return endTimedOut(req, res, loaded, next);
+    store.get(id, (err, found) => {
+      if (err) return next(options.storeFailure(err));
+      // Anything but an object (a foreign or corrupt record) is no session: fail closed.
+      if (found !== null && typeof found === 'object') loaded.record = found as unknown as SessionRecord;
+      endTimedOut(req, res, loaded, next);
+    });
+  };
+
+  function loadedOf(req: Request): LoadedSession {
+    const loaded = (req as WithSession)[LOADED];
+    if (!loaded) throw new AppError('internal_error', 'the session middleware did not run');
+    return loaded;
+  }
+
   return {
     name,
-    middleware: [load, endTimedOut, refuseCrossSite],
+    middleware: [load],
 
-    async establish(req: Request, _res: Response, user: string) {
-      // express-session silently drops a Secure cookie on plain HTTP: say so instead of a cookie-less 200.
+    async establish(req: Request, res: Response, user: string) {
+      // A Secure cookie would be dropped by the browser on plain HTTP: say so instead of a cookie-less 200.
       if (options.secureCookies && !req.secure) throw new AppError('https_required');
-      await call(req, (cb) => requireSession(req).regenerate(cb));
-      const fresh = requireSession(req);
+      const loaded = loadedOf(req);
+      // A new id at every login (no session fixation); the session the cookie named ends.
+      if (loaded.id !== undefined) await destroy(loaded.id);
+      loaded.id = undefined;
+      loaded.record = undefined;
+      const id = newSessionId();
       const now = clock.now();
-      fresh.user = user;
-      fresh.createdAt = now;
-      fresh.lastSeenAt = now;
-      fresh.loginInstance = options.instance;
-      fresh.csrfToken = newCsrfToken();
-      await call(req, (cb) => fresh.save(cb));
-      // regenerate() hands back a session express-session does not track as saved, so it wrote it
-      // a second time as the response ended: one more SET (and WAIT) per login. Saved: skip that.
-      Object.defineProperty(fresh, 'save', { configurable: true, enumerable: false, writable: true, value: (cb?: (err?: unknown) => void) => { cb?.(); return fresh; } });
-      return { csrfToken: fresh.csrfToken };
+      const secure = options.secureCookies || req.secure;
+      const record: SessionRecord = {
+        cookie: { originalMaxAge: null, expires: null, secure, httpOnly: true, path, sameSite: 'lax' },
+        user, createdAt: now, lastSeenAt: now, loginInstance: options.instance, csrfToken: newCsrfToken(),
+      };
+      await save(id, record);
+      loaded.id = id;
+      loaded.record = record;
+      // No Max-Age/Expires: the lifetime is the record's (timeouts and the store's TTL), so a renewal never re-sends the cookie.
+      res.cookie(cookie.name, cookie.sign(id), { path, httpOnly: true, sameSite: 'lax', secure });
+      return { csrfToken: record.csrfToken };
     },
 
     async identify(req: Request): Promise<Identity | undefined> {
-      const current = requireSession(req);
-      if (typeof current.user !== 'string') return undefined;
+      const loaded = loadedOf(req);
+      const record = loaded.record;
+      if (!record || typeof record.user !== 'string') return undefined;
       // A session from before CSRF tokens existed gets one now (once), or it could never log out.
-      const tokenMissing = typeof current.csrfToken !== 'string';
-      if (tokenMissing) current.csrfToken = newCsrfToken();
-      if (tokenMissing || needsActivityWrite(timeouts, current, clock.now())) {
-        current.lastSeenAt = clock.now();
-        // An explicit save, so a store failure is a clean 503 instead of an error after the response.
-        await call(req, (cb) => current.save(cb));
+      const tokenMissing = typeof record.csrfToken !== 'string';
+      if (tokenMissing) record.csrfToken = newCsrfToken();
+      if (tokenMissing || needsActivityWrite(timeouts, record, clock.now())) {
+        record.lastSeenAt = clock.now();
+        await save(loaded.id!, record);
       }
-      return { user: current.user, stored: current, csrfToken: current.csrfToken as string };
+      return { user: record.user, stored: record, csrfToken: record.csrfToken as string };
     },
 
     async end(req: Request, res: Response) {
-      await call(req, (cb) => requireSession(req).destroy(cb));
+      const loaded = loadedOf(req);
+      await destroy(loaded.id!);
+      loaded.record = undefined;
       clearCookie(req, res);
       return undefined;
     },

@@ -1,6 +1,6 @@
 import { TrustedProxies, normalizeAddress, parseCidr } from '../../../proxy/net/cidr';
 import { clientAddress, setForwardedHeaders } from '../../../proxy/net/forwarded';
-import { filterResponseHeaders, stripRequestHopByHop } from '../../../proxy/net/hop-by-hop';
+import { filterRawResponseHeaders, filterResponseHeaders, stripRequestHopByHop } from '../../../proxy/net/hop-by-hop';
 
 const trusted = new TrustedProxies(['127.0.0.0/8', '::1/128', '10.0.0.0/8'].map((c) => parseCidr(c)!));
 
@@ -63,5 +63,13 @@ describe('hop-by-hop headers', () => {
     const raw = ['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Hop', 'Keep-Alive', 'timeout=5', 'X-Hop', 'secret',
       'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Instance', 'app1', 'Proxy-Authenticate', 'Basic', 'Upgrade', 'x', 'Trailer', 'y', 'TE', 'z'];
     expect(filterResponseHeaders(raw)).toEqual(['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Instance', 'app1']);
+  });
+
+  it('when a header named in Connection comes before it, in any spelling, from undici\'s raw buffers, then it is dropped too and values pass byte for byte', () => {
+    const raw = ['X-Hop', 'secret', 'x-instance', 'app1', 'CONNECTION', 'close, X-HOP', 'Date', 'd', 'KEEP-ALIVE', 'timeout=5', 'X-Latin', 'caf\u00e9']
+      .map((v) => Buffer.from(v, 'latin1'));
+    expect(filterRawResponseHeaders(raw)).toEqual(['x-instance', 'app1', 'Date', 'd', 'X-Latin', 'caf\u00e9']);
+    // The same names again (now remembered per spelling) give the same answer.
+    expect(filterRawResponseHeaders(raw)).toEqual(['x-instance', 'app1', 'Date', 'd', 'X-Latin', 'caf\u00e9']);
   });
 });
