@@ -1,5 +1,6 @@
 import { MAX_PORT_BASE } from '../common/ports';
 import { LOAD_BALANCERS, isOneOf, type ExternalBalancerName } from '../common/vocabulary';
+import { LATENCY_PATHS, type LatencyPath } from './topology';
 
 /**
  * Command line of `npm run cluster -- <verb> [options] [service...]`, parsed into plain data.
@@ -27,6 +28,9 @@ export interface CliCommand {
   persistence: boolean;
   /** --lb: HAProxy and/or nginx in front of the replicas beside the proxy (`node` alone: none). */
   balancers: ExternalBalancerName[];
+  /** --latency redis,replicas: the latency injector on these paths (docs/distance.md); --latency-ms its start-up round trip. */
+  latency?: LatencyPath[];
+  latencyMs?: number;
 }
 
 export class CliUsageError extends Error {}
@@ -34,7 +38,7 @@ export class CliUsageError extends Error {}
 export const REDIS_CHOICES = ['single', 'ha', 'none'] as const;
 export type RedisChoice = (typeof REDIS_CHOICES)[number];
 
-const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin', '--redis', '--lb']);
+const WITH_VALUE = new Set(['-s', '--signal', '--port-base', '--control-url', '--run-dir', '--redis-url', '--redis-bin', '--redis', '--lb', '--latency', '--latency-ms']);
 
 export function parseCli(argv: readonly string[]): CliCommand {
   const command: CliCommand = {
@@ -59,6 +63,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       else if (flag === '--redis-url') command.redisUrl = v;
       else if (flag === '--redis') command.redis = redisChoice(v);
       else if (flag === '--lb') command.balancers = balancerChoice(v);
+      else if (flag === '--latency') command.latency = latencyChoice(v);
+      else if (flag === '--latency-ms') command.latencyMs = latencyMs(v);
       else command.redisBin = v;
     } else if (flag === '-d' || flag === '--detach') command.detach = true;
     else if (flag === '--daemon-child') command.daemonChild = true;
@@ -79,7 +85,23 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (command.redis !== undefined && command.redis !== 'single' && command.redisUrl !== undefined) {
     throw new CliUsageError(`--redis ${command.redis} and --redis-url exclude each other: the URL names one Redis the launcher does not run`);
   }
+  if (command.latencyMs !== undefined && command.latency === undefined) throw new CliUsageError('--latency-ms needs --latency redis|replicas|redis,replicas (which path to delay)');
   return command;
+}
+
+/** `redis`, `replicas` or both, comma-separated. */
+function latencyChoice(text: string): LatencyPath[] {
+  const names = text.split(',').map((x) => x.trim()).filter(Boolean);
+  const wrong = names.filter((n) => !(LATENCY_PATHS as readonly string[]).includes(n));
+  if (names.length === 0 || wrong.length > 0) throw new CliUsageError(`--latency takes ${LATENCY_PATHS.join(', ')} (comma-separated), not "${text}"`);
+  return [...new Set(names as LatencyPath[])];
+}
+
+/** The round trip added at start-up, in ms, put on the request path as the distance scenario does. */
+function latencyMs(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 10_000) throw new CliUsageError(`--latency-ms must be a number of ms from 0 to 10000, not "${text}"`);
+  return n;
 }
 
 /** `haproxy`, `nginx`, `haproxy,nginx` or `node` (the proxy alone, which always runs). */
@@ -132,6 +154,9 @@ Options:
                           Sentinels that promote the replica when the primary dies (docs/redis-ha.md);
                           none: no Redis (memory and jwt modes only)
   --no-persistence        Redis without append-only persistence
+  --latency PATHS         the latency injector on redis (replicas→Redis) and/or replicas (proxy→replicas),
+                          comma-separated; its control API on N+16 sets delays at run time (docs/distance.md)
+  --latency-ms MS         with --latency: the round trip it adds from the start (default 0)
   --lb node|haproxy|nginx HAProxy and/or nginx (comma-separated) in front of the same replicas, beside the
                           proxy: haproxy on N+3..N+5, nginx on N+6..N+8 (round-robin, sticky-cookie, hash-ip);
                           configs generated from the topology (docs/proxy.md); node (default): the proxy alone

@@ -19,6 +19,7 @@ export function upBanner(info: {
   frontends: readonly { strategy: string; url: string }[]; controlUrl: string; runDir: string; warnings: readonly string[];
   balancers?: readonly { name: string; frontends: readonly { strategy: string; url: string }[] }[];
   sentinels?: readonly string[] | null;
+  latency?: { controlUrl: string } | null;
 }, foreground: boolean): string {
   const lines = [
     'authscale cluster is up',
@@ -26,6 +27,7 @@ export function upBanner(info: {
     ...(info.balancers ?? []).map((b) => `  ${b.name.padEnd(14)} ${b.frontends.map((f) => `${f.strategy} ${f.url}`).join(', ')}`),
     `  control API    ${info.controlUrl}  (Authorization: Bearer <ADMIN_TOKEN>)`,
     ...(info.sentinels ? [`  redis (HA)     primary redis, replica redis2, sentinels ${info.sentinels.join(' ')}  (\`npm run cluster -- ps\` shows which is primary)`] : []),
+    ...(info.latency ? [`  latency        injector control ${info.latency.controlUrl}  (PUT /links/{name} {"upMs":1}; GET /links: docs/distance.md)`] : []),
     `  logs           ${info.runDir}/logs/`,
     ...info.warnings.map((w) => `  warning: ${w}`),
     `Try: npm run cluster -- ps; npm run cluster -- kill app2; npm run cluster -- start app2.${foreground ? ' Ctrl-C stops everything.' : ' `npm run cluster -- down` stops everything.'}`,

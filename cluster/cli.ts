@@ -27,6 +27,8 @@ function launchOptions(command: CliCommand, logs: LaunchOptions['logs']): Launch
     redis: command.redis === 'none' ? 'none' : command.redis === 'ha' ? 'ha' : redisUrl && command.redis === undefined ? { url: redisUrl } : 'spawn',
     redisAppendonly: command.persistence,
     balancers: command.balancers,
+    // The whole round trip on the request path, as the distance scenario sets it (docs/distance.md).
+    ...(command.latency ? { latency: { paths: command.latency, upMs: command.latencyMs ?? 0 } } : {}),
     logs,
     ...(command.runDir ? { runDir: path.resolve(command.runDir) } : {}),
     ...(command.redisBin ? { redisServerBin: command.redisBin } : {}),

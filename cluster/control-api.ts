@@ -20,6 +20,7 @@ export interface ControllableCluster {
   readonly controlUrl: string;
   readonly redisUrl?: string;
   readonly sentinels?: readonly string[];
+  readonly latency?: { controlUrl: string };
   readonly redisTopology: string;
   readonly runDir: string;
   readonly warnings: readonly string[];
@@ -52,7 +53,7 @@ export async function startControlApi(options: {
     if (req.method === 'GET' && url.pathname === '/cluster') {
       send(res, 200, {
         pid: process.pid, frontends: cluster.frontends, balancers: cluster.balancers, controlUrl: cluster.controlUrl, redisUrl: cluster.redisUrl ?? null,
-        redisTopology: cluster.redisTopology, sentinels: cluster.sentinels ?? null,
+        redisTopology: cluster.redisTopology, sentinels: cluster.sentinels ?? null, latency: cluster.latency ?? null,
         runDir: cluster.runDir, warnings: cluster.warnings,
       });
       return;

@@ -12,6 +12,8 @@ export interface ClusterInfo {
   redisUrl: string | null;
   redisTopology?: string;
   sentinels?: string[] | null;
+  /** The latency injector's control API, when the cluster runs one (`up --latency`). */
+  latency?: { controlUrl: string } | null;
   runDir: string;
   warnings: string[];
 }

@@ -65,6 +65,11 @@ export const launchOptionsSchema = z.object({
   redisSentinelBin: z.string().min(1).optional(),
   startTimeoutMs: z.number().int().positive().default(20_000),
   stopGraceMs: z.number().int().positive().default(5_000),
+}).superRefine((options, ctx) => {
+  // With Sentinels (or no Redis) the replicas never use the injector's Redis link: refuse rather than measure nothing.
+  if (options.latency?.paths.includes('redis') && (options.redis === 'ha' || options.redis === 'none')) {
+    ctx.addIssue({ code: 'custom', path: ['latency', 'paths'], message: `the redis path needs one Redis the launcher runs or a Redis URL, not redis: '${options.redis}'${options.redis === 'ha' ? ' (the Sentinels hand the replicas the primary\'s own address, past the injector)' : ''}` });
+  }
 });
 
 export type LaunchConfig = Readonly<Omit<z.infer<typeof launchOptionsSchema>, 'logs'> & { logs: 'inherit' | 'silent' | NodeJS.WritableStream }>;

@@ -76,26 +76,43 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
 }
 
 /**
+ * Where tests and benches draw free ports: AUTHSCALE_PORT_RANGE="LOW-HIGH" (inclusive: a block
+ * assigned to you on a shared machine), else from 10000 up to the ephemeral range.
+ */
+export function drawRange(env: NodeJS.ProcessEnv = process.env): { low: number; high: number } {
+  const text = env.AUTHSCALE_PORT_RANGE?.trim();
+  if (!text) return { low: DRAW_FROM, high: ephemeralLow() };
+  const match = /^(\d+)-(\d+)$/.exec(text);
+  const low = Number(match?.[1]);
+  const high = Number(match?.[2]) + 1;
+  if (!match || low < 1024 || high > 65_536 || high - low < 2 * PORT_BLOCK) {
+    throw new Error(`AUTHSCALE_PORT_RANGE must be LOW-HIGH, from 1024 to 65535 and at least ${2 * PORT_BLOCK} ports wide, not "${text}"`);
+  }
+  return { low, high };
+}
+
+/**
  * A port free a moment ago on 127.0.0.1, drawn below the ephemeral range: a port the OS picked
  * (port 0) can be taken the next instant by any outgoing connection on this shared machine.
  */
 export async function freePort(attempts = 50): Promise<number> {
-  const high = ephemeralLow();
+  const { low, high } = drawRange();
   for (let i = 0; i < attempts; i++) {
-    const port = DRAW_FROM + Math.floor(Math.random() * (high - DRAW_FROM));
+    const port = low + Math.floor(Math.random() * (high - low));
     if (!(await portInUse(port))) return port;
   }
-  throw new Error(`no free port found in ${attempts} attempts below ${high}`);
+  throw new Error(`no free port found in ${attempts} attempts from ${low} to ${high - 1}`);
 }
 
-/** A port base (multiple of PORT_BLOCK, below the ephemeral range) whose whole block is free now. */
+/** A port base (multiple of PORT_BLOCK, inside the draw range) whose whole block is free now. */
 export async function freePortBase(attempts = 50): Promise<number> {
-  const first = Math.ceil(DRAW_FROM / PORT_BLOCK);
-  const blocks = Math.floor((ephemeralLow() - PORT_BLOCK) / PORT_BLOCK) - first;
+  const { low, high } = drawRange();
+  const first = Math.ceil(low / PORT_BLOCK);
+  const blocks = Math.floor((high - PORT_BLOCK) / PORT_BLOCK) - first;
   for (let i = 0; i < attempts; i++) {
     const base = (first + Math.floor(Math.random() * blocks)) * PORT_BLOCK;
     const busy = await Promise.all(Array.from({ length: PORT_BLOCK }, (_, offset) => portInUse(base + offset)));
     if (!busy.some(Boolean)) return base;
   }
-  throw new Error(`no free block of ${PORT_BLOCK} ports found in ${attempts} attempts`);
+  throw new Error(`no free block of ${PORT_BLOCK} ports found in ${attempts} attempts from ${low} to ${high - 1}`);
 }

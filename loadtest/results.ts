@@ -122,6 +122,9 @@ export interface LoginPrice {
   loginsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** Session writes the replicas timed during the cell, and their mean (the SET, and WAIT when on); absent in older results. */
+  sessionWrites?: number;
+  sessionWriteMs?: number | null;
 }
 
 export interface FailoverModeResult {

@@ -1,7 +1,7 @@
 import { priceSentence } from './report/distance';
 import { modeByName } from './modes';
 import type {
-  BenchResults, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
+  BenchResults, FailoverVariantResult, FaultCellResult, FaultScenarioResult, ThroughputCellResult, Verdict, VerdictValue,
 } from './results';
 
 /**
@@ -239,27 +239,42 @@ export function failoverEvidence(r: BenchResults): string[] {
   const lines = f.variants.map((v) => {
     const redis = v.modes.find((m) => m.mode === 'redis');
     const how = v.redis === 'ha' ? `replica promoted after ${seconds(v.promotedAfterMs)}` : `restarted after ${seconds(v.restartedAfterMs)}`;
-    return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`;
+    const lost = v.cohort.users > 0
+      ? `${v.cohort.lost} of ${v.cohort.users} sessions from the last ${f.cohortSeconds} s lost`
+      : `sessions lost not measured (no login was answered in the last ${f.cohortSeconds} s before the kill)`;
+    return `${v.variant}: ${how}, replicas followed after ${seconds(v.clientsFollowAfterMs)}; redis users ${redis?.secondsWithoutService ?? 'n/a'} s without service, ${redis?.errors ?? 'n/a'} errors, ${redis?.logouts ?? 'n/a'} logouts; ${lost}`;
   });
   const where = f.target === 'docker compose' ? ' on the docker compose stack' : '';
   return [`failover-redis${where} (what HA changes; the rule above is unchanged): ${lines.join('; ')}. ${haChange(f)}`];
 }
 
-/** One sentence: what the Sentinels changed in this run, from the variants that ran (pure). */
+/** One sentence: what the Sentinels changed in this run, from the variants that ran and their figures (pure). */
 function haChange(f: NonNullable<BenchResults['scenarios']['failoverRedis']>): string {
   const ha = f.variants.find((v) => v.redis === 'ha' && !v.replicaCutOff && v.waitReplicas === 0) ?? f.variants.find((v) => v.redis === 'ha' && v.waitReplicas === 0);
-  const single = f.variants.find((v) => v.redis === 'single');
+  const single = f.variants.find((v) => v.redis === 'single' && v.appendonly) ?? f.variants.find((v) => v.redis === 'single');
+  const noAof = f.variants.find((v) => v.redis === 'single' && !v.appendonly);
   const cutOff = f.variants.find((v) => v.replicaCutOff);
-  const down = (v: typeof ha): string => `${v?.modes.find((m) => m.mode === 'redis')?.secondsWithoutService ?? 'n/a'} s`;
-  const parts: string[] = [];
+  const downOf = (v: FailoverVariantResult | undefined): number | undefined => v?.modes.find((m) => m.mode === 'redis')?.secondsWithoutService;
+  const down = (v: FailoverVariantResult | undefined): string => `${downOf(v) ?? 'n/a'} s`;
   const seconds = (ms: number | null): string => (ms === null ? 'not within the window' : `${(ms / 1000).toFixed(1)} s`);
+  const parts: string[] = [];
   if (ha) {
-    parts.push(`With Sentinels, /redis came back without the killed node being restarted (${down(ha)} without service: the replica promoted after ${seconds(ha.promotedAfterMs)}, the app replicas following after ${seconds(ha.clientsFollowAfterMs)}), so a lost Redis node no longer means its users cannot be served`);
-    if (cutOff) parts.push(`but asynchronous replication loses what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
-    if (single) parts.push(`one Redis restarted at once was back with ${down(single)} without service: HA is not a shorter outage than an immediate restart, it is service without the dead node`);
+    const followed = ha.promotedAfterMs !== null && ha.clientsFollowAfterMs !== null;
+    parts.push(followed
+      ? `With Sentinels, /redis came back without the killed node being restarted (${down(ha)} without service: the replica promoted after ${seconds(ha.promotedAfterMs)}, the app replicas following after ${seconds(ha.clientsFollowAfterMs)}), so losing a Redis node no longer leaves its users unserved until that node is back`
+      : `With Sentinels, /redis did not come back without the killed node within the fault window (replica promoted after ${seconds(ha.promotedAfterMs)}, app replicas following after ${seconds(ha.clientsFollowAfterMs)}): this run does not show the failover taking over`);
+    if (cutOff && cutOff.cohort.users > 0) parts.push(`asynchronous replication lost what the replica had not received (${cutOff.cohort.lost} of ${cutOff.cohort.users} sessions with the replica cut off)`);
+    const haDown = downOf(ha);
+    const singleDown = downOf(single);
+    if (single && followed && haDown !== undefined && singleDown !== undefined) {
+      parts.push(singleDown <= haDown
+        ? `one Redis restarted at once had ${singleDown} s without service against ${haDown} s: HA was not a shorter outage than an immediate restart here, it is service without the dead node`
+        : `one Redis restarted at once had ${singleDown} s without service against ${haDown} s: the failover was also the shorter outage here`);
+    }
   } else if (single) {
-    parts.push(`Without Sentinels (one Redis) /redis came back only because Redis was restarted at once (${down(single)} without service${single.appendonly ? '' : ', and without its append-only file every session was gone'}); docker-compose.ha.yml adds the replica and Sentinels that would take over without it`);
+    parts.push(`Without Sentinels (one Redis) /redis came back only because Redis was restarted at once (${down(single)} without service); docker-compose.ha.yml adds the replica and Sentinels that would take over without it`);
   }
+  if (noAof && noAof.cohort.users > 0) parts.push(`one Redis without its append-only file lost ${noAof.cohort.lost} of ${noAof.cohort.users} sessions to the restart`);
   return parts.length > 0 ? `${parts.join('; ')}.` : '';
 }
 

@@ -22,3 +22,5 @@ export const fixed = (x: number | null | undefined, digits = 0): string =>
   x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits);
 export const int = (x: number | null | undefined): string =>
   x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US');
+/** +1.20 or −0.35: an added latency, with its sign. */
+export const signed = (x: number): string => `${x < 0 ? '−' : '+'}${fixed(Math.abs(x), 2)}`;

@@ -1,5 +1,5 @@
 import type { DistancePrice, DistanceResult } from '../results';
-import { chart, fixed, heading, int, paragraph, table, type Block } from './blocks';
+import { chart, fixed, heading, int, paragraph, signed, table, type Block } from './blocks';
 import { MODE_COLORS, xyChart } from './svg';
 import { PHASE_MS, WALK_BUDGET_MS } from '../scenarios/distance';
 
@@ -35,11 +35,6 @@ export function distanceCharts(d: DistanceResult): { name: string; caption: stri
     });
   }
   return charts;
-}
-
-/** +1.20 or −0.35: an added latency, with its sign. */
-function signed(x: number): string {
-  return `${x < 0 ? '−' : '+'}${fixed(Math.abs(x), 2)}`;
 }
 
 /** "redis: +1.9 ms p50 per ms of round trip" for the evidence of claim 6 and the report. */

@@ -1,6 +1,6 @@
 import { AUTH_MODES, STRATEGIES } from '../modes';
 import type {
-  BenchResults, FailoverRedisResult, FaultScenarioResult, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, PublishedPortResult, RevocationResult, TimelinePoint,
+  BenchResults, FailoverRedisResult, FaultScenarioResult, LoginPrice, LoginStormResult, ScaleOutResult, ThroughputResult, MemoryResult, PublishedPortResult, RevocationResult, TimelinePoint,
 } from '../results';
 import { THRESHOLDS } from '../verdicts';
 import { answers, hashMoved } from './answers';
@@ -8,7 +8,7 @@ import { balancersSection } from './balancers';
 import { distanceSection } from './distance';
 import { replacementSection, swarmSection } from './replacement';
 import { scalingSection } from './scaling-section';
-import { chart, fixed, heading, int, list, paragraph, pct, table, type Block } from './blocks';
+import { chart, fixed, heading, int, list, paragraph, pct, signed, table, type Block } from './blocks';
 import { barChart, COLORS } from './svg';
 import { timelineCharts, timelineTable } from './timelines';
 
@@ -118,9 +118,9 @@ function failoverSection(f: FailoverRedisResult): Block[] {
     return [
       v.variant, v.redis === 'ha' ? ms(v.promotedAfterMs) : `restarted after ${ms(v.restartedAfterMs)}`, ms(v.clientsFollowAfterMs),
       redis ? `${redis.secondsWithoutService} s` : '—', redis ? int(redis.errors) : '—', redis ? int(redis.logouts) : '—',
-      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}${v.cohort.late ? ` (+${v.cohort.late} answered after the kill, not counted)` : ''}`,
+      `${v.cohort.lost} of ${v.cohort.users}${v.cohort.users === 0 ? ' (not measured: no login answered in the window)' : ''}${v.cohort.unknown ? ` (${v.cohort.unknown} unknown)` : ''}${v.cohort.late ? ` (+${v.cohort.late} answered after the kill, not counted)` : ''}`,
       int(v.cohort.failedLogins),
-      v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms` : '—',
+      v.loginPrice ? `${fixed(v.loginPrice.loginsPerSec)} /s, p50 ${fixed(v.loginPrice.p50Ms, 1)} ms, p99 ${fixed(v.loginPrice.p99Ms, 1)} ms${typeof v.loginPrice.sessionWriteMs === 'number' ? `; session write ${fixed(v.loginPrice.sessionWriteMs, 2)} ms` : ''}` : '—',
     ];
   });
   const perMode = f.variants.flatMap((v) => v.modes.map((m) => [
@@ -129,7 +129,7 @@ function failoverSection(f: FailoverRedisResult): Block[] {
   const plain = f.variants.find((v) => v.redis === 'ha' && v.waitReplicas === 0 && !v.replicaCutOff)?.loginPrice;
   const waited = f.variants.find((v) => v.waitReplicas > 0)?.loginPrice;
   const waitLine = plain && waited && plain.loginsPerSec > 0
-    ? ` WAIT price per login, same run, ${f.loginPriceConnections} connections of closed-loop /redis logins: ${fixed(waited.loginsPerSec)} vs ${fixed(plain.loginsPerSec)} logins/s (× ${fixed(waited.loginsPerSec / plain.loginsPerSec, 2)}), p50 ${fixed(waited.p50Ms, 1)} vs ${fixed(plain.p50Ms, 1)} ms.`
+    ? ` WAIT price per login, same run, ${f.loginPriceConnections} connections of closed-loop /redis logins: ${fixed(waited.loginsPerSec)} vs ${fixed(plain.loginsPerSec)} logins/s (× ${fixed(waited.loginsPerSec / plain.loginsPerSec, 2)}), p50 ${fixed(waited.p50Ms, 1)} vs ${fixed(plain.p50Ms, 1)} ms.${writePrice(plain, waited)}`
     : '';
   const where = f.target === 'docker compose'
     ? 'Every variant ran on the docker compose stack, one after the other on the same containers,'
@@ -148,6 +148,12 @@ function failoverSection(f: FailoverRedisResult): Block[] {
       return [heading(3, v.variant), timelineTable(v.cells, f.seconds, events), ...timelineCharts(byMode(v.cells), f.seconds, v.events)];
     }),
   ];
+}
+
+/** What WAIT adds to a login's session write, as the replicas timed it (the throughput above also carries each login's hash). */
+function writePrice(plain: LoginPrice, waited: LoginPrice): string {
+  if (typeof plain.sessionWriteMs !== 'number' || typeof waited.sessionWriteMs !== 'number') return '';
+  return ` The replicas timed each login's session write: ${fixed(waited.sessionWriteMs, 2)} ms with WAIT (${int(waited.sessionWrites ?? 0)} writes) vs ${fixed(plain.sessionWriteMs, 2)} ms without (${int(plain.sessionWrites ?? 0)}): WAIT adds ${signed(waited.sessionWriteMs - plain.sessionWriteMs)} ms per login, against a p50 login of ${fixed(plain.p50Ms, 1)} ms.`;
 }
 
 /** One timeline per mode, summed over the strategies (a failover hits every frontend alike). */

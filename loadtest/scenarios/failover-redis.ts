@@ -11,6 +11,8 @@ import { SessionCohort } from '../session-cohort';
 import { prepareConcurrentCells, startConcurrentCells } from './concurrent-cells';
 import { rampConcurrency } from '../login-ramp';
 import { faultCell } from './fault';
+import { meanWriteMs, readSessionWrites } from '../session-writes';
+import type { BenchTarget } from '../target';
 
 /**
  * failover-redis: the price of removing Redis as a single point of failure. Under the load of
@@ -167,7 +169,7 @@ async function runVariant(
   const { target } = stage;
   const sub: RunContext = { ...context, target };
   const loginPrice = plan.redis === 'ha' && !plan.lagReplica && options.loginPriceSeconds !== null
-    ? await measureLoginPrice(target.frontends[0].url, options.loginPriceSeconds, context) : null;
+    ? await measureLoginPrice(target, stage.appReplicas, options.loginPriceSeconds, context) : null;
 
   const { beforeSeconds, afterSeconds } = context.timing;
   const { faultSeconds } = options;
@@ -286,8 +288,14 @@ async function appsFollow(stage: FailoverStage, before: ReadonlyMap<string, stri
   return followed.some((t) => t === null) ? null : Math.max(...(followed as number[]));
 }
 
-/** Closed-loop logins to /redis (each one a new session written to Redis): logins/s and latency. */
-async function measureLoginPrice(url: string, seconds: number, context: RunContext): Promise<LoginPrice> {
+/**
+ * Closed-loop logins to /redis (each one a new session written to Redis): logins/s and latency,
+ * and the replicas' own timing of the session writes, where WAIT's price shows (a login's
+ * password hash is hundreds of times longer than a write, and varies more than a write takes).
+ */
+async function measureLoginPrice(target: BenchTarget, replicas: readonly string[], seconds: number, context: RunContext): Promise<LoginPrice> {
+  const url = target.frontends[0].url;
+  const writesBefore = await readSessionWrites(target, replicas);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({
       url: `${url}/redis/login`, method: 'POST', connections: LOGIN_PRICE_CONNECTIONS, duration: seconds,
@@ -298,6 +306,7 @@ async function measureLoginPrice(url: string, seconds: number, context: RunConte
     context.signal.addEventListener('abort', stop, { once: true });
     void instance.on('done', () => context.signal.removeEventListener('abort', stop));
   });
+  const writes = meanWriteMs(writesBefore, await readSessionWrites(target, replicas));
   return {
     seconds,
     logins: result['2xx'],
@@ -305,6 +314,8 @@ async function measureLoginPrice(url: string, seconds: number, context: RunConte
     loginsPerSec: result['2xx'] / seconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    sessionWrites: writes.writes,
+    sessionWriteMs: writes.meanMs,
   };
 }
 

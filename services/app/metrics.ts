@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ForcedCollection } from './gc-on-signal';
 
 /**
@@ -12,6 +12,7 @@ export class AppMetrics {
   readonly logouts: Counter<'mode'>;
   readonly sessionStoreErrors: Counter<'mode'>;
   readonly refreshes: Counter<'mode' | 'outcome'>;
+  readonly sessionWrites: Histogram<'mode'>;
   readonly loginQueueDepth: Gauge;
   readonly loginsHashing: Gauge;
   readonly loginsRefused: Counter;
@@ -41,6 +42,15 @@ export class AppMetrics {
       help: 'POST /{jwt,jwt-revocable}/refresh by outcome (rotated, reused_in_grace, theft, invalid, store_unavailable).',
       labelNames: ['mode', 'outcome'], registers: [this.registry],
     });
+    // The price of SESSION_WAIT_REPLICAS per login is this write's time (docs/redis-ha.md): a
+    // login's password hash is hundreds of times longer, so its own latency cannot show it.
+    this.sessionWrites = new Histogram({
+      name: 'authscale_session_write_seconds',
+      help: 'Session store writes (the SET, and WAIT for the replicas when SESSION_WAIT_REPLICAS > 0), by mode.',
+      labelNames: ['mode'], buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5], registers: [this.registry],
+    });
+    // Present from the start (count 0), so a reading before the first login is a reading, not a gap.
+    this.sessionWrites.zero({ mode: 'redis' });
     this.loginQueueDepth = new Gauge({
       name: 'authscale_login_queue_depth', help: 'Logins waiting for a password-hashing slot.', registers: [this.registry],
     });

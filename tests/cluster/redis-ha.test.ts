@@ -1,5 +1,7 @@
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
 import { freePortBase } from '../../common/ports';
+import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../common/client-address';
+import { DEVELOPMENT_SECRETS } from '../../common/config';
 import { redisCommand } from '../../common/probes';
 import { SessionCohort } from '../../loadtest/session-cohort';
 import { cutOffReplica } from '../../loadtest/scenarios/failover-stages';
@@ -25,6 +27,18 @@ function caughtUp(info: string): boolean {
   return primary > 0 && replica >= primary;
 }
 
+const CLIENT_KEY = clientAddressKey(process.env.ADMIN_TOKEN || DEVELOPMENT_SECRETS.admin);
+
+/** One JSON call through a frontend, as a client at `address` (the throttle counts per account and address). */
+async function call(url: string, method: string, route: string, options: { body?: unknown; token?: string; address?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { [CLIENT_ADDRESS_HEADER]: options.address ?? '198.51.100.7', [CLIENT_KEY_HEADER]: CLIENT_KEY };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${url}${route}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
 const roleOf = async (cluster: RunningCluster, name: string): Promise<string | undefined> => (await cluster.services()).find((s) => s.name === name)?.role;
 
 describe('local cluster with HA Redis (primary, replica, three Sentinels)', () => {
@@ -32,11 +46,19 @@ describe('local cluster with HA Redis (primary, replica, three Sentinels)', () =
   beforeAll(async () => { cluster = await haCluster(); });
   afterAll(() => cluster?.close());
 
-  it('when the primary is killed, then the Sentinels promote the replica, status shows it, and a session from before is served again', async () => {
+  it('when the primary is killed, then the Sentinels promote the replica, status shows it, and sessions, refresh families, the denylist and the login throttle all follow the new primary', async () => {
     expect(await roleOf(cluster, 'redis')).toBe('primary');
     expect(await roleOf(cluster, 'redis2')).toBe('replica');
+    const url = frontendOf(cluster, 'round-robin').url;
     const user = new User(frontendOf(cluster, 'round-robin'), 'redis');
     expect((await user.login()).status).toBe(200);
+    // A revocable JWT login (its refresh family) and three wrong passwords from one address, before the kill.
+    const jwt = await call(url, 'POST', '/jwt-revocable/login', { body: { username: 'carol', password: 'demo-password' } });
+    expect(jwt.status).toBe(200);
+    const attacker = '203.0.113.9';
+    for (let i = 0; i < 3; i++) expect((await call(url, 'POST', '/redis/login', { body: { username: 'bob', password: 'wrong' }, address: attacker })).status).toBe(401);
+    const primaryPort = (await cluster.services()).find((s) => s.role === 'primary')!.port!;
+    expect(await eventually(async () => caughtUp((await redisCommand(primaryPort, ['INFO', 'replication']))?.join('\n') ?? ''), 10_000, 50)).toBe(true);
 
     await cluster.act('redis', 'kill');
     expect(await eventually(async () => (await roleOf(cluster, 'redis2')) === 'primary', 15_000, 100)).toBe(true);
@@ -45,6 +67,18 @@ describe('local cluster with HA Redis (primary, replica, three Sentinels)', () =
       const statuses = [await user.me(), await user.me(), await user.me()].map((a) => a.status);
       return statuses.every((s) => s === 200);
     }, 15_000)).toBe(true);
+
+    // The refresh family written before the kill rotates on the new primary.
+    const refreshed = await call(url, 'POST', '/jwt-revocable/refresh', { body: { refreshToken: jwt.body.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const token = refreshed.body.accessToken as string;
+    for (let i = 0; i < 3; i++) expect((await call(url, 'GET', '/jwt-revocable/me', { token })).status).toBe(200);
+    // A logout now is written to the new primary's denylist, and every replica refuses the token.
+    expect((await call(url, 'POST', '/jwt-revocable/logout', { token })).status).toBe(204);
+    for (let i = 0; i < 3; i++) expect((await call(url, 'GET', '/jwt-revocable/me', { token })).status).toBe(401);
+    // The throttle counted on: 3 failures before the kill + 2 after reach the limit of 5, and even the right password is refused.
+    for (let i = 0; i < 2; i++) expect((await call(url, 'POST', '/redis/login', { body: { username: 'bob', password: 'wrong' }, address: attacker })).status).toBe(401);
+    expect((await call(url, 'POST', '/redis/login', { body: { username: 'bob', password: 'demo-password' }, address: attacker })).status).toBe(429);
 
     // The old primary comes back as a replica of the new one, not as a second primary.
     await cluster.act('redis', 'start');

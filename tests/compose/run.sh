@@ -33,11 +33,13 @@ git -C "$repo" archive HEAD | tar -x -C "$work"
 [ -f "$repo/dist/common/ports.js" ] || (cd "$repo" && npm run build >/dev/null)
 # The proxy's, HAProxy's and nginx's frontends of one free block; AUTHSCALE_COMPOSE_TEST_PORTS="P1 … P9"
 # takes nine ports of your own instead (a shared machine): the proxy's three, then HAProxy's, then nginx's.
-if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
-read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash < <(node -e '
+# A tenth port, optional, for the latency injector's control API (the distance override's test); else a free one.
+if [ -n "${AUTHSCALE_COMPOSE_TEST_PORTS:-}" ]; then read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash p_latency <<<"$AUTHSCALE_COMPOSE_TEST_PORTS"; else
+read -r p_rr p_sticky p_hash h_rr h_sticky h_hash n_rr n_sticky n_hash p_latency < <(node -e '
   const ports = require(process.argv[1]);
-  ports.freePortBase().then((b) => console.log(...["frontends", "haproxyFrontends", "nginxFrontends"].flatMap((r) => [0, 1, 2].map((i) => ports.portOf(b, r, i)))));' "$repo/dist/common/ports.js")
+  ports.freePortBase().then((b) => console.log(...["frontends", "haproxyFrontends", "nginxFrontends"].flatMap((r) => [0, 1, 2].map((i) => ports.portOf(b, r, i))), ports.portOf(b, "latencyControl", 0)));' "$repo/dist/common/ports.js")
 fi
+[ -n "${p_latency:-}" ] || p_latency=$(node -e 'require(process.argv[1]).freePort().then((p) => console.log(p))' "$repo/dist/common/ports.js")
 used_subnets=$(docker network inspect $(docker network ls -q) --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' 2>/dev/null || true)
 for _ in $(seq 50); do
   octet=$((RANDOM % 200 + 30))
@@ -46,6 +48,7 @@ done
 export AUTHSCALE_PORT_ROUND_ROBIN=$p_rr AUTHSCALE_PORT_STICKY=$p_sticky AUTHSCALE_PORT_HASH=$p_hash
 export AUTHSCALE_PORT_HAPROXY_ROUND_ROBIN=$h_rr AUTHSCALE_PORT_HAPROXY_STICKY=$h_sticky AUTHSCALE_PORT_HAPROXY_HASH=$h_hash
 export AUTHSCALE_PORT_NGINX_ROUND_ROBIN=$n_rr AUTHSCALE_PORT_NGINX_STICKY=$n_sticky AUTHSCALE_PORT_NGINX_HASH=$n_hash
+export AUTHSCALE_PORT_LATENCY=$p_latency
 export AUTHSCALE_SUBNET="172.29.$octet.0/24" AUTHSCALE_GATEWAY="172.29.$octet.1"
 export COMPOSE_PROJECT_NAME=$project
 # Its own image tag: never replaces the authscale:local of a stack you are running (and keeps its build cache).
@@ -103,3 +106,17 @@ fi
 # After the kill experiment and the bench, never beside them: this one creates app4 (with a quota) and removes it.
 AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
   npx jest --config jest.compose.config.js --runInBand --runTestsByPath tests/compose/cpu-quota.test.ts --testTimeout 120000
+# Last, since they change the stack, the overrides as a user merges them: restarted with
+# -f docker-compose.distance.yml (the latency injector), then distance on the Redis path at 0 and 2 ms;
+# then with -f docker-compose.ha.yml (redis2, three Sentinels), then failover-redis's ha-cut-off variant
+# (promotion, replicas following, the exact loss). AUTHSCALE_COMPOSE_OVERRIDES=0 leaves both out.
+if [ "${AUTHSCALE_COMPOSE_OVERRIDES:-1}" != 0 ]; then
+  for t in compose-distance compose-ha; do
+    t_started=$(date +%s)
+    AUTHSCALE_COMPOSE_DIR=$work AUTHSCALE_COMPOSE_CMD="${compose[*]}" \
+      npx jest --config jest.compose.config.js --runInBand --runTestsByPath "tests/compose/$t.test.ts"
+    echo "test:compose: $t took $(( $(date +%s) - t_started )) s" >&2
+  done
+else
+  echo "test:compose: the override tests (distance, HA) were left out: AUTHSCALE_COMPOSE_OVERRIDES=0" >&2
+fi

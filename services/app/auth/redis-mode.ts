@@ -6,7 +6,7 @@ import type { AppConfig } from '../config';
 import type { AppMetrics } from '../metrics';
 import type { RedisClient } from '../redis-client';
 import type { AuthMode } from './auth-mode';
-import { replicateWrites } from './replicated-writes';
+import { replicateWrites, timeWrites } from './replicated-writes';
 import { createSessionMode } from './session-mode';
 import { recordTtlSeconds } from './session-timeouts';
 import { REDIS_KEY_PREFIXES } from '../../../common/vocabulary';
@@ -31,6 +31,7 @@ export function createRedisMode(
     disableTouch: true,
   });
   replicateWrites(store, deps.redis, config.sessionWait);
+  timeWrites(store, (seconds) => deps.metrics.sessionWrites.observe({ mode: 'redis' }, seconds));
   return createSessionMode({
     name: 'redis',
     store,

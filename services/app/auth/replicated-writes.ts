@@ -29,3 +29,15 @@ export function replicateWrites(store: Store, redis: RedisClient, options: Repli
     });
   };
 }
+
+/** Times every write of `store` as the request sees it (after replicateWrites: the SET and its WAIT), failed ones too. */
+export function timeWrites(store: Store, observe: (seconds: number) => void): void {
+  const set = store.set.bind(store);
+  store.set = (sid, session, callback) => {
+    const started = process.hrtime.bigint();
+    set(sid, session, (err?: unknown) => {
+      observe(Number(process.hrtime.bigint() - started) / 1e9);
+      callback?.(err);
+    });
+  };
+}

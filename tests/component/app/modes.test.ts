@@ -186,4 +186,30 @@ describe('operational routes', () => {
     expect(res.text).toMatch(/authscale_logins_total\{[^}]*mode="jwt",outcome="ok"[^}]*\} \d+/);
     expect(res.text).toContain('authscale_session_store_errors_total');
   });
+
+  test('when a replica has written no session yet, then /metrics already shows the timed writes at 0 (a reading before the first login is not a gap)', async () => {
+    const fresh = await startTestApp(t.config.redis.url);
+    try {
+      const text = (await request(fresh.app).get('/metrics')).text;
+      expect(text).toMatch(/^authscale_session_write_seconds_count\{[^}]*mode="redis"[^}]*\} 0$/m);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('when a user logs in on /redis, then the session is written once (not again as the response ends) and /metrics times that write (what a WAIT for the replicas adds to a login is read from it)', async () => {
+    const writes = async (): Promise<{ count: number; sum: number }> => {
+      const text = (await request(t.app).get('/metrics')).text;
+      const value = (name: string): number => Number(new RegExp(`^authscale_session_write_seconds_${name}\\{[^}]*mode="redis"[^}]*\\} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return { count: value('count'), sum: value('sum') };
+    };
+    const before = await writes();
+    const login = await request(t.app).post('/redis/login').send(DEMO);
+    expect(login.status).toBe(200);
+    const after = await writes();
+    expect(after.count - before.count).toBe(1);
+    // A real SET over loopback: more than nothing, far less than the command timeout.
+    expect(after.sum - before.sum).toBeGreaterThan(0);
+    expect(after.sum - before.sum).toBeLessThan(0.5);
+  });
 });

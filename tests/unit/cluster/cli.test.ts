@@ -14,6 +14,8 @@ describe('cluster command line', () => {
     expect(parseCli(['logs', '-f', 'proxy'])).toMatchObject({ verb: 'logs', follow: true, services: ['proxy'] });
     expect(parseCli(['up', '--redis', 'ha'])).toMatchObject({ verb: 'up', redis: 'ha' });
     expect(parseCli(['up', '--redis=none'])).toMatchObject({ redis: 'none' });
+    expect(parseCli(['up', '--latency', 'redis,replicas', '--latency-ms', '1'])).toMatchObject({ latency: ['redis', 'replicas'], latencyMs: 1 });
+    expect(parseCli(['up', '--latency=replicas'])).toMatchObject({ latency: ['replicas'] });
     expect(parseCli([])).toMatchObject({ verb: 'help' });
   });
 
@@ -26,6 +28,9 @@ describe('cluster command line', () => {
     expect(() => parseCli(['up', '--port-base', '80'])).toThrow(/--port-base must be an integer from 1024/);
     expect(() => parseCli(['stop', '-s', 'KILL'])).toThrow('-s/--signal only goes with kill');
     expect(() => parseCli(['up', '--run-dir'])).toThrow('--run-dir needs a value');
+    expect(() => parseCli(['up', '--latency', 'disk'])).toThrow('--latency takes redis, replicas (comma-separated), not "disk"');
+    expect(() => parseCli(['up', '--latency', 'redis', '--latency-ms', 'soon'])).toThrow('--latency-ms must be a number of ms from 0 to 10000, not "soon"');
+    expect(() => parseCli(['up', '--latency-ms', '2'])).toThrow('--latency-ms needs --latency');
   });
 });
 
@@ -70,5 +75,8 @@ describe('what the CLI prints', () => {
     expect(banner).toContain('sticky-cookie  http://127.0.0.1:8081');
     expect(banner).toContain('warning: redis missing');
     expect(banner).toContain('Ctrl-C stops everything.');
+    expect(banner).not.toContain('latency');
+    expect(upBanner({ frontends: [], controlUrl: 'http://127.0.0.1:8090', runDir: '/run', warnings: [], latency: { controlUrl: 'http://127.0.0.1:8096' } }, true))
+      .toContain('latency        injector control http://127.0.0.1:8096');
   });
 });

@@ -113,6 +113,12 @@ describe('finding redis-server', () => {
     expect(() => parseLaunchOptions({ latency: { paths: [] } })).toThrow(/latency.paths/);
     expect(() => parseLaunchOptions({ latency: { paths: ['disk' as 'redis'] } })).toThrow(/latency.paths/);
   });
+
+  it('when the injector is asked for on the Redis path with Sentinels or no Redis, then it is refused (the replicas would never go through it), and the replicas path alone is accepted', () => {
+    expect(() => parseLaunchOptions({ redis: 'ha', latency: { paths: ['redis'] } })).toThrow(/latency.paths: the redis path needs one Redis .* past the injector/);
+    expect(() => parseLaunchOptions({ redis: 'none', latency: { paths: ['redis', 'replicas'] } })).toThrow(/latency.paths: the redis path needs/);
+    expect(parseLaunchOptions({ redis: 'ha', latency: { paths: ['replicas'] } }).latency?.paths).toEqual(['replicas']);
+  });
 });
 
 describe('local services, HA Redis (--redis ha)', () => {

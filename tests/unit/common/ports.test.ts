@@ -1,4 +1,4 @@
-import { DEFAULT_PORT_BASE, PORT_BLOCK, PORT_RANGES, ephemeralLow, freePort, freePortBase, portInUse, portOf } from '../../../common/ports';
+import { DEFAULT_PORT_BASE, PORT_BLOCK, PORT_RANGES, drawRange, ephemeralLow, freePort, freePortBase, portInUse, portOf } from '../../../common/ports';
 import { localPorts } from '../../../cluster/topology';
 
 test('when the ports table is laid out, then no two ranges overlap and all fit in one block', () => {
@@ -28,4 +28,24 @@ test('when a test asks for a free port or port base, then it is below the epheme
   const base = await freePortBase();
   expect(base % PORT_BLOCK).toBe(0);
   expect(base + PORT_BLOCK).toBeLessThanOrEqual(ephemeralLow());
+});
+
+test('when AUTHSCALE_PORT_RANGE names a block (a shared machine), then free ports and port bases come from inside it; a malformed one is refused', async () => {
+  expect(drawRange({ AUTHSCALE_PORT_RANGE: '23000-23999' })).toEqual({ low: 23000, high: 24000 });
+  expect(drawRange({})).toEqual({ low: 10_000, high: ephemeralLow() });
+  expect(() => drawRange({ AUTHSCALE_PORT_RANGE: '23000' })).toThrow('AUTHSCALE_PORT_RANGE must be LOW-HIGH');
+  expect(() => drawRange({ AUTHSCALE_PORT_RANGE: '23000-23010' })).toThrow('at least 60 ports wide');
+  const saved = process.env.AUTHSCALE_PORT_RANGE;
+  process.env.AUTHSCALE_PORT_RANGE = '23000-23999';
+  try {
+    for (let i = 0; i < 5; i++) {
+      const port = await freePort();
+      expect(port >= 23000 && port <= 23999).toBe(true);
+      const base = await freePortBase();
+      expect(base >= 23000 && base + PORT_BLOCK - 1 <= 23999).toBe(true);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.AUTHSCALE_PORT_RANGE;
+    else process.env.AUTHSCALE_PORT_RANGE = saved;
+  }
 });

@@ -30,6 +30,22 @@ describe('report rendering', () => {
     expect(html).toContain('redis · every strategy');
   });
 
+  it('when the WAIT variant ran beside ha, then the report prices WAIT per login from the session writes the replicas timed, not only from login throughput', () => {
+    const r = judged();
+    const f = failoverResult();
+    const ha = f.variants[0];
+    ha.loginPrice = { ...ha.loginPrice!, sessionWrites: 430, sessionWriteMs: 0.21 };
+    f.variants.splice(1, 0, { ...ha, variant: 'ha + WAIT 1', waitReplicas: 1, loginPrice: { ...ha.loginPrice, loginsPerSec: 80, p50Ms: 44, sessionWrites: 400, sessionWriteMs: 0.58 } });
+    r.scenarios.failoverRedis = f;
+    const { markdown } = renderReports(r);
+    expect(markdown).toContain('WAIT price per login, same run, 4 connections of closed-loop /redis logins: 80 vs 86 logins/s (× 0.93), p50 44.0 vs 41.0 ms.');
+    expect(markdown).toContain('The replicas timed each login\'s session write: 0.58 ms with WAIT (400 writes) vs 0.21 ms without (430): WAIT adds +0.37 ms per login, against a p50 login of 41.0 ms.');
+    expect(markdown).toMatch(/^\| ha \+ WAIT 1 \| .* \| 80 \/s, p50 44\.0 ms, p99 120\.0 ms; session write 0\.58 ms \|$/m);
+    // Results from before the replicas timed their writes: no price line is invented.
+    for (const v of f.variants) if (v.loginPrice) v.loginPrice = { ...v.loginPrice, sessionWriteMs: undefined };
+    expect(renderReports(r).markdown).not.toContain('timed each login');
+  });
+
   it('when a figure changes, then the report shows the new figure (numbers come from the results, not constants)', () => {
     const r = judged();
     r.scenarios.memory!.modes[0].bytesPerUser = 4242;
