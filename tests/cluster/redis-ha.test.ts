@@ -1,4 +1,5 @@
 import { startCluster, type RunningCluster } from '../../cluster/launcher';
+import { SENTINEL } from '../../cluster/topology';
 import { freePortBase } from '../../common/ports';
 import { CLIENT_ADDRESS_HEADER, CLIENT_KEY_HEADER, clientAddressKey } from '../../common/client-address';
 import { DEVELOPMENT_SECRETS } from '../../common/config';
@@ -100,7 +101,10 @@ describe('local cluster with HA Redis (primary, replica, three Sentinels)', () =
     const killedAt = Date.now();
     await cluster.act(primary, 'kill');
     await cluster.act(replica, 'unpause');
-    expect(await eventually(async () => (await roleOf(cluster, replica)) === 'primary', 20_000, 100)).toBe(true);
+    // A Sentinel starts another failover of the same master only 2 × failover-timeout after its
+    // previous one (the first test's, seconds ago on a quiet machine): wait that, plus down-after.
+    const promotion = 2 * SENTINEL.failoverTimeoutMs + SENTINEL.downAfterMs + 10_000;
+    expect(await eventually(async () => (await roleOf(cluster, replica)) === 'primary', promotion, 100)).toBe(true);
 
     const lost = await during.verify(killedAt);
     const kept = await before.verify(killedAt);
