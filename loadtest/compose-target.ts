@@ -103,9 +103,13 @@ async function followStack(compose: Compose): Promise<Compose> {
   return composeWith(compose.command, compose.dir, compose.project, resolved);
 }
 
-/** The first container of a service in the stack, and one field of its `docker inspect`; undefined when there is none. */
+/**
+ * The first container of a service in the stack, and one field of its `docker inspect`; undefined
+ * when there is none. With the balancers' profiles, so HAProxy and nginx are found too.
+ */
 async function inspectService(compose: Compose, service: string, format: string): Promise<string | undefined> {
-  const id = await composeContainers(compose, []).containerId(service);
+  const withProfiles = { run: (args: readonly string[], timeoutMs?: number) => compose.run([...BALANCER_PROFILES, ...args], timeoutMs) };
+  const id = await composeContainers(withProfiles, []).containerId(service);
   if (!id) return undefined;
   return execCommand('docker', ['inspect', '-f', format, id], { cwd: compose.dir, timeoutMs: 20_000 }).catch(() => undefined);
 }
@@ -253,22 +257,12 @@ async function balancerAccess(compose: Compose, name: ExternalBalancerName): Pro
   return { name, frontends, cpuMicros: () => containerCpu(compose, name), cpuCounts: `the ${name} container's processes (its entry, the master and its worker)` };
 }
 
-async function containerId(compose: Compose, service: string): Promise<string> {
-  return (await compose.run([...BALANCER_PROFILES, 'ps', '-q', service], 20_000)).split('\n')[0]?.trim() ?? '';
-}
-
 async function containerHealth(compose: Compose, service: string): Promise<string> {
-  const id = await containerId(compose, service).catch(() => '');
-  return id ? dockerInspect(id, '{{if .State.Health}}{{.State.Health.Status}}{{end}}').catch(() => '') : '';
+  return (await inspectService(compose, service, '{{if .State.Health}}{{.State.Health.Status}}{{end}}')) ?? '';
 }
 
 /** CPU µs of a container's processes, read from /proc when this machine shares the engine's kernel and sees them. */
 async function containerCpu(compose: Compose, service: string): Promise<number | undefined> {
-  const id = await containerId(compose, service).catch(() => '');
-  const pid = id ? Number(await dockerInspect(id, '{{.State.Pid}}').catch(() => '0')) : 0;
+  const pid = Number((await inspectService(compose, service, '{{.State.Pid}}')) ?? 0);
   return pid > 0 && processVisible(pid) ? cpuMicros(pid) : undefined;
-}
-
-function dockerInspect(id: string, format: string): Promise<string> {
-  return execCommand('docker', ['inspect', '-f', format, id], { cwd: process.cwd(), timeoutMs: 20_000 });
 }
