@@ -4,7 +4,7 @@ import { COMPOSE, SWARM } from './topology';
 import { repoRoot } from './paths';
 import { SWARM_USAGE, SwarmUsageError, parseSwarmArgs, type SwarmCommand } from './swarm-args';
 import { fetchProxyStatus } from '../loadtest/target';
-import { publishedPorts } from '../loadtest/swarm-target';
+import { localProxyUrl } from '../loadtest/swarm-target';
 
 /**
  * `npm run swarm -- deploy|rm|ps|scale N`: thin wrapper around `docker stack deploy` and friends
@@ -56,21 +56,20 @@ async function waitConverged(stack: string, timeoutMs: number): Promise<void> {
  * as many healthy replicas as the service wants, so a request right after deploy is served.
  */
 async function waitServing(stack: string, timeoutMs: number): Promise<void> {
-  const proxyNode = docker(['service', 'ps', `${stack}_proxy`, '--filter', 'desired-state=running', '--format', '{{.Node}}'], { capture: true }).trim().split('\n')[0];
-  const self = docker(['node', 'inspect', 'self', '--format', '{{.Description.Hostname}}'], { capture: true }).trim();
-  const port = publishedPorts(docker(['service', 'inspect', `${stack}_proxy`, '--format', '{{json .Endpoint.Ports}}'], { capture: true }).trim()).get(8080);
-  if (proxyNode !== self || !port) {
-    process.stdout.write(`swarm: the proxy runs on node ${proxyNode || '(none)'}, not this one: not waiting for it to report healthy replicas\n`);
+  const local = await localProxyUrl(stack);
+  if (typeof local === 'string') {
+    process.stdout.write(`swarm: ${local}: not waiting for the proxy to report healthy replicas\n`);
     return;
   }
+  const { url } = local;
   const wanted = Number(docker(['service', 'inspect', `${stack}_${SWARM.appService}`, '--format', '{{.Spec.Mode.Replicated.Replicas}}'], { capture: true }).trim());
   const deadline = Date.now() + timeoutMs;
   let healthy = 0;
   while (Date.now() < deadline) {
-    const status = await fetchProxyStatus(`http://127.0.0.1:${port}`).catch(() => undefined);
+    const status = await fetchProxyStatus(url).catch(() => undefined);
     healthy = status?.upstreams.filter((u) => u.healthy && u.lastCheck?.ok).length ?? 0;
     if (healthy >= wanted) {
-      process.stdout.write(`swarm: the proxy on 127.0.0.1:${port} routes to ${healthy} healthy replicas\n`);
+      process.stdout.write(`swarm: the proxy at ${url} routes to ${healthy} healthy replicas\n`);
       return;
     }
     await new Promise((r) => setTimeout(r, 1000));

@@ -64,6 +64,19 @@ export function chooseNode(nodes: readonly SwarmNode[], tasks: readonly SwarmTas
     .sort((a, b) => count(b.hostname) - count(a.hostname) || a.hostname.localeCompare(b.hostname))[0]?.hostname;
 }
 
+/**
+ * The proxy's first frontend as this node reaches it (`http://127.0.0.1:<published port>`), or why
+ * there is none here: the proxy runs on another node, or does not publish that port.
+ */
+export async function localProxyUrl(stack: string): Promise<{ url: string } | string> {
+  const proxyService = `${stack}_proxy`;
+  const proxyNode = (await docker(['service', 'ps', proxyService, '--filter', 'desired-state=running', '--format', '{{.Node}}'])).split('\n')[0];
+  const self = await docker(['node', 'inspect', 'self', '--format', '{{.Description.Hostname}}']);
+  if (!proxyNode || proxyNode !== self) return `${proxyService} runs on node ${proxyNode || '(none yet)'}, not on ${self || 'this one'}`;
+  const port = publishedPorts(await docker(['service', 'inspect', proxyService, '--format', '{{json .Endpoint.Ports}}'])).get(SWARM_FRONTEND_PORT);
+  return port ? { url: `http://127.0.0.1:${port}` } : `${proxyService} does not publish port ${SWARM_FRONTEND_PORT}`;
+}
+
 export async function connectSwarm(options: SwarmOptions): Promise<BenchTarget> {
   const { stack } = options;
   const appService = `${stack}_${SWARM.appService}`;
@@ -78,14 +91,9 @@ export async function connectSwarm(options: SwarmOptions): Promise<BenchTarget> 
   const nodes = async (): Promise<SwarmNode[]> => parseNodes(await docker(['node', 'inspect', ...(await docker(['node', 'ls', '-q'])).split('\n').filter(Boolean), '--format', '{{json .}}']), selfId);
   const appTasks = async (): Promise<SwarmTask[]> =>
     parseTasks(await docker(['service', 'ps', appService, '--filter', 'desired-state=running', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Node}} {{.CurrentState}}']));
-  const proxyNode = (await docker(['service', 'ps', proxyService, '--filter', 'desired-state=running', '--format', '{{.Node}}'])).split('\n')[0];
-  const self = (await nodes()).find((n) => n.self);
-  if (!proxyNode || proxyNode !== self?.hostname) {
-    throw new Error(`${proxyService} runs on node ${proxyNode || '(none yet)'}, not on ${self?.hostname ?? 'this one'}: the bench sends load to 127.0.0.1 only, so run it on the node that publishes the proxy's ports`);
-  }
-  const first = published.get(SWARM_FRONTEND_PORT);
-  if (!first) throw new Error(`${proxyService} does not publish port ${SWARM_FRONTEND_PORT}`);
-  const url = `http://127.0.0.1:${first}`;
+  const local = await localProxyUrl(stack);
+  if (typeof local === 'string') throw new Error(`${local}: the bench sends load to 127.0.0.1 only, so run it on the node that publishes the proxy's ports`);
+  const { url } = local;
   const status = await fetchProxyStatus(url);
   const frontends: Frontend[] = status.frontends.map((f) => {
     const port = published.get(f.port);
