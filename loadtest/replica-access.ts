@@ -31,6 +31,13 @@ export async function reachReplica(target: BenchTarget, id: string): Promise<Rep
   return `${id} is not reachable from the bench at ${upstream.url}, nor through the proxy's direct route (answered ${answer ?? 'nothing'})`;
 }
 
+/** A replica's Prometheus text (GET /metrics), reached as `replica` says; rejects unless it answers 200. */
+export async function readReplicaMetrics(replica: ReplicaAccess, timeoutMs = 15_000): Promise<string> {
+  const response = await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`${replica.id}'s /metrics answered ${response.status}`);
+  return response.text();
+}
+
 /** What a replica says it runs with (GET /settings, read-only). */
 export interface ReplicaSettingsReading {
   replica: string;

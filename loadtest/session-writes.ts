@@ -1,5 +1,5 @@
 import type { BenchTarget } from './target';
-import { reachReplica } from './replica-access';
+import { reachReplica, readReplicaMetrics } from './replica-access';
 
 /** The replicas' timed session writes (authscale_session_write_seconds, mode redis), summed. */
 export interface SessionWrites {
@@ -22,8 +22,7 @@ export async function readSessionWrites(target: BenchTarget, replicas: readonly 
   for (const replica of replicas) {
     const access = await reachReplica(target, replica);
     if (typeof access === 'string') return null;
-    const text = await fetch(`${access.base}/metrics`, { headers: access.headers, signal: AbortSignal.timeout(15_000) })
-      .then((r) => (r.ok ? r.text() : ''), () => '');
+    const text = await readReplicaMetrics(access).catch(() => '');
     const writes = parseSessionWrites(text);
     if (!writes) return null;
     total.count += writes.count;

@@ -5,7 +5,7 @@ import { sleep, type RunContext } from '../context';
 import type { CpuWindow, LoginStormResult, ProbeLatency } from '../results';
 import { clientAddressFor } from '../virtual-user';
 import { startProbeProcess } from '../probe-process';
-import { reachReplica, type ReplicaAccess } from '../replica-access';
+import { reachReplica, readReplicaMetrics, type ReplicaAccess } from '../replica-access';
 
 /**
  * login-storm: `stormClients` clients log in through the round-robin frontend for `stormSeconds`,
@@ -26,11 +26,8 @@ const HASH_COST_METRIC = /^authscale_password_hash_cost(?:\{[^}]*\})?\s+([0-9.e+
 
 type Replica = ReplicaAccess;
 
-async function metricsText(replica: Replica): Promise<string> {
-  const response = await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(3000) });
-  if (!response.ok) throw new Error(`${replica.id} /metrics answered ${response.status}`);
-  return response.text();
-}
+/** Short: the CPU is read every 500 ms after the storm. */
+const metricsText = (replica: Replica): Promise<string> => readReplicaMetrics(replica, 3000);
 
 /**
  * The replicas to watch, or why the scenario cannot run on this target: each reached straight

@@ -8,7 +8,7 @@ import { VirtualUser } from '../virtual-user';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
 import { rotatedOrder } from './throughput';
 import { pollUntil } from '../../common/poll';
-import { reachReplica, type ReplicaAccess } from '../replica-access';
+import { reachReplica, readReplicaMetrics, type ReplicaAccess } from '../replica-access';
 import type { MemoryModeResult, MemoryResult } from '../results';
 
 /**
@@ -35,19 +35,13 @@ export async function memoryReplicas(context: RunContext): Promise<ReplicaAccess
   for (const id of ids) {
     const access = await reachReplica(context.target, id);
     if (typeof access === 'string') return access;
-    const metrics = await readMetrics(access).catch(() => undefined);
+    const metrics = await readReplicaMetrics(access).catch(() => undefined);
     if (metrics === undefined) return `replica ${id}'s /metrics did not answer within 15 s (via ${access.via})`;
     if (!HEAP_METRIC.test(metrics)) return `replica ${id}'s /metrics has no nodejs_heap_size_used_bytes (default metrics not registered)`;
     reached.push(access);
   }
   return reached;
 }
-
-const readMetrics = async (replica: ReplicaAccess): Promise<string> => {
-  const response = await fetch(`${replica.base}/metrics`, { headers: replica.headers, signal: AbortSignal.timeout(15_000) });
-  if (!response.ok) throw new Error(`${replica.id}'s /metrics answered ${response.status}`);
-  return response.text();
-};
 
 const metricValue = (pattern: RegExp, text: string): number | undefined => {
   const match = pattern.exec(text);
@@ -73,12 +67,12 @@ export function parseHeapUsed(metrics: string): number | undefined {
  * (its forced-collection count moves on), or, when it cannot collect, the least of a few samples.
  */
 async function heapUsed(replica: ReplicaAccess, collect?: () => Promise<void>): Promise<{ bytes: number; forced: boolean }> {
-  const before = collect ? metricValue(FORCED_METRIC, await readMetrics(replica)) : undefined;
+  const before = collect ? metricValue(FORCED_METRIC, await readReplicaMetrics(replica)) : undefined;
   if (collect && before !== undefined) {
     await collect();
     let live: number | undefined;
     const collected = await pollUntil(async () => {
-      const text = await readMetrics(replica);
+      const text = await readReplicaMetrics(replica);
       live = metricValue(LIVE_METRIC, text);
       return (metricValue(FORCED_METRIC, text) ?? 0) > before;
     }, { timeoutMs: 10_000, stepMs: 100 });
@@ -86,7 +80,7 @@ async function heapUsed(replica: ReplicaAccess, collect?: () => Promise<void>): 
   }
   const values: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    const value = parseHeapUsed(await readMetrics(replica));
+    const value = parseHeapUsed(await readReplicaMetrics(replica));
     if (value !== undefined) values.push(value);
     await sleep(SAMPLE_GAP_MS);
   }
