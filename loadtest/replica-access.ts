@@ -38,6 +38,26 @@ export async function readReplicaMetrics(replica: ReplicaAccess, timeoutMs = 15_
   return response.text();
 }
 
+/**
+ * Every healthy replica of the run, reached past the balancer, whose /metrics carries `metric`
+ * (what a scenario reads there); or why one cannot be, for the scenario's skip reason.
+ */
+export async function replicasWithMetric(target: BenchTarget, replicas: readonly string[], metric: { pattern: RegExp; name: string }): Promise<ReplicaAccess[] | string> {
+  const status = await target.status();
+  const ids = status.upstreams.filter((u) => u.healthy && replicas.includes(u.id)).map((u) => u.id);
+  if (ids.length === 0) return 'no healthy replica in /_proxy/status';
+  const reached: ReplicaAccess[] = [];
+  for (const id of ids) {
+    const access = await reachReplica(target, id);
+    if (typeof access === 'string') return `${access} (the scenario reads its ${metric.name} from its /metrics)`;
+    const text = await readReplicaMetrics(access).catch(() => undefined);
+    if (text === undefined) return `replica ${id}'s /metrics did not answer within 15 s (via ${access.via})`;
+    if (!metric.pattern.test(text)) return `replica ${id}'s /metrics has no ${metric.name} (default metrics not registered)`;
+    reached.push(access);
+  }
+  return reached;
+}
+
 /** What a replica says it runs with (GET /settings, read-only). */
 export interface ReplicaSettingsReading {
   replica: string;

@@ -5,7 +5,7 @@ import { sleep, type RunContext } from '../context';
 import type { CpuWindow, LoginStormResult, ProbeLatency } from '../results';
 import { clientAddressFor } from '../virtual-user';
 import { startProbeProcess } from '../probe-process';
-import { reachReplica, readReplicaMetrics, type ReplicaAccess } from '../replica-access';
+import { readReplicaMetrics, replicasWithMetric, type ReplicaAccess } from '../replica-access';
 
 /**
  * login-storm: `stormClients` clients log in through the round-robin frontend for `stormSeconds`,
@@ -33,19 +33,8 @@ const metricsText = (replica: Replica): Promise<string> => readReplicaMetrics(re
  * The replicas to watch, or why the scenario cannot run on this target: each reached straight
  * (the local cluster) or through the proxy's admin-token direct route (docker compose, a swarm).
  */
-export async function stormReplicas(context: RunContext): Promise<Replica[] | string> {
-  const status = await context.target.status();
-  const ids = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => u.id);
-  if (ids.length === 0) return 'no healthy replica in /_proxy/status';
-  const replicas: Replica[] = [];
-  for (const id of ids) {
-    const access = await reachReplica(context.target, id);
-    if (typeof access === 'string') return `${access} (its CPU is read from its /metrics)`;
-    const text = await metricsText(access).catch(() => '');
-    if (!CPU_METRIC.test(text)) return `replica ${id}'s /metrics has no process_cpu_seconds_total (default metrics not registered)`;
-    replicas.push(access);
-  }
-  return replicas;
+export function stormReplicas(context: RunContext): Promise<Replica[] | string> {
+  return replicasWithMetric(context.target, context.replicas, { pattern: CPU_METRIC, name: 'process_cpu_seconds_total' });
 }
 
 /** CPU seconds used so far by each replica. */

@@ -8,7 +8,7 @@ import { VirtualUser } from '../virtual-user';
 import { AUTH_MODES, type AuthModeSpec } from '../modes';
 import { rotatedOrder } from './throughput';
 import { pollUntil } from '../../common/poll';
-import { reachReplica, readReplicaMetrics, type ReplicaAccess } from '../replica-access';
+import { readReplicaMetrics, replicasWithMetric, type ReplicaAccess } from '../replica-access';
 import type { MemoryModeResult, MemoryResult } from '../results';
 
 /**
@@ -27,20 +27,8 @@ const JWT = AUTH_MODES.find((m) => m.name === 'jwt')!;
 const SAMPLE_GAP_MS = 150;
 
 /** The replicas the memory scenario weighs (every healthy one), reached past the balancer, or why they cannot be. */
-export async function memoryReplicas(context: RunContext): Promise<ReplicaAccess[] | string> {
-  const status = await context.target.status();
-  const ids = status.upstreams.filter((u) => u.healthy && context.replicas.includes(u.id)).map((u) => u.id);
-  if (ids.length === 0) return 'no healthy replica in /_proxy/status';
-  const reached: ReplicaAccess[] = [];
-  for (const id of ids) {
-    const access = await reachReplica(context.target, id);
-    if (typeof access === 'string') return access;
-    const metrics = await readReplicaMetrics(access).catch(() => undefined);
-    if (metrics === undefined) return `replica ${id}'s /metrics did not answer within 15 s (via ${access.via})`;
-    if (!HEAP_METRIC.test(metrics)) return `replica ${id}'s /metrics has no nodejs_heap_size_used_bytes (default metrics not registered)`;
-    reached.push(access);
-  }
-  return reached;
+export function memoryReplicas(context: RunContext): Promise<ReplicaAccess[] | string> {
+  return replicasWithMetric(context.target, context.replicas, { pattern: HEAP_METRIC, name: 'nodejs_heap_size_used_bytes' });
 }
 
 const metricValue = (pattern: RegExp, text: string): number | undefined => {
