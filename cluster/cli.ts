@@ -5,10 +5,11 @@ import { CliUsageError, USAGE, parseCli, type CliCommand } from './cli-args';
 import { servicesTable, upBanner } from './cli-output';
 import { ControlUnreachableError } from './control-client';
 import { controlClientOf, portBaseOf } from './control-target';
-import { ClusterStartError, startCluster, type LaunchOptions, type RunningCluster } from './launcher';
+import { startCluster, type LaunchOptions, type RunningCluster } from './launcher';
 import { prefixedLine } from './log-format';
 import { defaultRunDir, repoRoot } from './paths';
 import { ALL_SERVICE_NAMES } from './topology';
+import { cliMessage } from '../common/cli-message';
 import { pollUntil } from '../common/poll';
 
 /**
@@ -41,7 +42,7 @@ async function upForeground(command: CliCommand): Promise<number> {
   try {
     cluster = await startCluster(launchOptions(command, command.daemonChild ? 'silent' : 'inherit'));
   } catch (error) {
-    err(`${error instanceof ClusterStartError ? '' : 'cluster: '}${(error as Error).message}\n`);
+    err(`${cliMessage('cluster', error)}\n`);
     return 1;
   }
   out(upBanner(cluster, !command.daemonChild));
@@ -96,7 +97,8 @@ async function upDetached(command: CliCommand): Promise<number> {
     out(`  launcher       pid ${info.pid}, log ${logFile}\n`);
     return 0;
   }
-  err(`cluster: the launcher did not come up. ${fs.readFileSync(logFile, 'utf8')}\n`);
+  // The log is the launcher's own output (its messages carry their prefix already): quoted below, not run on.
+  err(`cluster: the launcher did not come up; its log, ${logFile}:\n${fs.readFileSync(logFile, 'utf8').trimEnd()}\n`);
   if (!exited && child.pid) process.kill(child.pid, 'SIGTERM');
   return 1;
 }
@@ -205,9 +207,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof CliUsageError) err(`cluster: ${error.message}\n\n${USAGE}`);
-    else if (error instanceof ControlUnreachableError) err(`cluster: ${error.message}. Start one with \`npm start\` or \`npm run cluster -- up -d\` (or pass --port-base).\n`);
-    else err(`cluster: ${(error as Error).message}\n`);
+    if (error instanceof CliUsageError) err(`${cliMessage('cluster', error)}\n\n${USAGE}`);
+    else if (error instanceof ControlUnreachableError) err(`${cliMessage('cluster', error)}. Start one with \`npm start\` or \`npm run cluster -- up -d\` (or pass --port-base).\n`);
+    else err(`${cliMessage('cluster', error)}\n`);
     process.exit(error instanceof CliUsageError ? 2 : 1);
   },
 );

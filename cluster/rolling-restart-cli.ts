@@ -5,6 +5,7 @@ import { ROLLING_RESTART_USAGE, RollingRestartUsageError, parseRollingRestartArg
 import { admittedSince, restartInTurn, type RollingRestartSteps, type UpstreamView } from './rolling-restart';
 import { DEFAULT_PORT_BASE, SWARM } from './topology';
 import { composeDir, findCompose, publishedUrl } from '../loadtest/compose-target';
+import { cliMessage } from '../common/cli-message';
 
 /**
  * `npm run rolling-restart`: the routine deploy of docs/cluster.md on the local launcher, a docker
@@ -73,13 +74,12 @@ try {
     out(`${ROLLING_RESTART_USAGE}\n`);
   } else {
     run(command).catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`rolling-restart: ${message}${error instanceof ControlUnreachableError ? '. Start one with `npm start` or `npm run cluster -- up -d` (or pass --port-base).' : ''}\n`);
+      process.stderr.write(`${cliMessage('rolling-restart', error)}${error instanceof ControlUnreachableError ? '. Start one with `npm start` or `npm run cluster -- up -d` (or pass --port-base).' : ''}\n`);
       process.exit(1);
     });
   }
 } catch (error) {
   if (!(error instanceof RollingRestartUsageError)) throw error;
-  process.stderr.write(`rolling-restart: ${error.message}\n${ROLLING_RESTART_USAGE}\n`);
+  process.stderr.write(`${cliMessage('rolling-restart', error)}\n${ROLLING_RESTART_USAGE}\n`);
   process.exit(2);
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { COMPOSE, SWARM } from './topology';
+import { cliMessage } from '../common/cli-message';
 import { repoRoot } from './paths';
 import { SWARM_USAGE, SwarmUsageError, parseSwarmArgs, type SwarmCommand } from './swarm-args';
 import { fetchProxyStatus } from '../loadtest/target';
@@ -115,11 +116,11 @@ async function run(command: SwarmCommand): Promise<void> {
 try {
   const command = parseSwarmArgs(process.argv.slice(2), process.env.AUTHSCALE_STACK ?? SWARM.stack);
   run(command).catch((err: unknown) => {
-    process.stderr.write(`swarm: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${cliMessage('swarm', err)}\n`);
     process.exit(1);
   });
 } catch (err) {
   if (!(err instanceof SwarmUsageError)) throw err;
-  process.stderr.write(`swarm: ${err.message}\n${SWARM_USAGE}\n`);
+  process.stderr.write(`${cliMessage('swarm', err)}\n${SWARM_USAGE}\n`);
   process.exit(2);
 }

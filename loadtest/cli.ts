@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cliMessage } from '../common/cli-message';
 import { ConfigError, DEVELOPMENT_SECRETS } from '../common/config';
 import { runBench, TargetCannotRun } from './bench';
 import { parseBenchArgs, USAGE } from './options';
@@ -16,7 +17,7 @@ async function main(): Promise<number> {
     });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`${cliMessage('bench', error)}\n\n${USAGE}\n`);
       return 2;
     }
     throw error;
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
     results = await run;
   } catch (error) {
     if (error instanceof TargetCannotRun) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${cliMessage('bench', error)}\n`);
       return 2;
     }
     throw error;

@@ -56,6 +56,19 @@ describe('the cluster CLI', () => {
     expect(run.stderr).toContain('Usage: npm run cluster');
   });
 
+  it('when `up` is given a Redis URL that is not redis://, then it says so naming the cluster once, starts nothing and exits 1', async () => {
+    for (const detach of [[], ['-d']]) {
+      const run = await cli('up', ...detach, '--redis-url', 'http://127.0.0.1:6379', '--run-dir', runDir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('cluster: invalid configuration:\n  - redis.url: must be a redis:// URL');
+      expect(run.stderr).not.toMatch(/cluster: cluster:/);
+      // Every line the CLI writes itself opens with its name once; the problems listed under it are indented.
+      expect(run.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('  '))
+        .every((line) => line.startsWith('cluster: ') && !line.slice('cluster: '.length).includes('cluster: '))).toBe(true);
+    }
+    expect((await cli('ps')).stderr).toMatch(/^cluster: no cluster answers at/);
+  });
+
   it('when `up -d` runs, then it returns with the cluster up and the frontends listed', async () => {
     const run = await cli('up', '-d', '--run-dir', runDir);
     expect(run.stderr).toBe('');
