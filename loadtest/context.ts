@@ -1,6 +1,6 @@
 import { pollUntil } from '../common/poll';
 import type { UserLedger } from './ledger';
-import { totalCounts } from './aggregate';
+import { ProgressTally } from './progress';
 import type { ScenarioTiming } from './scenarios';
 import type { BenchTarget } from './target';
 import type { UserPool } from './user-pool';
@@ -43,21 +43,16 @@ export async function waitHealthy(context: RunContext): Promise<void> {
 }
 
 /**
- * Emits a progress update every second from the ledgers a scenario is filling: responses per
- * second since the last tick, and logouts so far.
+ * Emits a progress update every second from the ledgers a scenario is filling (those of the cell
+ * running now will do: ProgressTally keeps every one it was shown): responses per second since the
+ * last tick, and logouts so far.
  */
 export function trackProgress(context: RunContext, scenario: string, totalSeconds: number, ledgers: () => UserLedger[]): () => void {
-  const started = Date.now();
-  let lastTotal = 0;
-  let lastAt = started;
+  const started = performance.now();
+  const tally = new ProgressTally(started);
   const tick = (): void => {
-    const now = Date.now();
-    const counts = totalCounts(ledgers());
-    const total = counts.ok + counts.logouts + counts.errors + counts.logins + counts.other;
-    const rate = now > lastAt ? ((total - lastTotal) * 1000) / (now - lastAt) : 0;
-    lastTotal = total;
-    lastAt = now;
-    context.progress({ scenario, elapsedSeconds: (now - started) / 1000, totalSeconds, requestsPerSec: rate, logouts: counts.logouts });
+    const now = performance.now();
+    context.progress({ scenario, elapsedSeconds: (now - started) / 1000, totalSeconds, ...tally.tick(ledgers(), now) });
   };
   const timer = setInterval(tick, 1000);
   return () => clearInterval(timer);
