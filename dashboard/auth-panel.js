@@ -1,6 +1,6 @@
 // One login panel per auth mode: log in as a demo user, send requests to /{mode}/me, and show
 // request by request which replica answered and whether the visitor is still logged in.
-import { BEARER_MODES, appendBounded, classifyResponse, decodeJwtPayload, describeSummary, instanceSlot, summariseRequests } from './model.js';
+import { BEARER_MODES, appendBounded, classifyResponse, decodeJwtPayload, describeSummary, instanceSlot, panelAnswer, summariseRequests } from './model.js';
 import { LiveChart } from './live-chart.js';
 import { describeFailure } from './api.js';
 
@@ -37,8 +37,13 @@ export class AuthPanel {
     this.deps = deps;
     this.log = [];
     this.busy = false;
-    // Credentials the visitor has no reason to think invalid: a login succeeded and no logout since.
+    // Credentials the visitor has no reason to think invalid: a login or a 200 since the last 401 or logout.
     this.holdsCredentials = false;
+    // This panel's 401s that were no logout (not logged in at the time): its chart takes them off the proxy's count.
+    this.notLogouts = 0;
+    // Logged in (here or before a reload) and not logged out by the visitor: auto-check keeps asking,
+    // also after a 401, so a session that comes back (its replica unpaused, sticky again) shows.
+    this.watching = false;
     this.bearer = BEARER_MODES.includes(mode);
     this.accessToken = this.bearer ? this.readToken() : null;
     // Session modes: the CSRF token of the current session (from login and /me), sent on logout.
@@ -83,14 +88,15 @@ export class AuthPanel {
     if (this.bearer && !this.accessToken) return;
     const result = await this.deps.api.me(this.mode, this.accessToken);
     this.keepCsrfToken(result);
+    const hadCredentials = this.answered(result);
     // A 401 here only means "not logged in yet": it is not drawn, so the strip starts clean.
     if (result.status === 200) {
-      this.holdsCredentials = true;
+      this.watching = true;
       this.record(result, 'me', true);
     } else if (result.status === 401 && this.bearer) {
       this.storeToken(null); // expired since the last visit: forget it
     }
-    this.show(result);
+    this.show(result, hadCredentials);
   }
 
   async login() {
@@ -102,6 +108,7 @@ export class AuthPanel {
       if (result.status === 200) {
         this.log = [];
         this.holdsCredentials = true;
+        this.watching = true;
         if (this.bearer) this.storeToken(result.body?.accessToken ?? null);
         this.record(result, 'login', false);
         this.setState('logged-in', `Logged in as ${result.body?.user ?? username} by ${result.instance ?? 'an unknown replica'}.`, result.instance);
@@ -116,13 +123,21 @@ export class AuthPanel {
   }
 
   async check() {
-    const hadCredentials = this.holdsCredentials;
     const result = await this.deps.api.me(this.mode, this.accessToken);
     this.keepCsrfToken(result);
-    if (result.status === 200) this.holdsCredentials = true;
+    const hadCredentials = this.answered(result);
     this.record(result, 'me', hadCredentials);
-    this.show(result);
+    this.show(result, hadCredentials);
     return { status: result.status, instance: result.instance, hadCredentials };
+  }
+
+  /** After an answer on this mode's routes (not login): what the panel holds now; returns what it held before. */
+  answered(result) {
+    const hadCredentials = this.holdsCredentials;
+    const answer = panelAnswer(hadCredentials, result.status);
+    this.holdsCredentials = answer.holdsCredentials;
+    if (answer.outcome === 'anonymous') this.notLogouts += 1;
+    return hadCredentials;
   }
 
   /** Sequential on purpose: the strip then reads in the order the proxy routed the requests. */
@@ -134,8 +149,9 @@ export class AuthPanel {
 
   async logout() {
     const result = await this.deps.api.logout(this.mode, this.accessToken, this.csrfToken);
-    this.record(result, 'logout', this.holdsCredentials);
+    this.record(result, 'logout', this.answered(result));
     this.holdsCredentials = false;
+    this.watching = false;
     if (this.bearer) {
       this.storeToken(null);
       const until = result.body?.validUntil ? ` The server says it stays valid until ${result.body.validUntil}.` : '';
@@ -154,9 +170,9 @@ export class AuthPanel {
     if (result.status === 200 && typeof result.body?.csrfToken === 'string') this.csrfToken = result.body.csrfToken;
   }
 
-  /** Auto-check tick: only panels that hold credentials are checked, one request at a time. */
+  /** Auto-check tick: only panels logged in and not logged out by the visitor are checked, one request at a time. */
   async tick() {
-    if (!this.holdsCredentials || this.busy) return;
+    if (!this.watching || this.busy) return;
     await this.guarded(() => this.check());
   }
 
@@ -172,12 +188,13 @@ export class AuthPanel {
     }
   }
 
-  show(result) {
+  /** The state line after an answer to /me; `hadCredentials`: the panel held them when it asked. */
+  show(result, hadCredentials) {
     const who = result.instance ?? 'no replica';
     if (result.status === 200) {
       this.setState('logged-in', `Logged in as ${result.body?.user ?? '?'}: ${who} answered 200.`, result.instance);
       this.showStored(result.body);
-    } else if (result.status === 401 && this.holdsCredentials) {
+    } else if (result.status === 401 && (hadCredentials || this.root.dataset.state === 'logged-out')) {
       this.setState('logged-out', `Logged out: ${who} answered 401, it does not accept your ${this.bearer ? 'token' : 'session'}.`, result.instance);
       this.showStored(null, `(${who} keeps nothing for this ${this.bearer ? 'token' : 'cookie'})`);
     } else if (result.status === 401) {
@@ -231,7 +248,7 @@ export class AuthPanel {
 
   /** One reading of the proxy's per-mode counters (every second): the chart draws the difference. */
   sample(modes, at) {
-    this.chart.push(modes?.[this.mode], at);
+    this.chart.push(modes?.[this.mode], at, this.notLogouts);
   }
 
   readToken() {

@@ -1,7 +1,7 @@
 // A live per-second chart of one auth mode's answers (ok, logouts, errors) through the proxy,
 // from the cumulative counters in /_proxy/status read every second: a Redis failover shows as
 // a dip in ok and a spike in errors, a dead sticky replica as a spike in logouts.
-import { CHART_SECONDS, chartPoints, rateSample } from './model.js';
+import { CHART_SECONDS, chartPoints, chartSample } from './model.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const SERIES = [
@@ -23,6 +23,9 @@ export class LiveChart {
     this.samples = [];
     this.previous = null;
     this.previousAt = 0;
+    // The panel's own 401s that were no logout, as of the last reading, and those not yet taken off.
+    this.previousPage = 0;
+    this.carried = 0;
     const doc = root.ownerDocument;
     const svg = doc.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
@@ -43,17 +46,19 @@ export class LiveChart {
     this.render();
   }
 
-  /** A new reading of the mode's cumulative counters (undefined: the proxy did not answer). */
-  push(counters, at) {
+  /**
+   * A new reading of the mode's cumulative counters (undefined: the proxy did not answer), with the
+   * panel's cumulative count of its own 401s that were no logout.
+   */
+  push(counters, at, pageNotLogouts = 0) {
     if (!counters) return;
-    if (this.previous) {
-      const seconds = (at - this.previousAt) / 1000;
-      const rate = rateSample({ m: this.previous }, { m: counters }, seconds).m;
-      if (rate) {
-        this.samples.push(rate);
-        if (this.samples.length > CHART_SECONDS) this.samples.shift();
-      }
+    const { sample, carried } = chartSample(this.previous, counters, (at - this.previousAt) / 1000, pageNotLogouts - this.previousPage, this.carried);
+    if (sample) {
+      this.samples.push(sample);
+      if (this.samples.length > CHART_SECONDS) this.samples.shift();
     }
+    this.carried = carried;
+    this.previousPage = pageNotLogouts;
     this.previous = counters;
     this.previousAt = at;
     this.render();

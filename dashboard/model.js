@@ -51,6 +51,19 @@ export function classifyResponse(status, hadCredentials) {
 }
 
 /**
+ * What an answer on a mode's route (not its login) means for a panel, and whether the panel holds
+ * credentials after it. A 200 proves them; a 401 ends them: the visitor has been told, so the next
+ * 401 is no new logout ("logout" in docs/design.md: credentials the user had no reason to think
+ * invalid). Only the step from logged in to 401 is one; a 5xx says nothing about the credentials.
+ */
+export function panelAnswer(holdsCredentials, status) {
+  return {
+    outcome: classifyResponse(status, holdsCredentials),
+    holdsCredentials: status === 200 ? true : status === 401 ? false : holdsCredentials,
+  };
+}
+
+/**
  * A summary of a panel's request log: who answered, how many succeeded, and how many times a
  * visitor who believed they were logged in was told otherwise ("logout" in docs/design.md).
  * Entries are `{ status, instance, hadCredentials }`; `instance` is the X-Instance header or null.
@@ -216,24 +229,35 @@ export function redisPrimary(rows) {
   return (Array.isArray(rows) ? rows : []).find((r) => r.kind === 'redis' && r.role === 'primary')?.id ?? null;
 }
 
+/** How much each of one mode's counters grew between two readings (from zero again after a proxy restart). */
+function counterGrowth(before, now) {
+  const grew = (key) => {
+    const a = Number(now?.[key]) || 0;
+    const b = Number(before?.[key]) || 0;
+    return a >= b ? a - b : a;
+  };
+  return { ok: grew('ok'), logouts: grew('logouts'), errors: grew('errors') };
+}
+
 /**
- * One per-second sample per mode from two readings of the proxy's cumulative counters
- * (`/_proxy/status` → modes: { memory: { ok, logouts, errors }, … }), taken `seconds` apart.
- * A counter that went down (the proxy restarted) counts from zero again, never negative.
+ * One panel's chart sample from two readings of its mode's proxy counters, `seconds` apart. The
+ * proxy counts every 401 outside /login as a logout, from every client, this page included; the
+ * 401s this panel got while not logged in (never logged in, or already logged out: panelAnswer's
+ * 'anonymous') are no logout, so they are taken off. `page`: those the panel got since the last
+ * reading, and `carried`, those no reading has taken yet. The proxy counts a 401 before the page
+ * sees it, so one seen as a reading arrives may only be in the next reading: it is carried once,
+ * then dropped (a 401 still on its way to the page when a reading arrives is drawn in that one).
+ * Returns the sample (undefined without a window of time) and what to carry.
  */
-export function rateSample(previous, current, seconds) {
-  const out = {};
-  if (!current || typeof current !== 'object' || !(seconds > 0)) return out;
-  for (const [mode, now] of Object.entries(current)) {
-    const before = previous?.[mode];
-    const rate = (key) => {
-      const a = Number(now?.[key]) || 0;
-      const b = Number(before?.[key]) || 0;
-      return (a >= b ? a - b : a) / seconds;
-    };
-    out[mode] = { ok: rate('ok'), logouts: rate('logouts'), errors: rate('errors') };
-  }
-  return out;
+export function chartSample(previous, current, seconds, page = 0, carried = 0) {
+  if (!previous || !current || !(seconds > 0)) return { sample: undefined, carried: 0 };
+  const counts = counterGrowth(previous, current);
+  const pending = page + carried;
+  const taken = Math.min(counts.logouts, pending);
+  return {
+    sample: { ok: counts.ok / seconds, logouts: (counts.logouts - taken) / seconds, errors: counts.errors / seconds },
+    carried: Math.min(pending - taken, page),
+  };
 }
 
 /**

@@ -16,7 +16,8 @@ interface Model {
   verbsFor(state: unknown): string[];
   describeFrontend(link: { port: number; strategy: string } | undefined): string;
   redisPrimary(rows: unknown): string | null;
-  rateSample(previous: unknown, current: unknown, seconds: number): Record<string, { ok: number; logouts: number; errors: number }>;
+  panelAnswer(holdsCredentials: boolean, status: number): { outcome: string; holdsCredentials: boolean };
+  chartSample(previous: unknown, current: unknown, seconds: number, page?: number, carried?: number): { sample: { ok: number; logouts: number; errors: number } | undefined; carried: number };
   chartPoints(values: number[], box: { width: number; height: number; slots?: number; max?: number }): string;
 }
 
@@ -42,6 +43,53 @@ describe('dashboard model: decoding the JWT the client holds', () => {
     ['a payload that is not UTF-8', `a.${Buffer.from([0xff, 0xfe, 0x7b]).toString('base64url')}.c`],
   ])('when given %s, then nothing is decoded (null) and nothing throws', (_label, token) => {
     expect(model.decodeJwtPayload(token)).toBeNull();
+  });
+});
+
+describe('dashboard model: a logged-out panel\'s 401s are no new logouts', () => {
+  /** The panel's answers in turn, from `holds`: what each meant and what the panel held before it. */
+  function walk(statuses: number[], holds: boolean): { outcomes: string[]; log: LogEntry[] } {
+    const outcomes: string[] = [];
+    const log: LogEntry[] = [];
+    for (const status of statuses) {
+      const answer = model.panelAnswer(holds, status);
+      outcomes.push(answer.outcome);
+      log.push(entry(status, 'app1', holds));
+      holds = answer.holdsCredentials;
+    }
+    return { outcomes, log };
+  }
+
+  test('when a logged-in panel is answered 401 again and again (its replica died), then only the first is a logout', () => {
+    const { outcomes, log } = walk([200, 401, 401, 401], true);
+    expect(outcomes).toEqual(['ok', 'logged-out', 'anonymous', 'anonymous']);
+    expect(model.summariseRequests(log).loggedOut).toBe(1);
+  });
+
+  test('when a panel never logged in is answered 401, then it is no logout', () => {
+    expect(walk([401, 401], false).outcomes).toEqual(['anonymous', 'anonymous']);
+  });
+
+  test('when round-robin sends a session by turns to the replica that holds it and to two that do not, then each step from 200 to 401 is one logout', () => {
+    const { outcomes, log } = walk([200, 401, 401, 200, 401, 401, 200], true);
+    expect(outcomes.filter((o) => o === 'logged-out')).toHaveLength(2);
+    expect(model.summariseRequests(log)).toMatchObject({ ok: 3, loggedOut: 2, errors: 0 });
+  });
+
+  test('when a 5xx comes between, then it says nothing of the credentials: the 401 after it is still a logout', () => {
+    expect(walk([503, 401, 503, 401], true).outcomes).toEqual(['error', 'logged-out', 'error', 'anonymous']);
+  });
+
+  test('when the proxy counted the panel\'s own 401s that were no logout, then the chart takes them off its logouts', () => {
+    const before = { ok: 10, logouts: 4, errors: 0 };
+    // 3 new 401s through the proxy, 2 of them this panel's while logged out: 1 logout of someone else.
+    expect(model.chartSample(before, { ok: 10, logouts: 7, errors: 0 }, 1, 2)).toEqual({ sample: { ok: 0, logouts: 1, errors: 0 }, carried: 0 });
+    // The panel saw a 401 the proxy counts only in the next reading: carried once, taken there.
+    const first = model.chartSample(before, { ok: 12, logouts: 4, errors: 0 }, 1, 1);
+    expect(first).toEqual({ sample: { ok: 2, logouts: 0, errors: 0 }, carried: 1 });
+    expect(model.chartSample({ ok: 12, logouts: 4, errors: 0 }, { ok: 12, logouts: 5, errors: 0 }, 1, 0, first.carried)).toEqual({ sample: { ok: 0, logouts: 0, errors: 0 }, carried: 0 });
+    // Never below zero, and nothing carried past one reading.
+    expect(model.chartSample(before, before, 1, 0, 3)).toEqual({ sample: { ok: 0, logouts: 0, errors: 0 }, carried: 0 });
   });
 });
 
@@ -185,12 +233,15 @@ describe('dashboard model: the cluster table', () => {
     expect(model.redisPrimary(model.serviceRows(status, services, 'up'))).toBeNull();
   });
 
-  test('when two readings of the proxy counters are a second apart, then the chart gets their difference per second, never negative', () => {
-    const before = { redis: { ok: 100, logouts: 2, errors: 0 } };
-    const after = { redis: { ok: 130, logouts: 2, errors: 8 }, jwt: { ok: 5, logouts: 0, errors: 0 } };
-    expect(model.rateSample(before, after, 2)).toEqual({ redis: { ok: 15, logouts: 0, errors: 4 }, jwt: { ok: 2.5, logouts: 0, errors: 0 } });
+  test('when two readings of the proxy counters are two seconds apart, then the chart gets their difference per second, never negative', () => {
+    const before = { ok: 100, logouts: 2, errors: 0 };
+    const after = { ok: 130, logouts: 2, errors: 8 };
+    expect(model.chartSample(before, after, 2)).toEqual({ sample: { ok: 15, logouts: 0, errors: 4 }, carried: 0 });
     // The proxy restarted: its counters began again from zero.
-    expect(model.rateSample(after, { redis: { ok: 3, logouts: 0, errors: 1 } }, 1)).toEqual({ redis: { ok: 3, logouts: 0, errors: 1 } });
+    expect(model.chartSample(after, { ok: 3, logouts: 0, errors: 1 }, 1).sample).toEqual({ ok: 3, logouts: 0, errors: 1 });
+    // The first reading, or two at one instant: no sample.
+    expect(model.chartSample(null, after, 1).sample).toBeUndefined();
+    expect(model.chartSample(before, after, 0).sample).toBeUndefined();
     expect(model.chartPoints([0, 5, 10], { width: 20, height: 10, slots: 3 })).toBe('0.0,10.0 10.0,5.0 20.0,0.0');
     expect(model.chartPoints([2], { width: 20, height: 10, slots: 3, max: 4 })).toBe('20.0,5.0');
   });
