@@ -8,6 +8,7 @@ import {
 import { balancerServices } from './compose-balancers';
 import { toYaml, type YamlValue } from './yaml';
 import { portOf } from '../common/ports';
+import { SESSION_WAIT_DEFAULTS } from '../services/app/config';
 
 /**
  * docker-compose.yml as a pure function of the topology. Compose-only values (host names,
@@ -239,6 +240,7 @@ const HA_HEADER = [
   '#   docker compose -f docker-compose.yml -f docker-compose.ha.yml up --build',
   '# An override file, not a profile: a profile can add services but cannot re-point the replicas at the Sentinels.',
   `# Failover settings: quorum ${SENTINEL.quorum} of ${SENTINEL_NAMES.length}, down-after ${SENTINEL.downAfterMs} ms, failover-timeout ${SENTINEL.failoverTimeoutMs} ms.`,
+  '# Synchronous session writes: SESSION_WAIT_REPLICAS=1 (shell or .env) makes each one WAIT for the replica.',
   '',
 ].join('\n');
 
@@ -280,10 +282,23 @@ function sentinelService(name: string): Record<string, YamlValue> {
   };
 }
 
+/**
+ * The WAIT settings of the replicas with HA Redis (docs/redis-ha.md), from the shell or `.env` with
+ * the app's own defaults: the launcher's replicas inherit them from its environment, as these do
+ * from compose's. The command timeout comes along: WAIT's timeout must stay below it.
+ */
+function sessionWaitEnvironment(): Record<string, string> {
+  return {
+    SESSION_WAIT_REPLICAS: fromEnv('SESSION_WAIT_REPLICAS', String(SESSION_WAIT_DEFAULTS.replicas)),
+    SESSION_WAIT_TIMEOUT_MS: fromEnv('SESSION_WAIT_TIMEOUT_MS', String(SESSION_WAIT_DEFAULTS.timeoutMs)),
+    REDIS_COMMAND_TIMEOUT_MS: fromEnv('REDIS_COMMAND_TIMEOUT_MS', String(SESSION_WAIT_DEFAULTS.redisCommandTimeoutMs)),
+  };
+}
+
 export function haComposeDocument(): Record<string, YamlValue> {
   const sentinels = SENTINEL_NAMES.map((name) => `${name}:${SENTINEL_PORT}`);
   const apps = Object.fromEntries(APP_REPLICAS.map((name) => [name, {
-    environment: { REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName },
+    environment: { REDIS_SENTINELS: sentinels.join(','), REDIS_SENTINEL_MASTER: SENTINEL.masterName, ...sessionWaitEnvironment() },
     depends_on: Object.fromEntries(SENTINEL_NAMES.map((s) => [s, { condition: 'service_healthy' }])),
   }]));
   return {

@@ -247,12 +247,13 @@ function failoverTarget(target: BenchTarget, stack: ComposeTarget | undefined, r
   if (target.local) return { kind: 'own clusters' };
   if (!stack) return { kind: 'target' };
   const aof = readings.map((r) => r.redisAppendonly);
+  const wait = new Set(readings.map((r) => r.sessionWaitReplicas));
   return {
     kind: 'docker compose',
     sentinels: stack.services.includes(SENTINEL_NAMES[0]),
     appendonly: aof.length > 0 && aof.every((v) => v === true) ? true : aof.length > 0 && aof.every((v) => v === false) ? false : null,
-    // docker-compose.ha.yml does not pass SESSION_WAIT_REPLICAS: the replicas run the app default.
-    waitReplicas: 0,
+    // As the replicas run it (docker-compose.ha.yml passes it from the shell or .env): one value, or null.
+    waitReplicas: wait.size === 1 ? [...wait][0] : null,
   };
 }
 

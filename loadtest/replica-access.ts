@@ -64,6 +64,7 @@ export interface ReplicaSettingsReading {
   passwordHashCost: number | null;
   sessionTouch: string | null;
   redisAppendonly: boolean | null;
+  sessionWaitReplicas: number | null;
 }
 
 /** Every serving replica's /settings, read at run time; a replica that cannot say is listed with nulls. */
@@ -80,6 +81,7 @@ export async function readTargetSettings(target: BenchTarget, replicas: readonly
       passwordHashCost: typeof body?.passwordHashCost === 'number' ? body.passwordHashCost : null,
       sessionTouch: typeof body?.sessionTouch === 'string' ? body.sessionTouch : null,
       redisAppendonly: typeof body?.redisAppendonly === 'boolean' ? body.redisAppendonly : null,
+      sessionWaitReplicas: typeof body?.sessionWaitReplicas === 'number' ? body.sessionWaitReplicas : null,
     });
   }
   return readings;

@@ -63,7 +63,7 @@ export const COMPOSE_FAULT_SECONDS = 15;
 export type FailoverTarget =
   | { kind: 'own clusters' }
   | { kind: 'target' }
-  | { kind: 'docker compose'; sentinels: boolean; appendonly: boolean | null; waitReplicas: number };
+  | { kind: 'docker compose'; sentinels: boolean; appendonly: boolean | null; waitReplicas: number | null };
 
 export interface FailoverChoice {
   /** The variants to run, in order. */
@@ -81,8 +81,9 @@ export function variantUnavailable(target: FailoverTarget, plan: FailoverVariant
   const haFiles = '-f docker-compose.yml -f docker-compose.ha.yml';
   if (plan.redis === 'ha') {
     if (!target.sentinels) return `no sentinel service in the stack (it runs one Redis): start it with docker compose ${haFiles} up --build -d`;
+    if (target.waitReplicas === null) return 'the stack\'s replicas did not all report one SESSION_WAIT_REPLICAS (their /settings): are they up, and started alike?';
     if (plan.waitReplicas !== target.waitReplicas) {
-      return `the stack's replicas run SESSION_WAIT_REPLICAS=${target.waitReplicas}, not ${plan.waitReplicas} (docker-compose.ha.yml does not set it); the WAIT variant runs on the bench's own clusters (no target option)`;
+      return `the stack's replicas run SESSION_WAIT_REPLICAS=${target.waitReplicas}, not ${plan.waitReplicas}: start the stack with SESSION_WAIT_REPLICAS=${plan.waitReplicas} (shell or .env; docker compose ${haFiles} up -d), or run it on the bench's own clusters (no target option)`;
     }
     return undefined;
   }

@@ -125,7 +125,7 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   // costs a prefix match, an enter and a leave, on every request.
   operationalRoutes({
     instance, redis: deps.redis, metrics,
-    settings: { passwordHashCost: config.passwords.hashCost, sessionTouch: config.session.touch },
+    settings: { passwordHashCost: config.passwords.hashCost, sessionTouch: config.session.touch, sessionWaitReplicas: config.sessionWait.replicas },
   }, app);
   app.get(JWKS_PATH, jwksHandler(keyRing));
   for (const mode of modes) {

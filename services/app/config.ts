@@ -18,6 +18,12 @@ export function admissionDefaults(cpus: number): { concurrency: number; queueLim
   return { concurrency, queueLimit: 32 * concurrency };
 }
 
+/**
+ * Synchronous replication of session writes (docs/redis-ha.md) and the Redis command timeout
+ * its WAIT must stay below: the app's defaults, which the compose HA override passes on too.
+ */
+export const SESSION_WAIT_DEFAULTS = Object.freeze({ replicas: 0, timeoutMs: 250, redisCommandTimeoutMs: 500 });
+
 // Below the proxy's UPSTREAM_TIMEOUT_MS (10 s): a login the proxy gave up on is never hashed.
 const DEFAULT_LOGIN_QUEUE_TIMEOUT_MS = 3000;
 
@@ -29,15 +35,15 @@ const schema = (cpus: number) => z
     INSTANCE_ID: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default(os.hostname()),
     LOG_LEVEL: logLevel,
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-    REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(500),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt.max(10_000).default(SESSION_WAIT_DEFAULTS.redisCommandTimeoutMs),
     // ioredis auto-pipelining: commands issued in the same tick share one write (docs/distance.md).
     REDIS_AUTO_PIPELINING: bool.default(false),
     // HA (docs/redis-ha.md): the Sentinels to ask for the primary; REDIS_URL then gives only the password.
     REDIS_SENTINELS: csv.pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each must be host:port'))).optional(),
     REDIS_SENTINEL_MASTER: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('authscale'),
     // Synchronous replication of session writes: WAIT for this many replicas (0: off, Redis's asynchronous default).
-    SESSION_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).default(0),
-    SESSION_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(250),
+    SESSION_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).default(SESSION_WAIT_DEFAULTS.replicas),
+    SESSION_WAIT_TIMEOUT_MS: positiveInt.max(10_000).default(SESSION_WAIT_DEFAULTS.timeoutMs),
     SESSION_SECRET: csv.optional(),
     JWT_SECRET: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('authscale'),

@@ -101,6 +101,8 @@ export function modeRoutes(mode: AuthMode, deps: ModeRouteDeps, router: IRouter 
 export interface ReplicaSettings {
   passwordHashCost: number;
   sessionTouch: string;
+  /** SESSION_WAIT_REPLICAS: what a failover can lose depends on it (docs/redis-ha.md). */
+  sessionWaitReplicas: number;
 }
 
 /**

@@ -161,6 +161,12 @@ describe('operational routes', () => {
     expect(ready.body.checks).toEqual({ redis: 'up' });
   });
 
+  test('when /settings is asked, then it says what shapes the bench\'s figures, SESSION_WAIT_REPLICAS included', async () => {
+    const res = await request(t.app).get('/settings');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ instance: 'app-test', passwordHashCost: 10, sessionTouch: 'rolling', sessionWaitReplicas: 0, redisAppendonly: expect.any(Boolean) });
+  });
+
   test('when a route does not exist, then 404 JSON with X-Instance and no stack trace', async () => {
     const res = await request(t.app).get('/memory/nope');
     expect(res.status).toBe(404);

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DISTANCE_COMPOSE_FILE, renderDistanceComposeFile } from '../../../cluster/compose-distance';
-import { composeDocument, renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
+import { composeDocument, haComposeDocument, renderComposeFile, renderHaComposeFile, renderProductionOverride } from '../../../cluster/compose-file';
 import { APP_REPLICAS, CPU_QUOTA_VARIABLES, SERVICES, SERVICE_NAMES, localPorts } from '../../../cluster/topology';
 import { toYaml, yamlScalar } from '../../../cluster/yaml';
+import { loadAppConfig } from '../../../services/app/config';
 
 const committed = fs.readFileSync(path.join(__dirname, '../../../docker-compose.yml'), 'utf8');
 
@@ -113,6 +114,23 @@ describe('docker-compose.ha.yml (HA Redis override)', () => {
     }
     for (const app of APP_REPLICAS) {
       expect(ha.split(`\n  ${app}:\n`)[1]).toMatch(/^ {4}environment:\n {6}REDIS_SENTINELS: "sentinel1:26379,sentinel2:26379,sentinel3:26379"/);
+    }
+  });
+
+  it('when SESSION_WAIT_REPLICAS is set in the shell or .env, then every replica of the HA stack WAITs for that many replicas, as the launcher\'s do; unset, the app\'s default', () => {
+    type Services = Record<string, { environment?: Record<string, string> }>;
+    const base = composeDocument().services as Services;
+    const override = haComposeDocument().services as Services;
+    // What compose does with `${NAME:-default}`: the shell's (or .env's) value when set and not empty.
+    const substitute = (value: string, shell: Record<string, string>): string =>
+      value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] || fallback);
+    for (const app of APP_REPLICAS) {
+      const environment = { ...base[app].environment, ...override[app].environment };
+      const replica = (shell: Record<string, string>) =>
+        loadAppConfig(Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, substitute(value, shell)])), 2);
+      expect(replica({ SESSION_WAIT_REPLICAS: '1' }).sessionWait).toEqual({ replicas: 1, timeoutMs: 250 });
+      expect(replica({ SESSION_WAIT_REPLICAS: '1', SESSION_WAIT_TIMEOUT_MS: '800', REDIS_COMMAND_TIMEOUT_MS: '1000' }).sessionWait).toEqual({ replicas: 1, timeoutMs: 800 });
+      expect(replica({}).sessionWait).toEqual(loadAppConfig({}, 2).sessionWait);
     }
   });
 });

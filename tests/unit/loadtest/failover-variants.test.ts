@@ -21,6 +21,16 @@ describe('failover-redis: which variants a target runs', () => {
     expect(choice.notRun[1].reason).toMatch(/the stack runs Sentinels/);
   });
 
+  it('when a compose stack was started with SESSION_WAIT_REPLICAS=1, then ha + WAIT 1 runs there and the variants without WAIT say how the stack runs', () => {
+    const choice = chooseFailoverVariants({ ...haStack, waitReplicas: 1 }, []);
+    expect(ids(choice.run)).toEqual(['ha-wait']);
+    expect(choice.notRun.find((n) => n.variant === 'ha')?.reason).toMatch(/^the stack's replicas run SESSION_WAIT_REPLICAS=1, not 0: start the stack with SESSION_WAIT_REPLICAS=0/);
+    // Replicas that disagree (or cannot say) run no HA variant: which one was measured would be unknown.
+    const unsure = chooseFailoverVariants({ ...haStack, waitReplicas: null }, ['ha']);
+    expect(unsure.run).toEqual([]);
+    expect(unsure.cannot[0].reason).toMatch(/did not all report one SESSION_WAIT_REPLICAS/);
+  });
+
   it('when a compose stack runs one Redis with its append-only file on, then only single-aof runs', () => {
     const choice = chooseFailoverVariants(plainStack, []);
     expect(ids(choice.run)).toEqual(['single-aof']);
