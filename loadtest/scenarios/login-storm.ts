@@ -138,17 +138,19 @@ export async function runLoginStorm(context: RunContext, replicas: Replica[]): P
   const loadBefore = os.loadavg();
   const countersBefore = await replicaCounters(replicas);
   const logins = { ok: 0, refused: 0, abandoned: 0, throttled: 0, errors: 0 };
+  // Each probe in a process of its own: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
+  // Warmed up before the storm: their own start is the instrument's cost, not the target's.
+  const probes = [
+    startProbeProcess({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
+    startProbeProcess({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
+  ];
+  await Promise.all(probes.map((p) => p.ready));
   const stormEnds = Date.now() + stormSeconds * 1000;
   context.log(`login-storm: ${clients} clients for ${stormSeconds} s, each attempt abandoned after ${CLIENT_TIMEOUT_MS / 1000} s`);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const cpuStormStart = await cpuSeconds(replicas);
   const stormStarted = Date.now();
-  // Each probe in a process of its own: the storm's clients keep this event loop busy (benchLoopDelayP99Ms).
-  const probes = [
-    startProbeProcess({ url: new URL('/health', url).href, gapMs: PROBE_GAP_MS }),
-    startProbeProcess({ url: new URL('/jwt/me', url).href, headers: { Authorization: `Bearer ${token}` }, gapMs: PROBE_GAP_MS }),
-  ];
   const client = async (i: number): Promise<void> => {
     const body = loginBody(context, i);
     const headers = loginHeaders(context, clientAddressFor(i));

@@ -11,6 +11,8 @@ const s = require('node:http').createServer((req, res) => {
   if (req.url === '/seen') return res.end(JSON.stringify(seen));
   seen.push({ at: Date.now(), authorization: req.headers.authorization ?? null });
   res.statusCode = req.url === '/down' ? 503 : 200;
+  // /slow-first: the first answer takes 400 ms (a probe's cold start looks like this).
+  if (req.url === '/slow-first' && seen.length === 1) return setTimeout(() => res.end('ok'), 400);
   res.end('ok');
 });
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
@@ -30,8 +32,8 @@ function blockLoop(ms: number): void {
 test('when the bench\'s own event loop is blocked, then the probe process goes on probing with its headers, one reading per request', async () => {
   const target = await server();
   try {
-    const probe = startProbeProcess({ url: `${target.url}/jwt/me`, headers: { Authorization: 'Bearer t' }, gapMs: 20 });
-    await new Promise((r) => setTimeout(r, 300));
+    const probe = startProbeProcess({ url: `${target.url}/jwt/me`, headers: { Authorization: 'Bearer t' }, gapMs: 20, warmUpMs: 100 });
+    await probe.ready;
     const blockedFrom = Date.now();
     blockLoop(800);
     const blockedTo = Date.now();
@@ -41,7 +43,28 @@ test('when the bench\'s own event loop is blocked, then the probe process goes o
     expect(seen.filter((r) => r.at > blockedFrom && r.at < blockedTo).length).toBeGreaterThan(8);
     expect(seen.every((r) => r.authorization === 'Bearer t')).toBe(true);
     expect(readings.failed).toBe(0);
-    expect(readings.latencies.length).toBe(seen.length);
+    expect(readings.warmUpRequests).toBeGreaterThan(0);
+    expect(readings.latencies.length + readings.warmUpRequests).toBe(seen.length);
+  } finally {
+    target.child.kill();
+  }
+});
+
+test('when the first answers come during the warm-up, then they are not recorded, and ready comes after the warm-up', async () => {
+  const target = await server();
+  try {
+    const started = Date.now();
+    const probe = startProbeProcess({ url: `${target.url}/slow-first`, gapMs: 10, warmUpMs: 500 });
+    await probe.ready;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    const requestsAtReady = (await target.seen()).length;
+    await new Promise((r) => setTimeout(r, 200));
+    const readings = await probe.stop();
+    expect(readings.warmUpRequests).toBeGreaterThanOrEqual(2);
+    expect(readings.warmUpRequests).toBeLessThanOrEqual(requestsAtReady);
+    expect(readings.latencies.length).toBeGreaterThan(0);
+    // The 400 ms first answer was the warm-up's.
+    expect(Math.max(...readings.latencies)).toBeLessThan(400);
   } finally {
     target.child.kill();
   }
@@ -50,7 +73,8 @@ test('when the bench\'s own event loop is blocked, then the probe process goes o
 test('when the target answers non-2xx, then the probe counts failures, not latencies', async () => {
   const target = await server();
   try {
-    const probe = startProbeProcess({ url: `${target.url}/down`, gapMs: 10 });
+    const probe = startProbeProcess({ url: `${target.url}/down`, gapMs: 10, warmUpMs: 50 });
+    await probe.ready;
     await new Promise((r) => setTimeout(r, 200));
     const readings = await probe.stop();
     expect(readings.latencies).toEqual([]);
