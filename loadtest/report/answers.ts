@@ -45,7 +45,7 @@ export function answers(r: BenchResults): Answer[] {
   return [
     {
       question: 'What separates stateless from stateful authentication, in what the server keeps?',
-      answer: `A session mode keeps a record per logged-in user on the server: here ${perUser('memory')} of replica heap per user for in-memory sessions, and ${redisPerUser === null || redisPerUser === undefined ? NOT_MEASURED : `${int(redisPerUser)} B`} in Redis per user for Redis sessions (${perUser('redis')} on the replica). A JWT carries the user's identity in the token, signed; the server keeps only the signing key: ${perUser('jwt')} per user.`,
+      answer: !mem ? NOT_MEASURED : `A session mode keeps a record per logged-in user on the server: here ${perUser('memory')} of replica heap per user for in-memory sessions, and ${redisPerUser === null || redisPerUser === undefined ? NOT_MEASURED : `${int(redisPerUser)} B`} in Redis per user for Redis sessions (${perUser('redis')} on the replica). A JWT carries the user's identity in the token, signed; the server keeps only the signing key: ${perUser('jwt')} per user.`,
     },
     {
       question: 'Does statelessness give scalability, or does it remove an obstacle to it?',
@@ -61,10 +61,11 @@ export function answers(r: BenchResults): Answer[] {
     },
     {
       question: 'What are the two usual remedies, how does each work, and what does each cost?',
+      // Each sentence only with a figure of its own; neither: not measured (a storm-only run).
       answer: [
-        `Affinity (sticky-cookie: the proxy pins a user to a replica with its lb cookie; hash-ip: the client address picks the replica): memory sessions behind sticky-cookie had ${memSticky ? pct(memSticky.logoutRate) : NOT_MEASURED} logouts, but the load per replica is what the pinned users bring (max/mean of requests or users per replica ${maxImbalance('sticky-cookie')} sticky-cookie, ${maxImbalance('hash-ip')} hash-ip, ${maxImbalance('round-robin')} round-robin), and when ${kill?.target ?? 'a replica'} was killed ${killedSticky?.pinnedToTarget ? `${killedSticky.pinnedToTarget.loggedOut} of ${killedSticky.pinnedToTarget.users} users pinned to it were logged out` : NOT_MEASURED}.`,
-        `A shared store (Redis: every replica reads the session from it): ${redisSticky && memSticky ? `${int(redisSticky.okPerSec)} ok req/s against ${int(memSticky.okPerSec)} for in-memory sessions (× ${fixed(redisSticky.okPerSec / Math.max(1, memSticky.okPerSec), 2)}), p50 ${fixed(redisSticky.latencyP50Ms, 1)} ms vs ${fixed(memSticky.latencyP50Ms, 1)} ms` : NOT_MEASURED}; a killed replica logged out ${killedRedis.length ? killedRedis.reduce((a, c) => a + c.usersLoggedOut, 0) : NOT_MEASURED} redis users, but with Redis down redis users' ok share fell to ${outageRedis.length ? pct(Math.max(...outageRedis.map((c) => c.okShareDuringFault ?? 0))) : NOT_MEASURED}.`,
-      ].join(' '),
+        (t || killedSticky) && `Affinity (sticky-cookie: the proxy pins a user to a replica with its lb cookie; hash-ip: the client address picks the replica): memory sessions behind sticky-cookie had ${memSticky ? pct(memSticky.logoutRate) : NOT_MEASURED} logouts, but the load per replica is what the pinned users bring (max/mean of requests or users per replica ${maxImbalance('sticky-cookie')} sticky-cookie, ${maxImbalance('hash-ip')} hash-ip, ${maxImbalance('round-robin')} round-robin), and when ${kill?.target ?? 'a replica'} was killed ${killedSticky?.pinnedToTarget ? `${killedSticky.pinnedToTarget.loggedOut} of ${killedSticky.pinnedToTarget.users} users pinned to it were logged out` : NOT_MEASURED}.`,
+        (redisSticky || killedRedis.length || outageRedis.length) && `A shared store (Redis: every replica reads the session from it): ${redisSticky && memSticky ? `${int(redisSticky.okPerSec)} ok req/s against ${int(memSticky.okPerSec)} for in-memory sessions (× ${fixed(redisSticky.okPerSec / Math.max(1, memSticky.okPerSec), 2)}), p50 ${fixed(redisSticky.latencyP50Ms, 1)} ms vs ${fixed(memSticky.latencyP50Ms, 1)} ms` : NOT_MEASURED}; a killed replica logged out ${killedRedis.length ? killedRedis.reduce((a, c) => a + c.usersLoggedOut, 0) : NOT_MEASURED} redis users, but with Redis down redis users' ok share fell to ${outageRedis.length ? pct(Math.max(...outageRedis.map((c) => c.okShareDuringFault ?? 0))) : NOT_MEASURED}.`,
+      ].filter(Boolean).join(' ') || NOT_MEASURED,
     },
     {
       question: 'Why do those remedies make scaling harder, concretely?',

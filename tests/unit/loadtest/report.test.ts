@@ -53,6 +53,26 @@ describe('report rendering', () => {
     expect(renderReports(r).markdown).toContain('4,242 B of replica heap per user');
   });
 
+  it('when only the login storm ran, then every answer reads "not measured", with no sentence built around missing figures', () => {
+    const r = syntheticResults();
+    for (const name of Object.keys(r.scenarios) as (keyof typeof r.scenarios)[]) delete r.scenarios[name];
+    r.verdicts = judgeClaims(r);
+    const section = renderReports(r).markdown.split('## Answers to the questions')[1].split(/^## /m)[0];
+    const answers = section.split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(answers).toHaveLength(5);
+    for (const answer of answers) expect(answer).toMatch(/^(not measured in this run|scale-out not measured in this run\.)$/);
+  });
+
+  it('when only the Redis scenarios ran, then the remedies answer gives the shared store its figures and leaves affinity out', () => {
+    const r = syntheticResults();
+    delete r.scenarios.throughput;
+    r.scenarios.killReplica!.cells = r.scenarios.killReplica!.cells.filter((c) => c.mode === 'redis');
+    r.verdicts = judgeClaims(r);
+    const remedies = renderReports(r).markdown.split('### What are the two usual remedies')[1].split('###')[0];
+    expect(remedies).not.toContain('Affinity');
+    expect(remedies).toContain('A shared store (Redis');
+  });
+
   it('when a scenario did not run, then its verdicts read "not measured" and its section is absent', () => {
     const r = syntheticResults();
     delete r.scenarios.revocation;
