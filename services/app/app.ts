@@ -60,10 +60,8 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
   const limits = config.loginAdmission;
   const workers = new ScryptWorkers({
     size: limits.concurrency,
-    scheduling: limits.hashScheduling,
     nice: limits.hashNice,
-    onPriority: (got) => deps.logger.warn({ asked: limits.hashScheduling, got, nice: limits.hashNice },
-      got === 'nice' ? 'cannot set SCHED_IDLE on the password-hashing threads (no chrt, or not Linux): they run niced' : 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
+    onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
   });
   const admission = new LoginAdmission(limits, {
     initialHashMs: deps.initialHashMs ?? 300,

@@ -121,14 +121,14 @@ test('when REDIS_SENTINELS or the WAIT settings are wrong, then each problem is 
 
 test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {
   const config = loadAppConfig({}, 4);
-  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashScheduling: 'idle', hashNice: 10, cpus: 4 });
-  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_SCHEDULING: 'nice', LOGIN_HASH_NICE: '19' }, 1).loginAdmission)
-    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashScheduling: 'nice', hashNice: 19, cpus: 1 });
+  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, cpus: 4 });
+  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_NICE: '19' }, 1).loginAdmission)
+    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashNice: 19, cpus: 1 });
 });
 
 test('when login admission settings are out of range, then every one is listed', () => {
-  const problems = problemsOf({ LOGIN_HASH_CONCURRENCY: '0', LOGIN_QUEUE_LIMIT: '-1', LOGIN_QUEUE_TIMEOUT_MS: 'soon', LOGIN_HASH_SCHEDULING: 'realtime', LOGIN_HASH_NICE: '20' });
-  for (const name of ['LOGIN_HASH_CONCURRENCY', 'LOGIN_QUEUE_LIMIT', 'LOGIN_QUEUE_TIMEOUT_MS', 'LOGIN_HASH_SCHEDULING', 'LOGIN_HASH_NICE']) {
+  const problems = problemsOf({ LOGIN_HASH_CONCURRENCY: '0', LOGIN_QUEUE_LIMIT: '-1', LOGIN_QUEUE_TIMEOUT_MS: 'soon', LOGIN_HASH_NICE: '20' });
+  for (const name of ['LOGIN_HASH_CONCURRENCY', 'LOGIN_QUEUE_LIMIT', 'LOGIN_QUEUE_TIMEOUT_MS', 'LOGIN_HASH_NICE']) {
     expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
   }
 });
