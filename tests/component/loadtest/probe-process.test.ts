@@ -60,7 +60,7 @@ test('when the first answers come during the warm-up, then they are not recorded
     const requestsAtReady = (await target.seen()).length;
     await new Promise((r) => setTimeout(r, 200));
     const readings = await probe.stop();
-    expect(readings.warmUpRequests).toBeGreaterThanOrEqual(2);
+    expect(readings.warmUpRequests).toBeGreaterThanOrEqual(1);
     expect(readings.warmUpRequests).toBeLessThanOrEqual(requestsAtReady);
     expect(readings.latencies.length).toBeGreaterThan(0);
     // The 400 ms first answer was the warm-up's.
