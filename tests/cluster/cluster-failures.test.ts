@@ -92,7 +92,7 @@ describe('a checkout that was never built', () => {
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(1);
-    expect(stderr).toBe('app replica: dist/services/app/main.js not found; proxy: dist/proxy/main.js not found. Run `npm run build` first.\n');
+    expect(stderr).toBe('cluster: app replica: dist/services/app/main.js not found; proxy: dist/proxy/main.js not found. Run `npm run build` first.\n');
   });
 });
 
