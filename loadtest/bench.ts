@@ -9,7 +9,7 @@ import type { BenchResults, BenchSettings, SwarmSettings } from './results';
 import type { ScenarioName } from './scenarios';
 import { faultUnavailable, runFault, type FaultPlan } from './scenarios/fault';
 import { prepareConcurrentCells, startConcurrentCells } from './scenarios/concurrent-cells';
-import { agreed, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
+import { agreed, agreedValue, readTargetSettings, type ReplicaSettingsReading } from './replica-access';
 import { memoryReplicas, runMemory } from './scenarios/memory';
 import { runLoginStorm, stormReplicas } from './scenarios/login-storm';
 import { runRevocation } from './scenarios/revocation';
@@ -246,14 +246,12 @@ interface FailoverPlan {
 function failoverTarget(target: BenchTarget, stack: ComposeTarget | undefined, readings: readonly ReplicaSettingsReading[]): FailoverTarget {
   if (target.local) return { kind: 'own clusters' };
   if (!stack) return { kind: 'target' };
-  const aof = readings.map((r) => r.redisAppendonly);
-  const wait = new Set(readings.map((r) => r.sessionWaitReplicas));
   return {
     kind: 'docker compose',
     sentinels: stack.services.includes(SENTINEL_NAMES[0]),
-    appendonly: aof.length > 0 && aof.every((v) => v === true) ? true : aof.length > 0 && aof.every((v) => v === false) ? false : null,
-    // As the replicas run it (docker-compose.ha.yml passes it from the shell or .env): one value, or null.
-    waitReplicas: wait.size === 1 ? [...wait][0] : null,
+    appendonly: agreedValue(readings, (r) => r.redisAppendonly),
+    // As the replicas run it (docker-compose.ha.yml passes it from the shell or .env).
+    waitReplicas: agreedValue(readings, (r) => r.sessionWaitReplicas),
   };
 }
 

@@ -87,6 +87,12 @@ export async function readTargetSettings(target: BenchTarget, replicas: readonly
   return readings;
 }
 
+/** The one setting every replica reported, or null: none reported it, one did not, or they differ. */
+export function agreedValue<T>(readings: readonly ReplicaSettingsReading[], pick: (r: ReplicaSettingsReading) => T | null): T | null {
+  const values = readings.map(pick);
+  return new Set(values).size === 1 ? values[0] : null;
+}
+
 /** One value when every replica agrees, else each replica's (pure). */
 export function agreed<T>(readings: readonly ReplicaSettingsReading[], pick: (r: ReplicaSettingsReading) => T | null, show: (v: T) => string = String): string {
   const values = readings.map((r) => pick(r));
