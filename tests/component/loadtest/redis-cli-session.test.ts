@@ -1,10 +1,21 @@
 import { RedisCliSession } from '../../../loadtest/redis-cli-session';
 import { redisCommandCount } from '../../../loadtest/redis-commands';
-import { sharedRedisBaseUrl } from '../../support/global-redis';
+import { RedisServer } from '../../support/redis-server';
 
-/** The compose target's INFO reader, on a real redis-cli against the run's real redis-server. */
+/**
+ * The compose target's INFO reader, on a real redis-cli against a real redis-server of its own:
+ * the run's shared Redis takes other test files' commands between two readings.
+ */
 describe('one redis-cli kept open for INFO', () => {
-  const port = new URL(sharedRedisBaseUrl()).port;
+  let redis: RedisServer;
+  let port: string;
+  beforeAll(async () => {
+    redis = await RedisServer.start({ appendonly: false });
+    port = String(redis.port);
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
 
   it('when INFO is read twice, then both answers are whole and the bench\'s own commands are not counted as the app\'s', async () => {
     const session = new RedisCliSession(['redis-cli', '-p', port]);
