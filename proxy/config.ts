@@ -4,7 +4,7 @@ import { STRATEGIES, type StrategyName } from '../common/vocabulary';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
+import { DEVELOPMENT_SECRETS, appEnv, csv, logLevel, nonNegativeInt, parseConfig, positiveInt, port, secretWeakness, type Env } from '../common/config';
 import { BALANCING, DEV_AFFINITY_SECRET } from '../common/balancing';
 import { accessibleFile } from '../common/files';
 import { checkServerLimits, serverLimitsEnv, serverLimitsOf } from '../common/server-limits';
@@ -82,6 +82,8 @@ const schema = z
       .optional()),
     UPSTREAM_DNS_INTERVAL_MS: positiveInt.default(2000),
     UPSTREAM_DRAIN_MS: positiveInt.default(30_000),
+    // How long a replica's resolved host name is reused for new connections (proxy/net/upstream-lookup.ts).
+    UPSTREAM_LOOKUP_TTL_MS: nonNegativeInt.default(1000),
     // None by default: no client chooses its address (docs/security.md, "Client address").
     TRUSTED_PROXIES: csv.default([]).pipe(z.array(cidr)),
     ADMIN_TOKEN: z.string().optional(),
@@ -150,6 +152,7 @@ const schema = z
       fall: env.HEALTH_FALL,
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    upstreamLookupTtlMs: env.UPSTREAM_LOOKUP_TTL_MS,
     maxBufferedBodyBytes: env.MAX_BUFFERED_BODY_BYTES,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     limits: serverLimitsOf(env),

@@ -21,6 +21,7 @@ import { PassiveHealth } from './health/passive';
 import { ProxyCounters, createProxyRegistry } from './metrics';
 import { TrustedProxies } from './net/cidr';
 import { ClientAddressClaims } from './net/client-claim';
+import { upstreamLookup, type ResolveAddresses } from './net/upstream-lookup';
 import { AdminAuth } from './routes/admin-auth';
 import { ClusterRelay } from './routes/cluster-relay';
 import { DashboardFiles } from './routes/dashboard';
@@ -31,6 +32,8 @@ export interface ProxyDeps {
   readonly now?: () => Date;
   /** DNS lookup for UPSTREAM_DNS (tests pass a fixed answer; default: the system resolver). */
   readonly resolve?: (name: string) => Promise<string[]>;
+  /** Host-name lookup for connections to replicas (tests count calls; default: the system resolver). */
+  readonly lookupUpstream?: ResolveAddresses;
 }
 
 export interface RunningProxy {
@@ -59,11 +62,14 @@ export async function start(config: ProxyConfig, deps: ProxyDeps): Promise<Runni
   const pool = new UpstreamPool(logger.child({ component: 'pool' }));
   for (const u of config.upstreams) pool.add(u.id, u.url);
 
-  const checker = new ActiveHealthChecker(pool, config.health, logger.child({ component: 'health' }), deps.now);
+  // One lookup for every connection to a replica, the forwarder's and the health checks'.
+  const lookup = upstreamLookup({ ttlMs: config.upstreamLookupTtlMs, resolve: deps.lookupUpstream });
+  const checker = new ActiveHealthChecker(pool, { ...config.health, lookup }, logger.child({ component: 'health' }), deps.now);
   const counters = new ProxyCounters();
   const trusted = new TrustedProxies(config.trustedProxies);
   const forwarder = new Forwarder(pool, new PassiveHealth(pool, checker), trusted, counters, {
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    lookup,
     claims: new ClientAddressClaims(config.adminToken),
     maxBufferedBodyBytes: config.maxBufferedBodyBytes,
   }, logger.child({ component: 'forwarder' }));

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
 import { ERRORS } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -22,6 +23,8 @@ export interface ForwarderOptions {
   readonly maxBufferedBodyBytes: number;
   /** Idle keep-alive sockets are closed after this when the replica announces no Keep-Alive timeout (Node's default is 5 s). */
   readonly agentIdleTimeoutMs?: number;
+  /** Host-name lookup for new connections to replicas (proxy/net/upstream-lookup.ts); default: Node's, per connection. */
+  readonly lookup?: LookupFunction;
 }
 
 /** The longest an idle upstream socket is kept, whatever the replica announces. */
@@ -109,7 +112,7 @@ export class Forwarder implements ExchangeOwner {
       const idle = this.options.agentIdleTimeoutMs ?? 4000;
       client = new Pool(upstream.origin, {
         // Inactivity bounds per attempt: connecting, waiting for the head, between body chunks.
-        connect: { timeout }, headersTimeout: timeout, bodyTimeout: timeout,
+        connect: { timeout, lookup: this.options.lookup }, headersTimeout: timeout, bodyTimeout: timeout,
         // A replica's `Keep-Alive: timeout=N` is followed (undici closes 2 s before it: the app says 65 s,
         // a default Node server 5 s), capped; a quiet spell then costs no reconnects. Without it: `idle`.
         keepAliveTimeout: idle, keepAliveMaxTimeout: UPSTREAM_KEEP_ALIVE_MAX_MS, pipelining: 1,

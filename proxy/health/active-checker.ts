@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { LookupFunction } from 'node:net';
 import type { Logger } from '../../common/logger';
 import type { Upstream, UpstreamPool } from '../balancing/upstream-pool';
 
@@ -10,6 +11,8 @@ export interface ActiveHealthOptions {
   /** Consecutive failures before an up upstream is ejected. */
   readonly fall: number;
   readonly path?: string;
+  /** Host-name lookup for the check's connection (the proxy's shared upstream lookup); default: Node's. */
+  readonly lookup?: LookupFunction;
 }
 
 interface Streak {
@@ -86,7 +89,7 @@ export class ActiveHealthChecker {
       this.record(upstream, streak, ok, connected, reason);
     };
     const req = http.request(
-      { ...upstream.target, path: this.options.path ?? '/health', method: 'GET', agent: false, timeout: this.options.timeoutMs },
+      { ...upstream.target, path: this.options.path ?? '/health', method: 'GET', agent: false, timeout: this.options.timeoutMs, lookup: this.options.lookup },
       (res) => {
         res.resume();
         res.once('end', () => done(res.statusCode === 200, `health check answered ${res.statusCode}`));
