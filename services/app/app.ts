@@ -21,6 +21,7 @@ import type { RedisClient } from './redis-client';
 import { RedisLoginThrottle } from './redis-login-throttle';
 import { modeRoutes, operationalRoutes, requestMetrics } from './routes';
 import { ScryptWorkers } from './scrypt-workers';
+import { CpuWaitSampler, threadCpuWaitReader } from './cpu-wait';
 
 export interface AppDeps {
   logger: Logger;
@@ -40,6 +41,10 @@ export interface AppInstance {
   /** Stops the app's own timers and hashing workers; the caller owns and closes Redis. */
   close(): Promise<void>;
 }
+
+/** The event loop's CPU wait is read every 50 ms and judged over the last 300 ms (login admission's backlog). */
+const CPU_WAIT_INTERVAL_MS = 50;
+const CPU_WAIT_WINDOW_MS = 300;
 
 /** express `trust proxy` from the environment string: true/false, a hop count, or address names/CIDRs. */
 export function trustProxySetting(value: string): boolean | number | string {
@@ -63,8 +68,13 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
     nice: limits.hashNice,
     onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
   });
+  // What the event loop waits for a CPU (Linux); elsewhere unknown, and a backlog is never held back.
+  const read = threadCpuWaitReader();
+  const cpuWait = read && new CpuWaitSampler({ read, windowMs: CPU_WAIT_WINDOW_MS, intervalMs: CPU_WAIT_INTERVAL_MS }).start();
+  if (cpuWait) metrics.cpuWaitShare = () => cpuWait.share();
   const admission = new LoginAdmission(limits, {
     initialHashMs: deps.initialHashMs ?? 300,
+    cpuWait: () => cpuWait?.share(),
     events: {
       depth: (waiting, hashing) => {
         metrics.loginQueueDepth.set(waiting);
@@ -74,7 +84,7 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
       abandoned: (reason) => metrics.loginsAbandoned.inc({ reason }),
     },
   });
-  for (const [limit, value] of [['concurrency', limits.concurrency], ['queue', limits.queueLimit], ['queue_timeout_ms', limits.queueTimeoutMs], ['cpus', limits.cpus]] as const) {
+  for (const [limit, value] of [['concurrency', limits.concurrency], ['queue', limits.queueLimit], ['queue_timeout_ms', limits.queueTimeoutMs], ['overload_cpu_wait', limits.overloadCpuWait], ['cpus', limits.cpus]] as const) {
     metrics.loginAdmissionLimits.set({ limit }, value);
   }
   metrics.passwordHashCost.set(config.passwords.hashCost);
@@ -140,6 +150,8 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
     app, metrics, memoryStore,
     close: async () => {
       memoryStore.close();
+      cpuWait?.stop();
+      admission.close();
       await workers.close();
     },
   };

@@ -78,6 +78,8 @@ const schema = (cpus: number) => z
     LOGIN_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(admissionDefaults(cpus).queueLimit),
     LOGIN_QUEUE_TIMEOUT_MS: positiveInt.max(60_000).default(DEFAULT_LOGIN_QUEUE_TIMEOUT_MS),
     LOGIN_HASH_NICE: z.coerce.number().int().min(0).max(19).default(10),
+    // Overloaded (a login refused lately), hash only while the event loop waited for a CPU at most this share of the last 300 ms (1: always).
+    LOGIN_OVERLOAD_CPU_WAIT: z.coerce.number().min(0).max(1).default(0.15),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
     ...serverLimitsEnv,
   })
@@ -162,6 +164,7 @@ const schema = (cpus: number) => z
       queueLimit: env.LOGIN_QUEUE_LIMIT,
       queueTimeoutMs: env.LOGIN_QUEUE_TIMEOUT_MS,
       hashNice: env.LOGIN_HASH_NICE,
+      overloadCpuWait: env.LOGIN_OVERLOAD_CPU_WAIT,
       cpus,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -5,6 +5,11 @@ export interface AdmissionLimits {
   queueLimit: number;
   /** Longest wait for a slot; below the proxy's upstream timeout, so nobody hashes for a gone proxy. */
   queueTimeoutMs: number;
+  /**
+   * Overloaded, a hash starts only while the event loop waited for a CPU at most this share of
+   * the recent past (1 or unset: never held back). See `LoginAdmission`.
+   */
+  overloadCpuWait?: number;
 }
 
 /** What the admission reports as it happens (the replica's metrics). */
@@ -27,23 +32,60 @@ interface Waiter {
   onAbort(): void;
 }
 
+/** How often a login held back by CPU contention looks again. */
+const CONTENTION_RECHECK_MS = 25;
+/** A replica counts as overloaded this long after it last refused or dropped a login. */
+export const OVERLOAD_MEMORY_MS = 5000;
+/** Bounds of the rest after a backlog hash, in hash times (it doubles or halves with the CPU wait). */
+const REST_MIN = 1;
+const REST_MAX = 16;
+
 /**
  * Bounded password hashing for one replica: `concurrency` logins hash at once, up to `queueLimit`
  * wait in order, the rest are refused with a Retry-After from the measured hash time. A login
  * also is refused when its expected wait is longer than `queueTimeoutMs`, and a waiting login
  * whose client has gone (`signal` aborted) or that waited too long is dropped before its hash.
+ *
+ * Overloaded (a login refused or dropped in the last `OVERLOAD_MEMORY_MS`), hashing takes spare
+ * CPU only: no login starts its hash while the event loop waited for a CPU more than
+ * `overloadCpuWait` of the recent past (`cpuWait`), and a slot whose hash ended with logins waiting
+ * rests as long as that hash took. Co-located replicas' hashing threads are niced, but Linux shares
+ * CPU between containers (and sessions) before it looks at nice: without this, a storm's hashes in
+ * three replicas on two cores kept every event loop waiting. Not overloaded, a login's hash starts
+ * as soon as a slot is free.
  */
 export class LoginAdmission {
   private hashing = 0;
+  /** Slots resting after a backlog hash (busy for admission, not hashing). */
+  private resting = 0;
+  /** Rest after a backlog hash, in hash times: doubled when the event loop waited too long, halved when not. */
+  private restFactor = REST_MIN;
   private readonly queue: Waiter[] = [];
+  private readonly rests = new Set<NodeJS.Timeout>();
+  private recheck: NodeJS.Timeout | undefined;
+  private lastTurnedAway = Number.NEGATIVE_INFINITY;
   /** Wall time of one hash, smoothed; starts from the caller's estimate. */
   private hashMs: number;
 
   constructor(
     private readonly limits: AdmissionLimits,
-    private readonly deps: { events: AdmissionEvents; initialHashMs: number },
+    private readonly deps: {
+      events: AdmissionEvents;
+      initialHashMs: number;
+      /** Share of the recent past the event loop waited for a CPU (CpuWaitSampler); undefined: unknown, never held back. */
+      cpuWait?: () => number | undefined;
+      now?: () => number;
+    },
   ) {
     this.hashMs = Math.max(1, deps.initialHashMs);
+  }
+
+  /** Stops the rest and recheck timers (the app's close). */
+  close(): void {
+    for (const rest of this.rests) clearTimeout(rest);
+    this.rests.clear();
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
   }
 
   get waiting(): number {
@@ -57,6 +99,7 @@ export class LoginAdmission {
    */
   refuseNow(): Refusal | undefined {
     if (!this.full()) return undefined;
+    this.lastTurnedAway = this.now();
     this.deps.events.refused();
     return this.refusal('overloaded');
   }
@@ -67,7 +110,7 @@ export class LoginAdmission {
       this.deps.events.abandoned('client_gone');
       return Promise.resolve(this.refusal('client_gone'));
     }
-    if (this.hashing < this.limits.concurrency && this.queue.length === 0) return Promise.resolve(this.grant());
+    if (this.slotFree() && this.queue.length === 0 && !this.contended()) return Promise.resolve(this.grant());
     const refused = this.refuseNow();
     if (refused) return Promise.resolve(refused);
     return new Promise<Admission>((resolve) => {
@@ -79,13 +122,15 @@ export class LoginAdmission {
       };
       signal.addEventListener('abort', waiter.onAbort, { once: true });
       this.queue.push(waiter);
-      this.report();
+      // A slot may be free while the backlog is held back by contention: this one waits its turn.
+      if (this.slotFree()) this.next();
+      else this.report();
     });
   }
 
   /** No slot free and no room to wait: the queue is full, or this login's expected wait is too long. */
   private full(): boolean {
-    if (this.hashing < this.limits.concurrency && this.queue.length === 0) return false;
+    if (this.slotFree() && this.queue.length === 0) return false;
     // The wait this login would have: everyone ahead of it, `concurrency` at a time.
     const expectedWaitMs = ((this.queue.length + 1) / this.limits.concurrency) * this.hashMs;
     return this.queue.length >= this.limits.queueLimit || expectedWaitMs > this.limits.queueTimeoutMs;
@@ -96,9 +141,14 @@ export class LoginAdmission {
     this.hashMs = this.hashMs * 0.8 + Math.max(1, ms) * 0.2;
   }
 
+  private slotFree(): boolean {
+    return this.hashing + this.resting < this.limits.concurrency;
+  }
+
   private grant(): Admission {
     this.hashing += 1;
     this.report();
+    const started = this.now();
     let released = false;
     return {
       admitted: true,
@@ -106,17 +156,68 @@ export class LoginAdmission {
         if (released) return;
         released = true;
         this.hashing -= 1;
-        this.next();
+        if (this.queue.length > 0 && this.overloaded()) {
+          this.rest(this.now() - started);
+        } else {
+          this.restFactor = REST_MIN;
+          this.next();
+        }
       },
     };
   }
 
-  /** Hand freed slots to the oldest waiters whose client is still there. */
+  /**
+   * After a backlog hash the slot rests `restFactor` times as long as the hash took (a backlog hashes
+   * at most half the time); the factor doubles while the event loop still waits for a CPU too long
+   * (up to REST_MAX) and halves when it does not (down to REST_MIN), so each replica settles on the
+   * hashing rate the shared CPU can take.
+   */
+  private rest(hashMs: number): void {
+    const share = this.deps.cpuWait?.();
+    if (share !== undefined) {
+      this.restFactor = share > (this.limits.overloadCpuWait ?? 1)
+        ? Math.min(REST_MAX, this.restFactor * 2)
+        : Math.max(REST_MIN, this.restFactor / 2);
+    }
+    const ms = hashMs * this.restFactor;
+    this.resting += 1;
+    const timer = setTimeout(() => {
+      this.rests.delete(timer);
+      this.resting -= 1;
+      this.next();
+    }, Math.max(0, ms));
+    this.rests.add(timer);
+    this.report();
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private overloaded(): boolean {
+    return this.now() - this.lastTurnedAway < OVERLOAD_MEMORY_MS;
+  }
+
+  /** Overloaded, and the event loop waited for a CPU more than hashing may cost it now. */
+  private contended(): boolean {
+    if (!this.overloaded()) return false;
+    const share = this.deps.cpuWait?.();
+    return share !== undefined && share > (this.limits.overloadCpuWait ?? 1);
+  }
+
+  /** Hand freed slots to the oldest waiters whose client is still there, while the CPU is spare. */
   private next(): void {
-    while (this.hashing < this.limits.concurrency && this.queue.length > 0) {
-      const waiter = this.queue.shift()!;
-      this.forget(waiter);
-      waiter.settle(this.grant());
+    if (this.slotFree() && this.queue.length > 0 && this.contended()) {
+      this.recheck ??= setTimeout(() => {
+        this.recheck = undefined;
+        this.next();
+      }, CONTENTION_RECHECK_MS);
+    } else {
+      while (this.slotFree() && this.queue.length > 0) {
+        const waiter = this.queue.shift()!;
+        this.forget(waiter);
+        waiter.settle(this.grant());
+      }
     }
     this.report();
   }
@@ -126,6 +227,7 @@ export class LoginAdmission {
     if (index < 0) return;
     this.queue.splice(index, 1);
     this.forget(waiter);
+    this.lastTurnedAway = this.now();
     this.deps.events.abandoned(reason);
     waiter.settle(this.refusal(reason));
     this.report();
@@ -138,7 +240,7 @@ export class LoginAdmission {
 
   private refusal(reason: Refusal['reason']): Refusal {
     // When the queue ahead would have drained: a retry then has a chance.
-    const drainMs = ((this.queue.length + this.hashing) / this.limits.concurrency) * this.hashMs;
+    const drainMs = ((this.queue.length + this.hashing + this.resting) / this.limits.concurrency) * this.hashMs;
     return { admitted: false, reason, retryAfterSeconds: Math.max(1, Math.ceil(drainMs / 1000)) };
   }
 

@@ -18,6 +18,8 @@ export class AppMetrics {
   readonly loginsRefused: Counter;
   readonly loginsAbandoned: Counter<'reason'>;
   readonly loginAdmissionLimits: Gauge<'limit'>;
+  /** Read at each scrape: the event loop's recent CPU wait share (undefined: not measured here). */
+  cpuWaitShare: () => number | undefined = () => undefined;
   readonly passwordHashCost: Gauge;
 
   constructor(options: { instance: string; processMetrics?: boolean; forcedCollections?: () => ForcedCollection }) {
@@ -67,8 +69,17 @@ export class AppMetrics {
       labelNames: ['reason'], registers: [this.registry],
     });
     this.loginAdmissionLimits = new Gauge({
-      name: 'authscale_login_admission_limit', help: 'Login admission settings: concurrency, queue, queue_timeout_ms, cpus.',
+      name: 'authscale_login_admission_limit', help: 'Login admission settings: concurrency, queue, queue_timeout_ms, overload_cpu_wait, cpus.',
       labelNames: ['limit'], registers: [this.registry],
+    });
+    const cpuWait: Gauge = new Gauge({
+      name: 'authscale_event_loop_cpu_wait_ratio',
+      help: 'Share of the last 300 ms the event loop waited for a CPU (Linux run-queue wait); an overloaded replica hashes only below LOGIN_OVERLOAD_CPU_WAIT.',
+      registers: [this.registry],
+      collect: () => {
+        const share = this.cpuWaitShare();
+        if (share !== undefined) cpuWait.set(share);
+      },
     });
     this.passwordHashCost = new Gauge({
       name: 'authscale_password_hash_cost', help: 'scrypt cost (log2 N) of the demo users\' password hashes.', registers: [this.registry],

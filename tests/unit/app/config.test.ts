@@ -121,9 +121,10 @@ test('when REDIS_SENTINELS or the WAIT settings are wrong, then each problem is 
 
 test('when login admission is not configured, then its defaults follow the CPU count given (quota included) and the queue wait stays below the proxy\'s 10 s', () => {
   const config = loadAppConfig({}, 4);
-  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, cpus: 4 });
-  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_NICE: '19' }, 1).loginAdmission)
-    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashNice: 19, cpus: 1 });
+  expect(config.loginAdmission).toEqual({ concurrency: 2, queueLimit: 64, queueTimeoutMs: 3000, hashNice: 10, overloadCpuWait: 0.15, cpus: 4 });
+  expect(loadAppConfig({ LOGIN_HASH_CONCURRENCY: '3', LOGIN_QUEUE_LIMIT: '0', LOGIN_QUEUE_TIMEOUT_MS: '8000', LOGIN_HASH_NICE: '19', LOGIN_OVERLOAD_CPU_WAIT: '1' }, 1).loginAdmission)
+    .toEqual({ concurrency: 3, queueLimit: 0, queueTimeoutMs: 8000, hashNice: 19, overloadCpuWait: 1, cpus: 1 });
+  expect(() => loadAppConfig({ LOGIN_OVERLOAD_CPU_WAIT: '1.5' }, 1)).toThrow(/LOGIN_OVERLOAD_CPU_WAIT/);
 });
 
 test('when login admission settings are out of range, then every one is listed', () => {

@@ -98,3 +98,110 @@ test('when no hash could start and the queue is full, then refuseNow refuses (an
   expect(admission.refuseNow()).toBeUndefined();
   expect(seen.refused).toBe(1);
 });
+
+describe('overloaded, a backlog is hashed on spare CPU only', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** One slot, one place to wait: a hashing login and a waiting one, then a third is refused (overloaded). */
+  async function overloaded(admission: LoginAdmission) {
+    const hashing = granted(await admission.admit(live()));
+    let started = false;
+    const waiting = admission.admit(live()).then((a) => { started = true; return a; });
+    expect(await admission.admit(live())).toMatchObject({ admitted: false, reason: 'overloaded' });
+    return { hashing, waiting, started: () => started };
+  }
+
+  test('when a hash ends with logins waiting, then its slot rests as long as the hash took before the next one starts', async () => {
+    const { seen, events: ev } = events();
+    let clock = 0;
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000 }, { events: ev, initialHashMs: 100, now: () => clock });
+    const { hashing, waiting } = await overloaded(admission);
+    clock += 150; // the hash took 150 ms
+    const released = performance.now();
+    hashing.release();
+    expect(seen.depth).toEqual([1, 0]); // resting: not hashing, not free
+    granted(await waiting).release();
+    expect(performance.now() - released).toBeGreaterThanOrEqual(140);
+    admission.close();
+  });
+
+  test('when the event loop still waits too long after backlog hashes, then the rest doubles each time; when it does not, it halves', async () => {
+    jest.useFakeTimers();
+    try {
+      const { events: ev } = events();
+      let clock = 0;
+      let share = 0.1;
+      const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000, overloadCpuWait: 0.15 }, { events: ev, initialHashMs: 1, cpuWait: () => share, now: () => clock });
+      let { hashing, waiting } = await overloaded(admission);
+      /** End the running hash after 20 ms with a login waiting, the CPU wait then being `busy`: how long until that one starts. */
+      const restAfterHash = async (busy: number): Promise<number> => {
+        clock += 20;
+        share = busy; // read as the rest begins…
+        hashing.release();
+        share = 0.1; // …and below the limit when it ends, so the next hash may start
+        let started: Admission | undefined;
+        void waiting.then((a) => { started = a; });
+        let rested = 0;
+        while (started === undefined && rested < 1000) {
+          await jest.advanceTimersByTimeAsync(1);
+          rested += 1;
+        }
+        hashing = granted(started!);
+        waiting = admission.admit(live()); // the backlog goes on
+        return rested;
+      };
+      expect(await restAfterHash(0.1)).toBe(20); // 1 × the hash
+      expect(await restAfterHash(0.5)).toBe(40); // waited too long: 2 ×
+      expect(await restAfterHash(0.5)).toBe(80); // 4 ×
+      expect(await restAfterHash(0.05)).toBe(40); // recovered: back to 2 ×
+      hashing.release();
+      admission.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('when logins wait and the event loop waits for a CPU above the limit, then none starts until it falls', async () => {
+    const { events: ev } = events();
+    let share: number | undefined = 0.5;
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000, overloadCpuWait: 0.15 }, { events: ev, initialHashMs: 1, cpuWait: () => share });
+    const { hashing, waiting, started } = await overloaded(admission);
+    hashing.release();
+    await sleep(100);
+    expect(started()).toBe(false);
+    expect(admission.waiting).toBe(1);
+    share = 0.1;
+    granted(await waiting).release();
+    admission.close();
+  });
+
+  test('when a held-back login outwaits the queue timeout, then it is dropped as queue_timeout (503), never hashed', async () => {
+    const { seen, events: ev } = events();
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 80, overloadCpuWait: 0.15 }, { events: ev, initialHashMs: 1, cpuWait: () => 0.9 });
+    const { hashing, waiting } = await overloaded(admission);
+    hashing.release();
+    expect(await waiting).toMatchObject({ admitted: false, reason: 'queue_timeout' });
+    expect(seen.abandoned).toEqual(['queue_timeout']);
+    admission.close();
+  });
+
+  test('when nothing was refused lately (not overloaded), then a waiting login starts as soon as the slot is free, however busy the CPU', async () => {
+    const { events: ev } = events();
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 5, queueTimeoutMs: 60_000, overloadCpuWait: 0.15 }, { events: ev, initialHashMs: 1, cpuWait: () => 0.9 });
+    const first = granted(await admission.admit(live()));
+    const waiting = admission.admit(live());
+    const released = performance.now();
+    first.release();
+    granted(await waiting).release();
+    expect(performance.now() - released).toBeLessThan(20);
+    admission.close();
+  });
+
+  test('when the CPU wait is not known (no Linux run-queue statistics), then a backlog is not held back', async () => {
+    const { events: ev } = events();
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000, overloadCpuWait: 0 }, { events: ev, initialHashMs: 1, cpuWait: () => undefined });
+    const { hashing, waiting } = await overloaded(admission);
+    hashing.release();
+    granted(await waiting).release();
+    admission.close();
+  });
+});
