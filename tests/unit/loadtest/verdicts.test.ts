@@ -154,6 +154,23 @@ describe('claim verdicts', () => {
     expect(verdictOf(r, 6)).toBe('holds');
   });
 
+  it('when memory behind round-robin (its sessions missed by design) moves with Redis down, then it is no control for claim 6; a served cell that moves is', () => {
+    const r = syntheticResults();
+    const outage = r.scenarios.killRedis![0];
+    Object.assign(outage.cells.find((c) => c.mode === 'memory' && c.strategy === 'round-robin')!, { okShareBeforeFault: 0.486, okShareDuringFault: 0.361 });
+    const v = judgeClaims(r).find((x) => x.claim === 6)!;
+    expect(v.verdict).toBe('holds');
+    expect(v.evidence.join(' ')).toContain('not counted, not served before it: memory + round-robin 48.6%');
+    outage.cells.find((c) => c.mode === 'memory' && c.strategy === 'sticky-cookie')!.okShareDuringFault = 0.85;
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+  });
+
+  it('when no cell outside Redis was served before the fault, then claim 6\'s "others unaffected" half is not shown', () => {
+    const r = syntheticResults();
+    for (const c of r.scenarios.killRedis![0].cells) if (c.mode === 'memory' || c.mode === 'jwt') c.okShareBeforeFault = 0.5;
+    expect(verdictOf(r, 6)).toBe('holds with caveat');
+  });
+
   it('when a session kept working after logout, then claim 8 holds only with a caveat', () => {
     const r = syntheticResults();
     r.scenarios.revocation!.modes.find((m) => m.mode === 'redis')!.okAfterLogout = 3;
