@@ -53,7 +53,7 @@ describe('proxy connecting to replicas by host name', () => {
     proxy = await proxyWithTtl(0, 100);
     const before = lookups;
     await new Promise((r) => setTimeout(r, 650));
-    expect(lookups - before).toBeGreaterThanOrEqual(4);
+    expect(lookups - before).toBeGreaterThanOrEqual(3);
   });
 
   it('when the TTL is long, then health checks every 100 ms reuse one answer', async () => {
