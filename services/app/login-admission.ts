@@ -49,10 +49,10 @@ const REST_MAX = 16;
  * Overloaded (a login refused or dropped in the last `OVERLOAD_MEMORY_MS`), hashing takes spare
  * CPU only: no login starts its hash while the event loop waited for a CPU more than
  * `overloadCpuWait` of the recent past (`cpuWait`), and a slot whose hash ended with logins waiting
- * rests as long as that hash took. Co-located replicas' hashing threads are niced, but Linux shares
+ * rests 1 to 16 times as long as that hash took (`rest`). Co-located replicas' hashing threads are niced, but Linux shares
  * CPU between containers (and sessions) before it looks at nice: without this, a storm's hashes in
  * three replicas on two cores kept every event loop waiting. Not overloaded, a login's hash starts
- * as soon as a slot is free.
+ * as soon as a slot is free: a login arriving once the overload is over ends any rest at once.
  */
 export class LoginAdmission {
   private hashing = 0;
@@ -98,6 +98,7 @@ export class LoginAdmission {
    * (the throttle's Redis round trips: a storm's refusals are most of its requests).
    */
   refuseNow(): Refusal | undefined {
+    this.endRestsIfCalm();
     if (!this.full()) return undefined;
     this.lastTurnedAway = this.now();
     this.deps.events.refused();
@@ -106,6 +107,7 @@ export class LoginAdmission {
 
   /** A slot to hash in (call `release` when the hash is done), or why not. */
   admit(signal: AbortSignal): Promise<Admission> {
+    this.endRestsIfCalm();
     if (signal.aborted) {
       this.deps.events.abandoned('client_gone');
       return Promise.resolve(this.refusal('client_gone'));
@@ -188,6 +190,16 @@ export class LoginAdmission {
     }, Math.max(0, ms));
     this.rests.add(timer);
     this.report();
+  }
+
+  /** No longer overloaded: a slot still resting from the storm must not keep a new login waiting (up to 16 hash times). */
+  private endRestsIfCalm(): void {
+    if (this.resting === 0 || this.overloaded()) return;
+    for (const rest of this.rests) clearTimeout(rest);
+    this.rests.clear();
+    this.resting = 0;
+    this.restFactor = REST_MIN;
+    this.next();
   }
 
   private now(): number {

@@ -198,6 +198,22 @@ describe('overloaded, a backlog is hashed on spare CPU only', () => {
     admission.close();
   });
 
+  test('when a login arrives once the overload is over, then a slot still resting from it is freed at once', async () => {
+    const { events: ev } = events();
+    let clock = 0;
+    const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000 }, { events: ev, initialHashMs: 1, now: () => clock });
+    const { hashing, waiting } = await overloaded(admission);
+    clock += 10_000; // the hash took 10 s: its slot would rest 10 s
+    hashing.release();
+    clock += 5_000; // nothing refused for 5 s: no longer overloaded
+    const released = performance.now();
+    const lone = admission.admit(live());
+    granted(await waiting).release();
+    granted(await lone).release();
+    expect(performance.now() - released).toBeLessThan(1000);
+    admission.close();
+  });
+
   test('when the CPU wait is not known (no Linux run-queue statistics), then a backlog is not held back', async () => {
     const { events: ev } = events();
     const admission = new LoginAdmission({ concurrency: 1, queueLimit: 1, queueTimeoutMs: 60_000, overloadCpuWait: 0 }, { events: ev, initialHashMs: 1, cpuWait: () => undefined });
