@@ -42,7 +42,7 @@ export interface AppInstance {
   close(): Promise<void>;
 }
 
-/** The event loop's CPU wait is read every 50 ms and judged over the last 300 ms (login admission's backlog). */
+/** The event loop's CPU wait is read every 50 ms and judged over the last 300 ms (login admission, overloaded). */
 const CPU_WAIT_INTERVAL_MS = 50;
 const CPU_WAIT_WINDOW_MS = 300;
 
@@ -68,7 +68,7 @@ export function createApp(config: AppConfig, deps: AppDeps): AppInstance {
     nice: limits.hashNice,
     onNiceRefused: () => deps.logger.warn({ nice: limits.hashNice }, 'cannot lower the password-hashing threads\' priority: they run at normal priority'),
   });
-  // What the event loop waits for a CPU (Linux); elsewhere unknown, and a backlog is never held back.
+  // What the event loop waits for a CPU (Linux); elsewhere unknown, and an overloaded replica never holds a hash back for it.
   const read = threadCpuWaitReader();
   const cpuWait = read && new CpuWaitSampler({ read, windowMs: CPU_WAIT_WINDOW_MS, intervalMs: CPU_WAIT_INTERVAL_MS }).start();
   if (cpuWait) metrics.cpuWaitShare = () => cpuWait.share();

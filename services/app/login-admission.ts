@@ -82,8 +82,7 @@ export class LoginAdmission {
 
   /** Stops the rest and recheck timers (the app's close). */
   close(): void {
-    for (const rest of this.rests) clearTimeout(rest);
-    this.rests.clear();
+    this.cancelRests();
     clearTimeout(this.recheck);
     this.recheck = undefined;
   }
@@ -175,12 +174,8 @@ export class LoginAdmission {
    * hashing rate the shared CPU can take.
    */
   private rest(hashMs: number): void {
-    const share = this.deps.cpuWait?.();
-    if (share !== undefined) {
-      this.restFactor = share > (this.limits.overloadCpuWait ?? 1)
-        ? Math.min(REST_MAX, this.restFactor * 2)
-        : Math.max(REST_MIN, this.restFactor / 2);
-    }
+    const busy = this.cpuBusy();
+    if (busy !== undefined) this.restFactor = busy ? Math.min(REST_MAX, this.restFactor * 2) : Math.max(REST_MIN, this.restFactor / 2);
     const ms = hashMs * this.restFactor;
     this.resting += 1;
     const timer = setTimeout(() => {
@@ -195,11 +190,21 @@ export class LoginAdmission {
   /** No longer overloaded: a slot still resting from the storm must not keep a new login waiting (up to 16 hash times). */
   private endRestsIfCalm(): void {
     if (this.resting === 0 || this.overloaded()) return;
-    for (const rest of this.rests) clearTimeout(rest);
-    this.rests.clear();
+    this.cancelRests();
     this.resting = 0;
     this.restFactor = REST_MIN;
     this.next();
+  }
+
+  private cancelRests(): void {
+    for (const rest of this.rests) clearTimeout(rest);
+    this.rests.clear();
+  }
+
+  /** The event loop waited for a CPU more than hashing may cost it; undefined when that is not measured. */
+  private cpuBusy(): boolean | undefined {
+    const share = this.deps.cpuWait?.();
+    return share === undefined ? undefined : share > (this.limits.overloadCpuWait ?? 1);
   }
 
   private now(): number {
@@ -212,9 +217,7 @@ export class LoginAdmission {
 
   /** Overloaded, and the event loop waited for a CPU more than hashing may cost it now. */
   private contended(): boolean {
-    if (!this.overloaded()) return false;
-    const share = this.deps.cpuWait?.();
-    return share !== undefined && share > (this.limits.overloadCpuWait ?? 1);
+    return this.overloaded() && this.cpuBusy() === true;
   }
 
   /** Hand freed slots to the oldest waiters whose client is still there, while the CPU is spare. */
