@@ -335,3 +335,40 @@ describe('claim 7 heap half and its noise', () => {
     expect(judgeClaims(r)[6].verdict).toBe('holds');
   });
 });
+
+describe('claim 7 throughput half: the same comparison behind each affinity frontend', () => {
+  const jwtAhead = (r: BenchResults, strategy: string, factor: number) => {
+    const best = Math.max(cell(r, 'memory', strategy).okPerSec, cell(r, 'redis', strategy).okPerSec);
+    cell(r, 'jwt', strategy).okPerSec = best * factor;
+  };
+
+  it('when JWT is ahead behind sticky-cookie and hash-ip, then the throughput half holds', () => {
+    const r = syntheticResults();
+    jwtAhead(r, 'sticky-cookie', 1.12);
+    jwtAhead(r, 'hash-ip', 1.05);
+    expect(verdictOf(r, 7)).toBe('holds');
+  });
+
+  it('when JWT is ahead behind one affinity frontend only, then the lead is noise: the throughput half does not hold, and the evidence says why', () => {
+    const r = syntheticResults();
+    jwtAhead(r, 'sticky-cookie', 1.12); // a lead one 3-s cell can show by chance
+    jwtAhead(r, 'hash-ip', 0.98);
+    const v = judgeClaims(r).find((x) => x.claim === 7)!;
+    expect(v.verdict).toBe('holds with caveat'); // the heap half alone
+    expect(v.evidence.join(' ')).toMatch(/behind sticky-cookie only: .*within the run's noise/);
+    expect(v.evidence.join(' ')).toMatch(/throughput behind hash-ip \(ok req\/s\).*0\.98× the faster session mode/);
+    r.scenarios.memory!.modes.find((m) => m.mode === 'jwt')!.bytesPerUser = 1400;
+    expect(verdictOf(r, 7)).toBe('does not hold');
+  });
+
+  it('when only one affinity frontend was measured, then it decides alone and the evidence says it was not repeated', () => {
+    const r = syntheticResults();
+    r.scenarios.throughput!.cells = r.scenarios.throughput!.cells.filter((c) => c.strategy !== 'hash-ip');
+    jwtAhead(r, 'sticky-cookie', 1.12);
+    const v = judgeClaims(r).find((x) => x.claim === 7)!;
+    expect(v.verdict).toBe('holds');
+    expect(v.evidence.join(' ')).toMatch(/not repeated behind a second affinity frontend/);
+    jwtAhead(r, 'sticky-cookie', 1.0);
+    expect(verdictOf(r, 7)).toBe('holds with caveat');
+  });
+});
