@@ -267,7 +267,7 @@ function settingsSection(r: BenchResults): Block[] {
       ...(st.redisAutoPipelining ? [['Redis auto-pipelining', st.redisAutoPipelining]] : []),
       ['connections per throughput cell', String(st.connections)], ['seconds per throughput cell', String(st.cellSeconds)],
       ['fault scenarios', `${st.fault.beforeSeconds} s before, ${st.fault.faultSeconds} s fault, ${st.fault.afterSeconds} s after; ${st.fault.usersPerCell} users per cell at ${st.fault.userRate} req/s`],
-      ['memory scenario logins per mode', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],
+      ['memory scenario logins per mode, at most (sized from the login cost measured at the start: see the memory section)', String(st.memoryUsers)], ['CPU cores', String(st.cpus)], ['platform', st.platform],
       ...(st.loadAverage ? [['load average (1 min) at start → end', `${st.loadAverage.atStart.toFixed(2)} → ${st.loadAverage.atEnd.toFixed(2)}`]] : []),
       ...Object.entries(st.versions).map(([k, v]) => [k, v]),
     ]),
